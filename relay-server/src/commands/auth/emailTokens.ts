@@ -1,0 +1,34 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { passwordResetMail, verificationMail } from '../../mail/templates.js';
+import type { Services } from '../../services.js';
+import type { EmailTokenPurpose, UserRecord } from '../../store/types.js';
+
+const TTL_MS: Record<EmailTokenPurpose, number> = { verify: 24 * 3600_000, reset: 3600_000 };
+const PAGE: Record<EmailTokenPurpose, string> = { verify: 'verify-email', reset: 'reset-password' };
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * Issue a single-use email token (only its hash is stored; earlier unused ones of the same
+ * purpose stop working) and mail the link `<RELAY_PUBLIC_URL>/<page>?token=…`.
+ */
+export async function sendEmailToken(
+  deps: Pick<Services, 'store' | 'mailer' | 'clock' | 'config'>,
+  user: UserRecord,
+  purpose: EmailTokenPurpose,
+): Promise<void> {
+  const now = deps.clock.now();
+  const token = randomBytes(32).toString('base64url');
+  await deps.store.emailTokens.invalidateForUser(user.id, purpose, now.toISOString());
+  await deps.store.emailTokens.create({
+    hash: hashToken(token),
+    userId: user.id,
+    purpose,
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + TTL_MS[purpose]).toISOString(),
+    usedAt: null,
+  });
+  const link = `${deps.config.publicUrl}/${PAGE[purpose]}?token=${token}`;
+  const mail = purpose === 'verify' ? verificationMail : passwordResetMail;
+  await deps.mailer.send(mail(user.email, user.name, link));
+}

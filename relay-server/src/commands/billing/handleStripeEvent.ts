@@ -1,0 +1,191 @@
+import { SubscriptionStatus, type Plan } from '@cloud-connect/agent-core/api';
+import type Stripe from 'stripe';
+import type { Billing } from '../../billing/billing.js';
+import type { Services } from '../../services.js';
+import type { SubscriptionRecord, UserRecord } from '../../store/types.js';
+
+const ACTIVE_LIKE = new Set(['active', 'trialing', 'past_due']);
+const iso = (unix: number | null | undefined) =>
+  unix ? new Date(unix * 1000).toISOString() : null;
+const idOf = (v: string | { id: string } | null | undefined) =>
+  typeof v === 'string' ? v : (v?.id ?? null);
+
+/** Find the user an event is about: by Stripe customer, then by the user id we put in metadata. */
+async function userFor(
+  deps: Services,
+  customer: string | null,
+  metadataUserId: string | undefined,
+) {
+  const byCustomer = customer ? await deps.store.users.findByStripeCustomer(customer) : null;
+  if (byCustomer) return byCustomer;
+  const byMeta = metadataUserId ? await deps.store.users.get(metadataUserId) : null;
+  if (byMeta && customer && !byMeta.stripeCustomerId) {
+    return (await deps.store.users.update(byMeta.id, { stripeCustomerId: customer })) ?? byMeta;
+  }
+  return byMeta;
+}
+
+/**
+ * Whether state from an event created at `created` about subscription `id` may replace what
+ * the user has. Older events never win; an event about another subscription wins only if it
+ * is newer and either it is live or the current one is not.
+ */
+function supersedes(
+  current: SubscriptionRecord | null,
+  id: string,
+  created: number,
+  status: string,
+): boolean {
+  if (!current) return true;
+  if (created < current.sourceEventCreated) return false;
+  if (current.id === id) return true;
+  return ACTIVE_LIKE.has(status) || !ACTIVE_LIKE.has(current.status);
+}
+
+function fromSubscription(
+  billing: Billing,
+  sub: Stripe.Subscription,
+  created: number,
+  previous: SubscriptionRecord | null,
+): SubscriptionRecord {
+  const item = sub.items?.data?.[0];
+  // API versions from 2025-03-31 keep the period on the items; older ones on the subscription.
+  const legacy = sub as unknown as { current_period_start?: number; current_period_end?: number };
+  const priceId = item?.price?.id ?? null;
+  const metaPlan = sub.metadata?.plan;
+  const plan: Plan =
+    billing.planForPrice(priceId) ??
+    (metaPlan === 'pro' || metaPlan === 'business' ? metaPlan : 'free');
+  const status = SubscriptionStatus.safeParse(sub.status);
+  const paymentMethodId = idOf(sub.default_payment_method as string | { id: string } | null);
+  return {
+    id: sub.id,
+    status: status.success ? status.data : 'incomplete',
+    priceId,
+    plan,
+    currentPeriodStart: iso(item?.current_period_start ?? legacy.current_period_start),
+    currentPeriodEnd: iso(item?.current_period_end ?? legacy.current_period_end),
+    cancelAtPeriodEnd: Boolean(sub.cancel_at_period_end),
+    paymentMethodId,
+    paymentMethod:
+      previous?.id === sub.id && previous.paymentMethodId === paymentMethodId
+        ? previous.paymentMethod
+        : null,
+    sourceEventCreated: created,
+  };
+}
+
+async function save(deps: Services, user: UserRecord, next: SubscriptionRecord) {
+  await deps.store.users.update(user.id, { subscription: next });
+  deps.logger.info(
+    { user_id: user.id, status: next.status, plan: next.plan },
+    'subscription updated',
+  );
+}
+
+/**
+ * Apply one verified Stripe event. Each event id is processed once; state comes from the
+ * event payload alone and an event older than the state we hold never overwrites it.
+ */
+export async function handleStripeEvent(
+  deps: Services,
+  billing: Billing,
+  event: Stripe.Event,
+): Promise<void> {
+  if (await deps.store.webhookEvents.has(event.id)) return;
+  switch (event.type) {
+    case 'checkout.session.completed': {
+      const s = event.data.object;
+      const subscriptionId = idOf(s.subscription as string | { id: string } | null);
+      const user = await userFor(
+        deps,
+        idOf(s.customer as string | { id: string } | null),
+        s.client_reference_id ?? s.metadata?.user_id,
+      );
+      if (!user || !subscriptionId) break;
+      const current = user.subscription;
+      // Only seeds state: the subscription.* events carry the full object and win over this.
+      if (
+        current?.id === subscriptionId ||
+        !supersedes(current, subscriptionId, event.created, 'active')
+      )
+        break;
+      const metaPlan = s.metadata?.plan;
+      const plan: Plan = metaPlan === 'pro' || metaPlan === 'business' ? metaPlan : 'free';
+      await save(deps, user, {
+        id: subscriptionId,
+        status: s.payment_status === 'unpaid' ? 'incomplete' : 'active',
+        priceId: null,
+        plan,
+        currentPeriodStart: null,
+        currentPeriodEnd: null,
+        cancelAtPeriodEnd: false,
+        paymentMethodId: null,
+        paymentMethod: null,
+        sourceEventCreated: event.created,
+      });
+      break;
+    }
+    case 'customer.subscription.created':
+    case 'customer.subscription.updated':
+    case 'customer.subscription.deleted': {
+      const sub = event.data.object;
+      const user = await userFor(
+        deps,
+        idOf(sub.customer as string | { id: string }),
+        sub.metadata?.user_id,
+      );
+      if (!user) {
+        deps.logger.warn(
+          { event_id: event.id, type: event.type },
+          'webhook for an unknown customer ignored',
+        );
+        break;
+      }
+      const status = event.type === 'customer.subscription.deleted' ? 'canceled' : sub.status;
+      if (!supersedes(user.subscription, sub.id, event.created, status)) break;
+      const next = fromSubscription(billing, sub, event.created, user.subscription);
+      if (event.type === 'customer.subscription.deleted') next.status = 'canceled';
+      await save(deps, user, next);
+      break;
+    }
+    case 'invoice.payment_failed': {
+      const invoice = event.data.object as Stripe.Invoice & {
+        subscription?: string | { id: string } | null;
+      };
+      const subscriptionId =
+        idOf(
+          invoice.parent?.subscription_details?.subscription as
+            string | { id: string } | null | undefined,
+        ) ?? idOf(invoice.subscription);
+      const user = await userFor(
+        deps,
+        idOf(invoice.customer as string | { id: string } | null),
+        undefined,
+      );
+      const current = user?.subscription;
+      if (
+        !user ||
+        !current ||
+        current.id !== subscriptionId ||
+        event.created < current.sourceEventCreated
+      )
+        break;
+      if (current.status === 'active' || current.status === 'trialing') {
+        await save(deps, user, {
+          ...current,
+          status: 'past_due',
+          sourceEventCreated: event.created,
+        });
+      }
+      break;
+    }
+    default:
+      deps.logger.debug({ type: event.type }, 'webhook event type not used');
+  }
+  await deps.store.webhookEvents.record({
+    id: event.id,
+    type: event.type,
+    processedAt: deps.clock.now().toISOString(),
+  });
+}

@@ -1,0 +1,31 @@
+import { RESERVED_SUBDOMAINS, SUBDOMAIN_PATTERN } from '@cloud-connect/agent-core/api';
+import type { Store } from '../../store/types.js';
+
+export function isReserved(subdomain: string): boolean {
+  return RESERVED_SUBDOMAINS.has(subdomain);
+}
+
+/** Up to `count` variations of `subdomain` that are valid, not reserved and free right now. */
+export async function suggestSubdomains(store: Store, subdomain: string, year: number, count = 3) {
+  const base = subdomain.slice(0, 50).replace(/-+$/, '');
+  const candidates = [
+    `${base}1`,
+    `${base}-share`,
+    `${base}${year}`,
+    `${base}2`,
+    `${base}-app`,
+    `my${base}`,
+    `${base}-cloud`,
+    `get${base}`,
+    `${base}3`,
+    `${base}-home`,
+  ];
+  for (let n = 4; n < 100; n++) candidates.push(`${base}${n}`);
+  const out: string[] = [];
+  for (const c of candidates) {
+    if (out.length >= count) break;
+    if (!SUBDOMAIN_PATTERN.test(c) || c.length > 63 || isReserved(c) || out.includes(c)) continue;
+    if (!(await store.instances.findBySubdomain(c))) out.push(c);
+  }
+  return out;
+}

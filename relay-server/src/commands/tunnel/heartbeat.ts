@@ -1,0 +1,24 @@
+import { AppError } from '../../errors/appError.js';
+import type { Services } from '../../services.js';
+import type { InstanceRecord } from '../../store/types.js';
+
+/** Mark the instance alive (the store's hot path: no whole-file rewrite per heartbeat). */
+export async function heartbeat(deps: Services, instance: InstanceRecord) {
+  if (!instance.publicKey) {
+    throw new AppError(
+      'TUNNEL_NOT_REGISTERED',
+      'Register the tunnel first: POST /v1/tunnel/register',
+    );
+  }
+  const wasConnected = instance.status === 'connected';
+  await deps.store.instances.touch(instance.id, deps.clock.now().toISOString());
+  if (!wasConnected) deps.events.emit('instance-changed', { instanceId: instance.id });
+  return { status: 'ok' as const, next_heartbeat_in: deps.timing.heartbeatIntervalSeconds };
+}
+
+/** The agent is going away on purpose: the instance shows disconnected at once. */
+export async function disconnectTunnel(deps: Services, instance: InstanceRecord) {
+  await deps.store.instances.update(instance.id, { status: 'disconnected' });
+  deps.events.emit('instance-changed', { instanceId: instance.id });
+  return { status: 'disconnected' as const };
+}

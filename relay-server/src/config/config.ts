@@ -1,0 +1,264 @@
+import { isIPv4 } from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+import { parseCidr, type Cidr } from '../wireguard/cidr.js';
+
+export type WgMode = 'off' | 'wireguard-go' | 'kernel';
+export type EdgeMode = 'off' | 'builtin' | 'caddy';
+
+export interface StripeConfig {
+  secretKey: string;
+  webhookSecret: string;
+  pricePro: string;
+  priceBusiness: string;
+  /** Where the Stripe client sends requests; tests point it at a local stand-in. */
+  apiBase: URL | null;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  publicUrl: string;
+  baseDomain: string;
+  /** Signing secret; null means "generate one and keep it in the data dir". */
+  secret: string | null;
+  smtpUrl: string | null;
+  stripe: StripeConfig | null;
+  /** host:port list for CNAME lookups; null means the system resolver. */
+  dnsServers: string[] | null;
+  tunnelCidr: Cidr;
+  wgEndpoint: string;
+  wgMode: WgMode;
+  wgInterface: string;
+  wgListenPort: number;
+  edgeMode: EdgeMode;
+  edgeHost: string;
+  edgePort: number;
+  trustProxy: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** A bad environment variable: the message names it and says what is expected. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** One row per variable: name, default, description. The README's table is this list. */
+export const CONFIG_VARIABLES = [
+  ['RELAY_HOST', '127.0.0.1', 'Address the Cloud API listens on.'],
+  ['RELAY_PORT', '8787', 'Port the Cloud API listens on.'],
+  ['RELAY_DATA_DIR', '.data/relay', 'Where the store, keys and mail outbox live.'],
+  [
+    'RELAY_PUBLIC_URL',
+    'http://<RELAY_HOST>:<RELAY_PORT>',
+    'Base URL used in email links and Stripe redirect URLs.',
+  ],
+  ['RELAY_BASE_DOMAIN', 'localhost', 'Customer subdomains live under it (`<sub>.<base>`).'],
+  [
+    'RELAY_SECRET',
+    'generated',
+    'Token signing secret (32+ chars). Generated once and kept in the data dir when unset.',
+  ],
+  [
+    'RELAY_TRUST_PROXY',
+    'false',
+    'Trust X-Forwarded-For from a reverse proxy for client addresses.',
+  ],
+  ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent.'],
+  [
+    'SMTP_URL',
+    '(outbox)',
+    'smtp(s)://user:pass@host:port. Unset: each mail is a JSON file in <data dir>/outbox/.',
+  ],
+  [
+    'STRIPE_SECRET_KEY',
+    '(billing off)',
+    'Stripe API key. Unset: every account is Free and checkout answers 503.',
+  ],
+  [
+    'STRIPE_WEBHOOK_SECRET',
+    '—',
+    'Signing secret of the webhook endpoint (whsec_…). Required with STRIPE_SECRET_KEY.',
+  ],
+  ['STRIPE_PRICE_PRO', '—', 'Price id of the Pro plan. Required with STRIPE_SECRET_KEY.'],
+  ['STRIPE_PRICE_BUSINESS', '—', 'Price id of the Business plan. Required with STRIPE_SECRET_KEY.'],
+  [
+    'STRIPE_API_BASE',
+    '(api.stripe.com)',
+    'http(s) URL the Stripe client talks to instead of Stripe.',
+  ],
+  [
+    'DNS_SERVERS',
+    '(system)',
+    'Comma-separated host:port resolvers for custom-domain CNAME checks.',
+  ],
+  ['TUNNEL_CIDR', '10.100.0.0/16', 'Tunnel address pool; the server takes the first address.'],
+  ['WG_ENDPOINT', '<RELAY_BASE_DOMAIN>:51820', 'host:port agents dial for WireGuard.'],
+  ['WG_MODE', 'off', 'off (peers kept in the store only), wireguard-go or kernel.'],
+  ['WG_INTERFACE', 'ccwg0', 'Name of the WireGuard server interface.'],
+  ['WG_LISTEN_PORT', '51820', 'UDP port of the WireGuard server interface.'],
+  ['EDGE_MODE', 'off', 'off, builtin (Node proxy) or caddy.'],
+  ['EDGE_HOST', '0.0.0.0', 'Address the built-in edge listens on.'],
+  ['EDGE_PORT', '8080', 'Port the built-in edge listens on.'],
+] as const;
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(name, `must be a port number 0–65535, got "${raw}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function httpUrl(name: string, raw: string): URL {
+  const parsed = z.url({ protocol: /^https?$/ }).safeParse(raw);
+  if (!parsed.success) throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  return new URL(parsed.data);
+}
+
+function hostPort(name: string, raw: string): string {
+  const m = /^(.+):(\d{1,5})$/.exec(raw);
+  if (!m || Number(m[2]) > 65535 || !m[1]) {
+    throw new ConfigError(name, `must be host:port, got "${raw}"`);
+  }
+  return raw;
+}
+
+const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Read and validate the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const host = read(env, 'RELAY_HOST') ?? '127.0.0.1';
+  const relayPort = port(env, 'RELAY_PORT', 8787);
+  const dataDir = path.resolve(cwd, read(env, 'RELAY_DATA_DIR') ?? '.data/relay');
+
+  const publicUrlRaw = read(env, 'RELAY_PUBLIC_URL');
+  const publicUrl = publicUrlRaw
+    ? httpUrl('RELAY_PUBLIC_URL', publicUrlRaw).toString().replace(/\/$/, '')
+    : `http://${host.includes(':') ? `[${host}]` : host}:${relayPort}`;
+
+  const baseDomain = (read(env, 'RELAY_BASE_DOMAIN') ?? 'localhost').toLowerCase();
+  if (!DOMAIN.test(baseDomain)) {
+    throw new ConfigError('RELAY_BASE_DOMAIN', `must be a domain name, got "${baseDomain}"`);
+  }
+
+  const secret = read(env, 'RELAY_SECRET') ?? null;
+  if (secret !== null && secret.length < 32) {
+    throw new ConfigError(
+      'RELAY_SECRET',
+      'must be at least 32 characters (or unset to generate one)',
+    );
+  }
+
+  const smtpUrl = read(env, 'SMTP_URL') ?? null;
+  if (smtpUrl !== null && !/^smtps?:\/\//.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL', 'must start with smtp:// or smtps://');
+  }
+
+  let stripe: StripeConfig | null = null;
+  const stripeKey = read(env, 'STRIPE_SECRET_KEY');
+  if (stripeKey !== undefined) {
+    const need = (name: string): string => {
+      const v = read(env, name);
+      if (v === undefined) throw new ConfigError(name, 'is required when STRIPE_SECRET_KEY is set');
+      return v;
+    };
+    const apiBaseRaw = read(env, 'STRIPE_API_BASE');
+    stripe = {
+      secretKey: stripeKey,
+      webhookSecret: need('STRIPE_WEBHOOK_SECRET'),
+      pricePro: need('STRIPE_PRICE_PRO'),
+      priceBusiness: need('STRIPE_PRICE_BUSINESS'),
+      apiBase: apiBaseRaw ? httpUrl('STRIPE_API_BASE', apiBaseRaw) : null,
+    };
+  }
+
+  const dnsRaw = read(env, 'DNS_SERVERS');
+  const dnsServers = dnsRaw
+    ? dnsRaw.split(',').map((s) => {
+        const v = s.trim();
+        if (isIPv4(v)) return v;
+        const hp = hostPort('DNS_SERVERS', v);
+        if (!isIPv4(hp.slice(0, hp.lastIndexOf(':')))) {
+          throw new ConfigError(
+            'DNS_SERVERS',
+            `must list IPv4 addresses with optional :port, got "${v}"`,
+          );
+        }
+        return hp;
+      })
+    : null;
+
+  const cidrRaw = read(env, 'TUNNEL_CIDR') ?? '10.100.0.0/16';
+  let tunnelCidr: Cidr;
+  try {
+    tunnelCidr = parseCidr(cidrRaw);
+  } catch (e) {
+    throw new ConfigError('TUNNEL_CIDR', (e as Error).message);
+  }
+  if (tunnelCidr.prefix > 30) {
+    throw new ConfigError('TUNNEL_CIDR', 'must leave room for clients (prefix /30 or shorter)');
+  }
+
+  const wgEndpointRaw = read(env, 'WG_ENDPOINT');
+  const wgEndpoint = wgEndpointRaw ? hostPort('WG_ENDPOINT', wgEndpointRaw) : `${baseDomain}:51820`;
+  const wgInterface = read(env, 'WG_INTERFACE') ?? 'ccwg0';
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(wgInterface)) {
+    throw new ConfigError(
+      'WG_INTERFACE',
+      'must be an interface name of 1–15 letters, digits, _ . -',
+    );
+  }
+
+  return {
+    host,
+    port: relayPort,
+    dataDir,
+    publicUrl,
+    baseDomain,
+    secret,
+    smtpUrl,
+    stripe,
+    dnsServers,
+    tunnelCidr,
+    wgEndpoint,
+    wgMode: oneOf(env, 'WG_MODE', ['off', 'wireguard-go', 'kernel'] as const, 'off'),
+    wgInterface,
+    wgListenPort: port(env, 'WG_LISTEN_PORT', 51820),
+    edgeMode: oneOf(env, 'EDGE_MODE', ['off', 'builtin', 'caddy'] as const, 'off'),
+    edgeHost: read(env, 'EDGE_HOST') ?? '0.0.0.0',
+    edgePort: port(env, 'EDGE_PORT', 8080),
+    trustProxy: oneOf(env, 'RELAY_TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
+  };
+}

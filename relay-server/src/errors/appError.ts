@@ -1,0 +1,40 @@
+import { ERROR_STATUS, type ErrorCode } from '@cloud-connect/agent-core/api';
+
+/** An error the API answers with: a code from the contract, a message a user can act on. */
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ERROR_STATUS[code];
+  }
+
+  /** A validation failure for one field, in the shape every 422 uses. */
+  static validation(field: string, message: string): AppError {
+    return new AppError('VALIDATION_ERROR', `${field} ${message}`, {
+      fields: { [field]: message },
+    });
+  }
+
+  static notFound(what: string): AppError {
+    return new AppError('NOT_FOUND', `${what} not found`);
+  }
+
+  static unauthorized(
+    message = 'Sign in again: the token is missing, invalid or expired',
+  ): AppError {
+    return new AppError('UNAUTHORIZED', message);
+  }
+}
+
+/** Map anything thrown to an AppError; unknown causes become INTERNAL with no detail leaked. */
+export function toAppError(cause: unknown): AppError {
+  if (cause instanceof AppError) return cause;
+  return new AppError('INTERNAL', 'Something went wrong on our side. Try again in a moment.');
+}

@@ -1,0 +1,51 @@
+import type { Store } from '../store/types.js';
+import { AppError } from '../errors/appError.js';
+import type { TokenService } from '../tokens/tokens.js';
+import type { AppMiddleware } from './context.js';
+
+function bearer(header: string | undefined): string | null {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1] ?? null;
+}
+
+/** Requires a valid access token of an existing user; sets `ctx.state.user`. */
+export function requireUser(tokens: TokenService, store: Store): AppMiddleware {
+  return async (ctx, next) => {
+    const token = bearer(ctx.get('authorization'));
+    if (!token)
+      throw AppError.unauthorized('Sign in first: send Authorization: Bearer <access token>');
+    const claims = await tokens.verifyAccess(token);
+    const user = claims && (await store.users.get(claims.userId));
+    if (!user) throw AppError.unauthorized();
+    ctx.state.user = user;
+    await next();
+  };
+}
+
+/**
+ * Requires a valid instance token whose id is still current (regenerate-token changes it,
+ * so the old token stops working on the very next call); sets `ctx.state.instance`.
+ */
+export function requireInstance(tokens: TokenService, store: Store): AppMiddleware {
+  return async (ctx, next) => {
+    const token = bearer(ctx.get('authorization'));
+    if (!token)
+      throw AppError.unauthorized(
+        'Send the instance token: Authorization: Bearer <instance token>',
+      );
+    const claims = await tokens.verifyInstance(token);
+    const instance = claims && (await store.instances.get(claims.instanceId));
+    if (
+      !claims ||
+      !instance ||
+      instance.tokenId !== claims.tokenId ||
+      instance.userId !== claims.userId
+    ) {
+      throw AppError.unauthorized(
+        'The instance token is invalid or was revoked; create a new one with regenerate-token',
+      );
+    }
+    ctx.state.instance = instance;
+    await next();
+  };
+}

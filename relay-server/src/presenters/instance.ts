@@ -1,0 +1,42 @@
+import type { Services, TunnelTiming } from '../services.js';
+import type { DomainRecord, InstanceRecord } from '../store/types.js';
+
+/**
+ * The status an instance has now: a `connected` instance that missed `missedHeartbeats`
+ * heartbeats is `disconnected`, whatever the store last recorded.
+ */
+export function liveStatus(
+  i: InstanceRecord,
+  now: Date,
+  timing: TunnelTiming,
+): InstanceRecord['status'] {
+  if (i.status !== 'connected') return i.status;
+  const silentMs = i.lastSeen ? now.getTime() - Date.parse(i.lastSeen) : Infinity;
+  return silentMs > timing.heartbeatIntervalSeconds * timing.missedHeartbeats * 1000
+    ? 'disconnected'
+    : 'connected';
+}
+
+export const fullDomain = (i: InstanceRecord, baseDomain: string) => `${i.subdomain}.${baseDomain}`;
+
+function primaryDomain(domains: DomainRecord[]): string | null {
+  return domains.find((d) => d.status === 'verified')?.domain ?? null;
+}
+
+export function toInstanceDetail(
+  deps: Pick<Services, 'config' | 'clock' | 'timing'>,
+  i: InstanceRecord,
+  domains: DomainRecord[],
+) {
+  return {
+    id: i.id,
+    name: i.name,
+    subdomain: i.subdomain,
+    full_domain: fullDomain(i, deps.config.baseDomain),
+    custom_domain: primaryDomain(domains),
+    status: liveStatus(i, deps.clock.now(), deps.timing),
+    tunnel_ip: i.tunnelIp,
+    last_seen: i.lastSeen,
+    created_at: i.createdAt,
+  };
+}

@@ -1,0 +1,131 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
+import { createApp } from './app.js';
+import { createBilling } from './billing/billing.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config/config.js';
+import { loadOrCreateRelaySecret } from './config/relaySecret.js';
+import { createCnameResolver } from './dns/cnameResolver.js';
+import { RelayEvents } from './events.js';
+import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './http/rateLimit.js';
+import { createLogger } from './logging/logger.js';
+import { outboxMailer, smtpMailer } from './mail/mailer.js';
+import { Metrics } from './metrics/metrics.js';
+import { argon2Hasher } from './passwords/passwords.js';
+import { liveStatus } from './presenters/instance.js';
+import type { Services, TunnelTiming } from './services.js';
+import { LowdbStore, type LowdbStoreOptions } from './store/lowdbStore.js';
+import { TokenService } from './tokens/tokens.js';
+import { loadOrCreateServerKey } from './wireguard/keys.js';
+import { storeOnlyWireGuard } from './wireguard/server.js';
+
+export interface RelayOptions {
+  clock?: Clock;
+  logDestination?: DestinationStream;
+  rateLimits?: Partial<RateLimitConfig>;
+  timing?: Partial<TunnelTiming>;
+  store?: LowdbStoreOptions;
+  checkResponses?: boolean;
+  /** Replace single services (tests use this sparingly; the defaults are the real ones). */
+  services?: Partial<Services>;
+}
+
+export interface RunningRelay {
+  url: string;
+  port: number;
+  services: Services;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Build every service from the config: store on the data dir, keys, mail, Stripe, DNS, WireGuard. */
+export async function buildServices(config: Config, options: RelayOptions = {}): Promise<Services> {
+  const clock = options.clock ?? systemClock;
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const secret = await loadOrCreateRelaySecret(config.dataDir, config.secret);
+  const keys = await loadOrCreateServerKey(config.dataDir);
+  const store = await LowdbStore.open(config.dataDir, options.store);
+  const timing: TunnelTiming = {
+    heartbeatIntervalSeconds: 60,
+    missedHeartbeats: 3,
+    ...options.timing,
+  };
+  if (config.wgMode !== 'off') {
+    throw new Error(
+      `WG_MODE=${config.wgMode} needs the WireGuard server, which this build does not include yet; use WG_MODE=off`,
+    );
+  }
+  const metrics = new Metrics(async () => {
+    const now = clock.now();
+    return (await store.instances.listRegistered()).filter(
+      (i) => liveStatus(i, now, timing) === 'connected',
+    ).length;
+  });
+  const mailer = config.smtpUrl
+    ? smtpMailer(config.smtpUrl, `Cloud Connect <no-reply@${config.baseDomain}>`, logger)
+    : outboxMailer(config.dataDir, logger);
+  return {
+    config,
+    store,
+    mailer,
+    billing: createBilling(config.stripe, () => clock.now()),
+    dns: createCnameResolver(config.dnsServers),
+    wireguard: storeOnlyWireGuard(keys.publicKey),
+    clock,
+    logger,
+    tokens: new TokenService(secret, () => clock.now()),
+    passwords: argon2Hasher,
+    limits: new RateLimits({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
+    metrics,
+    events: new RelayEvents(),
+    timing,
+    edgeHealth: async () => ({ ok: true, detail: 'off: no edge in this process' }),
+    ...options.services,
+  };
+}
+
+/** Start the Cloud API on `config.host:config.port` (0 picks a free port). */
+export async function startRelay(
+  config: Config,
+  options: RelayOptions = {},
+): Promise<RunningRelay> {
+  const services = await buildServices(config, options);
+  const app = createApp(services, { checkResponses: options.checkResponses ?? false });
+  const server = app.listen(config.port, config.host);
+  await once(server, 'listening');
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  services.logger.info(
+    {
+      url: `http://${host}:${port}`,
+      data_dir: config.dataDir,
+      mail: services.mailer.kind,
+      billing: services.billing ? 'stripe' : 'off',
+      wg_mode: config.wgMode,
+    },
+    'relay-server listening',
+  );
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    services,
+    server,
+    close() {
+      closing ??= (async () => {
+        const closed = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), 5000);
+        await closed;
+        clearTimeout(force);
+        await services.store.close();
+        await services.wireguard.close();
+        await services.mailer.close();
+      })();
+      return closing;
+    },
+  };
+}

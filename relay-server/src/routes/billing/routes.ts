@@ -1,0 +1,78 @@
+import type Router from '@koa/router';
+import { getSubscription } from '../../commands/billing/getSubscription.js';
+import { handleStripeEvent } from '../../commands/billing/handleStripeEvent.js';
+import { requireBilling } from '../../commands/billing/requireBilling.js';
+import { openPortal, startCheckout } from '../../commands/billing/startCheckout.js';
+import { AppError } from '../../errors/appError.js';
+import { requireUser } from '../../http/auth.js';
+import { userOf, type AppState } from '../../http/context.js';
+import { mount } from '../../http/mount.js';
+import type { Services } from '../../services.js';
+import { page } from '../pages/page.js';
+
+export function billingRoutes(
+  router: Router<AppState>,
+  deps: Services,
+  opts: { checkResponses?: boolean },
+) {
+  const auth = requireUser(deps.tokens, deps.store);
+  mount(
+    router,
+    'checkout',
+    [auth],
+    (i, ctx) => startCheckout(deps, userOf(ctx), i.body.plan),
+    opts,
+  );
+  mount(router, 'getSubscription', [auth], (_i, ctx) => getSubscription(deps, userOf(ctx)), opts);
+  mount(
+    router,
+    'portal',
+    [auth],
+    (i, ctx) => openPortal(deps, userOf(ctx), i.body.return_url),
+    opts,
+  );
+
+  mount(
+    router,
+    'webhook',
+    [],
+    async (_i, ctx) => {
+      const billing = requireBilling(deps);
+      const signature = ctx.get('stripe-signature');
+      let event;
+      try {
+        event = billing.constructEvent(ctx.state.rawBody ?? Buffer.alloc(0), signature);
+      } catch (e) {
+        deps.metrics.webhookFailures.inc({ reason: 'signature' });
+        deps.logger.warn({ reason: (e as Error).name }, 'webhook signature rejected');
+        throw new AppError(
+          'WEBHOOK_SIGNATURE_INVALID',
+          'The Stripe-Signature header does not match this body, or it is too old',
+        );
+      }
+      try {
+        await handleStripeEvent(deps, billing, event);
+      } catch (e) {
+        deps.metrics.webhookFailures.inc({ reason: 'processing' });
+        throw e;
+      }
+      return { received: true as const };
+    },
+    opts,
+  );
+
+  router.get('billingSuccess', '/billing/success', (ctx) => {
+    page(
+      ctx,
+      'Payment successful',
+      'Payment successful! You can close this tab and return to Cloud Connect.',
+    );
+  });
+  router.get('billingCancel', '/billing/cancel', (ctx) => {
+    page(
+      ctx,
+      'Payment cancelled',
+      'Payment cancelled. You can close this tab and try again from Cloud Connect.',
+    );
+  });
+}

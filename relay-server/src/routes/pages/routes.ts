@@ -1,0 +1,97 @@
+import type Router from '@koa/router';
+import { resetPassword } from '../../commands/auth/passwordReset.js';
+import { verifyEmail } from '../../commands/auth/verifyEmail.js';
+import { AppError } from '../../errors/appError.js';
+import type { AppContext, AppState } from '../../http/context.js';
+import { rateLimit } from '../../http/rateLimit.js';
+import type { Services } from '../../services.js';
+import { escapeHtml, page } from './page.js';
+
+function formField(ctx: AppContext, name: string): string {
+  return new URLSearchParams(ctx.state.rawBody?.toString('utf8') ?? '').get(name) ?? '';
+}
+
+function reasonOf(e: unknown): string {
+  if (e instanceof AppError) {
+    const fields = e.details?.fields as Record<string, string> | undefined;
+    const first = fields && Object.entries(fields)[0];
+    return first ? `The ${first[0].replace(/_/g, ' ')} ${first[1]}.` : e.message;
+  }
+  throw e;
+}
+
+/**
+ * The pages the email links open: `/verify-email?token=…` and `/reset-password?token=…`.
+ * Opening a link changes nothing (mail scanners prefetch links); the button posts the form.
+ */
+export function pageRoutes(router: Router<AppState>, deps: Services) {
+  const tries = rateLimit(deps.limits, 'tokenAttemptsPerIp', (ctx) => ctx.state.clientIp);
+
+  router.get('/verify-email', (ctx) => {
+    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    page(
+      ctx,
+      'Confirm your email',
+      'Press the button to confirm your email address.',
+      `<form method="post" action="/verify-email"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Confirm email</button></form>`,
+    );
+  });
+  router.post('/verify-email', tries, async (ctx) => {
+    try {
+      await verifyEmail(deps, formField(ctx, 'token').slice(0, 512));
+      page(
+        ctx,
+        'Email confirmed',
+        'Your email address is confirmed. Return to Cloud Connect and sign in.',
+      );
+    } catch (e) {
+      page(
+        ctx,
+        'Link not valid',
+        `${reasonOf(e)} Ask Cloud Connect to send a new verification email.`,
+        '',
+        400,
+      );
+    }
+  });
+
+  const resetForm = (token: string, error = '') =>
+    `${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}<form method="post" action="/reset-password">
+<input type="hidden" name="token" value="${escapeHtml(token)}">
+<label for="password">New password (at least 8 characters)</label><input id="password" name="password" type="password" minlength="8" required autocomplete="new-password">
+<label for="password_confirmation">Repeat the new password</label><input id="password_confirmation" name="password_confirmation" type="password" minlength="8" required autocomplete="new-password">
+<button type="submit">Set new password</button></form>`;
+  router.get('/reset-password', (ctx) => {
+    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    page(ctx, 'Choose a new password', 'Enter your new password twice.', resetForm(token));
+  });
+  router.post('/reset-password', tries, async (ctx) => {
+    const token = formField(ctx, 'token').slice(0, 512);
+    const password = formField(ctx, 'password');
+    const confirmation = formField(ctx, 'password_confirmation');
+    try {
+      if (password.length < 8)
+        throw AppError.validation('password', 'must be at least 8 characters');
+      if (password !== confirmation)
+        throw AppError.validation('password_confirmation', 'does not match password');
+      await resetPassword(deps, {
+        token,
+        password: password.slice(0, 256),
+        password_confirmation: confirmation.slice(0, 256),
+      });
+      page(
+        ctx,
+        'Password changed',
+        'Your password is changed and every other session is signed out. Return to Cloud Connect and sign in.',
+      );
+    } catch (e) {
+      page(
+        ctx,
+        'Choose a new password',
+        'Enter your new password twice.',
+        resetForm(token, reasonOf(e)),
+        400,
+      );
+    }
+  });
+}

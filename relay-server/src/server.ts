@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from './config/config.js';
+import { startRelay } from './relay.js';
+
+/** `npm run relay`: read the environment, start, and stop cleanly on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`relay-server: bad configuration: ${e.message}`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+  const relay = await startRelay(config);
+  console.log(`Cloud Connect relay on ${relay.url} (data in ${config.dataDir})`);
+  const stop = (signal: string) => {
+    relay.services.logger.info({ signal }, 'shutting down');
+    relay.close().then(
+      () => process.exit(0),
+      (e) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  console.error(`relay-server: could not start: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,210 @@
+import type {
+  DomainStatus,
+  InstanceStatus,
+  Plan,
+  SslStatus,
+  SubscriptionStatus,
+} from '@cloud-connect/agent-core/api';
+
+export interface SubscriptionRecord {
+  id: string;
+  status: SubscriptionStatus;
+  priceId: string | null;
+  plan: Plan;
+  currentPeriodStart: string | null;
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  paymentMethodId: string | null;
+  paymentMethod: { brand: string; last4: string } | null;
+  /** `created` (unix seconds) of the Stripe event that set this state; older events never win. */
+  sourceEventCreated: number;
+}
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  createdAt: string;
+  emailVerifiedAt: string | null;
+  acceptMarketing: boolean;
+  termsAcceptedAt: string;
+  clientVersion: string | null;
+  stripeCustomerId: string | null;
+  subscription: SubscriptionRecord | null;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  familyId: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  revokedAt: string | null;
+}
+
+export type EmailTokenPurpose = 'verify' | 'reset';
+
+export interface EmailTokenRecord {
+  /** sha256 of the token; the token itself is only in the email. */
+  hash: string;
+  userId: string;
+  purpose: EmailTokenPurpose;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+}
+
+export interface InstanceRecord {
+  id: string;
+  userId: string;
+  name: string;
+  subdomain: string;
+  tunnelIp: string;
+  /** The jti that the current instance token must carry; regenerating changes it. */
+  tokenId: string;
+  publicKey: string | null;
+  targetPort: number | null;
+  status: InstanceStatus;
+  registeredAt: string | null;
+  lastSeen: string | null;
+  createdAt: string;
+}
+
+export interface DomainRecord {
+  domain: string;
+  instanceId: string;
+  userId: string;
+  status: DomainStatus;
+  sslStatus: SslStatus;
+  verifiedAt: string | null;
+  lastCheckedAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+}
+
+export interface WebhookEventRecord {
+  id: string;
+  type: string;
+  processedAt: string;
+}
+
+export interface StoreData {
+  users: Record<string, UserRecord>;
+  refreshTokens: Record<string, RefreshTokenRecord>;
+  emailTokens: Record<string, EmailTokenRecord>;
+  instances: Record<string, InstanceRecord>;
+  domains: Record<string, DomainRecord>;
+  webhookEvents: Record<string, WebhookEventRecord>;
+}
+
+export type Collection = keyof StoreData;
+
+/** A unique field already holds this value (email, subdomain, tunnel IP, public key, domain). */
+export class StoreConflictError extends Error {
+  constructor(readonly field: string) {
+    super(`${field} is already taken`);
+    this.name = 'StoreConflictError';
+  }
+}
+
+/** A per-owner count limit was reached inside the same atomic write. */
+export class StoreLimitError extends Error {
+  constructor(
+    readonly what: 'instances' | 'domains',
+    readonly limit: number,
+  ) {
+    super(`limit of ${limit} ${what} reached`);
+    this.name = 'StoreLimitError';
+  }
+}
+
+type Patch<T, K extends keyof T> = Partial<Omit<T, K>>;
+
+/**
+ * Everything the Cloud API keeps. Methods that must be atomic (uniqueness, limits,
+ * single use of a token) are single calls, so a SQL store can map each one to a transaction
+ * behind the same contract tests.
+ */
+export interface Store {
+  users: {
+    create(user: UserRecord): Promise<UserRecord>;
+    get(id: string): Promise<UserRecord | null>;
+    findByEmail(email: string): Promise<UserRecord | null>;
+    findByStripeCustomer(customerId: string): Promise<UserRecord | null>;
+    update(id: string, patch: Patch<UserRecord, 'id'>): Promise<UserRecord | null>;
+  };
+  refreshTokens: {
+    create(token: RefreshTokenRecord): Promise<void>;
+    get(id: string): Promise<RefreshTokenRecord | null>;
+    /** Marks the token used if it was unused and unrevoked; false means it was not. */
+    use(id: string, at: string): Promise<boolean>;
+    revokeFamily(familyId: string, at: string): Promise<void>;
+    revokeAllForUser(userId: string, at: string): Promise<void>;
+  };
+  emailTokens: {
+    create(token: EmailTokenRecord): Promise<void>;
+    /** Marks a valid, unexpired, unused token used and returns it; null otherwise. */
+    consume(
+      hash: string,
+      purpose: EmailTokenPurpose,
+      now: string,
+    ): Promise<EmailTokenRecord | null>;
+    invalidateForUser(userId: string, purpose: EmailTokenPurpose, at: string): Promise<void>;
+  };
+  instances: {
+    /** Conflicts on subdomain, tunnelIp; StoreLimitError past maxPerUser. */
+    create(instance: InstanceRecord, opts: { maxPerUser: number }): Promise<InstanceRecord>;
+    get(id: string): Promise<InstanceRecord | null>;
+    listByUser(userId: string): Promise<InstanceRecord[]>;
+    countByUser(userId: string): Promise<number>;
+    findBySubdomain(subdomain: string): Promise<InstanceRecord | null>;
+    findByTunnelIp(ip: string): Promise<InstanceRecord | null>;
+    /** Conflicts on subdomain and publicKey. */
+    update(
+      id: string,
+      patch: Patch<InstanceRecord, 'id' | 'userId'>,
+    ): Promise<InstanceRecord | null>;
+    /** The hot path: a heartbeat sets lastSeen and status without rewriting the data file. */
+    touch(id: string, lastSeen: string): Promise<InstanceRecord | null>;
+    /** Deletes the instance and its domains; returns what was deleted. */
+    delete(id: string): Promise<{ instance: InstanceRecord; domains: DomainRecord[] } | null>;
+    usedTunnelIps(): Promise<Set<string>>;
+    listRegistered(): Promise<InstanceRecord[]>;
+    count(): Promise<number>;
+  };
+  domains: {
+    /** Conflicts on domain (across all users); StoreLimitError past maxPerInstance. */
+    create(domain: DomainRecord, opts: { maxPerInstance: number }): Promise<DomainRecord>;
+    get(domain: string): Promise<DomainRecord | null>;
+    listByInstance(instanceId: string): Promise<DomainRecord[]>;
+    listVerified(): Promise<DomainRecord[]>;
+    update(
+      domain: string,
+      patch: Patch<DomainRecord, 'domain' | 'instanceId' | 'userId'>,
+    ): Promise<DomainRecord | null>;
+    delete(domain: string): Promise<DomainRecord | null>;
+  };
+  webhookEvents: {
+    has(id: string): Promise<boolean>;
+    record(event: WebhookEventRecord): Promise<void>;
+  };
+  /** Cheap liveness check for /health. */
+  ping(): Promise<void>;
+  /** A deep copy of all data, for tests and backups. */
+  dump(): Promise<StoreData>;
+  /** Flush everything and release the data dir. */
+  close(): Promise<void>;
+}
+
+export function emptyData(): StoreData {
+  return {
+    users: {},
+    refreshTokens: {},
+    emailTokens: {},
+    instances: {},
+    domains: {},
+    webhookEvents: {},
+  };
+}
