@@ -1,5 +1,9 @@
 import type { SecretLedger } from './logCapture.js';
 
+/** Response bodies in tests are arbitrary JSON read field by field; `any` keeps tests short. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
 export interface ApiResponse<T = unknown> {
   status: number;
   headers: Headers;
@@ -25,7 +29,7 @@ export class ApiClient {
     private readonly ledger: SecretLedger,
   ) {}
 
-  async request<T = any>( // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+  async request<T = Json>(
     method: string,
     path: string,
     options: RequestOptions = {},
@@ -53,20 +57,16 @@ export class ApiClient {
     return { status: res.status, headers: res.headers, body: body as T, text };
   }
 
-  get<T = any>(path: string, options?: RequestOptions) {
-    // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
+  get<T = Json>(path: string, options?: RequestOptions) {
     return this.request<T>('GET', path, options);
   }
-  post<T = any>(path: string, body?: unknown, options: RequestOptions = {}) {
-    // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
+  post<T = Json>(path: string, body?: unknown, options: RequestOptions = {}) {
     return this.request<T>('POST', path, { ...options, body });
   }
-  patch<T = any>(path: string, body?: unknown, options: RequestOptions = {}) {
-    // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
+  patch<T = Json>(path: string, body?: unknown, options: RequestOptions = {}) {
     return this.request<T>('PATCH', path, { ...options, body });
   }
-  delete<T = any>(path: string, options?: RequestOptions) {
-    // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
+  delete<T = Json>(path: string, options?: RequestOptions) {
     return this.request<T>('DELETE', path, options);
   }
 }
