@@ -47,7 +47,12 @@ export class TunnelError extends Error {
   }
 
   toJSON() {
-    return { code: this.code, message: this.message, retryable: this.retryable, ...(this.details ? { details: this.details } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      retryable: this.retryable,
+      ...(this.details ? { details: this.details } : {}),
+    };
   }
 
   /** Normalise anything thrown into a TunnelError; unknown causes become INTERNAL. */
