@@ -1,0 +1,319 @@
+import { z } from 'zod';
+import {
+  CheckoutResponse,
+  DomainName,
+  InstanceId,
+  PaidPlan,
+  Password,
+  RegisterRequest,
+  Subdomain,
+  type AddDomainResponse,
+  type CreateInstanceResponse,
+  type DomainListItem,
+  type InstanceListItem,
+  type Plan,
+  type SubdomainCheckResponse,
+  type Subscription,
+  type SubscriptionStatus,
+  type UpdateInstanceResponse,
+  type VerifyDomainResponse,
+} from '../api/index.js';
+import type { TunnelStatus, TunnelTestResult } from '../tunnels/status.js';
+
+/**
+ * Expected failures cross IPC as values: `{ ok: false, code, message, fields? }`. `code` is an
+ * API error code, a TunnelError code, or one of the Manager's own (e.g. NOT_SIGNED_IN).
+ */
+export type Result<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: string; message: string; fields?: Record<string, string> };
+
+export type Unsubscribe = () => void;
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  email_verified: boolean;
+  subscription_status: SubscriptionStatus;
+  subscription_plan: Plan;
+}
+
+export interface SessionView {
+  signedIn: boolean;
+  relayUrl: string;
+  user: SessionUser | null;
+}
+
+export type ConnectionKind = 'wireguard' | 'cloudflare';
+
+/** A configured tunnel and its live status. Secrets are never part of it, only whether one is stored. */
+export interface ConnectionView {
+  id: string;
+  name: string;
+  kind: ConnectionKind;
+  /** The instance a WireGuard connection serves. */
+  instanceId: string | null;
+  /** Where traffic goes on this machine, e.g. `http://localhost:8080`. */
+  target: string | null;
+  /** Enable on start-up (seed 000 P13-2.2). */
+  enabled: boolean;
+  /** A token (Cloudflare tunnel token or instance token) is in the keychain. */
+  hasToken: boolean;
+  status: TunnelStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface LogEntry {
+  id: number;
+  at: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  connectionId: string | null;
+  message: string;
+}
+
+export interface DockerPortView {
+  privatePort: number;
+  publicPort: number | null;
+  ip: string | null;
+  type: string;
+}
+
+export interface DockerContainerView {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  ports: DockerPortView[];
+  suggestedTargets: string[];
+}
+
+export interface DockerView {
+  available: boolean;
+  reason: string | null;
+  containers: DockerContainerView[];
+}
+
+export interface AppInfo {
+  version: string;
+  host: 'electron' | 'web';
+  platform: string;
+  /** null where the host cannot launch at login (web host). */
+  launchAtLogin: boolean | null;
+}
+
+// ---- Argument schemas: every IPC / WebSocket call is validated against these in main. ----
+
+const Target = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine(
+    (v) => /^(https?|tcp):\/\/[^\s/]+(:\d{1,5})?(\/.*)?$/.test(v),
+    'must be a URL such as http://localhost:8080',
+  );
+const Name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
+const Email = z.string().trim().toLowerCase().max(254).pipe(z.email('must be an email address'));
+const ConnectionId = z.string().regex(/^conn_[a-z0-9]{6,40}$/, 'must be a connection id');
+/** Cloudflare tunnel tokens are long base64 strings (seed 000: min_length 50). */
+const CloudflareToken = z
+  .string()
+  .trim()
+  .min(50, 'must be the whole tunnel token (it is long, starting with eyJ)')
+  .max(4096);
+const InstanceToken = z.string().trim().min(20).max(4096);
+
+export const ConnectionInput = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('wireguard'),
+    name: Name,
+    instanceId: InstanceId,
+    target: Target,
+    enabled: z.boolean().default(false),
+    /** Only needed for an instance whose token is not in the keychain yet. */
+    instanceToken: InstanceToken.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('cloudflare'),
+    name: Name,
+    token: CloudflareToken,
+    target: Target.nullable().default(null),
+    enabled: z.boolean().default(false),
+  }),
+]);
+export type ConnectionInput = z.input<typeof ConnectionInput>;
+
+export const ConnectionPatch = z
+  .strictObject({
+    name: Name.optional(),
+    target: Target.nullable().optional(),
+    enabled: z.boolean().optional(),
+    token: CloudflareToken.optional(),
+    instanceToken: InstanceToken.optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, 'change at least one field');
+export type ConnectionPatch = z.input<typeof ConnectionPatch>;
+
+export const TestConnectionInput = z.union([
+  z.strictObject({ id: ConnectionId }),
+  z.strictObject({ kind: z.literal('cloudflare'), token: CloudflareToken }),
+]);
+export type TestConnectionInput = z.input<typeof TestConnectionInput>;
+
+const SignUpInput = RegisterRequest;
+const ResetInput = z
+  .strictObject({
+    token: z.string().trim().min(1).max(2048),
+    password: Password,
+    password_confirmation: z.string(),
+  })
+  .refine((v) => v.password === v.password_confirmation, {
+    path: ['password_confirmation'],
+    message: 'does not match password',
+  });
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+
+/**
+ * The argument list of every DesktopApi method. Electron main and the web host validate each
+ * call against this before it reaches the Manager.
+ */
+export const DesktopApiArgs = {
+  getSession: z.tuple([]),
+  setRelayUrl: z.tuple([HttpUrl]),
+  signUp: z.tuple([SignUpInput]),
+  verifyEmail: z.tuple([z.string().trim().min(1).max(4096)]),
+  resendVerification: z.tuple([Email]),
+  signIn: z.tuple([Email, z.string().min(1, 'is required').max(256)]),
+  signOut: z.tuple([]),
+  forgotPassword: z.tuple([Email]),
+  resetPassword: z.tuple([ResetInput]),
+  updateProfile: z.tuple([z.strictObject({ name: Name })]),
+  getSubscription: z.tuple([]),
+  startCheckout: z.tuple([PaidPlan]),
+  openBillingPortal: z.tuple([]),
+  listInstances: z.tuple([]),
+  checkSubdomain: z.tuple([Subdomain]),
+  createInstance: z.tuple([z.strictObject({ name: Name, subdomain: Subdomain })]),
+  updateInstance: z.tuple([
+    InstanceId,
+    z.strictObject({ name: Name.optional(), subdomain: Subdomain.optional() }),
+  ]),
+  deleteInstance: z.tuple([InstanceId]),
+  regenerateInstanceToken: z.tuple([InstanceId]),
+  listDomains: z.tuple([InstanceId]),
+  addDomain: z.tuple([InstanceId, DomainName]),
+  verifyDomain: z.tuple([InstanceId, DomainName]),
+  removeDomain: z.tuple([InstanceId, DomainName]),
+  listConnections: z.tuple([]),
+  addConnection: z.tuple([ConnectionInput]),
+  updateConnection: z.tuple([ConnectionId, ConnectionPatch]),
+  removeConnection: z.tuple([ConnectionId]),
+  connect: z.tuple([ConnectionId]),
+  disconnect: z.tuple([ConnectionId]),
+  testConnection: z.tuple([TestConnectionInput]),
+  listContainers: z.tuple([]),
+  getLogs: z.tuple([
+    z
+      .strictObject({
+        connectionId: ConnectionId.optional(),
+        limit: z.number().int().min(1).max(2000).optional(),
+      })
+      .optional(),
+  ]),
+  openExternal: z.tuple([HttpUrl]),
+  getAppInfo: z.tuple([]),
+  setLaunchAtLogin: z.tuple([z.boolean()]),
+} as const;
+
+export type DesktopMethod = keyof typeof DesktopApiArgs;
+
+/** The Manager's side of the API: account, billing, instances, domains, connections, Docker, logs. */
+export interface ManagerApi {
+  getSession(): Promise<Result<SessionView>>;
+  setRelayUrl(url: string): Promise<Result<SessionView>>;
+  signUp(input: RegisterRequest): Promise<Result<{ email: string; message: string }>>;
+  /** Accepts the token or the whole link from the email. */
+  verifyEmail(tokenOrLink: string): Promise<Result<{ message: string }>>;
+  resendVerification(email: string): Promise<Result<{ message: string }>>;
+  signIn(email: string, password: string): Promise<Result<SessionView>>;
+  signOut(): Promise<Result<SessionView>>;
+  forgotPassword(email: string): Promise<Result<{ message: string }>>;
+  resetPassword(input: {
+    token: string;
+    password: string;
+    password_confirmation: string;
+  }): Promise<Result<{ message: string }>>;
+  updateProfile(input: { name: string }): Promise<Result<SessionView>>;
+
+  getSubscription(): Promise<Result<Subscription>>;
+  /** Creates the Checkout session; the host opens `checkout_url` in the system browser. */
+  startCheckout(plan: z.infer<typeof PaidPlan>): Promise<Result<z.infer<typeof CheckoutResponse>>>;
+  openBillingPortal(): Promise<Result<{ portal_url: string }>>;
+
+  listInstances(): Promise<Result<InstanceListItem[]>>;
+  checkSubdomain(subdomain: string): Promise<Result<SubdomainCheckResponse>>;
+  /** The instance token is kept in the keychain and returned this once for the user to copy. */
+  createInstance(input: {
+    name: string;
+    subdomain: string;
+  }): Promise<Result<{ instance: CreateInstanceResponse['instance']; instance_token: string }>>;
+  updateInstance(
+    id: string,
+    patch: { name?: string; subdomain?: string },
+  ): Promise<Result<z.infer<typeof UpdateInstanceResponse>>>;
+  deleteInstance(id: string): Promise<Result<null>>;
+  regenerateInstanceToken(id: string): Promise<Result<{ instance_token: string }>>;
+
+  listDomains(instanceId: string): Promise<Result<DomainListItem[]>>;
+  addDomain(instanceId: string, domain: string): Promise<Result<AddDomainResponse>>;
+  verifyDomain(instanceId: string, domain: string): Promise<Result<VerifyDomainResponse>>;
+  removeDomain(instanceId: string, domain: string): Promise<Result<null>>;
+
+  listConnections(): Promise<Result<ConnectionView[]>>;
+  addConnection(input: ConnectionInput): Promise<Result<ConnectionView>>;
+  updateConnection(id: string, patch: ConnectionPatch): Promise<Result<ConnectionView>>;
+  removeConnection(id: string): Promise<Result<null>>;
+  connect(id: string): Promise<Result<ConnectionView>>;
+  disconnect(id: string): Promise<Result<ConnectionView>>;
+  /** Seed 000 P13-2.4: try a saved connection or a candidate Cloudflare token; restores what ran. */
+  testConnection(input: TestConnectionInput): Promise<Result<TunnelTestResult>>;
+
+  listContainers(): Promise<Result<DockerView>>;
+  getLogs(options?: { connectionId?: string; limit?: number }): Promise<Result<LogEntry[]>>;
+
+  /** Every connection with its status, pushed on every change (no polling). */
+  onConnections(listener: (connections: ConnectionView[]) => void): Unsubscribe;
+  onSession(listener: (session: SessionView) => void): Unsubscribe;
+  onLog(listener: (entry: LogEntry) => void): Unsubscribe;
+}
+
+/** What only the host (Electron main or the web host) can do. */
+export interface HostApi {
+  /** Opens an http(s) URL in the system browser; `opened: false` tells the renderer to open it itself. */
+  openExternal(url: string): Promise<Result<{ opened: boolean }>>;
+  getAppInfo(): Promise<Result<AppInfo>>;
+  setLaunchAtLogin(enabled: boolean): Promise<Result<AppInfo>>;
+}
+
+/** The one API the renderer talks to (`window.cloudConnect`). */
+export type DesktopApi = ManagerApi & HostApi;
+
+/** Event channels of the DesktopApi, and the method that subscribes to each. */
+export const DesktopEvents = {
+  connections: 'onConnections',
+  session: 'onSession',
+  log: 'onLog',
+} as const satisfies Record<string, keyof ManagerApi>;
+
+type MethodKeys<T> = {
+  [K in keyof T]: T[K] extends (...a: never[]) => Promise<unknown> ? K : never;
+}[keyof T];
+// Every request method has an argument schema and every schema a method.
+type _AllMethodsHaveSchemas = [
+  Exclude<MethodKeys<DesktopApi>, DesktopMethod>,
+  Exclude<DesktopMethod, MethodKeys<DesktopApi>>,
+] extends [never, never]
+  ? true
+  : never;
+export const desktopApiComplete: _AllMethodsHaveSchemas = true;

@@ -1,0 +1,2 @@
+/** The DesktopApi contract shared by the Manager, Electron main, the web host and the renderer. */
+export * from './desktopApi.js';
