@@ -1,6 +1,19 @@
 /** Test harness shared by relay-server's tests, agent-core's tests, e2e suites and benches. */
 export { createAccount, createInstance, type TestAccount } from './accounts.js';
 export { ApiClient, type ApiResponse } from './apiClient.js';
+export {
+  startDnsServer,
+  type DnsFailure,
+  type DnsRecordType,
+  type TestDnsServer,
+} from './dnsServer.js';
 export { LogCapture, SecretLedger } from './logCapture.js';
+export { manualClock, type ManualClock } from './manualClock.js';
 export { latestMailToken, readOutbox, type OutboxMail } from './outbox.js';
+export { setPlan } from './plans.js';
+export {
+  recordingWireGuard,
+  type RecordingWireGuard,
+  type WireGuardCall,
+} from './recordingWireGuard.js';
 export { startTestRelay, type TestRelay, type TestRelayOptions } from './testRelay.js';
