@@ -30,28 +30,37 @@ export async function checkCname(
   }
 }
 
+/** What a check changes on the domain record. */
+function patchFor(d: DomainRecord, check: CnameCheck, now: string): Partial<DomainRecord> {
+  if (check.ok) {
+    return {
+      status: 'verified',
+      verifiedAt: d.status === 'verified' ? d.verifiedAt : now,
+      sslStatus: d.sslStatus === 'active' ? 'active' : 'provisioning',
+      lastError: null,
+      lastCheckedAt: now,
+    };
+  }
+  // A DNS outage proves nothing about the record: a verified domain keeps routing.
+  if (check.kind === 'unreachable' && d.status === 'verified') {
+    return { lastError: check.error, lastCheckedAt: now };
+  }
+  return {
+    status: 'pending_verification',
+    sslStatus: 'pending',
+    verifiedAt: null,
+    lastError: check.error,
+    lastCheckedAt: now,
+  };
+}
+
 /** Apply a check's result to the domain; emits `domain-changed` when routing changes. */
 export async function applyCheck(
   deps: Services,
   d: DomainRecord,
   check: CnameCheck,
 ): Promise<DomainRecord> {
-  const now = deps.clock.now().toISOString();
-  const patch: Partial<DomainRecord> = check.ok
-    ? {
-        status: 'verified',
-        verifiedAt: d.status === 'verified' ? d.verifiedAt : now,
-        sslStatus: d.sslStatus === 'active' ? 'active' : 'provisioning',
-        lastError: null,
-        lastCheckedAt: now,
-      }
-    : {
-        status: 'pending_verification',
-        sslStatus: 'pending',
-        verifiedAt: null,
-        lastError: check.error,
-        lastCheckedAt: now,
-      };
+  const patch = patchFor(d, check, deps.clock.now().toISOString());
   const updated = (await deps.store.domains.update(d.domain, patch)) ?? d;
   if (updated.status !== d.status)
     deps.events.emit('domain-changed', { domain: d.domain, instanceId: d.instanceId });
@@ -61,12 +70,21 @@ export async function applyCheck(
 /**
  * Check the CNAME now. Verified → `verified` + `ssl_status`; no record yet or DNS unreachable →
  * 200 `pending_verification` with the reason; a CNAME pointing elsewhere → 400
- * DNS_VERIFICATION_FAILED with what was found and what is expected.
+ * DNS_VERIFICATION_FAILED with what was found and what is expected. An already verified
+ * domain stays verified when DNS cannot be asked (200 with the reason in `error`).
  */
 export async function verifyDomain(deps: Services, d: DomainRecord) {
   const check = await checkCname(deps, d);
   const updated = await applyCheck(deps, d, check);
   if (check.ok) return { domain: d.domain, status: updated.status, ssl_status: updated.sslStatus };
+  if (updated.status === 'verified') {
+    return {
+      domain: d.domain,
+      status: updated.status,
+      ssl_status: updated.sslStatus,
+      error: check.error,
+    };
+  }
   if (check.kind === 'wrong_target') {
     throw new AppError('DNS_VERIFICATION_FAILED', check.error, {
       domain: d.domain,

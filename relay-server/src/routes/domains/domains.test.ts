@@ -1,0 +1,460 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createAccount,
+  createInstance,
+  setPlan,
+  startDnsServer,
+  startTestRelay,
+  type TestAccount,
+  type TestDnsServer,
+  type TestRelay,
+} from '../../testing/index.js';
+
+let t: TestRelay;
+let dns: TestDnsServer;
+beforeAll(async () => {
+  dns = await startDnsServer();
+  t = await startTestRelay({ env: { DNS_SERVERS: dns.address } });
+});
+afterAll(async () => {
+  await t.stop();
+  await dns.close();
+});
+beforeEach(() => {
+  dns.simulate(null);
+});
+
+let seq = 0;
+const stamp = Date.now().toString(36);
+/** A subdomain no other test in this file uses. */
+const freshSub = (stem = 'dom') => `${stem}${++seq}x${stamp}`;
+/** A customer domain no other test in this file uses. */
+const freshDomain = (label = 'share') => `${label}.ex${++seq}${stamp}.com`;
+const auth = (a: TestAccount) => ({ token: a.accessToken });
+const store = () => t.relay.services.store;
+const target = (instanceId: string) => `${instanceId}.tunnel.cloud.test`;
+
+/** A verified account on `plan` with one instance. */
+async function owner(plan: 'free' | 'pro' | 'business' = 'pro') {
+  const account = await createAccount(t);
+  await setPlan(t, account, plan);
+  const { instance } = await createInstance(t, account, freshSub());
+  return { account, id: instance.id };
+}
+
+const add = (a: TestAccount, instanceId: string, domain: string) =>
+  t.api.post(`/instances/${instanceId}/domains`, { domain }, auth(a));
+const verify = (a: TestAccount, instanceId: string, domain: string) =>
+  t.api.post(`/instances/${instanceId}/domains/${domain}/verify`, undefined, auth(a));
+
+describe('POST /instances/:instance_id/domains', () => {
+  it('adds a domain and answers seed 003’s CNAME instructions', async () => {
+    const { account, id } = await owner('pro');
+    const domain = freshDomain('share');
+    const res = await add(account, id, domain);
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      domain,
+      status: 'pending_verification',
+      verification: {
+        type: 'CNAME',
+        name: 'share',
+        value: target(id),
+        instructions: 'Add this CNAME record to your DNS provider',
+      },
+    });
+    expect(await store().domains.get(domain)).toMatchObject({
+      instanceId: id,
+      userId: account.id,
+      status: 'pending_verification',
+    });
+  });
+
+  it('normalises the domain (case, trailing dot) and names a deep record relative to its zone', async () => {
+    const { account, id } = await owner('business');
+    const zone = `ex${++seq}${stamp}.co.uk`;
+    const res = await add(account, id, `Files.Team.${zone.toUpperCase()}.`);
+    expect(res.status).toBe(201);
+    expect(res.body.domain).toBe(`files.team.${zone}`);
+    expect(res.body.verification.name).toBe('files.team');
+  });
+
+  it('tells how to point a zone apex, where a plain CNAME is not allowed', async () => {
+    const { account, id } = await owner('pro');
+    const apex = `ex${++seq}${stamp}.com`;
+    const res = await add(account, id, apex);
+    expect(res.status).toBe(201);
+    expect(res.body.verification).toMatchObject({ type: 'CNAME', name: '@', value: target(id) });
+    expect(res.body.verification.instructions).toMatch(/ALIAS|ANAME|flattening/);
+  });
+
+  it('answers 402 SUBSCRIPTION_REQUIRED on the Free plan and stores nothing', async () => {
+    const { account, id } = await owner('free');
+    const domain = freshDomain();
+    const res = await add(account, id, domain);
+    expect(res.status).toBe(402);
+    expect(res.body.error).toMatchObject({
+      code: 'SUBSCRIPTION_REQUIRED',
+      details: { plan: 'free' },
+    });
+    expect(await store().domains.get(domain)).toBeNull();
+  });
+
+  it.each([
+    ['pro', 1],
+    ['business', 5],
+  ] as const)(
+    'allows %s %i domain(s) per instance, then answers 403 LIMIT_EXCEEDED',
+    async (plan, limit) => {
+      const { account, id } = await owner(plan);
+      for (let i = 0; i < limit; i++)
+        expect((await add(account, id, freshDomain())).status).toBe(201);
+      const over = freshDomain();
+      const res = await add(account, id, over);
+      expect(res.status).toBe(403);
+      expect(res.body.error).toMatchObject({
+        code: 'LIMIT_EXCEEDED',
+        details: { plan, limit, resource: 'domains' },
+      });
+      expect(await store().domains.get(over)).toBeNull();
+      expect(await store().domains.listByInstance(id)).toHaveLength(limit);
+      // The limit is per instance: another instance of the same account has its own.
+      const second = await createInstance(t, account, freshSub());
+      expect((await add(account, second.instance.id, over)).status).toBe(201);
+    },
+  );
+
+  it('answers 409 DOMAIN_ALREADY_EXISTS for a domain another user (or instance) has, changing nothing', async () => {
+    const ann = await owner('business');
+    const bob = await owner('business');
+    const domain = freshDomain();
+    expect((await add(ann.account, ann.id, domain)).status).toBe(201);
+    const theirs = await add(bob.account, bob.id, domain.toUpperCase());
+    expect(theirs.status).toBe(409);
+    expect(theirs.body.error).toMatchObject({ code: 'DOMAIN_ALREADY_EXISTS', details: { domain } });
+    const second = await createInstance(t, ann.account, freshSub());
+    const again = await add(ann.account, second.instance.id, domain);
+    expect(again.status).toBe(409);
+    expect(await store().domains.get(domain)).toMatchObject({
+      instanceId: ann.id,
+      userId: ann.account.id,
+    });
+    expect(await store().domains.listByInstance(bob.id)).toEqual([]);
+  });
+
+  it('answers 404 NOT_FOUND for another user’s instance and stores nothing', async () => {
+    const ann = await owner('pro');
+    const bob = await owner('pro');
+    const domain = freshDomain();
+    const res = await add(bob.account, ann.id, domain);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+    expect(await store().domains.get(domain)).toBeNull();
+  });
+
+  it.each([
+    ['not a domain', 'not a domain'],
+    ['a single label', 'localhost'],
+    ['an IP address', '192.0.2.1'],
+    ['an underscore', 'a_b.example.com'],
+    [
+      'a 254-character name',
+      `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example.com`,
+    ],
+    ['a number', 42],
+    ['the relay’s own base domain', 'cloud.test'],
+    ['a name under the relay’s base domain', 'evil.cloud.test'],
+  ])('answers 422 VALIDATION_ERROR for %s, storing nothing', async (_what, domain) => {
+    const { account, id } = await owner('pro');
+    const res = await t.api.post(`/instances/${id}/domains`, { domain }, auth(account));
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+    expect(res.body.error.details.fields).toHaveProperty('domain');
+    expect(await store().domains.listByInstance(id)).toEqual([]);
+  });
+
+  it('answers 422 for a missing field or an extra one, and 401 without a token', async () => {
+    const { account, id } = await owner('pro');
+    for (const body of [{}, { domain: freshDomain(), ssl: 'off' }, '{"domain":']) {
+      const res = await t.api.post(`/instances/${id}/domains`, body, auth(account));
+      expect(res.status).toBe(422);
+    }
+    const anon = await t.api.post(`/instances/${id}/domains`, { domain: freshDomain() });
+    expect(anon.status).toBe(401);
+    expect(await store().domains.listByInstance(id)).toEqual([]);
+  });
+});
+
+describe('GET /instances/:instance_id/domains', () => {
+  it('lists the instance’s domains with seed 003’s fields, plus the CNAME to create', async () => {
+    const { account, id } = await owner('business');
+    const verified = freshDomain('share');
+    const pending = freshDomain('files');
+    await add(account, id, verified);
+    await add(account, id, pending);
+    dns.set(verified, 'CNAME', target(id));
+    expect((await verify(account, id, verified)).status).toBe(200);
+
+    const res = await t.api.get(`/instances/${id}/domains`, auth(account));
+    expect(res.status).toBe(200);
+    expect(res.body.domains).toEqual([
+      {
+        domain: verified,
+        status: 'verified',
+        ssl_status: 'provisioning',
+        verified_at: expect.stringMatching(/Z$/),
+        verification: expect.objectContaining({ type: 'CNAME', value: target(id) }),
+        error: null,
+      },
+      {
+        domain: pending,
+        status: 'pending_verification',
+        ssl_status: 'pending',
+        verified_at: null,
+        verification: expect.objectContaining({ name: 'files', value: target(id) }),
+        error: null,
+      },
+    ]);
+  });
+
+  it('answers an empty list for an instance without domains', async () => {
+    const { account, id } = await owner('free');
+    const res = await t.api.get(`/instances/${id}/domains`, auth(account));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ domains: [] });
+  });
+
+  it('answers 404 NOT_FOUND for another user’s instance, showing none of its domains', async () => {
+    const ann = await owner('pro');
+    const bob = await owner('pro');
+    const domain = freshDomain();
+    await add(ann.account, ann.id, domain);
+    const res = await t.api.get(`/instances/${ann.id}/domains`, auth(bob.account));
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+    expect(res.text).not.toContain(domain);
+    expect((await t.api.get(`/instances/${ann.id}/domains`)).status).toBe(401);
+  });
+});
+
+describe('POST /instances/:instance_id/domains/:domain/verify', () => {
+  it('verifies a domain whose CNAME points at the instance, asking the configured DNS server', async () => {
+    const { account, id } = await owner('pro');
+    const domain = freshDomain();
+    await add(account, id, domain);
+    dns.set(domain, 'CNAME', `${target(id).toUpperCase()}.`);
+    const res = await verify(account, id, domain);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ domain, status: 'verified', ssl_status: 'provisioning' });
+    expect(dns.queries).toContainEqual({ name: domain, type: 'CNAME' });
+    expect(await store().domains.get(domain)).toMatchObject({
+      status: 'verified',
+      verifiedAt: expect.any(String),
+      lastError: null,
+    });
+    const detail = await t.api.get(`/instances/${id}`, auth(account));
+    expect(detail.body.custom_domain).toBe(domain);
+  });
+
+  it('keeps the first verified_at when verified again', async () => {
+    const { account, id } = await owner('pro');
+    const domain = freshDomain();
+    await add(account, id, domain);
+    dns.set(domain, 'CNAME', target(id));
+    await verify(account, id, domain);
+    const first = (await store().domains.get(domain))?.verifiedAt;
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await verify(account, id, domain)).body.status).toBe('verified');
+    expect((await store().domains.get(domain))?.verifiedAt).toBe(first);
+  });
+
+  it.each([
+    ['no record at all (NXDOMAIN)', (_d: string) => undefined],
+    ['a name with only an A record (no data)', (d: string) => dns.set(d, 'A', '192.0.2.10')],
+  ])(
+    'answers 200 pending_verification, error "CNAME record not found", for %s',
+    async (_what, arrange) => {
+      const { account, id } = await owner('pro');
+      const domain = freshDomain();
+      await add(account, id, domain);
+      arrange(domain);
+      const res = await verify(account, id, domain);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        domain,
+        status: 'pending_verification',
+        error: 'CNAME record not found',
+      });
+      expect(await store().domains.get(domain)).toMatchObject({
+        status: 'pending_verification',
+        lastError: 'CNAME record not found',
+      });
+      const list = await t.api.get(`/instances/${id}/domains`, auth(account));
+      expect(list.body.domains[0].error).toBe('CNAME record not found');
+    },
+  );
+
+  it('answers 400 DNS_VERIFICATION_FAILED with expected and found for a CNAME pointing elsewhere', async () => {
+    const { account, id } = await owner('pro');
+    const other = await owner('pro');
+    const domain = freshDomain();
+    await add(account, id, domain);
+    // Pointing at someone else's instance must not verify.
+    dns.set(domain, 'CNAME', target(other.id));
+    const res = await verify(account, id, domain);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({
+      code: 'DNS_VERIFICATION_FAILED',
+      details: { domain, expected: target(id), found: [target(other.id)] },
+    });
+    expect(res.body.error.message).toContain(target(id));
+    expect(await store().domains.get(domain)).toMatchObject({ status: 'pending_verification' });
+  });
+
+  it('takes a verified domain back to pending when its CNAME is moved away', async () => {
+    const { account, id } = await owner('pro');
+    const domain = freshDomain();
+    await add(account, id, domain);
+    dns.set(domain, 'CNAME', target(id));
+    await verify(account, id, domain);
+    dns.set(domain, 'CNAME', 'somewhere.else.example');
+    const res = await verify(account, id, domain);
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.found).toEqual(['somewhere.else.example']);
+    expect(await store().domains.get(domain)).toMatchObject({
+      status: 'pending_verification',
+      verifiedAt: null,
+    });
+  });
+
+  it('answers 200 pending with a reason when the DNS server fails (SERVFAIL)', async () => {
+    const { account, id } = await owner('pro');
+    const domain = freshDomain();
+    await add(account, id, domain);
+    dns.set(domain, 'CNAME', target(id));
+    dns.simulate('servfail', domain);
+    const res = await verify(account, id, domain);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      domain,
+      status: 'pending_verification',
+      error: expect.stringMatching(/DNS lookup failed \(ESERVFAIL\).*try again/),
+    });
+  });
+
+  it('answers 200 pending with a reason when the DNS server does not answer at all', async () => {
+    const { account, id } = await owner('pro');
+    const domain = freshDomain();
+    await add(account, id, domain);
+    dns.set(domain, 'CNAME', target(id));
+    dns.simulate('timeout', domain);
+    const started = Date.now();
+    const res = await verify(account, id, domain);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      domain,
+      status: 'pending_verification',
+      error: expect.stringMatching(/DNS lookup failed \(ETIMEOUT\).*try again/),
+    });
+    // The configured resolver gives up after its own timeout (2 s, 2 tries), not the client's.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await store().domains.get(domain)).toMatchObject({ status: 'pending_verification' });
+  });
+
+  it('keeps a verified domain verified when the DNS server fails transiently', async () => {
+    const { account, id } = await owner('pro');
+    const domain = freshDomain();
+    await add(account, id, domain);
+    dns.set(domain, 'CNAME', target(id));
+    await verify(account, id, domain);
+    const before = await store().domains.get(domain);
+    dns.simulate('servfail', domain);
+    const res = await verify(account, id, domain);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ domain, status: 'verified', ssl_status: 'provisioning' });
+    expect(res.body.error).toMatch(/ESERVFAIL/);
+    expect(await store().domains.get(domain)).toMatchObject({
+      status: 'verified',
+      verifiedAt: before?.verifiedAt,
+    });
+  });
+
+  it('answers 404 NOT_FOUND for another user’s domain, or a domain of another instance, changing nothing', async () => {
+    const ann = await owner('pro');
+    const bob = await owner('pro');
+    const domain = freshDomain();
+    await add(ann.account, ann.id, domain);
+    dns.set(domain, 'CNAME', target(ann.id));
+    const asBob = await verify(bob.account, ann.id, domain);
+    expect(asBob.status).toBe(404);
+    const viaBobsInstance = await verify(bob.account, bob.id, domain);
+    expect(viaBobsInstance.status).toBe(404);
+    const second = await createInstance(t, ann.account, freshSub());
+    const wrongInstance = await verify(ann.account, second.instance.id, domain);
+    expect(wrongInstance.status).toBe(404);
+    expect(wrongInstance.body.error.code).toBe('NOT_FOUND');
+    expect(await store().domains.get(domain)).toMatchObject({
+      status: 'pending_verification',
+      lastCheckedAt: null,
+    });
+    const unknown = await verify(ann.account, ann.id, freshDomain());
+    expect(unknown.status).toBe(404);
+  });
+
+  it('answers 422 for a malformed domain in the path and 401 without a token', async () => {
+    const { account, id } = await owner('pro');
+    const bad = await verify(account, id, 'not_a_domain');
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.fields).toHaveProperty('domain');
+    const anon = await t.api.post(`/instances/${id}/domains/${freshDomain()}/verify`);
+    expect(anon.status).toBe(401);
+  });
+});
+
+describe('DELETE /instances/:instance_id/domains/:domain', () => {
+  it('answers 204 and frees the domain for anyone to add', async () => {
+    const ann = await owner('pro');
+    const bob = await owner('pro');
+    const domain = freshDomain();
+    await add(ann.account, ann.id, domain);
+    dns.set(domain, 'CNAME', target(ann.id));
+    await verify(ann.account, ann.id, domain);
+    const res = await t.api.delete(`/instances/${ann.id}/domains/${domain}`, auth(ann.account));
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+    expect((await t.api.get(`/instances/${ann.id}/domains`, auth(ann.account))).body).toEqual({
+      domains: [],
+    });
+    expect((await t.api.get(`/instances/${ann.id}`, auth(ann.account))).body.custom_domain).toBe(
+      null,
+    );
+    expect((await add(bob.account, bob.id, domain)).status).toBe(201);
+  });
+
+  it('answers 404 NOT_FOUND for another user’s domain and keeps it', async () => {
+    const ann = await owner('pro');
+    const bob = await owner('pro');
+    const domain = freshDomain();
+    await add(ann.account, ann.id, domain);
+    for (const instanceId of [ann.id, bob.id]) {
+      const res = await t.api.delete(
+        `/instances/${instanceId}/domains/${domain}`,
+        auth(bob.account),
+      );
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+    expect(await store().domains.get(domain)).toMatchObject({ instanceId: ann.id });
+  });
+
+  it('answers 404 for an unknown domain and 401 without a token', async () => {
+    const { account, id } = await owner('pro');
+    const domain = freshDomain();
+    await add(account, id, domain);
+    const unknown = await t.api.delete(`/instances/${id}/domains/${freshDomain()}`, auth(account));
+    expect(unknown.status).toBe(404);
+    const anon = await t.api.delete(`/instances/${id}/domains/${domain}`);
+    expect(anon.status).toBe(401);
+    expect(await store().domains.get(domain)).not.toBeNull();
+  });
+});
