@@ -77,7 +77,8 @@ export function createBilling(config: StripeConfig | null, now: () => Date): Bil
         config.webhookSecret,
         300,
         undefined,
-        Math.floor(now().getTime() / 1000),
+        // stripe-node reads receivedAt in milliseconds (it divides by 1000 itself).
+        now().getTime(),
       );
     },
     async paymentMethod(id) {
