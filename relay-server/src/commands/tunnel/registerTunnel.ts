@@ -15,6 +15,10 @@ export async function registerTunnel(
   instance: InstanceRecord,
   input: { public_key: string; target_port?: number | undefined },
 ) {
+  if (input.public_key === deps.wireguard.publicKey) {
+    // WireGuard ignores a peer with the interface's own key: the tunnel would never come up.
+    throw AppError.validation('public_key', "is the relay's own key; generate a new key pair");
+  }
   let updated: InstanceRecord | null;
   try {
     updated = await deps.store.instances.update(instance.id, {
