@@ -1,8 +1,8 @@
-import { chmod, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import { Journal, type Change } from './journal.js';
+import { SnapshotFile } from './snapshotFile.js';
 import {
   emptyData,
   StoreConflictError,
@@ -19,176 +19,339 @@ import {
 
 interface Snapshot {
   version: 1;
+  /** The last journal entry whose changes this snapshot holds. */
   seq: number;
   data: StoreData;
 }
 
 export interface LowdbStoreOptions {
-  /** How often a dirty store is written to its snapshot file. */
+  /** How often a changed store is written to its snapshot file (at most once per interval). */
   snapshotIntervalMs?: number;
   /** Expired email and refresh tokens are dropped this long after expiry. */
   retainExpiredMs?: number;
 }
 
+/** Counters that show what the store did to its files (tests and the benchmark read them). */
 export interface StoreStats {
+  /** Times the snapshot file (`store.json`) was rewritten. */
   snapshotWrites: number;
+  snapshotFailures: number;
+  /** Size of the last snapshot written, in bytes. */
+  snapshotBytes: number;
+  /** Appends to the journal (one write each, holding one or more commits). */
   journalBatches: number;
+  /** Commits written to the journal. */
+  journalEntries: number;
 }
 
-const clone = <T>(v: T): T => structuredClone(v);
-
-/** Throws if another live process holds the data dir. */
-async function lock(dir: string): Promise<string> {
-  const file = path.join(dir, 'store.lock');
-  const other = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  if (other && other !== process.pid) {
-    let alive = true;
-    try {
-      process.kill(other, 0);
-    } catch {
-      alive = false;
-    }
-    if (alive) throw new Error(`The data dir ${dir} is in use by process ${other}; stop it first.`);
+/** The data dir is held by another live process (or already open in this one). */
+export class StoreLockedError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(
+      pid === process.pid
+        ? `The data dir ${dir} is already open in this process.`
+        : `The data dir ${dir} is in use by process ${pid}; stop it first (if no relay runs, delete ${path.join(dir, LOCK_FILE)}).`,
+    );
+    this.name = 'StoreLockedError';
   }
-  await writeFile(file, String(process.pid), { mode: 0o600 });
-  return file;
+}
+
+const SNAPSHOT_FILE = 'store.json';
+const LOCK_FILE = 'store.lock';
+/** Data dirs open in this process; the pid in the lock file cannot tell them apart. */
+const openDirs = new Set<string>();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to another user.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
- * The embedded store: all data in memory, a lowdb JSON snapshot (atomic rename writes) and an
- * append-only journal. Every acknowledged write is in the journal before its promise
- * resolves; the snapshot is rewritten at most once per interval, so a burst of heartbeats
- * costs one small append per batch instead of a whole-file rewrite per request.
+ * Take the data dir: create `store.lock` holding our pid, exclusively. A lock left by a
+ * process that is gone (kill -9) is taken over; one held by a live process is refused.
+ */
+async function acquireLock(dir: string): Promise<() => Promise<void>> {
+  const real = await realpath(dir);
+  if (openDirs.has(real)) throw new StoreLockedError(dir, process.pid);
+  const file = path.join(dir, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(file, 'wx', 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      openDirs.add(real);
+      return async () => {
+        openDirs.delete(real);
+        await unlink(file).catch(() => undefined);
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      throw new StoreLockedError(dir, holder);
+    }
+    await unlink(file).catch(() => undefined);
+  }
+  throw new Error(`Could not lock the data dir ${dir}; another process keeps taking it.`);
+}
+
+/** Drop keys whose value is undefined: they would not survive the journal's JSON. */
+function defined<T extends object>(patch: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = structuredClone(v);
+  }
+  return out;
+}
+
+// Copies handed out and taken in, so no caller shares an object with the store. Instance,
+// domain and token records are flat (primitives only), so a spread is a full copy and keeps
+// the heartbeat path cheap; users hold a nested subscription and get a deep copy.
+const copy = <T extends object>(v: T): T => ({ ...v });
+const copyOrNull = <T extends object>(v: T | undefined): T | null => (v ? { ...v } : null);
+const copyUser = (u: UserRecord | undefined): UserRecord | null => (u ? structuredClone(u) : null);
+
+function addTo(index: Map<string, Set<string>>, owner: string, key: string): void {
+  let set = index.get(owner);
+  if (!set) index.set(owner, (set = new Set()));
+  set.add(key);
+}
+function removeFrom(index: Map<string, Set<string>>, owner: string, key: string): void {
+  const set = index.get(owner);
+  if (!set) return;
+  set.delete(key);
+  if (set.size === 0) index.delete(owner);
+}
+function unsetUnique(index: Map<string, string>, value: string | null, key: string): void {
+  if (value && index.get(value) === key) index.delete(value);
+}
+
+const byCreated = <T extends { createdAt: string }>(a: T, b: T) =>
+  a.createdAt.localeCompare(b.createdAt);
+
+/**
+ * The embedded store: all data in memory, a lowdb JSON snapshot and an append-only journal.
+ * Every acknowledged write is in the journal before its promise resolves; the snapshot is
+ * rewritten at most once per interval, and each rewrite starts a new journal segment so the
+ * old ones can go. A burst of heartbeats thus costs one small append per batch, never a
+ * whole-file rewrite per request. Opening replays the journal on top of the snapshot, so a
+ * restart after `kill -9` keeps every acknowledged write.
  */
 export class LowdbStore implements Store {
   private data: StoreData = emptyData();
   private seq = 0;
   private dirty = false;
   private journal!: Journal;
+  private nextSegment = 1;
   private timer: NodeJS.Timeout | null = null;
   private snapshotting: Promise<void> | null = null;
-  private closed = false;
-  readonly stats: StoreStats = { snapshotWrites: 0, journalBatches: 0 };
+  private closing: Promise<void> | null = null;
+  /** Set when a journal write failed: the store then refuses every write (fail-stop). */
+  private failure: unknown = null;
+  readonly stats: StoreStats = {
+    snapshotWrites: 0,
+    snapshotFailures: 0,
+    snapshotBytes: 0,
+    journalBatches: 0,
+    journalEntries: 0,
+  };
 
-  // Unique indexes; the values are primary keys.
+  // Unique indexes (value → primary key) and owner indexes (owner → primary keys).
   private byEmail = new Map<string, string>();
   private byCustomer = new Map<string, string>();
   private bySubdomain = new Map<string, string>();
   private byTunnelIp = new Map<string, string>();
   private byPublicKey = new Map<string, string>();
+  private instancesByUser = new Map<string, Set<string>>();
+  private domainsByInstance = new Map<string, Set<string>>();
 
   private constructor(
     private readonly dir: string,
     private readonly db: Low<Snapshot>,
+    private readonly file: SnapshotFile<Snapshot>,
     private readonly options: Required<LowdbStoreOptions>,
+    private readonly unlock: () => Promise<void>,
   ) {}
 
+  /** Open (or create) the store in `dir`; refuses a dir another live process holds. */
   static async open(dir: string, options: LowdbStoreOptions = {}): Promise<LowdbStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    await lock(dir);
-    const db = new Low<Snapshot>(new JSONFile(path.join(dir, 'store.json')), {
-      version: 1,
-      seq: 0,
-      data: emptyData(),
-    });
-    const store = new LowdbStore(dir, db, {
-      snapshotIntervalMs: options.snapshotIntervalMs ?? 1000,
-      retainExpiredMs: options.retainExpiredMs ?? 24 * 60 * 60 * 1000,
-    });
-    await store.load();
-    return store;
+    const unlock = await acquireLock(dir);
+    try {
+      const file = new SnapshotFile<Snapshot>(path.join(dir, SNAPSHOT_FILE));
+      const db = new Low<Snapshot>(file, { version: 1, seq: 0, data: emptyData() });
+      const store = new LowdbStore(
+        dir,
+        db,
+        file,
+        {
+          snapshotIntervalMs: options.snapshotIntervalMs ?? 1000,
+          retainExpiredMs: options.retainExpiredMs ?? 24 * 60 * 60 * 1000,
+        },
+        unlock,
+      );
+      await store.load();
+      return store;
+    } catch (e) {
+      await unlock();
+      throw e;
+    }
   }
 
   private async load(): Promise<void> {
     await this.db.read();
-    this.data = { ...emptyData(), ...this.db.data.data };
-    this.seq = this.db.data.seq;
+    const snap = this.db.data;
+    if (snap.version !== 1 || typeof snap.seq !== 'number' || typeof snap.data !== 'object') {
+      throw new Error(`The data file ${this.file.file} is not a store snapshot this version reads`);
+    }
+    this.seq = snap.seq;
+    for (const collection of Object.keys(emptyData()) as Collection[]) {
+      for (const [key, value] of Object.entries(snap.data[collection] ?? {})) {
+        this.apply([collection, key, value]);
+      }
+    }
     const segments = await Journal.segments(this.dir);
-    for (const file of segments) {
-      for (const entry of await Journal.read(file)) {
+    this.replay(await Promise.all(segments.map((f) => Journal.read(f))));
+    // Fold the replayed journal into a fresh snapshot, drop the old segments, start anew.
+    this.nextSegment = Journal.nextSegmentNumber(segments);
+    await this.writeSnapshot();
+    await Journal.remove(segments);
+    this.journal = await this.newJournal();
+    this.timer = setInterval(() => {
+      this.snapshot().catch(() => undefined); // counted in stats; the journal still holds it all
+    }, this.options.snapshotIntervalMs);
+    this.timer.unref();
+  }
+
+  /** Apply entries newer than the snapshot, in order, stopping at the first gap. */
+  private replay(segments: Awaited<ReturnType<typeof Journal.read>>[]): void {
+    for (const entries of segments) {
+      for (const entry of entries) {
         if (entry.seq <= this.seq) continue;
+        // Lines are written in seq order, so nothing after a missing one was acknowledged.
+        if (entry.seq !== this.seq + 1) return;
         for (const change of entry.changes) this.apply(change);
         this.seq = entry.seq;
       }
     }
-    this.reindex();
-    // Fold the replayed journal into a fresh snapshot, then start a new segment.
-    this.journal = await Journal.create(this.dir, this.seq + 1);
-    await this.writeSnapshot(segments);
-    this.timer = setInterval(() => void this.snapshot(), this.options.snapshotIntervalMs);
-    this.timer.unref();
   }
 
-  private reindex(): void {
-    this.byEmail.clear();
-    this.byCustomer.clear();
-    this.bySubdomain.clear();
-    this.byTunnelIp.clear();
-    this.byPublicKey.clear();
-    for (const u of Object.values(this.data.users)) this.indexUser(u);
-    for (const i of Object.values(this.data.instances)) this.indexInstance(i);
+  private newJournal(previous?: Journal): Promise<Journal> {
+    const segment = this.nextSegment++;
+    return Journal.create(this.dir, segment, {
+      ...(previous ? { previous } : {}),
+      onBatch: (entries) => {
+        this.stats.journalBatches += 1;
+        this.stats.journalEntries += entries;
+      },
+    });
   }
 
-  private indexUser(u: UserRecord): void {
-    this.byEmail.set(u.email, u.id);
-    if (u.stripeCustomerId) this.byCustomer.set(u.stripeCustomerId, u.id);
-  }
-  private unindexUser(u: UserRecord): void {
-    this.byEmail.delete(u.email);
-    if (u.stripeCustomerId) this.byCustomer.delete(u.stripeCustomerId);
-  }
-  private indexInstance(i: InstanceRecord): void {
-    this.bySubdomain.set(i.subdomain, i.id);
-    this.byTunnelIp.set(i.tunnelIp, i.id);
-    if (i.publicKey) this.byPublicKey.set(i.publicKey, i.id);
-  }
-  private unindexInstance(i: InstanceRecord): void {
-    this.bySubdomain.delete(i.subdomain);
-    this.byTunnelIp.delete(i.tunnelIp);
-    if (i.publicKey) this.byPublicKey.delete(i.publicKey);
-  }
-
+  /** Put or delete one record in memory, keeping every index in step. */
   private apply([collection, key, value]: Change): void {
     const table = this.data[collection] as Record<string, unknown>;
-    if (value === null) delete table[key];
-    else table[key] = value;
+    const old = table[key];
+    if (old !== undefined) this.unindex(collection, key, old);
+    if (value === null) {
+      delete table[key];
+    } else {
+      table[key] = value;
+      this.index(collection, key, value);
+    }
   }
 
-  /** Apply changes in memory at once, then wait until they are in the journal. */
+  private index(collection: Collection, key: string, value: unknown): void {
+    if (collection === 'users') {
+      const u = value as UserRecord;
+      this.byEmail.set(u.email, key);
+      if (u.stripeCustomerId) this.byCustomer.set(u.stripeCustomerId, key);
+    } else if (collection === 'instances') {
+      const i = value as InstanceRecord;
+      this.bySubdomain.set(i.subdomain, key);
+      this.byTunnelIp.set(i.tunnelIp, key);
+      if (i.publicKey) this.byPublicKey.set(i.publicKey, key);
+      addTo(this.instancesByUser, i.userId, key);
+    } else if (collection === 'domains') {
+      addTo(this.domainsByInstance, (value as DomainRecord).instanceId, key);
+    }
+  }
+
+  private unindex(collection: Collection, key: string, value: unknown): void {
+    if (collection === 'users') {
+      const u = value as UserRecord;
+      unsetUnique(this.byEmail, u.email, key);
+      unsetUnique(this.byCustomer, u.stripeCustomerId, key);
+    } else if (collection === 'instances') {
+      const i = value as InstanceRecord;
+      unsetUnique(this.bySubdomain, i.subdomain, key);
+      unsetUnique(this.byTunnelIp, i.tunnelIp, key);
+      unsetUnique(this.byPublicKey, i.publicKey, key);
+      removeFrom(this.instancesByUser, i.userId, key);
+    } else if (collection === 'domains') {
+      removeFrom(this.domainsByInstance, (value as DomainRecord).instanceId, key);
+    }
+  }
+
+  /**
+   * Apply changes in memory at once (so the checks of the next call see them), then wait
+   * until they are in the journal. Callers do all their checks synchronously before this,
+   * which makes each store method atomic.
+   */
   private commit(changes: Change[]): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('The store is closed'));
+    if (this.failure !== null) return Promise.reject(this.failed());
+    if (this.closing) return Promise.reject(new Error('The store is closed'));
     for (const c of changes) this.apply(c);
     this.seq += 1;
     this.dirty = true;
-    return this.journal.append({ seq: this.seq, changes });
+    return this.journal.append({ seq: this.seq, changes }).catch((e: unknown) => {
+      this.failure ??= e;
+      throw this.failed();
+    });
   }
 
-  private put<C extends Collection>(c: C, key: string, value: StoreData[C][string]): Change {
-    return [c, key, clone(value)];
+  private failed(): Error {
+    const cause = this.failure instanceof Error ? this.failure.message : String(this.failure);
+    return new Error(`The store cannot write its journal (${cause}); restart the relay`);
   }
 
-  private async writeSnapshot(oldSegments: string[]): Promise<void> {
+  private async writeSnapshot(): Promise<void> {
     this.prune();
     this.db.data = { version: 1, seq: this.seq, data: this.data };
     this.dirty = false;
-    await this.db.write();
-    // The snapshot holds password hashes: owner-only, like the data dir itself.
-    await chmod(path.join(this.dir, 'store.json'), 0o600);
+    try {
+      await this.db.write();
+    } catch (e) {
+      this.dirty = true;
+      this.stats.snapshotFailures += 1;
+      throw e;
+    }
     this.stats.snapshotWrites += 1;
-    await Journal.remove(oldSegments.filter((f) => f !== this.journal.file));
+    this.stats.snapshotBytes = this.file.lastBytes;
   }
 
-  /** Write the snapshot if anything changed, rotating the journal so old segments can go. */
-  async snapshot(): Promise<void> {
+  /**
+   * Write the snapshot now if anything changed (the timer calls this once per interval). It
+   * starts a new journal segment first; once the snapshot is on disk the older ones go.
+   */
+  snapshot(): Promise<void> {
     if (this.snapshotting) return this.snapshotting;
-    if (!this.dirty || this.closed) return;
+    if (!this.dirty || this.closing || this.failure !== null) return Promise.resolve();
     this.snapshotting = (async () => {
-      const old = this.journal;
-      this.journal = await Journal.create(this.dir, this.seq + 1);
-      // Everything up to this.seq is in `old` or in memory; the snapshot below holds it all.
-      const segments = await Journal.segments(this.dir);
-      await this.writeSnapshot(segments);
-      await old.close();
+      const next = await this.newJournal(this.journal);
+      this.journal = next;
+      // Every entry in the older segments is in memory now, so in the snapshot below.
+      const older = (await Journal.segments(this.dir)).filter((f) => f !== next.file);
+      await this.writeSnapshot();
+      await Journal.remove(older);
     })().finally(() => {
       this.snapshotting = null;
     });
@@ -205,76 +368,74 @@ export class LowdbStore implements Store {
     }
   }
 
-  private getUser(id: string): UserRecord | null {
-    return this.data.users[id] ?? null;
+  private ownedInstances(userId: string): InstanceRecord[] {
+    const ids = this.instancesByUser.get(userId) ?? new Set<string>();
+    return [...ids].flatMap((id) => this.data.instances[id] ?? []);
   }
-  private getInstance(id: string): InstanceRecord | null {
-    return this.data.instances[id] ?? null;
+
+  private ownedDomains(instanceId: string): DomainRecord[] {
+    const names = this.domainsByInstance.get(instanceId) ?? new Set<string>();
+    return [...names].flatMap((d) => this.data.domains[d] ?? []);
   }
 
   users: Store['users'] = {
     create: async (user) => {
+      if (this.data.users[user.id]) throw new StoreConflictError('id');
       if (this.byEmail.has(user.email)) throw new StoreConflictError('email');
       if (user.stripeCustomerId && this.byCustomer.has(user.stripeCustomerId)) {
         throw new StoreConflictError('stripeCustomerId');
       }
-      const rec = clone(user);
-      this.indexUser(rec);
-      await this.commit([this.put('users', rec.id, rec)]);
-      return clone(rec);
+      const rec = structuredClone(user);
+      await this.commit([['users', rec.id, rec]]);
+      return structuredClone(rec);
     },
-    get: async (id) => clone(this.getUser(id)),
-    findByEmail: async (email) => clone(this.getUser(this.byEmail.get(email) ?? '')),
+    get: async (id) => copyUser(this.data.users[id]),
+    findByEmail: async (email) => copyUser(this.data.users[this.byEmail.get(email) ?? '']),
     findByStripeCustomer: async (customerId) =>
-      clone(this.getUser(this.byCustomer.get(customerId) ?? '')),
+      copyUser(this.data.users[this.byCustomer.get(customerId) ?? '']),
     update: async (id, patch) => {
-      const cur = this.getUser(id);
+      const cur = this.data.users[id];
       if (!cur) return null;
-      const next: UserRecord = { ...cur, ...clone(patch), id };
-      if (next.email !== cur.email && this.byEmail.has(next.email))
-        throw new StoreConflictError('email');
-      if (
-        next.stripeCustomerId &&
-        next.stripeCustomerId !== cur.stripeCustomerId &&
-        this.byCustomer.has(next.stripeCustomerId)
-      ) {
-        throw new StoreConflictError('stripeCustomerId');
-      }
-      this.unindexUser(cur);
-      this.indexUser(next);
-      await this.commit([this.put('users', id, next)]);
-      return clone(next);
+      const next: UserRecord = { ...cur, ...defined(patch), id };
+      const emailOwner = this.byEmail.get(next.email);
+      if (emailOwner && emailOwner !== id) throw new StoreConflictError('email');
+      const customerOwner = next.stripeCustomerId && this.byCustomer.get(next.stripeCustomerId);
+      if (customerOwner && customerOwner !== id) throw new StoreConflictError('stripeCustomerId');
+      await this.commit([['users', id, next]]);
+      return structuredClone(next);
     },
   };
 
   refreshTokens: Store['refreshTokens'] = {
     create: async (token) => {
-      await this.commit([this.put('refreshTokens', token.id, token)]);
+      if (this.data.refreshTokens[token.id]) throw new StoreConflictError('id');
+      await this.commit([['refreshTokens', token.id, copy(token)]]);
     },
-    get: async (id) => clone(this.data.refreshTokens[id] ?? null),
+    get: async (id) => copyOrNull(this.data.refreshTokens[id]),
     use: async (id, at) => {
       const cur = this.data.refreshTokens[id];
       if (!cur || cur.usedAt || cur.revokedAt) return false;
-      await this.commit([this.put('refreshTokens', id, { ...cur, usedAt: at })]);
+      await this.commit([['refreshTokens', id, { ...cur, usedAt: at }]]);
       return true;
     },
     revokeFamily: async (familyId, at) => {
       const changes = Object.values(this.data.refreshTokens)
         .filter((t) => t.familyId === familyId && !t.revokedAt)
-        .map((t) => this.put('refreshTokens', t.id, { ...t, revokedAt: at }));
+        .map((t): Change => ['refreshTokens', t.id, { ...t, revokedAt: at }]);
       if (changes.length) await this.commit(changes);
     },
     revokeAllForUser: async (userId, at) => {
       const changes = Object.values(this.data.refreshTokens)
         .filter((t) => t.userId === userId && !t.revokedAt)
-        .map((t) => this.put('refreshTokens', t.id, { ...t, revokedAt: at }));
+        .map((t): Change => ['refreshTokens', t.id, { ...t, revokedAt: at }]);
       if (changes.length) await this.commit(changes);
     },
   };
 
   emailTokens: Store['emailTokens'] = {
     create: async (token) => {
-      await this.commit([this.put('emailTokens', token.hash, token)]);
+      if (this.data.emailTokens[token.hash]) throw new StoreConflictError('hash');
+      await this.commit([['emailTokens', token.hash, copy(token)]]);
     },
     consume: async (hash, purpose, now) => {
       const cur = this.data.emailTokens[hash];
@@ -287,114 +448,104 @@ export class LowdbStore implements Store {
         return null;
       }
       const used: EmailTokenRecord = { ...cur, usedAt: now };
-      await this.commit([this.put('emailTokens', hash, used)]);
-      return clone(used);
+      await this.commit([['emailTokens', hash, used]]);
+      return copy(used);
     },
     invalidateForUser: async (userId, purpose, at) => {
       const changes = Object.values(this.data.emailTokens)
         .filter((t) => t.userId === userId && t.purpose === purpose && !t.usedAt)
-        .map((t) => this.put('emailTokens', t.hash, { ...t, usedAt: at }));
+        .map((t): Change => ['emailTokens', t.hash, { ...t, usedAt: at }]);
       if (changes.length) await this.commit(changes);
     },
   };
 
   instances: Store['instances'] = {
     create: async (instance, { maxPerUser }) => {
+      if (this.data.instances[instance.id]) throw new StoreConflictError('id');
       if (this.bySubdomain.has(instance.subdomain)) throw new StoreConflictError('subdomain');
       if (this.byTunnelIp.has(instance.tunnelIp)) throw new StoreConflictError('tunnelIp');
       if (instance.publicKey && this.byPublicKey.has(instance.publicKey)) {
         throw new StoreConflictError('publicKey');
       }
-      const owned = Object.values(this.data.instances).filter((i) => i.userId === instance.userId);
-      if (owned.length >= maxPerUser) throw new StoreLimitError('instances', maxPerUser);
-      const rec = clone(instance);
-      this.indexInstance(rec);
-      await this.commit([this.put('instances', rec.id, rec)]);
-      return clone(rec);
+      const owned = this.instancesByUser.get(instance.userId)?.size ?? 0;
+      if (owned >= maxPerUser) throw new StoreLimitError('instances', maxPerUser);
+      const rec = copy(instance);
+      await this.commit([['instances', rec.id, rec]]);
+      return copy(rec);
     },
-    get: async (id) => clone(this.getInstance(id)),
-    listByUser: async (userId) =>
-      clone(
-        Object.values(this.data.instances)
-          .filter((i) => i.userId === userId)
-          .sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
-      ),
-    countByUser: async (userId) =>
-      Object.values(this.data.instances).filter((i) => i.userId === userId).length,
+    get: async (id) => copyOrNull(this.data.instances[id]),
+    listByUser: async (userId) => this.ownedInstances(userId).sort(byCreated).map(copy),
+    countByUser: async (userId) => this.instancesByUser.get(userId)?.size ?? 0,
     findBySubdomain: async (subdomain) =>
-      clone(this.getInstance(this.bySubdomain.get(subdomain) ?? '')),
-    findByTunnelIp: async (ip) => clone(this.getInstance(this.byTunnelIp.get(ip) ?? '')),
+      copyOrNull(this.data.instances[this.bySubdomain.get(subdomain) ?? '']),
+    findByTunnelIp: async (ip) => copyOrNull(this.data.instances[this.byTunnelIp.get(ip) ?? '']),
     update: async (id, patch) => {
-      const cur = this.getInstance(id);
+      const cur = this.data.instances[id];
       if (!cur) return null;
-      const next: InstanceRecord = { ...cur, ...clone(patch), id, userId: cur.userId };
-      const owner = (m: Map<string, string>, k: string | null) => (k ? m.get(k) : undefined);
-      const subOwner = owner(this.bySubdomain, next.subdomain);
-      if (subOwner && subOwner !== id) throw new StoreConflictError('subdomain');
-      const ipOwner = owner(this.byTunnelIp, next.tunnelIp);
-      if (ipOwner && ipOwner !== id) throw new StoreConflictError('tunnelIp');
-      const keyOwner = owner(this.byPublicKey, next.publicKey);
-      if (keyOwner && keyOwner !== id) throw new StoreConflictError('publicKey');
-      this.unindexInstance(cur);
-      this.indexInstance(next);
-      await this.commit([this.put('instances', id, next)]);
-      return clone(next);
+      const next: InstanceRecord = { ...cur, ...defined(patch), id, userId: cur.userId };
+      const taken = (index: Map<string, string>, value: string | null) => {
+        const owner = value ? index.get(value) : undefined;
+        return owner !== undefined && owner !== id;
+      };
+      if (taken(this.bySubdomain, next.subdomain)) throw new StoreConflictError('subdomain');
+      if (taken(this.byTunnelIp, next.tunnelIp)) throw new StoreConflictError('tunnelIp');
+      if (taken(this.byPublicKey, next.publicKey)) throw new StoreConflictError('publicKey');
+      await this.commit([['instances', id, next]]);
+      return copy(next);
     },
     touch: async (id, lastSeen) => {
-      const cur = this.getInstance(id);
+      const cur = this.data.instances[id];
       if (!cur) return null;
       const next: InstanceRecord = { ...cur, lastSeen, status: 'connected' };
       await this.commit([['instances', id, next]]);
-      return { ...next };
+      return copy(next);
     },
     delete: async (id) => {
-      const cur = this.getInstance(id);
+      const cur = this.data.instances[id];
       if (!cur) return null;
-      const domains = Object.values(this.data.domains).filter((d) => d.instanceId === id);
-      this.unindexInstance(cur);
+      const domains = this.ownedDomains(id).sort(byCreated);
       await this.commit([
         ['instances', id, null],
         ...domains.map((d): Change => ['domains', d.domain, null]),
       ]);
+      // Nothing in the store points at these objects any more; they are the caller's.
       return { instance: cur, domains };
     },
     usedTunnelIps: async () => new Set(this.byTunnelIp.keys()),
     listRegistered: async () =>
-      clone(Object.values(this.data.instances).filter((i) => i.publicKey !== null)),
+      Object.values(this.data.instances)
+        .filter((i) => i.publicKey !== null)
+        .map(copy),
     count: async () => Object.keys(this.data.instances).length,
   };
 
   domains: Store['domains'] = {
     create: async (domain, { maxPerInstance }) => {
       if (this.data.domains[domain.domain]) throw new StoreConflictError('domain');
-      const owned = Object.values(this.data.domains).filter(
-        (d) => d.instanceId === domain.instanceId,
-      );
-      if (owned.length >= maxPerInstance) throw new StoreLimitError('domains', maxPerInstance);
-      await this.commit([this.put('domains', domain.domain, domain)]);
-      return clone(domain);
+      const owned = this.domainsByInstance.get(domain.instanceId)?.size ?? 0;
+      if (owned >= maxPerInstance) throw new StoreLimitError('domains', maxPerInstance);
+      const rec = copy(domain);
+      await this.commit([['domains', rec.domain, rec]]);
+      return copy(rec);
     },
-    get: async (domain) => clone(this.data.domains[domain] ?? null),
-    listByInstance: async (instanceId) =>
-      clone(
-        Object.values(this.data.domains)
-          .filter((d) => d.instanceId === instanceId)
-          .sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
-      ),
+    get: async (domain) => copyOrNull(this.data.domains[domain]),
+    listByInstance: async (instanceId) => this.ownedDomains(instanceId).sort(byCreated).map(copy),
     listVerified: async () =>
-      clone(Object.values(this.data.domains).filter((d) => d.status === 'verified')),
+      Object.values(this.data.domains)
+        .filter((d) => d.status === 'verified')
+        .map(copy),
     update: async (domain, patch) => {
       const cur = this.data.domains[domain];
       if (!cur) return null;
       const next: DomainRecord = {
         ...cur,
-        ...clone(patch),
+        ...defined(patch),
         domain,
         instanceId: cur.instanceId,
         userId: cur.userId,
       };
-      await this.commit([this.put('domains', domain, next)]);
-      return clone(next);
+      await this.commit([['domains', domain, next]]);
+      return copy(next);
     },
     delete: async (domain) => {
       const cur = this.data.domains[domain];
@@ -407,29 +558,46 @@ export class LowdbStore implements Store {
   webhookEvents: Store['webhookEvents'] = {
     has: async (id) => id in this.data.webhookEvents,
     record: async (event) => {
-      await this.commit([this.put('webhookEvents', event.id, event)]);
+      // Stripe may deliver one event twice at once; the first record stands.
+      if (this.data.webhookEvents[event.id]) return;
+      await this.commit([['webhookEvents', event.id, copy(event)]]);
     },
   };
 
   async ping(): Promise<void> {
-    if (this.closed) throw new Error('The store is closed');
+    if (this.failure !== null) throw this.failed();
+    if (this.closing) throw new Error('The store is closed');
   }
 
   async dump(): Promise<StoreData> {
-    return clone(this.data);
+    return structuredClone(this.data);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    if (this.timer) clearInterval(this.timer);
-    await this.snapshotting;
-    this.dirty = true;
-    const segments = await Journal.segments(this.dir);
-    await this.journal.close();
-    await this.writeSnapshot(segments);
-    await Journal.remove([this.journal.file]);
-    this.closed = true;
-    await unlink(path.join(this.dir, 'store.lock')).catch(() => undefined);
+  /**
+   * Refuse new writes, wait for the journal to hold every acknowledged one, write a final
+   * snapshot, drop the journal and release the data dir. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.timer) clearInterval(this.timer);
+      try {
+        await this.snapshotting?.catch(() => undefined);
+        await this.journal.close().catch((e: unknown) => {
+          this.failure ??= e;
+        });
+        // After a journal failure memory may hold changes that were refused; the snapshot
+        // and the readable part of the journal stay as they are for the next start.
+        if (this.failure === null) {
+          const segments = await Journal.segments(this.dir);
+          await this.writeSnapshot();
+          await Journal.remove(segments);
+        }
+      } finally {
+        if (this.timer) this.timer = null;
+        await this.unlock();
+      }
+    })();
+    return this.closing;
   }
 }
 

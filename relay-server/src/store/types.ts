@@ -125,27 +125,40 @@ type Patch<T, K extends keyof T> = Partial<Omit<T, K>>;
 /**
  * Everything the Cloud API keeps. Methods that must be atomic (uniqueness, limits,
  * single use of a token) are single calls, so a SQL store can map each one to a transaction
- * behind the same contract tests.
+ * behind the same contract tests (`storeContract.ts`).
+ *
+ * Common rules: records go in and come out as copies (mutating an argument or a result never
+ * changes the store); a write's promise resolves only once the write is durable; `update`
+ * returns null for an unknown key, ignores `undefined` fields of the patch and never changes
+ * the key fields; `create` with an id that exists is a StoreConflictError on `id`.
  */
 export interface Store {
   users: {
+    /** Conflicts on email and stripeCustomerId. */
     create(user: UserRecord): Promise<UserRecord>;
     get(id: string): Promise<UserRecord | null>;
     findByEmail(email: string): Promise<UserRecord | null>;
     findByStripeCustomer(customerId: string): Promise<UserRecord | null>;
+    /** Conflicts on email and stripeCustomerId held by another user. */
     update(id: string, patch: Patch<UserRecord, 'id'>): Promise<UserRecord | null>;
   };
   refreshTokens: {
     create(token: RefreshTokenRecord): Promise<void>;
     get(id: string): Promise<RefreshTokenRecord | null>;
-    /** Marks the token used if it was unused and unrevoked; false means it was not. */
+    /**
+     * Marks the token used if it was unused and unrevoked; false means it was not. Of any
+     * number of concurrent calls for one token, exactly one gets true.
+     */
     use(id: string, at: string): Promise<boolean>;
     revokeFamily(familyId: string, at: string): Promise<void>;
     revokeAllForUser(userId: string, at: string): Promise<void>;
   };
   emailTokens: {
     create(token: EmailTokenRecord): Promise<void>;
-    /** Marks a valid, unexpired, unused token used and returns it; null otherwise. */
+    /**
+     * Marks a valid (right purpose), unexpired, unused token used and returns it; null
+     * otherwise. Of any number of concurrent calls for one token, exactly one gets it.
+     */
     consume(
       hash: string,
       purpose: EmailTokenPurpose,
@@ -154,23 +167,29 @@ export interface Store {
     invalidateForUser(userId: string, purpose: EmailTokenPurpose, at: string): Promise<void>;
   };
   instances: {
-    /** Conflicts on subdomain, tunnelIp; StoreLimitError past maxPerUser. */
+    /** Conflicts on subdomain, tunnelIp, publicKey; StoreLimitError past maxPerUser. */
     create(instance: InstanceRecord, opts: { maxPerUser: number }): Promise<InstanceRecord>;
     get(id: string): Promise<InstanceRecord | null>;
+    /** Oldest first. */
     listByUser(userId: string): Promise<InstanceRecord[]>;
     countByUser(userId: string): Promise<number>;
     findBySubdomain(subdomain: string): Promise<InstanceRecord | null>;
     findByTunnelIp(ip: string): Promise<InstanceRecord | null>;
-    /** Conflicts on subdomain and publicKey. */
+    /** Conflicts on subdomain, tunnelIp and publicKey held by another instance. */
     update(
       id: string,
       patch: Patch<InstanceRecord, 'id' | 'userId'>,
     ): Promise<InstanceRecord | null>;
-    /** The hot path: a heartbeat sets lastSeen and status without rewriting the data file. */
+    /**
+     * The hot path: a heartbeat sets lastSeen and status `connected` (nothing else) without
+     * rewriting the data file. Null for an unknown instance.
+     */
     touch(id: string, lastSeen: string): Promise<InstanceRecord | null>;
-    /** Deletes the instance and its domains; returns what was deleted. */
+    /** Deletes the instance and its domains in one step; returns what was deleted. */
     delete(id: string): Promise<{ instance: InstanceRecord; domains: DomainRecord[] } | null>;
+    /** The tunnel IPs of all instances (a fresh set the caller may change). */
     usedTunnelIps(): Promise<Set<string>>;
+    /** Instances with a WireGuard public key. */
     listRegistered(): Promise<InstanceRecord[]>;
     count(): Promise<number>;
   };
@@ -178,6 +197,7 @@ export interface Store {
     /** Conflicts on domain (across all users); StoreLimitError past maxPerInstance. */
     create(domain: DomainRecord, opts: { maxPerInstance: number }): Promise<DomainRecord>;
     get(domain: string): Promise<DomainRecord | null>;
+    /** Oldest first. */
     listByInstance(instanceId: string): Promise<DomainRecord[]>;
     listVerified(): Promise<DomainRecord[]>;
     update(
@@ -188,6 +208,7 @@ export interface Store {
   };
   webhookEvents: {
     has(id: string): Promise<boolean>;
+    /** Idempotent: recording an id again keeps the first record. */
     record(event: WebhookEventRecord): Promise<void>;
   };
   /** Cheap liveness check for /health. */
