@@ -18,8 +18,8 @@ import { liveStatus } from './presenters/instance.js';
 import type { Services, TunnelTiming } from './services.js';
 import { LowdbStore, type LowdbStoreOptions } from './store/lowdbStore.js';
 import { TokenService } from './tokens/tokens.js';
+import { createWireGuardServer } from './wireguard/createWireGuardServer.js';
 import { loadOrCreateServerKey } from './wireguard/keys.js';
-import { storeOnlyWireGuard } from './wireguard/server.js';
 
 export interface RelayOptions {
   clock?: Clock;
@@ -52,10 +52,14 @@ export async function buildServices(config: Config, options: RelayOptions = {}):
     missedHeartbeats: 3,
     ...options.timing,
   };
-  if (config.wgMode !== 'off') {
-    throw new Error(
-      `WG_MODE=${config.wgMode} needs the WireGuard server, which this build does not include yet; use WG_MODE=off`,
-    );
+  let wireguard = options.services?.wireguard;
+  if (!wireguard) {
+    try {
+      wireguard = await createWireGuardServer(config, keys.publicKey, store, logger);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
   }
   const metrics = new Metrics(async () => {
     const now = clock.now();
@@ -72,7 +76,7 @@ export async function buildServices(config: Config, options: RelayOptions = {}):
     mailer,
     billing: createBilling(config.stripe, () => clock.now()),
     dns: createCnameResolver(config.dnsServers),
-    wireguard: storeOnlyWireGuard(keys.publicKey),
+    wireguard,
     clock,
     logger,
     tokens: new TokenService(secret, () => clock.now()),

@@ -27,9 +27,14 @@ export function publicKeyOf(privateKeyB64: string): string {
   return fromB64url(jwk.x as string);
 }
 
+/** Where the server's private key lives; `wg set … private-key <file>` reads it from there. */
+export function serverKeyFile(dataDir: string): string {
+  return path.join(dataDir, 'wireguard.key');
+}
+
 /** The server key pair: generated once, kept as `<data dir>/wireguard.key` with mode 0600. */
 export async function loadOrCreateServerKey(dataDir: string): Promise<WireGuardKeyPair> {
-  const file = path.join(dataDir, 'wireguard.key');
+  const file = serverKeyFile(dataDir);
   const existing = (await readFile(file, 'utf8').catch(() => '')).trim();
   if (existing) return { privateKey: existing, publicKey: publicKeyOf(existing) };
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
