@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -27,6 +28,35 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       'no-console': 'off',
+    },
+  },
+  {
+    // The renderer runs in a browser sandbox: DOM globals, React hook rules, no Node modules,
+    // and agent-core only as types (its runtime pulls in zod and Node-only code).
+    files: ['renderer/src/**/*.{ts,tsx}'],
+    ignores: ['renderer/src/**/*.test.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      'react-hooks/rules-of-hooks': 'error',
+      'react-hooks/exhaustive-deps': 'error',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'The renderer never imports Node modules.' },
+            {
+              group: ['@cloud-connect/agent-core/*'],
+              allowTypeImports: true,
+              message: 'Import agent-core with `import type` only.',
+            },
+          ],
+          paths: ['fs', 'path', 'os', 'child_process', 'net', 'crypto', 'ws'].map((name) => ({
+            name,
+            message: 'The renderer never imports Node modules.',
+          })),
+        },
+      ],
     },
   },
   prettier,

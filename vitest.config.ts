@@ -5,7 +5,12 @@ export default defineConfig({
   resolve: { conditions: ['@cloud-connect/source'] },
   ssr: { resolve: { conditions: ['@cloud-connect/source'] } },
   test: {
-    include: ['agent-core/src/**/*.test.ts', 'relay-server/src/**/*.test.ts', 'e2e/**/*.test.ts'],
+    include: [
+      'agent-core/src/**/*.test.ts',
+      'relay-server/src/**/*.test.ts',
+      'renderer/src/**/*.test.ts',
+      'e2e/**/*.test.ts',
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
