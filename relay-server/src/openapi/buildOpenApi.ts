@@ -11,22 +11,39 @@ type Json = Record<string, unknown>;
 
 const ALWAYS: ErrorCode[] = ['VALIDATION_ERROR', 'RATE_LIMITED', 'INTERNAL'];
 
-function schema(s: z.ZodType, io: 'input' | 'output'): Json {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json;
-  return rest;
+/** Endpoints that answer 503 with their own body (which part is down), not the error body. */
+const DEGRADED_WITH_BODY: ReadonlySet<string> = new Set(['health']);
+
+/**
+ * JSON Schema of a zod schema. zod puts schemas named with `meta({ id })` under `$defs`, and in
+ * an OpenAPI document `#/$defs/…` would resolve from the document's root, so they move to
+ * `components.schemas` (collected in `components`) and their references with them.
+ */
+function schema(s: z.ZodType, io: 'input' | 'output', components: Record<string, Json>): Json {
+  const js = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Json;
+  const { $schema: _drop, $defs, ...rest } = js;
+  const relocate = (v: unknown): Json =>
+    JSON.parse(JSON.stringify(v).replaceAll('"#/$defs/', '"#/components/schemas/')) as Json;
+  for (const [id, def] of Object.entries(($defs ?? {}) as Record<string, Json>)) {
+    components[id] = relocate(def);
+  }
+  return relocate(rest);
 }
 
 /** `/instances/:instance_id` → `/instances/{instance_id}` */
 const openApiPath = (p: string) => p.replace(/:([a-z_]+)/g, '{$1}');
 
-function parameters(e: Endpoint): Json[] {
+function parameters(e: Endpoint, components: Record<string, Json>): Json[] {
   const out: Json[] = [];
   for (const [where, s] of [
     ['path', e.params],
     ['query', e.query],
   ] as const) {
     if (!s) continue;
-    const js = schema(s, 'input') as { properties?: Record<string, Json>; required?: string[] };
+    const js = schema(s, 'input', components) as {
+      properties?: Record<string, Json>;
+      required?: string[];
+    };
     for (const [name, prop] of Object.entries(js.properties ?? {})) {
       out.push({
         name,
@@ -45,6 +62,8 @@ function parameters(e: Endpoint): Json[] {
  */
 export function buildOpenApi(version: string, serverUrl: string): Json {
   const paths: Record<string, Record<string, Json>> = {};
+  const components: Record<string, Json> = {};
+  const errorRef = schema(ErrorBody, 'output', components);
   for (const [name, e] of Object.entries(endpoints) as [string, Endpoint][]) {
     const responses: Record<string, Json> = {};
     if (e.status === 204) responses['204'] = { description: 'No Content' };
@@ -53,7 +72,7 @@ export function buildOpenApi(version: string, serverUrl: string): Json {
     else if (e.response) {
       responses[String(e.status)] = {
         description: 'Success',
-        content: { 'application/json': { schema: schema(e.response, 'output') } },
+        content: { 'application/json': { schema: schema(e.response, 'output', components) } },
       };
     }
     const codes = [...new Set<ErrorCode>([...e.errors, ...ALWAYS])];
@@ -61,15 +80,24 @@ export function buildOpenApi(version: string, serverUrl: string): Json {
     for (const c of codes)
       byStatus.set(ERROR_STATUS[c], [...(byStatus.get(ERROR_STATUS[c]) ?? []), c]);
     for (const [status, list] of [...byStatus].sort((a, b) => a[0] - b[0])) {
+      const degraded = status === 503 && DEGRADED_WITH_BODY.has(name) ? e.response : undefined;
       responses[String(status)] = {
-        description: list.join(', '),
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        description: degraded
+          ? `Degraded: the body names the part that is down (${list.join(', ')})`
+          : list.join(', '),
+        content: {
+          'application/json': {
+            schema: degraded
+              ? { anyOf: [schema(degraded, 'output', components), errorRef] }
+              : errorRef,
+          },
+        },
       };
     }
     const op: Json = {
       operationId: name,
       summary: e.summary,
-      parameters: parameters(e),
+      parameters: parameters(e, components),
       responses,
       ...(e.auth === 'user' || e.auth === 'instance'
         ? { security: [{ [e.auth === 'user' ? 'userToken' : 'instanceToken']: [] }] }
@@ -78,7 +106,7 @@ export function buildOpenApi(version: string, serverUrl: string): Json {
     if (e.body) {
       op.requestBody = {
         required: true,
-        content: { 'application/json': { schema: schema(e.body, 'input') } },
+        content: { 'application/json': { schema: schema(e.body, 'input', components) } },
       };
     } else if (e.auth === 'stripe') {
       op.requestBody = {
@@ -98,7 +126,7 @@ export function buildOpenApi(version: string, serverUrl: string): Json {
     servers: [{ url: serverUrl }],
     paths,
     components: {
-      schemas: { Error: schema(ErrorBody, 'output') },
+      schemas: components,
       securitySchemes: {
         userToken: {
           type: 'http',
