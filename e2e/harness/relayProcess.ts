@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (this file is `e2e/harness/relayProcess.ts`). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface RelayProcess {
+  /** `http://127.0.0.1:<port>` as the server printed it. */
+  url: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** `kill -9`: no shutdown code runs. Resolves once the process is gone. */
+  crash(): Promise<void>;
+  /** SIGTERM (clean shutdown), SIGKILL after `graceMs`. Resolves once the process is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Start the real relay-server (`relay-server/src/server.ts` under tsx, the way a developer
+ * runs it) as a child process on a loopback port the OS picks, with `env` added to the
+ * environment (RELAY_DATA_DIR at least). Resolves once it prints its URL.
+ */
+export async function startRelayProcess(
+  env: Record<string, string>,
+  { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
+): Promise<RelayProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@cloud-connect/source',
+      path.join(REPO_ROOT, 'relay-server/src/server.ts'),
+    ],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        RELAY_HOST: '127.0.0.1',
+        RELAY_PORT: '0',
+        RELAY_BASE_DOMAIN: 'cloud.test',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = once(child, 'exit');
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+
+  const deadline = Date.now() + timeoutMs;
+  let url: string | undefined;
+  while (!url) {
+    url = /Cloud Connect relay on (http:\/\/[^\s]+)/.exec(out)?.[1];
+    if (url) break;
+    if (gone() || Date.now() > deadline) {
+      if (!gone()) child.kill('SIGKILL');
+      throw new Error(`relay-server did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+
+  return {
+    url,
+    child,
+    output: () => out,
+    async crash() {
+      if (!gone()) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop(graceMs = 10_000) {
+      if (gone()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
