@@ -1,0 +1,357 @@
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SettingsError } from './settingsError.js';
+import { DEFAULT_RELAY_URL, type Settings } from './settingsSchema.js';
+import { openSettings, SETTINGS_FILE_NAME } from './settingsStore.js';
+
+const INSTANCE = 'inst_abcdefghij12';
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c3JfMTIzNDU2Nzg5MCJ9.c2lnbmF0dXJlLWJ5dGVz';
+const CF_TOKEN = 'eyJhIjoiMTIzNDU2Nzg5MGFiY2RlZiIsInQiOiJ0dW5uZWwtaWQiLCJzIjoic2VjcmV0In0=';
+const WG_KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
+
+let dataDir: string;
+let path: string;
+let clock: Date;
+const now = () => clock;
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'cc-settings-'));
+  path = join(dataDir, SETTINGS_FILE_NAME);
+  clock = new Date('2026-01-02T03:04:05.000Z');
+});
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function onDisk(): Promise<Settings> {
+  return JSON.parse(await readFile(path, 'utf8')) as Settings;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SettingsError> {
+  const err = await promise.then(
+    () => new Error('expected a rejection'),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(SettingsError);
+  return err as SettingsError;
+}
+
+const wireguard = {
+  name: 'Nextcloud',
+  kind: 'wireguard',
+  instanceId: INSTANCE,
+  target: 'http://localhost:8080',
+  enabled: true,
+} as const;
+
+describe('settings store', () => {
+  it('starts from defaults and writes nothing until something changes', async () => {
+    const settings = await openSettings({ dataDir, now });
+    expect(settings.read()).toEqual({
+      version: 1,
+      relayUrl: DEFAULT_RELAY_URL,
+      connections: [],
+      preferences: { theme: 'system', launchAtLogin: false, windowBounds: null },
+    });
+    expect(settings.loadProblem).toBeNull();
+    await expect(stat(path)).rejects.toThrow();
+  });
+
+  it('keeps connections, the relay URL and preferences across reopening', async () => {
+    const settings = await openSettings({ dataDir, now });
+    const wg = await settings.addConnection(wireguard);
+    clock = new Date('2026-01-02T03:05:00.000Z');
+    const cf = await settings.addConnection({ name: 'Photos', kind: 'cloudflare' });
+    await settings.setRelayUrl('https://relay.example.com');
+    await settings.updatePreferences({
+      theme: 'dark',
+      windowBounds: { x: 10, y: 20, width: 1024, height: 768 },
+    });
+    await settings.updatePreferences({ launchAtLogin: true });
+
+    expect(wg).toMatchObject({
+      ...wireguard,
+      createdAt: '2026-01-02T03:04:05.000Z',
+      updatedAt: '2026-01-02T03:04:05.000Z',
+    });
+    expect(wg.id).toMatch(/^conn_[a-z0-9]{16}$/);
+    expect(cf).toMatchObject({
+      kind: 'cloudflare',
+      instanceId: null,
+      target: null,
+      enabled: false,
+    });
+
+    const reopened = await openSettings({ dataDir, now });
+    expect(reopened.getRelayUrl()).toBe('https://relay.example.com');
+    expect(reopened.listConnections()).toEqual([wg, cf]);
+    expect(reopened.read().preferences).toEqual({
+      theme: 'dark',
+      launchAtLogin: true,
+      windowBounds: { x: 10, y: 20, width: 1024, height: 768 },
+    });
+    expect(await onDisk()).toEqual(reopened.read());
+  });
+
+  it('updates a connection, bumps updatedAt, and removes it', async () => {
+    const settings = await openSettings({ dataDir, now });
+    const wg = await settings.addConnection(wireguard);
+    clock = new Date('2026-02-01T00:00:00.000Z');
+    const changed = await settings.updateConnection(wg.id, {
+      enabled: false,
+      target: 'http://127.0.0.1:9000',
+    });
+    expect(changed).toMatchObject({
+      enabled: false,
+      target: 'http://127.0.0.1:9000',
+      name: 'Nextcloud',
+      createdAt: wg.createdAt,
+      updatedAt: '2026-02-01T00:00:00.000Z',
+    });
+    expect(settings.getConnection(wg.id)).toEqual(changed);
+    expect(await settings.removeConnection(wg.id)).toBe(true);
+    expect(await settings.removeConnection(wg.id)).toBe(false);
+    expect((await onDisk()).connections).toEqual([]);
+    expect((await rejection(settings.updateConnection(wg.id, { enabled: true }))).code).toBe(
+      'CONNECTION_NOT_FOUND',
+    );
+  });
+
+  it('hands out copies, so callers cannot change settings behind its back', async () => {
+    const settings = await openSettings({ dataDir, now });
+    await settings.addConnection(wireguard);
+    const copy = settings.read();
+    copy.relayUrl = 'https://elsewhere.example.com';
+    copy.connections[0]!.name = 'changed';
+    expect(settings.getRelayUrl()).toBe(DEFAULT_RELAY_URL);
+    expect(settings.listConnections()[0]!.name).toBe('Nextcloud');
+  });
+
+  describe('never stores a secret', () => {
+    it.each([
+      [
+        'a token field on a new connection',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.addConnection({ ...wireguard, token: CF_TOKEN } as never),
+        'token',
+      ],
+      [
+        'an instanceToken field',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.addConnection({ ...wireguard, instanceToken: 'abc' } as never),
+        'instanceToken',
+      ],
+      [
+        'a privateKey in a patch',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.updatePreferences({ privateKey: 'x' } as never),
+        'privateKey',
+      ],
+      [
+        'a password preference',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.update((d) => Object.assign(d.preferences, { password: 'hunter22' })),
+        'preferences.password',
+      ],
+      [
+        'an api_key nested anywhere',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.update((d) => Object.assign(d, { extra: { api_key: 'x' } })),
+        'extra.api_key',
+      ],
+      [
+        'a JWT as a connection name',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.addConnection({ ...wireguard, name: JWT }),
+        'name',
+      ],
+      [
+        'a Cloudflare tunnel token as a name',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.addConnection({ name: CF_TOKEN.slice(0, 90), kind: 'cloudflare' }),
+        'name',
+      ],
+      [
+        'a WireGuard key as a name',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.addConnection({ ...wireguard, name: WG_KEY }),
+        'name',
+      ],
+      [
+        'a relay URL with a password',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.setRelayUrl('https://ann:hunter22@relay.example.com'),
+        'relayUrl',
+      ],
+      [
+        'a PEM private key',
+        (s: Awaited<ReturnType<typeof openSettings>>) =>
+          s.update((d) =>
+            Object.assign(d.preferences, { theme: '-----BEGIN PRIVATE KEY-----\nMII' }),
+          ),
+        'preferences.theme',
+      ],
+    ])('rejects %s and changes nothing', async (_what, attempt, where) => {
+      const settings = await openSettings({ dataDir, now });
+      await settings.addConnection({ ...wireguard, name: 'Existing' });
+      const before = await readFile(path, 'utf8');
+      const memory = settings.read();
+      const err = await rejection(attempt(settings));
+      expect(err.code).toBe('SETTINGS_SECRET_REJECTED');
+      expect(err.message).toContain(where);
+      expect(err.message).toMatch(/SecretStore/);
+      for (const secret of [CF_TOKEN, JWT, WG_KEY, 'hunter22'])
+        expect(JSON.stringify(err)).not.toContain(secret);
+      expect(await readFile(path, 'utf8')).toBe(before);
+      expect(settings.read()).toEqual(memory);
+    });
+  });
+
+  it.each([
+    [
+      'a WireGuard connection without an instance',
+      { ...wireguard, instanceId: null },
+      'instanceId',
+    ],
+    ['a WireGuard connection without a target', { ...wireguard, target: null }, 'target'],
+    ['a target that is not a URL', { ...wireguard, target: 'localhost 8080' }, 'target'],
+    ['an unknown kind', { ...wireguard, kind: 'openvpn' }, 'kind'],
+    ['an empty name', { ...wireguard, name: '  ' }, 'name'],
+    ['a malformed instance id', { ...wireguard, instanceId: 'inst_X!' }, 'instanceId'],
+  ])('rejects %s with SETTINGS_INVALID naming the field', async (_what, input, field) => {
+    const settings = await openSettings({ dataDir, now });
+    const err = await rejection(settings.addConnection(input as never));
+    expect(err.code).toBe('SETTINGS_INVALID');
+    expect(err.message).toContain(field);
+    expect(settings.listConnections()).toEqual([]);
+    await expect(stat(path)).rejects.toThrow();
+  });
+
+  it('rejects a patch that would make a saved connection invalid', async () => {
+    const settings = await openSettings({ dataDir, now });
+    const wg = await settings.addConnection(wireguard);
+    expect((await rejection(settings.updateConnection(wg.id, { instanceId: null }))).code).toBe(
+      'SETTINGS_INVALID',
+    );
+    expect(
+      (await rejection(settings.updateConnection(wg.id, { kind: 'cloudflare' } as never))).code,
+    ).toBe('SETTINGS_INVALID');
+    expect((await rejection(settings.setRelayUrl('ftp://relay.example.com'))).code).toBe(
+      'SETTINGS_INVALID',
+    );
+    expect(settings.getConnection(wg.id)).toEqual(wg);
+  });
+
+  it('writes the file with mode 0600 under umask 000, atomically, leaving no temp file', async () => {
+    const previous = process.umask(0);
+    try {
+      const settings = await openSettings({ dataDir: join(dataDir, 'nested'), now });
+      await settings.addConnection(wireguard);
+      await settings.setRelayUrl('https://relay.example.com');
+      expect((await stat(settings.path)).mode & 0o777).toBe(0o600);
+      expect((await stat(join(dataDir, 'nested'))).mode & 0o777).toBe(0o700);
+      expect(await readdir(join(dataDir, 'nested'))).toEqual(['settings.json']);
+    } finally {
+      process.umask(previous);
+    }
+  });
+
+  it('restores mode 0600 on a file someone made world-readable', async () => {
+    const settings = await openSettings({ dataDir, now });
+    await settings.addConnection(wireguard);
+    await chmod(path, 0o644);
+    await settings.updatePreferences({ theme: 'light' });
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
+  it('applies concurrent changes one after another without losing any', async () => {
+    const settings = await openSettings({ dataDir, now });
+    const added = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        settings.addConnection({ ...wireguard, name: `App ${i}` }),
+      ),
+    );
+    await Promise.all([
+      ...added.slice(0, 10).map((c) => settings.updateConnection(c.id, { enabled: false })),
+      settings.updatePreferences({ theme: 'dark' }),
+    ]);
+    const reopened = await openSettings({ dataDir, now });
+    expect(reopened.listConnections()).toHaveLength(25);
+    expect(reopened.listConnections().filter((c) => !c.enabled)).toHaveLength(10);
+    expect(reopened.read().preferences.theme).toBe('dark');
+  });
+
+  it.each([
+    ['not JSON', '{"version": 1, "relayUrl": '],
+    ['an empty file', ''],
+    [
+      'JSON of the wrong shape',
+      '{"version":1,"relayUrl":"https://r.example.com","connections":"none"}',
+    ],
+    [
+      'a file holding a token',
+      JSON.stringify({
+        version: 1,
+        relayUrl: 'https://r.example.com',
+        connections: [],
+        preferences: {},
+        token: CF_TOKEN,
+      }),
+    ],
+  ])('keeps a corrupted file (%s) aside, loads defaults and says so', async (_what, text) => {
+    await writeFile(path, text);
+    const settings = await openSettings({ dataDir, now });
+    const aside = `${path}.corrupt-2026-01-02T03-04-05-000Z`;
+    expect(settings.loadProblem?.code).toBe('SETTINGS_CORRUPT');
+    expect(settings.loadProblem?.message).toContain(aside);
+    expect(settings.loadProblem?.message).toMatch(/default settings were loaded/);
+    expect(JSON.stringify(settings.loadProblem)).not.toContain(CF_TOKEN);
+    expect(await readFile(aside, 'utf8')).toBe(text);
+    expect(settings.read().relayUrl).toBe(DEFAULT_RELAY_URL);
+    expect((await onDisk()).connections).toEqual([]);
+    // The next start is clean.
+    expect((await openSettings({ dataDir, now })).loadProblem).toBeNull();
+  });
+
+  it('loads a file that predates a preference by filling in its default', async () => {
+    await writeFile(
+      path,
+      JSON.stringify({
+        version: 1,
+        relayUrl: 'https://r.example.com',
+        connections: [],
+        preferences: { theme: 'dark' },
+      }),
+    );
+    const settings = await openSettings({ dataDir, now });
+    expect(settings.loadProblem).toBeNull();
+    expect(settings.read().preferences).toEqual({
+      theme: 'dark',
+      launchAtLogin: false,
+      windowBounds: null,
+    });
+  });
+
+  it('leaves a file from a newer version alone and says to update', async () => {
+    const text = JSON.stringify({
+      version: 2,
+      relayUrl: 'https://r.example.com',
+      connections: [],
+      newThing: true,
+    });
+    await writeFile(path, text);
+    const err = await rejection(openSettings({ dataDir, now }));
+    expect(err.code).toBe('SETTINGS_NEWER_VERSION');
+    expect(err.message).toMatch(/update Cloud Connect/);
+    expect(await readFile(path, 'utf8')).toBe(text);
+  });
+
+  it('reports an unreadable settings path as SETTINGS_UNAVAILABLE without moving anything', async () => {
+    await mkdir(path); // a folder where the file should be
+    const err = await rejection(openSettings({ dataDir, now }));
+    expect(err.code).toBe('SETTINGS_UNAVAILABLE');
+    expect((await stat(path)).isDirectory()).toBe(true);
+  });
+});
