@@ -42,10 +42,23 @@ export function serverAddress(cidr: Cidr): string {
   return intToIp(cidr.network + 1);
 }
 
-/** Client addresses in order: .2 up to the last address before broadcast. */
-export function* clientAddresses(cidr: Cidr): Generator<string> {
-  const size = 2 ** (32 - cidr.prefix);
-  for (let i = 2; i < size - 1; i++) yield intToIp(cidr.network + i);
+/** How many client addresses the pool holds (all but network, server and broadcast). */
+export function clientCount(cidr: Cidr): number {
+  return 2 ** (32 - cidr.prefix) - 3;
+}
+
+/** The k-th client address (0 is .2), wrapping around the pool. */
+export function clientAddressAt(cidr: Cidr, k: number): string {
+  return intToIp(cidr.network + 2 + (k % clientCount(cidr)));
+}
+
+/**
+ * Client addresses in order: .2 up to the last address before broadcast. With `start`, the
+ * walk begins at the start-th client address and wraps around, still visiting each once.
+ */
+export function* clientAddresses(cidr: Cidr, start = 0): Generator<string> {
+  const count = clientCount(cidr);
+  for (let k = 0; k < count; k++) yield clientAddressAt(cidr, start + k);
 }
 
 export function contains(cidr: Cidr, ip: string): boolean {

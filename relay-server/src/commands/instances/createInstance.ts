@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { RequestOf } from '@cloud-connect/agent-core/api';
 import { effectivePlan, PLAN_LIMITS } from '../../billing/plans.js';
 import { AppError } from '../../errors/appError.js';
@@ -11,9 +12,39 @@ import {
   type UserRecord,
 } from '../../store/types.js';
 import { randomId } from '../../tokens/tokens.js';
-import { clientAddresses, serverAddress } from '../../wireguard/cidr.js';
+import {
+  clientAddressAt,
+  clientAddresses,
+  clientCount,
+  serverAddress,
+  type Cidr,
+} from '../../wireguard/cidr.js';
 import { isReserved } from './suggestSubdomains.js';
 import { subdomainTaken } from './subdomainTaken.js';
+
+/** Tries to reserve a tunnel address before giving up with 503 (each retry re-reads the pool). */
+const IP_ATTEMPTS = 10;
+/** Random picks on a retry before walking the pool (a nearly full pool has few free ones). */
+const RANDOM_PROBES = 32;
+
+/**
+ * A free address of the pool. The first try takes the lowest one, so addresses are handed out
+ * in order. Creates that raced for the same address retry with a random free one, so a crowd
+ * of them spreads out instead of colliding again on the next lowest.
+ */
+function pickTunnelIp(pool: Cidr, used: Set<string>, lowest: boolean): string | undefined {
+  const count = clientCount(pool);
+  if (!lowest) {
+    for (let probe = 0; probe < RANDOM_PROBES; probe++) {
+      const ip = clientAddressAt(pool, randomInt(count));
+      if (!used.has(ip)) return ip;
+    }
+  }
+  // An almost full pool (or the first try): walk it for a free address.
+  const start = lowest ? 0 : randomInt(count);
+  for (const ip of clientAddresses(pool, start)) if (!used.has(ip)) return ip;
+  return undefined;
+}
 
 export function limitExceeded(
   user: UserRecord,
@@ -76,17 +107,12 @@ export async function createInstance(
     throw limitExceeded(user, 'instances', limit);
 
   const now = deps.clock.now().toISOString();
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const pool = deps.config.tunnelCidr;
+  for (let attempt = 0; attempt < IP_ATTEMPTS; attempt++) {
     const used = await deps.store.instances.usedTunnelIps();
-    let tunnelIp: string | undefined;
-    for (const ip of clientAddresses(deps.config.tunnelCidr)) {
-      if (!used.has(ip)) {
-        tunnelIp = ip;
-        break;
-      }
-    }
+    const tunnelIp = pickTunnelIp(pool, used, attempt === 0);
     if (!tunnelIp) {
-      deps.logger.error({ cidr: deps.config.tunnelCidr.text }, 'tunnel address pool exhausted');
+      deps.logger.error({ cidr: pool.text }, 'tunnel address pool exhausted');
       throw new AppError(
         'SERVICE_UNAVAILABLE',
         'No tunnel addresses are left on this relay; contact support',

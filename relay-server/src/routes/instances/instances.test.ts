@@ -595,3 +595,30 @@ describe('GET /subdomains/check', () => {
     expect(anon.status).toBe(401);
   });
 });
+
+describe('tunnel address pool', () => {
+  it('answers 503 SERVICE_UNAVAILABLE when TUNNEL_CIDR has no free address, creating nothing', async () => {
+    // A /30 holds network, server, one client and broadcast.
+    const tiny = await startTestRelay({ env: { TUNNEL_CIDR: '10.99.0.0/30' } });
+    try {
+      const ann = await createAccount(tiny);
+      await setPlan(tiny, ann, 'business');
+      const first = await createInstance(tiny, ann, 'only-one');
+      expect(first.instance.tunnel_ip).toBe('10.99.0.2');
+      const res = await tiny.api.post(
+        '/instances',
+        { name: 'No room', subdomain: 'no-room' },
+        { token: ann.accessToken },
+      );
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(await tiny.relay.services.store.instances.count()).toBe(1);
+      // Deleting the instance frees its address for the next one.
+      await tiny.api.delete(`/instances/${first.instance.id}`, { token: ann.accessToken });
+      const next = await createInstance(tiny, ann, 'no-room');
+      expect(next.instance.tunnel_ip).toBe('10.99.0.2');
+    } finally {
+      await tiny.stop();
+    }
+  });
+});
