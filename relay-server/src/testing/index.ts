@@ -16,4 +16,15 @@ export {
   type RecordingWireGuard,
   type WireGuardCall,
 } from './recordingWireGuard.js';
+export {
+  startStripeStandIn,
+  type CompletedCheckout,
+  type RecordedRequest,
+  type StandInEvent,
+  type StandInEventType,
+  type StandInFailure,
+  type StripeStandIn,
+  type StripeStandInOptions,
+} from './stripeStandIn.js';
+export { subscribe } from './subscribe.js';
 export { startTestRelay, type TestRelay, type TestRelayOptions } from './testRelay.js';
