@@ -21,13 +21,23 @@ export interface Billing {
   planForPrice(priceId: string | null | undefined): Plan | null;
 }
 
+export interface BillingOptions {
+  /** How long one Stripe request may take before it counts as failed. */
+  timeoutMs?: number;
+}
+
 /** Stripe's API as the relay calls it; `STRIPE_API_BASE` points the client elsewhere. */
-export function createBilling(config: StripeConfig | null, now: () => Date): Billing | null {
+export function createBilling(
+  config: StripeConfig | null,
+  now: () => Date,
+  { timeoutMs = 15_000 }: BillingOptions = {},
+): Billing | null {
   if (!config) return null;
   const base = config.apiBase;
   const stripe = new Stripe(config.secretKey, {
+    // One retry: stripe-node sends an idempotency key with it, so a retried POST never doubles.
     maxNetworkRetries: 1,
-    timeout: 15_000,
+    timeout: timeoutMs,
     ...(base
       ? {
           host: base.hostname,

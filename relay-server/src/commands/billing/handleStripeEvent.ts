@@ -2,9 +2,11 @@ import { SubscriptionStatus, type Plan } from '@cloud-connect/agent-core/api';
 import type Stripe from 'stripe';
 import type { Billing } from '../../billing/billing.js';
 import type { Services } from '../../services.js';
-import type { SubscriptionRecord, UserRecord } from '../../store/types.js';
+import type { Store, SubscriptionRecord, UserRecord } from '../../store/types.js';
 
 const ACTIVE_LIKE = new Set(['active', 'trialing', 'past_due']);
+/** Stripe never revives a subscription from these; a later-arriving event about it is stale. */
+const FINAL = new Set(['canceled', 'incomplete_expired']);
 const iso = (unix: number | null | undefined) =>
   unix ? new Date(unix * 1000).toISOString() : null;
 const idOf = (v: string | { id: string } | null | undefined) =>
@@ -27,8 +29,10 @@ async function userFor(
 
 /**
  * Whether state from an event created at `created` about subscription `id` may replace what
- * the user has. Older events never win; an event about another subscription wins only if it
- * is newer and either it is live or the current one is not.
+ * the user has. Older events never win, and nothing changes a subscription that has ended
+ * (`created` has whole seconds, so an update from the same second as the deletion must not win
+ * either); an event about another subscription wins only if it is newer and either it is live
+ * or the current one is not.
  */
 function supersedes(
   current: SubscriptionRecord | null,
@@ -38,7 +42,7 @@ function supersedes(
 ): boolean {
   if (!current) return true;
   if (created < current.sourceEventCreated) return false;
-  if (current.id === id) return true;
+  if (current.id === id) return !FINAL.has(current.status);
   return ACTIVE_LIKE.has(status) || !ACTIVE_LIKE.has(current.status);
 }
 
@@ -83,15 +87,36 @@ async function save(deps: Services, user: UserRecord, next: SubscriptionRecord) 
   );
 }
 
+const queues = new WeakMap<Store, Promise<unknown>>();
+
+/**
+ * Run webhook work one event at a time per store. Stripe delivers concurrently and at least
+ * once: two deliveries of one event id must not both pass the "seen?" check, and two events
+ * about one user must not interleave their read and write of the subscription. (One relay
+ * process owns the store; a shared SQL store would claim the event id in a transaction.)
+ */
+function oneAtATime(store: Store, task: () => Promise<void>): Promise<void> {
+  const run = (queues.get(store) ?? Promise.resolve()).then(task);
+  queues.set(
+    store,
+    run.catch(() => undefined),
+  );
+  return run;
+}
+
 /**
  * Apply one verified Stripe event. Each event id is processed once; state comes from the
  * event payload alone and an event older than the state we hold never overwrites it.
  */
-export async function handleStripeEvent(
+export function handleStripeEvent(
   deps: Services,
   billing: Billing,
   event: Stripe.Event,
 ): Promise<void> {
+  return oneAtATime(deps.store, () => applyEvent(deps, billing, event));
+}
+
+async function applyEvent(deps: Services, billing: Billing, event: Stripe.Event): Promise<void> {
   if (await deps.store.webhookEvents.has(event.id)) return;
   switch (event.type) {
     case 'checkout.session.completed': {

@@ -48,10 +48,13 @@ export async function startCheckout(deps: Services, user: UserRecord, plan: Paid
   }
 }
 
-/** A Customer Portal session for managing the subscription. */
+/**
+ * A Customer Portal session for managing the subscription. A Stripe customer alone (an abandoned
+ * checkout) is not enough: there must be a subscription, current or ended, to manage.
+ */
 export async function openPortal(deps: Services, user: UserRecord, returnUrl: string) {
   const billing = requireBilling(deps);
-  if (!user.stripeCustomerId) {
+  if (!user.stripeCustomerId || !user.subscription) {
     throw new AppError(
       'SUBSCRIPTION_REQUIRED',
       'There is no subscription to manage yet; subscribe first',
