@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { friendlyError } from './friendlyError.js';
+
+describe('friendlyError', () => {
+  it('words a network failure with what to do and where', () => {
+    const error = friendlyError({ ok: false, code: 'NETWORK_ERROR', message: 'fetch failed' });
+
+    expect(error.message).toMatch(/cannot reach the relay server.*Settings/);
+    expect(error.action?.route).toEqual({ name: 'settings' });
+  });
+
+  it('puts a taken subdomain next to the subdomain input', () => {
+    expect(friendlyError({ ok: false, code: 'SUBDOMAIN_TAKEN', message: 'in use' }).fields).toEqual(
+      {
+        subdomain: 'Already taken. Try another name.',
+      },
+    );
+  });
+
+  it('keeps the host’s own field message over the generic one', () => {
+    const error = friendlyError({
+      ok: false,
+      code: 'EMAIL_ALREADY_REGISTERED',
+      message: 'exists',
+      fields: { email: 'is already registered' },
+    });
+
+    expect(error.fields.email).toBe('Is already registered.');
+  });
+
+  it('uses the host’s message for a code it does not know', () => {
+    expect(
+      friendlyError({ ok: false, code: 'SOMETHING_NEW', message: 'the disk is full' }).message,
+    ).toBe('The disk is full.');
+  });
+
+  it('uses the host’s message for a validation error that names no field', () => {
+    expect(
+      friendlyError({ ok: false, code: 'VALIDATION_ERROR', message: 'change at least one field' })
+        .message,
+    ).toBe('Change at least one field.');
+  });
+
+  it('reads UNAUTHORIZED as wrong credentials at sign-in and as an expired session elsewhere', () => {
+    const failure = { ok: false as const, code: 'UNAUTHORIZED', message: 'no' };
+
+    expect(friendlyError(failure, 'signIn').message).toMatch(/do not match/);
+    expect(friendlyError(failure, 'loadInstances').message).toMatch(/session has expired/);
+  });
+});

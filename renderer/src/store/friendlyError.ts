@@ -1,0 +1,229 @@
+import type { Route } from './route.js';
+
+/** A failed DesktopApi Result, as the host sends it. */
+export interface Failure {
+  ok: false;
+  code: string;
+  message: string;
+  fields?: Record<string, string>;
+}
+
+/** An error put in words a user understands, with the inputs it concerns and a way forward. */
+export interface FriendlyError {
+  code: string;
+  /** What happened and what to do, in plain words. */
+  message: string;
+  /** Per-input messages, keyed by the input's field name (`email`, `subdomain`, `token`…). */
+  fields: Record<string, string>;
+  /** A screen that helps, e.g. the plans for LIMIT_EXCEEDED. */
+  action?: { label: string; route: Route };
+}
+
+interface Wording {
+  message: string;
+  /** The input a code is about when the host names none. */
+  field?: [name: string, message: string];
+  action?: FriendlyError['action'];
+  /** Append the host's own message (it carries the specifics, e.g. which limit). */
+  withDetail?: boolean;
+}
+
+const PLANS = { label: 'See plans', route: { name: 'plans' } } as const;
+const SIGN_IN = { label: 'Go to sign in', route: { name: 'signIn' } } as const;
+const SETTINGS = { label: 'Open settings', route: { name: 'settings' } } as const;
+const VERIFY = { label: 'Verify email', route: { name: 'verifyEmail' } } as const;
+
+/** Wording per code: API codes (seed 003 + SPEC), client codes, TunnelError codes, bridge codes. */
+const WORDING: Record<string, Wording> = {
+  NETWORK_ERROR: {
+    message:
+      'Cloud Connect cannot reach the relay server. Check your internet connection and the relay address in Settings, then try again.',
+    action: SETTINGS,
+  },
+  TIMEOUT: { message: 'That took too long. Try again in a moment.' },
+  INVALID_RESPONSE: {
+    message:
+      'The relay server sent an answer Cloud Connect cannot read. Check the relay address in Settings.',
+    action: SETTINGS,
+  },
+  NOT_SIGNED_IN: { message: 'Please sign in first.', action: SIGN_IN },
+  UNAUTHORIZED: { message: 'Your session has expired. Please sign in again.', action: SIGN_IN },
+  FORBIDDEN: { message: 'Your account is not allowed to do that.' },
+  NOT_FOUND: { message: 'That item no longer exists. It may have been removed elsewhere.' },
+  SUBDOMAIN_TAKEN: {
+    message: 'That subdomain is already taken. Pick a suggestion or try another name.',
+    field: ['subdomain', 'Already taken. Try another name.'],
+  },
+  DOMAIN_ALREADY_EXISTS: {
+    message: 'That domain is already connected to Cloud Connect, by you or by another account.',
+    field: ['domain', 'Already added to Cloud Connect.'],
+  },
+  SUBSCRIPTION_REQUIRED: {
+    message: 'Custom domains need a Pro or Business plan. Upgrade to add one.',
+    action: PLANS,
+  },
+  LIMIT_EXCEEDED: {
+    message: 'You have reached the limit of your plan. Upgrade to add more.',
+    action: PLANS,
+    withDetail: true,
+  },
+  VALIDATION_ERROR: { message: 'Some details need correcting. See the marked fields.' },
+  DNS_VERIFICATION_FAILED: {
+    message:
+      'The CNAME record was not found yet. Check it at your DNS provider; new records can take a few minutes (sometimes hours) to appear. Then press Verify again.',
+    withDetail: true,
+  },
+  RATE_LIMITED: { message: 'Too many attempts. Wait a minute, then try again.' },
+  EMAIL_NOT_VERIFIED: {
+    message:
+      'Please verify your email address first: open the link we sent you, or ask for a new one.',
+    action: VERIFY,
+  },
+  EMAIL_ALREADY_REGISTERED: {
+    message:
+      'An account with this email already exists. Sign in, or reset your password if you forgot it.',
+    field: ['email', 'Already registered. Sign in instead.'],
+    action: SIGN_IN,
+  },
+  BILLING_NOT_CONFIGURED: {
+    message:
+      'Paid plans are not available on this relay server (billing is not set up). Everything in the Free plan still works.',
+  },
+  TUNNEL_NOT_REGISTERED: {
+    message: 'This instance has no tunnel yet. Add a WireGuard connection for it first.',
+  },
+  INTERNAL: { message: 'Something went wrong on our side. Try again in a moment.' },
+  SERVICE_UNAVAILABLE: {
+    message: 'The service is unavailable right now. Try again in a moment.',
+  },
+  PAYLOAD_TOO_LARGE: { message: 'That is too much data to send. Shorten it and try again.' },
+  // TunnelError codes (agent-core tunnels).
+  INVALID_TOKEN: {
+    message:
+      'This is not a valid tunnel token. Copy the whole token from the Cloudflare dashboard (it starts with eyJ).',
+    field: ['token', 'Not a valid tunnel token.'],
+  },
+  TOKEN_REJECTED: {
+    message:
+      'Cloudflare refused this token. The tunnel may have been deleted or its token rotated: copy a fresh one from the Cloudflare dashboard.',
+    field: ['token', 'Refused by Cloudflare.'],
+    withDetail: true,
+  },
+  TOKEN_REVOKED: {
+    message:
+      'The instance token is no longer valid (it was regenerated or the instance was deleted). Regenerate it on the Instances screen.',
+    action: { label: 'Open instances', route: { name: 'instances' } },
+  },
+  BINARY_MISSING: {
+    message: 'A program the tunnel needs is not installed on this computer.',
+    withDetail: true,
+  },
+  PROCESS_EXITED: { message: 'The tunnel stopped unexpectedly.', withDetail: true },
+  UNREACHABLE: {
+    message:
+      'The relay or Cloudflare could not be reached. Check your internet connection; Cloud Connect keeps retrying.',
+  },
+  HEALTH_CHECK_FAILED: {
+    message: 'The tunnel stopped answering its health check. Cloud Connect is restarting it.',
+  },
+  TARGET_UNAVAILABLE: {
+    message:
+      'The app on this computer could not be reached at the target address. Is its container running?',
+    field: ['target', 'Nothing answers at this address.'],
+  },
+  PERMISSION_DENIED: {
+    message: 'Cloud Connect is not allowed to create the network tunnel on this computer.',
+    withDetail: true,
+  },
+  CONFIG_INVALID: { message: 'The connection settings are not valid.', withDetail: true },
+  BRIDGE_DISCONNECTED: {
+    message:
+      'Lost the connection to the Cloud Connect app. It reconnects by itself; try again in a moment.',
+  },
+  BRIDGE_UNAUTHORIZED: {
+    message:
+      'This page is not authorised to talk to Cloud Connect. Open the link the web host printed again.',
+  },
+};
+
+/** What a code means in a particular request, where the generic wording would mislead. */
+const BY_REQUEST: Record<string, Record<string, Wording>> = {
+  signIn: {
+    UNAUTHORIZED: {
+      message: 'That email and password do not match. Check them and try again.',
+      field: ['password', 'Email or password is incorrect.'],
+    },
+  },
+  verifyEmail: {
+    NOT_FOUND: {
+      message: 'This verification link is invalid or has expired. Ask for a new one below.',
+      field: ['token', 'Invalid or expired.'],
+    },
+    UNAUTHORIZED: {
+      message: 'This verification link is invalid or has expired. Ask for a new one below.',
+      field: ['token', 'Invalid or expired.'],
+    },
+  },
+  resetPassword: {
+    NOT_FOUND: {
+      message: 'This reset link is invalid, expired or already used. Ask for a new one.',
+      field: ['token', 'Invalid, expired or already used.'],
+      action: { label: 'Send a new link', route: { name: 'forgotPassword' } },
+    },
+    UNAUTHORIZED: {
+      message: 'This reset link is invalid, expired or already used. Ask for a new one.',
+      field: ['token', 'Invalid, expired or already used.'],
+      action: { label: 'Send a new link', route: { name: 'forgotPassword' } },
+    },
+  },
+};
+
+/** `0.email` / `body.email` → `email`: the host may prefix argument positions or request parts. */
+function fieldKey(path: string): string {
+  const parts = path.split('.').filter((p) => p !== '' && !/^\d+$/.test(p));
+  return parts[parts.length - 1] ?? path;
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return trimmed;
+  const first = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?…]$/.test(first) ? first : `${first}.`;
+}
+
+/** The request a key belongs to: `renameInstance:inst_…` → `renameInstance`. */
+function requestName(key: string | undefined): string {
+  return key ? (key.split(':')[0] ?? key) : '';
+}
+
+/** Turns a failed Result into words for the user, with field messages mapped to input names. */
+export function friendlyError(failure: Failure, requestKey?: string): FriendlyError {
+  const wording = BY_REQUEST[requestName(requestKey)]?.[failure.code] ?? WORDING[failure.code];
+  const fields: Record<string, string> = {};
+  for (const [path, text] of Object.entries(failure.fields ?? {})) {
+    fields[fieldKey(path)] = sentence(text);
+  }
+  if (wording?.field && !fields[wording.field[0]]) fields[wording.field[0]] = wording.field[1];
+
+  let message: string;
+  if (!wording) message = sentence(failure.message || 'Something went wrong.');
+  else if (wording.withDetail && failure.message)
+    message = `${wording.message} (${sentence(failure.message)})`;
+  else message = wording.message;
+  if (failure.code === 'VALIDATION_ERROR' && Object.keys(fields).length === 0) {
+    message = sentence(failure.message || wording?.message || 'Some details need correcting.');
+  }
+
+  const error: FriendlyError = { code: failure.code, message, fields };
+  if (wording?.action) error.action = wording.action;
+  return error;
+}
+
+/** A FriendlyError for problems the renderer finds before asking the host (empty inputs…). */
+export function localValidationError(fields: Record<string, string>): FriendlyError {
+  return {
+    code: 'VALIDATION_ERROR',
+    message: 'Some details need correcting. See the marked fields.',
+    fields,
+  };
+}

@@ -1,0 +1,206 @@
+import type {
+  ConnectionView,
+  DesktopApi,
+  DesktopMethod,
+  EventChannel,
+  EventPayloads,
+  Result,
+  SessionView,
+} from '@cloud-connect/agent-core/desktop';
+import type { BridgeConnection, BridgeState } from '../bridge/bridgeState.js';
+import { desktopApiFromCall } from '../bridge/desktopApiFromCall.js';
+import { createAppStore } from './appStore.js';
+import type { StoreDeps } from './storeTypes.js';
+
+/**
+ * Test support for the store's unit tests (imported only by `*.test.ts`): a DesktopApi whose
+ * answers each test scripts, which records every call and can push events as the host does.
+ * The real host (Manager + web host) is exercised by the GUI tests under e2e/.
+ */
+export function scriptedDesktopApi() {
+  const calls: Array<{ method: DesktopMethod; args: unknown[] }> = [];
+  const handlers = new Map<DesktopMethod, (...args: unknown[]) => Promise<Result<unknown>>>();
+  const listeners: { [C in EventChannel]: Set<(payload: EventPayloads[C]) => void> } = {
+    connections: new Set(),
+    session: new Set(),
+    log: new Set(),
+  };
+  const defaults: Partial<Record<DesktopMethod, unknown>> = {
+    getSession: signedOut,
+    getAppInfo: { version: '0.1.0', host: 'web', platform: 'linux', launchAtLogin: null },
+    listConnections: [],
+    listInstances: [],
+    getLogs: [],
+    getSubscription: freeSubscription,
+    listContainers: { available: false, reason: 'no Docker socket', containers: [] },
+    openExternal: { opened: true },
+  };
+
+  const api: DesktopApi = desktopApiFromCall(
+    (method, args) => {
+      calls.push({ method, args });
+      const handler = handlers.get(method);
+      if (handler) return handler(...args);
+      if (method in defaults) return Promise.resolve({ ok: true, value: defaults[method] });
+      return Promise.resolve({ ok: false, code: 'NOT_SCRIPTED', message: method });
+    },
+    (channel, listener) => {
+      const set = listeners[channel];
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+      };
+    },
+  );
+
+  return {
+    api,
+    calls,
+    /** Calls of one method, in order. */
+    callsOf: (method: DesktopMethod) => calls.filter((c) => c.method === method).map((c) => c.args),
+    /** Scripts one method's answer. */
+    handle<M extends DesktopMethod>(method: M, handler: DesktopApi[M]): void {
+      handlers.set(method, handler as unknown as (...args: unknown[]) => Promise<Result<unknown>>);
+    },
+    /** Answers one method with a fixed Result. */
+    answer(method: DesktopMethod, result: Result<unknown>): void {
+      handlers.set(method, () => Promise.resolve(result));
+    },
+    /** Pushes an event as the host does. */
+    emit<C extends EventChannel>(channel: C, payload: EventPayloads[C]): void {
+      for (const listener of [...listeners[channel]]) listener(payload);
+    },
+    listenerCount: (channel: EventChannel) => listeners[channel].size,
+  };
+}
+
+/** A bridge connection whose state the test sets. */
+export function scriptedConnection(initial: BridgeState = { status: 'connected' }) {
+  let state = initial;
+  const stateListeners = new Set<(state: BridgeState) => void>();
+  let reconnects = 0;
+  const connection: BridgeConnection = {
+    getState: () => state,
+    onState: (listener) => {
+      stateListeners.add(listener);
+      return () => {
+        stateListeners.delete(listener);
+      };
+    },
+    reconnectNow: () => {
+      reconnects += 1;
+    },
+    close: () => {},
+  };
+  return {
+    connection,
+    get reconnects() {
+      return reconnects;
+    },
+    setState(next: BridgeState) {
+      state = next;
+      for (const listener of [...stateListeners]) listener(next);
+    },
+  };
+}
+
+/** A store over a scripted host, with the doubles to drive it. */
+export function scriptedStore(extra: Partial<StoreDeps> = {}) {
+  const host = scriptedDesktopApi();
+  const link = scriptedConnection();
+  const opened: string[] = [];
+  const preferences = new Map<string, string>();
+  let now = Date.parse('2025-06-01T12:00:00.000Z');
+  const store = createAppStore({
+    api: host.api,
+    connection: link.connection,
+    openWindow: (url) => opened.push(url),
+    preferences: {
+      getItem: (key) => preferences.get(key) ?? null,
+      setItem: (key, value) => void preferences.set(key, value),
+    },
+    now: () => now,
+    subdomainCheckDelayMs: 300,
+    ...extra,
+  });
+  return {
+    store,
+    host,
+    link,
+    opened,
+    preferences,
+    advanceClock(ms: number) {
+      now += ms;
+    },
+  };
+}
+
+/** Lets pending promise callbacks run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
+export const signedOut: SessionView = {
+  signedIn: false,
+  relayUrl: 'http://127.0.0.1:8787',
+  user: null,
+};
+
+export const signedIn: SessionView = {
+  signedIn: true,
+  relayUrl: 'http://127.0.0.1:8787',
+  user: {
+    id: 'usr_abcdefghij',
+    email: 'ada@example.com',
+    name: 'Ada',
+    email_verified: true,
+    subscription_status: 'none',
+    subscription_plan: 'free',
+  },
+};
+
+export const freeSubscription = {
+  status: 'none',
+  plan: 'free',
+  current_period_start: null,
+  current_period_end: null,
+  cancel_at_period_end: false,
+  payment_method: null,
+} as const;
+
+/** A connection view with a status; override what the test is about. */
+export function connectionView(
+  overrides: Partial<Omit<ConnectionView, 'status'>> & {
+    status?: Partial<ConnectionView['status']>;
+  } = {},
+): ConnectionView {
+  const { status, ...rest } = overrides;
+  return {
+    id: 'conn_abc123',
+    name: 'Photos',
+    kind: 'cloudflare',
+    instanceId: null,
+    target: 'http://localhost:8080',
+    enabled: true,
+    hasToken: true,
+    createdAt: '2025-06-01T10:00:00.000Z',
+    updatedAt: '2025-06-01T10:00:00.000Z',
+    ...rest,
+    status: {
+      status: 'disconnected',
+      is_connected: false,
+      is_running: false,
+      hostname: null,
+      error: null,
+      uptime_seconds: 0,
+      last_connected: null,
+      reconnect_count: 0,
+      kind: 'cloudflared',
+      hostnames: [],
+      error_code: null,
+      next_retry_at: null,
+      details: {},
+      ...status,
+    },
+  };
+}

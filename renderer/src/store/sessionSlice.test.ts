@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { scriptedStore, settle, signedIn, signedOut } from './scriptedDesktopApi.js';
+import { tokenFromLink } from './sessionSlice.js';
+
+describe('sessionSlice', () => {
+  it('loads the session and app info on start and stays on sign-in when signed out', async () => {
+    const { store, host } = scriptedStore();
+
+    store.getState().start();
+    await settle();
+
+    expect(store.getState().session).toEqual(signedOut);
+    expect(store.getState().appInfo?.host).toBe('web');
+    expect(store.getState().route).toEqual({ name: 'signIn' });
+    expect(host.callsOf('listConnections')).toHaveLength(0);
+  });
+
+  it('signs in, opens the connections screen and loads the account’s data', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('signIn', { ok: true, value: signedIn });
+
+    const ok = await store.getState().signIn('ada@example.com', 'correct horse');
+    await settle();
+
+    expect(ok).toBe(true);
+    expect(host.callsOf('signIn')).toEqual([['ada@example.com', 'correct horse']]);
+    expect(store.getState().session).toEqual(signedIn);
+    expect(store.getState().route).toEqual({ name: 'connections' });
+    for (const method of [
+      'listConnections',
+      'listInstances',
+      'getSubscription',
+      'getLogs',
+    ] as const)
+      expect(host.callsOf(method)).toHaveLength(1);
+  });
+
+  it('shows pending state while signing in and a wrong password next to the password field', async () => {
+    const { store, host } = scriptedStore();
+    let answer: (value: { ok: false; code: string; message: string }) => void = () => {};
+    host.handle('signIn', () => new Promise((resolve) => (answer = resolve)));
+
+    const signingIn = store.getState().signIn('ada@example.com', 'nope');
+    expect(store.getState().requests.signIn).toEqual({ pending: true, error: null });
+    answer({ ok: false, code: 'UNAUTHORIZED', message: 'Invalid credentials' });
+    await signingIn;
+
+    const error = store.getState().requests.signIn?.error;
+    expect(error?.message).toMatch(/email and password do not match/);
+    expect(error?.fields.password).toBe('Email or password is incorrect.');
+    expect(store.getState().route).toEqual({ name: 'signIn' });
+  });
+
+  it('remembers the address when sign-in says the email is not verified, and offers to verify', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('signIn', { ok: false, code: 'EMAIL_NOT_VERIFIED', message: 'verify first' });
+
+    await store.getState().signIn(' ada@example.com ', 'pw');
+
+    expect(store.getState().pendingEmail).toBe('ada@example.com');
+    expect(store.getState().requests.signIn?.error?.action).toEqual({
+      label: 'Verify email',
+      route: { name: 'verifyEmail' },
+    });
+  });
+
+  it('after sign-up, asks for the emailed link on the verify screen', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('signUp', {
+      ok: true,
+      value: { email: 'ada@example.com', message: 'Check your email' },
+    });
+
+    await store.getState().signUp({
+      name: 'Ada',
+      email: 'ada@example.com',
+      password: 'correct horse',
+      password_confirmation: 'correct horse',
+      accept_terms: true,
+      accept_privacy: true,
+    });
+
+    expect(store.getState().route).toEqual({ name: 'verifyEmail' });
+    expect(store.getState().pendingEmail).toBe('ada@example.com');
+    expect(store.getState().flash?.text).toMatch(/ada@example.com/);
+  });
+
+  it('maps the host’s field errors to input names, whatever prefix they carry', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('signUp', {
+      ok: false,
+      code: 'VALIDATION_ERROR',
+      message: 'Invalid request',
+      fields: {
+        '0.password_confirmation': 'does not match password',
+        'body.email': 'must be an email address',
+      },
+    });
+
+    await store.getState().signUp({
+      name: 'Ada',
+      email: 'x',
+      password: 'correct horse',
+      password_confirmation: 'other',
+      accept_terms: true,
+      accept_privacy: true,
+    });
+
+    expect(store.getState().requests.signUp?.error?.fields).toEqual({
+      password_confirmation: 'Does not match password.',
+      email: 'Must be an email address.',
+    });
+    expect(store.getState().route).toEqual({ name: 'signIn' });
+  });
+
+  it('refuses an empty verification code without asking the host', async () => {
+    const { store, host } = scriptedStore();
+
+    expect(await store.getState().verifyEmail('   ')).toBe(false);
+
+    expect(host.callsOf('verifyEmail')).toHaveLength(0);
+    expect(store.getState().requests.verifyEmail?.error?.fields.token).toMatch(/Paste the link/);
+  });
+
+  it('verifies the email and sends a signed-out user to sign in with a confirmation', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('verifyEmail', { ok: true, value: { message: 'verified' } });
+    store.getState().navigate({ name: 'verifyEmail' });
+
+    await store.getState().verifyEmail('http://relay/verify?token=abc');
+
+    expect(host.callsOf('verifyEmail')).toEqual([['http://relay/verify?token=abc']]);
+    expect(store.getState().route).toEqual({ name: 'signIn' });
+    expect(store.getState().flash).toMatchObject({
+      tone: 'success',
+      text: expect.stringMatching(/verified/),
+    });
+  });
+
+  it('sends the reset code taken from a pasted link', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('resetPassword', { ok: true, value: { message: 'ok' } });
+
+    await store.getState().resetPassword({
+      tokenOrLink: 'https://relay.example.com/v1/auth/reset-password?token=rst_123',
+      password: 'new password',
+      password_confirmation: 'new password',
+    });
+
+    expect(host.callsOf('resetPassword')).toEqual([
+      [{ token: 'rst_123', password: 'new password', password_confirmation: 'new password' }],
+    ]);
+    expect(store.getState().route).toEqual({ name: 'signIn' });
+  });
+
+  it('explains an expired reset link and offers a new one', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('resetPassword', { ok: false, code: 'UNAUTHORIZED', message: 'invalid token' });
+
+    await store.getState().resetPassword({
+      tokenOrLink: 'old',
+      password: 'new password',
+      password_confirmation: 'new password',
+    });
+
+    const error = store.getState().requests.resetPassword?.error;
+    expect(error?.fields.token).toMatch(/expired/);
+    expect(error?.action?.route).toEqual({ name: 'forgotPassword' });
+  });
+
+  it('leaves the account’s screens and forgets its data when the host says the session ended', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('getSession', { ok: true, value: signedIn });
+    host.answer('listInstances', {
+      ok: true,
+      value: [
+        {
+          id: 'inst_abcdefghij',
+          name: 'Files',
+          subdomain: 'files',
+          custom_domain: null,
+          status: 'pending',
+          tunnel_ip: '10.100.0.2',
+          last_seen: null,
+          created_at: '2025-06-01T10:00:00.000Z',
+        },
+      ],
+    });
+    store.getState().start();
+    await settle();
+    store.getState().navigate({ name: 'instances' });
+    expect(store.getState().instances).toHaveLength(1);
+
+    host.emit('session', signedOut);
+
+    expect(store.getState().route).toEqual({ name: 'signIn' });
+    expect(store.getState().instances).toEqual([]);
+  });
+
+  it('does not move a signed-out user off the settings screen', async () => {
+    const { store } = scriptedStore();
+    store.getState().navigate({ name: 'settings' });
+
+    store.getState().start();
+    await settle();
+
+    expect(store.getState().route).toEqual({ name: 'settings' });
+  });
+});
+
+describe('tokenFromLink', () => {
+  it('takes the token from a link’s query or fragment and keeps a bare code as it is', () => {
+    expect(tokenFromLink('https://x.example/reset?token=abc')).toBe('abc');
+    expect(tokenFromLink('http://x.example/reset#token=def')).toBe('def');
+    expect(tokenFromLink('  ghi  ')).toBe('ghi');
+  });
+});
