@@ -9,6 +9,7 @@ export default defineConfig({
       'agent-core/src/**/*.test.ts',
       'relay-server/src/**/*.test.ts',
       'renderer/src/**/*.test.ts',
+      'main/src/**/*.test.ts',
       'e2e/**/*.test.ts',
     ],
     testTimeout: 30_000,

@@ -1,0 +1,120 @@
+import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
+import type { TunnelStatus } from '@cloud-connect/agent-core/tunnels';
+import { describe, expect, it } from 'vitest';
+import { aggregateState, trayTooltip } from './aggregateState.js';
+import { buildTrayMenu } from './trayMenu.js';
+
+function status(s: TunnelStatus['status'], extra: Partial<TunnelStatus> = {}): TunnelStatus {
+  return {
+    status: s,
+    is_connected: s === 'connected',
+    is_running: s === 'connected' || s === 'connecting',
+    hostname: null,
+    error: null,
+    uptime_seconds: 0,
+    last_connected: null,
+    reconnect_count: 0,
+    kind: 'cloudflared',
+    hostnames: [],
+    error_code: null,
+    next_retry_at: null,
+    details: {},
+    ...extra,
+  };
+}
+
+function conn(id: string, name: string, s: TunnelStatus): ConnectionView {
+  return {
+    id,
+    name,
+    kind: 'cloudflare',
+    instanceId: null,
+    target: null,
+    enabled: true,
+    hasToken: true,
+    status: s,
+    createdAt: '',
+    updatedAt: '',
+  };
+}
+
+describe('aggregateState', () => {
+  it('is off with no connections and when none runs', () => {
+    expect(aggregateState([])).toBe('off');
+    expect(aggregateState([conn('conn_a00000', 'A', status('disconnected'))])).toBe('off');
+  });
+
+  it('puts an error first, then connecting, then connected', () => {
+    const up = conn('conn_a00000', 'A', status('connected'));
+    const starting = conn('conn_b00000', 'B', status('connecting'));
+    const broken = conn('conn_c00000', 'C', status('error'));
+    expect(aggregateState([up])).toBe('connected');
+    expect(aggregateState([up, starting])).toBe('connecting');
+    expect(aggregateState([up, starting, broken])).toBe('error');
+  });
+});
+
+describe('trayTooltip', () => {
+  it('counts connections by state', () => {
+    const list = [
+      conn('conn_a00000', 'A', status('connected')),
+      conn('conn_b00000', 'B', status('connected')),
+      conn('conn_c00000', 'C', status('error')),
+    ];
+    expect(trayTooltip(list)).toBe('Cloud Connect: 2 connected, 1 error');
+    expect(trayTooltip([])).toBe('Cloud Connect: no connections yet');
+    expect(trayTooltip([conn('conn_a00000', 'A', status('disconnected'))])).toBe(
+      'Cloud Connect: no tunnels running',
+    );
+  });
+});
+
+describe('buildTrayMenu', () => {
+  it('lists each connection with its state and the action that fits it', () => {
+    const menu = buildTrayMenu([
+      conn('conn_a00000', 'Files', status('connected', { hostname: 'files.example.com' })),
+      conn('conn_b00000', 'Photos', status('disconnected')),
+      conn(
+        'conn_c00000',
+        'Wiki',
+        status('error', { error: 'Provided Tunnel token is not valid.' }),
+      ),
+    ]);
+    expect(menu.map((i) => i.label ?? i.type)).toEqual([
+      'Files — Connected',
+      'Photos — Off',
+      'Wiki — Error',
+      'separator',
+      'Open Cloud Connect',
+      'Quit',
+    ]);
+    expect(menu[0]?.submenu?.at(-1)).toEqual({
+      label: 'Disconnect',
+      action: { type: 'disconnect', connectionId: 'conn_a00000' },
+    });
+    expect(menu[1]?.submenu?.at(-1)).toEqual({
+      label: 'Connect',
+      action: { type: 'connect', connectionId: 'conn_b00000' },
+    });
+    expect(menu[2]?.sublabel).toBe('Provided Tunnel token is not valid.');
+    expect(menu.at(-1)).toEqual({ label: 'Quit', action: { type: 'quit' } });
+  });
+
+  it('says so when there are no connections, and still offers open and quit', () => {
+    expect(buildTrayMenu([]).map((i) => i.label ?? i.type)).toEqual([
+      'No connections yet',
+      'separator',
+      'Open Cloud Connect',
+      'Quit',
+    ]);
+  });
+
+  it('keeps the menu short when there are many connections', () => {
+    const many = Array.from({ length: 20 }, (_, i) =>
+      conn(`conn_${String(i).padStart(6, '0')}`, `C${i}`, status('connected')),
+    );
+    const menu = buildTrayMenu(many);
+    expect(menu.filter((i) => i.submenu)).toHaveLength(12);
+    expect(menu.some((i) => i.label === '…and 8 more')).toBe(true);
+  });
+});
