@@ -110,35 +110,67 @@ describe('concurrency over HTTP', () => {
     expect(wg.peers.size).toBe(100);
     keys.forEach((k, i) => expect(wg.peers.get(k)).toBe(addresses[i]));
   });
+});
 
-  it('100 parallel creates get distinct addresses even when the store answers slowly', async () => {
-    // A SQL store answers reads over the network; 3 ms per read of the used addresses lets
-    // many creates pick the same free address before any of them is stored.
-    const slow = await startTestRelay({ env: { TUNNEL_CIDR } });
-    try {
-      const instances = slow.relay.services.store.instances;
-      const readUsed = instances.usedTunnelIps.bind(instances);
-      instances.usedTunnelIps = async () => {
-        const used = await readUsed();
-        await sleep(3);
-        return used;
-      };
-      const accounts = await businessAccounts(10, slow);
-      const created = await Promise.all(
-        Array.from({ length: 100 }, (_, i) =>
-          slow.api.post(
-            '/instances',
-            { name: `Slow ${i}`, subdomain: `slow${i}` },
-            { token: accounts[i % 10]!.accessToken },
-          ),
+describe('concurrency over HTTP with a store that answers slowly', () => {
+  // A SQL store answers reads over the network. 3 ms per read lets many creates pass the
+  // "is it free?" checks before any of them is stored, so the store's own atomic checks
+  // (unique subdomain, unique tunnel IP) and the retries behind them must do the work.
+  let slow: TestRelay;
+  beforeAll(async () => {
+    slow = await startTestRelay({ env: { TUNNEL_CIDR } });
+    const instances = slow.relay.services.store.instances;
+    const readUsed = instances.usedTunnelIps.bind(instances);
+    const readBySubdomain = instances.findBySubdomain.bind(instances);
+    instances.usedTunnelIps = async () => {
+      const used = await readUsed();
+      await sleep(3);
+      return used;
+    };
+    instances.findBySubdomain = async (subdomain) => {
+      const found = await readBySubdomain(subdomain);
+      await sleep(3);
+      return found;
+    };
+  });
+  afterAll(async () => {
+    await slow.stop();
+  });
+
+  it('50 parallel creates of one subdomain: still exactly one 201, 49 SUBDOMAIN_TAKEN', async () => {
+    const accounts = await businessAccounts(10, slow);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        slow.api.post(
+          '/instances',
+          { name: `Racer ${i}`, subdomain: 'slowrace' },
+          { token: accounts[i % 10]!.accessToken },
         ),
-      );
-      expect(created.map((r) => r.status)).toEqual(Array(100).fill(201));
-      const ips = created.map((r) => String(r.body.instance.tunnel_ip));
-      expect(new Set(ips).size).toBe(100);
-      for (const ip of ips) expect(contains(parseCidr(TUNNEL_CIDR), ip)).toBe(true);
-    } finally {
-      await slow.stop();
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    expect(await slow.relay.services.store.instances.count()).toBe(1);
+  });
+
+  it('100 parallel creates: still 100 distinct tunnel IPs in TUNNEL_CIDR', async () => {
+    const accounts = await businessAccounts(10, slow);
+    const created = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        slow.api.post(
+          '/instances',
+          { name: `Slow ${i}`, subdomain: `slow${i}` },
+          { token: accounts[i % 10]!.accessToken },
+        ),
+      ),
+    );
+    expect(created.map((r) => r.status)).toEqual(Array(100).fill(201));
+    const ips = created.map((r) => String(r.body.instance.tunnel_ip));
+    expect(new Set(ips).size).toBe(100);
+    for (const ip of ips) {
+      expect(contains(parseCidr(TUNNEL_CIDR), ip)).toBe(true);
+      expect(ip).not.toBe('10.77.0.1');
     }
   });
 });
