@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { createBilling } from './billing/billing.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/config.js';
+import { prepareDataDir } from './config/dataDir.js';
 import { loadOrCreateRelaySecret } from './config/relaySecret.js';
 import { createCnameResolver } from './dns/cnameResolver.js';
 import { RelayEvents } from './events.js';
@@ -44,6 +45,7 @@ export interface RunningRelay {
 export async function buildServices(config: Config, options: RelayOptions = {}): Promise<Services> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
+  await prepareDataDir(config.dataDir);
   const secret = await loadOrCreateRelaySecret(config.dataDir, config.secret);
   const keys = await loadOrCreateServerKey(config.dataDir);
   const store = await LowdbStore.open(config.dataDir, options.store);

@@ -14,7 +14,17 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const relay = await startRelay(config);
+  let relay;
+  try {
+    relay = await startRelay(config);
+  } catch (e) {
+    // Some settings (RELAY_DATA_DIR) can only be judged when used.
+    if (e instanceof ConfigError) {
+      console.error(`relay-server: bad configuration: ${e.message}`);
+      process.exit(78);
+    }
+    throw e;
+  }
   console.log(`Cloud Connect relay on ${relay.url} (data in ${config.dataDir})`);
   const stop = (signal: string) => {
     relay.services.logger.info({ signal }, 'shutting down');

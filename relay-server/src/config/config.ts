@@ -1,4 +1,4 @@
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseCidr, type Cidr } from '../wireguard/cidr.js';
@@ -151,9 +151,73 @@ function hostPort(name: string, raw: string): string {
 
 const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
+/** An address to listen on: an IP address or a host name (a typo fails here, not at listen). */
+function listenHost(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!isIP(raw) && !DOMAIN.test(raw.toLowerCase())) {
+    throw new ConfigError(name, `must be an IP address or a host name, got "${raw}"`);
+  }
+  return raw;
+}
+
+const STRIPE_VARIABLES = [
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_PRICE_PRO',
+  'STRIPE_PRICE_BUSINESS',
+  'STRIPE_API_BASE',
+] as const;
+
+/** Stripe's settings all together or none: half a configuration names what is missing. */
+function stripeConfig(env: Env): StripeConfig | null {
+  const key = read(env, 'STRIPE_SECRET_KEY');
+  if (key === undefined) {
+    const stray = STRIPE_VARIABLES.find((name) => read(env, name) !== undefined);
+    if (stray) throw new ConfigError('STRIPE_SECRET_KEY', `is required when ${stray} is set`);
+    return null;
+  }
+  if (!/^(?:sk|rk)_\S+$/.test(key)) {
+    // A publishable key (pk_…) is the usual mistake; it cannot create sessions.
+    throw new ConfigError('STRIPE_SECRET_KEY', 'must be a secret or restricted key (sk_… or rk_…)');
+  }
+  const need = (name: string): string => {
+    const v = read(env, name);
+    if (v === undefined) throw new ConfigError(name, 'is required when STRIPE_SECRET_KEY is set');
+    return v;
+  };
+  const webhookSecret = need('STRIPE_WEBHOOK_SECRET');
+  if (!/^whsec_\S+$/.test(webhookSecret)) {
+    throw new ConfigError(
+      'STRIPE_WEBHOOK_SECRET',
+      "must be the endpoint's signing secret (whsec_…)",
+    );
+  }
+  const price = (name: string): string => {
+    const v = need(name);
+    if (!/^[A-Za-z0-9_-]{1,255}$/.test(v)) {
+      throw new ConfigError(name, `must be a Stripe price id such as price_…, got "${v}"`);
+    }
+    return v;
+  };
+  const pricePro = price('STRIPE_PRICE_PRO');
+  const priceBusiness = price('STRIPE_PRICE_BUSINESS');
+  if (pricePro === priceBusiness) {
+    // The plan is read from the price, so one price for both plans would make them one plan.
+    throw new ConfigError('STRIPE_PRICE_BUSINESS', 'must differ from STRIPE_PRICE_PRO');
+  }
+  const apiBaseRaw = read(env, 'STRIPE_API_BASE');
+  return {
+    secretKey: key,
+    webhookSecret,
+    pricePro,
+    priceBusiness,
+    apiBase: apiBaseRaw ? httpUrl('STRIPE_API_BASE', apiBaseRaw) : null,
+  };
+}
+
 /** Read and validate the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
-  const host = read(env, 'RELAY_HOST') ?? '127.0.0.1';
+  const host = listenHost(env, 'RELAY_HOST', '127.0.0.1');
   const relayPort = port(env, 'RELAY_PORT', 8787);
   const dataDir = path.resolve(cwd, read(env, 'RELAY_DATA_DIR') ?? '.data/relay');
 
@@ -180,23 +244,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError('SMTP_URL', 'must start with smtp:// or smtps://');
   }
 
-  let stripe: StripeConfig | null = null;
-  const stripeKey = read(env, 'STRIPE_SECRET_KEY');
-  if (stripeKey !== undefined) {
-    const need = (name: string): string => {
-      const v = read(env, name);
-      if (v === undefined) throw new ConfigError(name, 'is required when STRIPE_SECRET_KEY is set');
-      return v;
-    };
-    const apiBaseRaw = read(env, 'STRIPE_API_BASE');
-    stripe = {
-      secretKey: stripeKey,
-      webhookSecret: need('STRIPE_WEBHOOK_SECRET'),
-      pricePro: need('STRIPE_PRICE_PRO'),
-      priceBusiness: need('STRIPE_PRICE_BUSINESS'),
-      apiBase: apiBaseRaw ? httpUrl('STRIPE_API_BASE', apiBaseRaw) : null,
-    };
-  }
+  const stripe = stripeConfig(env);
 
   const dnsRaw = read(env, 'DNS_SERVERS');
   const dnsServers = dnsRaw
@@ -251,7 +299,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     wgInterface,
     wgListenPort: port(env, 'WG_LISTEN_PORT', 51820),
     edgeMode: oneOf(env, 'EDGE_MODE', ['off', 'builtin', 'caddy'] as const, 'off'),
-    edgeHost: read(env, 'EDGE_HOST') ?? '0.0.0.0',
+    edgeHost: listenHost(env, 'EDGE_HOST', '0.0.0.0'),
     edgePort: port(env, 'EDGE_PORT', 8080),
     trustProxy: oneOf(env, 'RELAY_TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
     logLevel: oneOf(

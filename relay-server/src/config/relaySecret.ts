@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ConfigError } from './config.js';
+import { createOnce } from './dataDir.js';
+
+/** Shorter than RELAY_SECRET may be: a kept secret this short is damaged, not weak by choice. */
+const MIN_LENGTH = 32;
 
 /** RELAY_SECRET, or one generated on first start and kept in `<data dir>/relay-secret` (0600). */
 export async function loadOrCreateRelaySecret(
@@ -9,14 +14,19 @@ export async function loadOrCreateRelaySecret(
 ): Promise<string> {
   if (configured) return configured;
   const file = path.join(dataDir, 'relay-secret');
-  const existing = (await readFile(file, 'utf8').catch(() => '')).trim();
-  if (existing) return existing;
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await writeFile(file, `${randomBytes(48).toString('base64url')}\n`, {
-    mode: 0o600,
-    flag: 'wx',
-  }).catch((e) => {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  const existing = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
   });
-  return (await readFile(file, 'utf8')).trim();
+  const kept = (
+    existing ?? (await createOnce(file, `${randomBytes(48).toString('base64url')}\n`))
+  ).trim();
+  if (kept.length < MIN_LENGTH) {
+    // An empty key would sign tokens anyone can forge: refuse rather than run with it.
+    throw new ConfigError(
+      'RELAY_SECRET',
+      `the kept secret in ${file} is damaged (${kept.length} characters); delete the file to generate a new one (everyone is signed out) or set RELAY_SECRET`,
+    );
+  }
+  return kept;
 }

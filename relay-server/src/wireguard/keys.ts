@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createOnce } from '../config/dataDir.js';
 
 export interface WireGuardKeyPair {
   privateKey: string;
@@ -35,13 +36,17 @@ export function serverKeyFile(dataDir: string): string {
 /** The server key pair: generated once, kept as `<data dir>/wireguard.key` with mode 0600. */
 export async function loadOrCreateServerKey(dataDir: string): Promise<WireGuardKeyPair> {
   const file = serverKeyFile(dataDir);
-  const existing = (await readFile(file, 'utf8').catch(() => '')).trim();
-  if (existing) return { privateKey: existing, publicKey: publicKeyOf(existing) };
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const pair = generateKeyPair();
-  await writeFile(file, `${pair.privateKey}\n`, { mode: 0o600, flag: 'wx' }).catch(async (e) => {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  const existing = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
   });
-  const kept = (await readFile(file, 'utf8')).trim();
-  return { privateKey: kept, publicKey: publicKeyOf(kept) };
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const kept = (existing ?? (await createOnce(file, `${generateKeyPair().privateKey}\n`))).trim();
+  try {
+    return { privateKey: kept, publicKey: publicKeyOf(kept) };
+  } catch {
+    throw new Error(
+      `${file} does not hold a WireGuard private key; restore it, or delete it to generate a new one (every agent must register again)`,
+    );
+  }
 }
