@@ -64,6 +64,17 @@ describe.runIf(canStartTestKeyring())('keytar secret store on a real gnome-keyri
     expect(await other.listAccounts()).toEqual(['session']);
   });
 
+  // Last: the collection stays locked (unlocking needs a prompt no test can answer).
+  it('reports KEYCHAIN_LOCKED when writing to a locked keyring', async () => {
+    const store = createKeytarSecretStore({ service: SERVICE, timeoutMs: 5_000 });
+    await keyring.lock();
+    const err = await store.set(secretAccounts.session, 'while-locked').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecretError);
+    expect((err as SecretError).code).toBe('KEYCHAIN_LOCKED');
+    expect((err as SecretError).message).toMatch(/unlock/);
+    expect(JSON.stringify(err)).not.toContain('while-locked');
+  });
+
   it('validates account names before touching the keychain', async () => {
     const store = createKeytarSecretStore({ service: SERVICE });
     const err = await store.set('not an account', 'x').catch((e: unknown) => e);

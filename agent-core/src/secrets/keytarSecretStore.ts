@@ -48,7 +48,8 @@ export function keychainError(cause: unknown): SecretError {
 
 /**
  * The default SecretStore: the OS keychain through keytar (the Secret Service via libsecret on
- * Linux, Keychain on macOS, Credential Vault on Windows).
+ * Linux, Keychain on macOS, Credential Vault on Windows). Note: on Linux a read from a *locked*
+ * collection answers null (libsecret hides locked items), while a write fails KEYCHAIN_LOCKED.
  */
 export function createKeytarSecretStore(options: KeytarSecretStoreOptions = {}): SecretStore {
   const service = options.service ?? SECRET_SERVICE;

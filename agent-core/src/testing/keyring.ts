@@ -29,6 +29,8 @@ export interface TestKeyring {
   lookupWithSecretTool(service: string, account: string): Promise<string | null>;
   /** Reads a secret with keytar in a separate Node process; null when absent. */
   readWithKeytarProcess(service: string, account: string): Promise<string | null>;
+  /** Locks the default collection, as a screen lock would; unlocking needs a prompt, so do this last. */
+  lock(): Promise<void>;
   /** Stops the keyring and the bus (SIGTERM, wait for exit), restores the env, removes the dir. */
   stop(): Promise<void>;
 }
@@ -277,6 +279,21 @@ export async function startTestKeyring(
       );
       if (result.code !== 0) throw new Error(`keytar process failed: ${result.stderr}`);
       return (JSON.parse(result.stdout) as { value: string | null }).value;
+    },
+    async lock() {
+      const result = await run(
+        'dbus-send',
+        [
+          '--session',
+          '--print-reply',
+          '--dest=org.freedesktop.secrets',
+          '/org/freedesktop/secrets',
+          'org.freedesktop.Secret.Service.Lock',
+          'array:objpath:/org/freedesktop/secrets/collection/login',
+        ],
+        env,
+      );
+      if (result.code !== 0) throw new Error(`could not lock the keyring: ${result.stderr}`);
     },
     async stop() {
       if (useHere) {
