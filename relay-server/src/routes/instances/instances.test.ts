@@ -393,6 +393,22 @@ describe('PATCH /instances/:instance_id', () => {
     });
   });
 
+  it('answers 401 UNAUTHORIZED without a user token, changing nothing', async () => {
+    const ann = await createAccount(t);
+    const sub = fresh();
+    const { instance, credentials } = await createInstance(t, ann, sub, 'Keep');
+    for (const token of [undefined, 'garbage', credentials.instance_token]) {
+      const res = await t.api.patch(
+        `/instances/${instance.id}`,
+        { name: 'Changed' },
+        token ? { token } : {},
+      );
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHORIZED');
+    }
+    expect(await store().instances.get(instance.id)).toMatchObject({ name: 'Keep' });
+  });
+
   it('answers 422 for an empty body, a bad subdomain or an unknown field, changing nothing', async () => {
     const ann = await createAccount(t);
     const sub = fresh();
@@ -467,6 +483,17 @@ describe('DELETE /instances/:instance_id', () => {
     expect(wg.peers.get(key)).toBe(instance.tunnel_ip);
     const hb = await t.api.post('/tunnel/heartbeat', {}, { token: credentials.instance_token });
     expect(hb.status).toBe(200);
+  });
+
+  it('answers 401 UNAUTHORIZED without a user token (an instance cannot delete itself)', async () => {
+    const ann = await createAccount(t);
+    const { instance, credentials } = await createInstance(t, ann, fresh());
+    for (const token of [undefined, 'garbage', credentials.instance_token]) {
+      const res = await t.api.delete(`/instances/${instance.id}`, token ? { token } : {});
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHORIZED');
+    }
+    expect(await store().instances.get(instance.id)).not.toBeNull();
   });
 
   it('answers 404 when deleting the same instance twice', async () => {
@@ -619,6 +646,28 @@ describe('tunnel address pool', () => {
       expect(next.instance.tunnel_ip).toBe('10.99.0.2');
     } finally {
       await tiny.stop();
+    }
+  });
+});
+
+describe('rate limit on GET /subdomains/check', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past the per-user budget, other users unaffected', async () => {
+    const limited = await startTestRelay({
+      rateLimits: { subdomainCheckPerUser: { points: 3, durationSeconds: 60 } },
+    });
+    try {
+      const ann = await createAccount(limited);
+      const bob = await createAccount(limited);
+      const check = (a: TestAccount) =>
+        limited.api.get('/subdomains/check?subdomain=typing-fast', { token: a.accessToken });
+      for (let i = 0; i < 3; i++) expect((await check(ann)).status).toBe(200);
+      const res = await check(ann);
+      expect(res.status).toBe(429);
+      expect(res.body.error.code).toBe('RATE_LIMITED');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await check(bob)).status).toBe(200);
+    } finally {
+      await limited.stop();
     }
   });
 });

@@ -5,6 +5,7 @@ import {
   createInstance,
   manualClock,
   recordingWireGuard,
+  setPlan,
   startTestRelay,
   type ManualClock,
   type RecordingWireGuard,
@@ -369,5 +370,29 @@ describe('revoking a tunnel', () => {
     const again = await register(fresh, key);
     expect(again.body.tunnel_config.interface.address).toBe(`${a.tunnelIp}/32`);
     expect(wg.peers.get(key)).toBe(a.tunnelIp);
+  });
+});
+
+describe('rate limit on tunnel calls', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past the per-instance budget, other instances unaffected', async () => {
+    const limited = await startTestRelay({
+      rateLimits: { tunnelPerInstance: { points: 3, durationSeconds: 60 } },
+    });
+    try {
+      const account = await createAccount(limited);
+      await setPlan(limited, account, 'pro');
+      const one = await createInstance(limited, account, `rate1x${stamp}`);
+      const two = await createInstance(limited, account, `rate2x${stamp}`);
+      const call = (token: string) => limited.api.get('/tunnel/status', { token });
+      for (let i = 0; i < 3; i++)
+        expect((await call(one.credentials.instance_token)).status).toBe(200);
+      const res = await call(one.credentials.instance_token);
+      expect(res.status).toBe(429);
+      expect(res.body.error.code).toBe('RATE_LIMITED');
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await call(two.credentials.instance_token)).status).toBe(200);
+    } finally {
+      await limited.stop();
+    }
   });
 });
