@@ -11,9 +11,13 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 /**
  * Issue a single-use email token (only its hash is stored; earlier unused ones of the same
  * purpose stop working) and mail the link `<RELAY_PUBLIC_URL>/<page>?token=…`.
+ *
+ * A failed send is logged, not thrown: the account change is already committed, and an
+ * error only for existing accounts would tell forgot-password's caller which emails have one.
+ * The user asks again (resend-verification, forgot-password) once mail works.
  */
 export async function sendEmailToken(
-  deps: Pick<Services, 'store' | 'mailer' | 'clock' | 'config'>,
+  deps: Pick<Services, 'store' | 'mailer' | 'clock' | 'config' | 'logger'>,
   user: UserRecord,
   purpose: EmailTokenPurpose,
 ): Promise<void> {
@@ -30,5 +34,12 @@ export async function sendEmailToken(
   });
   const link = `${deps.config.publicUrl}/${PAGE[purpose]}?token=${token}`;
   const mail = purpose === 'verify' ? verificationMail : passwordResetMail;
-  await deps.mailer.send(mail(user.email, user.name, link));
+  try {
+    await deps.mailer.send(mail(user.email, user.name, link));
+  } catch (e) {
+    deps.logger.error(
+      { to: user.email, purpose, mail: deps.mailer.kind, reason: (e as Error).message },
+      'mail could not be sent',
+    );
+  }
 }

@@ -1,0 +1,217 @@
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logging/logger.js';
+import { LogCapture } from '../testing/logCapture.js';
+import { startTestRelay, type TestRelay } from '../testing/index.js';
+import { outboxMailer } from './mailer.js';
+
+interface Received {
+  from: string;
+  to: string[];
+  user: string | undefined;
+  raw: string;
+}
+
+const SMTP_USER = 'relay-mailer';
+const SMTP_PASSWORD = 'smtp-password-for-tests';
+const PUBLIC_URL = 'https://relay.example.test';
+
+/** A real SMTP server on a loopback port that keeps what it receives. */
+async function startSmtp() {
+  const received: Received[] = [];
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    logger: false,
+    onAuth(auth, _session, done) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) {
+        done(null, { user: auth.username });
+      } else done(new Error('Invalid username or password'));
+    },
+    onData(stream, session, done) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user,
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
+        done();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    port,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The decoded text/plain part of a MIME message (quoted-printable, base64 or plain). */
+function textPart(raw: string): string {
+  const message = raw.replace(/\r\n/g, '\n');
+  const boundary = /boundary="?([^"\n;]+)"?/i.exec(message)?.[1];
+  const parts = boundary ? message.split(`--${boundary}`) : [message];
+  const part = parts.find((p) => /content-type:\s*text\/plain/i.test(p));
+  if (!part) throw new Error(`no text/plain part in:\n${raw}`);
+  const split = part.indexOf('\n\n');
+  const headers = part.slice(0, split);
+  const body = part.slice(split + 2);
+  const encoding = /content-transfer-encoding:\s*(\S+)/i.exec(headers)?.[1]?.toLowerCase();
+  if (encoding === 'base64') return Buffer.from(body, 'base64').toString('utf8');
+  if (encoding === 'quoted-printable') {
+    return Buffer.from(
+      body
+        .replace(/=\n/g, '')
+        .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+      'latin1',
+    ).toString('utf8');
+  }
+  return body;
+}
+
+const registration = (email: string) => ({
+  name: 'Mail Tester',
+  email,
+  password: 'mail tester password',
+  password_confirmation: 'mail tester password',
+  accept_terms: true,
+  accept_privacy: true,
+});
+
+let smtp: Awaited<ReturnType<typeof startSmtp>> | undefined;
+let t: TestRelay | undefined;
+afterEach(async () => {
+  await t?.stop();
+  await smtp?.close();
+  t = undefined;
+  smtp = undefined;
+});
+
+describe('mail over SMTP (SMTP_URL)', () => {
+  beforeEach(async () => {
+    smtp = await startSmtp();
+    t = await startTestRelay({
+      env: {
+        SMTP_URL: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
+        RELAY_PUBLIC_URL: PUBLIC_URL,
+      },
+    });
+    t.ledger.add(SMTP_PASSWORD);
+  });
+
+  it('delivers the verification mail with a <RELAY_PUBLIC_URL>/verify-email link that works', async () => {
+    const res = await t!.api.post('/auth/register', registration('smtp-user@example.test'));
+    expect(res.status).toBe(201);
+    expect(smtp!.received).toHaveLength(1);
+    const mail = smtp!.received[0]!;
+    expect(mail.user).toBe(SMTP_USER);
+    expect(mail.from).toBe('no-reply@cloud.test');
+    expect(mail.to).toEqual(['smtp-user@example.test']);
+    expect(mail.raw).toMatch(/^Subject: Confirm your Cloud Connect email address$/m);
+    expect(mail.raw).toMatch(/content-type:\s*text\/html/i);
+
+    const text = textPart(mail.raw);
+    const link = new RegExp(`${PUBLIC_URL}/verify-email\\?token=([A-Za-z0-9_-]{43})\\b`).exec(text);
+    expect(link, text).not.toBeNull();
+    t!.ledger.add(link![1]);
+    const verify = await t!.api.post('/auth/verify-email', { token: link![1] });
+    expect(verify.status).toBe(200);
+    expect(verify.body.user.account_status).toBe('active');
+    // SMTP replaces the outbox: nothing is written there.
+    expect(await t!.outbox()).toEqual([]);
+  });
+
+  it('delivers the reset mail with a <RELAY_PUBLIC_URL>/reset-password link', async () => {
+    await t!.api.post('/auth/register', registration('smtp-reset@example.test'));
+    const res = await t!.api.post('/auth/forgot-password', { email: 'smtp-reset@example.test' });
+    expect(res.status).toBe(200);
+    expect(smtp!.received).toHaveLength(2);
+    const text = textPart(smtp!.received[1]!.raw);
+    expect(text).toMatch(new RegExp(`${PUBLIC_URL}/reset-password\\?token=[A-Za-z0-9_-]{43}\\b`));
+  });
+});
+
+describe('when the SMTP server refuses the relay', () => {
+  it('forgot-password answers the same for an account and for none, and the log says why', async () => {
+    smtp = await startSmtp();
+    t = await startTestRelay({
+      env: { SMTP_URL: `smtp://${SMTP_USER}:wrong-password-here@127.0.0.1:${smtp.port}` },
+    });
+    t.ledger.add('wrong-password-here');
+    const reg = await t.api.post('/auth/register', registration('no-mail@example.test'));
+    expect(reg.status).toBe(201);
+    const existing = await t.api.post('/auth/forgot-password', { email: 'no-mail@example.test' });
+    const missing = await t.api.post('/auth/forgot-password', { email: 'nobody@example.test' });
+    expect(existing.status).toBe(200);
+    expect(existing.body).toEqual(missing.body);
+    expect(smtp.received).toHaveLength(0);
+    const failures = t.logs.records().filter((r) => r.msg === 'mail could not be sent');
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toMatchObject({ level: 'error', mail: 'smtp', purpose: 'verify' });
+  });
+});
+
+describe('the outbox transport (no SMTP_URL)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'cc-outbox-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes one owner-only JSON file per message with to, subject, text and html', async () => {
+    const logs = new LogCapture();
+    const mailer = outboxMailer(dir, createLogger('debug', logs));
+    const secretLink = 'https://relay.test/verify-email?token=outbox-secret-token-value';
+    await mailer.send({ to: 'a@example.test', subject: 'One', text: secretLink, html: '<p>1</p>' });
+    await mailer.send({ to: 'b@example.test', subject: 'Two', text: 'two', html: '<p>2</p>' });
+    const files = (await readdir(path.join(dir, 'outbox'))).sort();
+    expect(files).toHaveLength(2);
+    for (const f of files) expect(f).toMatch(/\.json$/);
+    const mails = await Promise.all(
+      files.map(async (f) => {
+        const file = path.join(dir, 'outbox', f);
+        expect((await stat(file)).mode & 0o777).toBe(0o600);
+        return JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+      }),
+    );
+    expect(mails.map((m) => Object.keys(m).sort())).toEqual([
+      ['html', 'sent_at', 'subject', 'text', 'to'],
+      ['html', 'sent_at', 'subject', 'text', 'to'],
+    ]);
+    expect(mails.map((m) => m.to).sort()).toEqual(['a@example.test', 'b@example.test']);
+    expect(mails.find((m) => m.to === 'a@example.test')).toMatchObject({
+      subject: 'One',
+      text: secretLink,
+      html: '<p>1</p>',
+    });
+    // The log names the file, never the link with its token.
+    expect(logs.text()).toContain('mail written to outbox');
+    expect(logs.text()).not.toContain('outbox-secret-token-value');
+  });
+
+  it('registration writes the verification mail with a <RELAY_PUBLIC_URL>/verify-email link', async () => {
+    t = await startTestRelay({ env: { RELAY_PUBLIC_URL: PUBLIC_URL } });
+    await t.api.post('/auth/register', registration('outbox-user@example.test'));
+    const [mail, ...rest] = await t.outbox();
+    expect(rest).toEqual([]);
+    expect(mail).toMatchObject({
+      to: 'outbox-user@example.test',
+      subject: 'Confirm your Cloud Connect email address',
+    });
+    expect(mail!.text).toMatch(
+      new RegExp(`${PUBLIC_URL}/verify-email\\?token=[A-Za-z0-9_-]{43}\\b`),
+    );
+    expect(mail!.html).toContain(`${PUBLIC_URL}/verify-email?token=`);
+  });
+});

@@ -1,0 +1,178 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAccount, startTestRelay, type TestRelay } from '../../testing/index.js';
+
+let t: TestRelay;
+beforeEach(async () => {
+  t = await startTestRelay();
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
+
+/** A page request as a browser makes it: GET a link, or POST the page's form. */
+async function page(path: string, form?: Record<string, string>) {
+  const res = await fetch(`${t.url}${path}`, {
+    method: form ? 'POST' : 'GET',
+    ...(form
+      ? {
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(form).toString(),
+        }
+      : {}),
+  });
+  for (const v of Object.values(form ?? {})) t.ledger.add(v);
+  return { status: res.status, headers: res.headers, html: await res.text() };
+}
+
+function expectPage(res: Awaited<ReturnType<typeof page>>, status: number, heading: string) {
+  expect(res.status, res.html).toBe(status);
+  expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+  expect(res.headers.get('content-security-policy')).toBe(CSP);
+  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(res.html).toContain(`<h1>${heading}</h1>`);
+  expect(res.html).not.toMatch(/<script/i);
+}
+
+async function registered(email: string) {
+  const password = 'page tester password';
+  const reg = await t.api.post('/auth/register', {
+    name: 'Page Tester',
+    email,
+    password,
+    password_confirmation: password,
+    accept_terms: true,
+    accept_privacy: true,
+  });
+  expect(reg.status).toBe(201);
+  return { id: reg.body.user.id as string, password };
+}
+
+describe('/verify-email (the link in the verification mail)', () => {
+  it('GET shows a confirm button and changes nothing (mail scanners prefetch links)', async () => {
+    const user = await registered('page-verify@example.test');
+    const token = await t.mailToken('page-verify@example.test', 'verify-email');
+    const before = await t.relay.services.store.dump();
+    const res = await page(`/verify-email?token=${token}`);
+    expectPage(res, 200, 'Confirm your email');
+    expect(res.html).toContain('<form method="post" action="/verify-email">');
+    expect(res.html).toContain(`name="token" value="${token}"`);
+    expect(await t.relay.services.store.dump()).toEqual(before);
+    expect(before.users[user.id]?.emailVerifiedAt).toBeNull();
+  });
+
+  it('the form POST verifies the address once', async () => {
+    const user = await registered('page-verify2@example.test');
+    const token = await t.mailToken('page-verify2@example.test', 'verify-email');
+    expectPage(await page('/verify-email', { token }), 200, 'Email confirmed');
+    expect((await t.relay.services.store.users.get(user.id))?.emailVerifiedAt).not.toBeNull();
+    // Single use: the same link again is an error page.
+    expectPage(await page('/verify-email', { token }), 400, 'Link not valid');
+  });
+
+  it.each([
+    ['a token that was never mailed', { token: 'never-mailed-token-value' }],
+    ['an empty token', { token: '' }],
+    ['no token at all', {}],
+  ])('%s shows the error page with status 400 and changes nothing', async (_label, form) => {
+    await registered('page-verify3@example.test');
+    const before = await t.relay.services.store.dump();
+    const res = await page('/verify-email', form as Record<string, string>);
+    expectPage(res, 400, 'Link not valid');
+    expect(res.html).toContain('send a new verification email');
+    expect(await t.relay.services.store.dump()).toEqual(before);
+  });
+
+  it('a token that is markup is shown escaped', async () => {
+    const res = await page(
+      `/verify-email?token=${encodeURIComponent('"><script>alert(1)</script>')}`,
+    );
+    expectPage(res, 200, 'Confirm your email');
+    expect(res.html).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+  });
+});
+
+describe('/reset-password (the link in the reset mail)', () => {
+  async function resetToken(email: string) {
+    const res = await t.api.post('/auth/forgot-password', { email });
+    expect(res.status).toBe(200);
+    return t.mailToken(email, 'reset-password');
+  }
+
+  it('GET shows the form and changes nothing', async () => {
+    await registered('page-reset@example.test');
+    const token = await resetToken('page-reset@example.test');
+    const before = await t.relay.services.store.dump();
+    const res = await page(`/reset-password?token=${token}`);
+    expectPage(res, 200, 'Choose a new password');
+    expect(res.html).toContain('<form method="post" action="/reset-password">');
+    expect(res.html).toContain('type="password"');
+    expect(await t.relay.services.store.dump()).toEqual(before);
+  });
+
+  it('the form POST sets the new password and signs out every session', async () => {
+    const account = await createAccount(t);
+    const token = await resetToken(account.email);
+    const res = await page('/reset-password', {
+      token,
+      password: 'a brand new password',
+      password_confirmation: 'a brand new password',
+    });
+    expectPage(res, 200, 'Password changed');
+    const oldLogin = await t.api.post('/auth/login', {
+      email: account.email,
+      password: account.password,
+    });
+    expect(oldLogin.status).toBe(401);
+    const newLogin = await t.api.post('/auth/login', {
+      email: account.email,
+      password: 'a brand new password',
+    });
+    expect(newLogin.status).toBe(200);
+    const refresh = await t.api.post('/auth/refresh', { refresh_token: account.refreshToken });
+    expect(refresh.status).toBe(401);
+    // Single use.
+    const again = await page('/reset-password', {
+      token,
+      password: 'another new password',
+      password_confirmation: 'another new password',
+    });
+    expectPage(again, 400, 'Choose a new password');
+  });
+
+  it.each([
+    [
+      'a token that was never mailed',
+      'never-mailed-token-value',
+      'a new password',
+      'a new password',
+      'token',
+    ],
+    ['a short password', null, 'short', 'short', 'password'],
+    ['passwords that differ', null, 'a new password', 'another password', 'password confirmation'],
+  ])(
+    '%s shows the form again with the reason, status 400, and changes nothing',
+    async (_label, badToken, password, confirmation, named) => {
+      const { password: original } = await registered('page-reset2@example.test');
+      const token = badToken ?? (await resetToken('page-reset2@example.test'));
+      const before = await t.relay.services.store.dump();
+      const res = await page('/reset-password', {
+        token,
+        password: password!,
+        password_confirmation: confirmation!,
+      });
+      expectPage(res, 400, 'Choose a new password');
+      expect(res.html).toMatch(new RegExp(`<p class="error">The ${named} [^<]+</p>`));
+      expect(res.html).toContain(`name="token" value="${token}"`);
+      expect(await t.relay.services.store.dump()).toEqual(before);
+      const login = await t.api.post('/auth/login', {
+        email: 'page-reset2@example.test',
+        password: original,
+      });
+      expect(login.status).toBe(200);
+    },
+  );
+});
