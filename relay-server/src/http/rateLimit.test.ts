@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { newId } from '../ids.js';
+import {
+  createAccount,
+  createInstance,
+  startTestRelay,
+  type ApiResponse,
+  type TestRelay,
+} from '../testing/index.js';
+import { generateKeyPair } from '../wireguard/keys.js';
+import { DEFAULT_RATE_LIMITS } from './rateLimit.js';
+
+let t: TestRelay | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+/** 429 RATE_LIMITED in the error format, with a Retry-After the caller can wait on. */
+function expectLimited(res: ApiResponse, windowSeconds: number): void {
+  expect(res.status, res.text).toBe(429);
+  expect(res.body.error.code).toBe('RATE_LIMITED');
+  const retry = Number(res.headers.get('retry-after'));
+  expect(retry).toBeGreaterThanOrEqual(1);
+  expect(retry).toBeLessThanOrEqual(windowSeconds);
+  expect(retry).toBeGreaterThan(windowSeconds / 2);
+  expect(res.body.error.details.retry_after_seconds).toBe(retry);
+}
+
+describe('forgot-password, per account', () => {
+  it('answers 429 after the account budget, for that account only, and sends no more mail', async () => {
+    t = await startTestRelay({
+      rateLimits: { mailPerAccount: { points: 3, durationSeconds: 3600 } },
+    });
+    const account = await createAccount(t);
+    const other = await createAccount(t);
+    // The address in any letter case is the same account.
+    for (const email of [account.email, account.email.toUpperCase(), account.email]) {
+      expect((await t.api.post('/auth/forgot-password', { email })).status).toBe(200);
+    }
+    const before = await t.relay.services.store.dump();
+    expectLimited(await t.api.post('/auth/forgot-password', { email: account.email }), 3600);
+    expect(await t.relay.services.store.dump()).toEqual(before);
+    const resets = (await t.outbox()).filter(
+      (m) => m.to === account.email && m.text.includes('/reset-password?token='),
+    );
+    expect(resets).toHaveLength(3);
+    expect((await t.api.post('/auth/forgot-password', { email: other.email })).status).toBe(200);
+  });
+
+  it('limits an address with no account the same way, so the limit reveals nothing', async () => {
+    t = await startTestRelay({
+      rateLimits: { mailPerAccount: { points: 2, durationSeconds: 3600 } },
+    });
+    const email = 'nobody-here@example.test';
+    for (let i = 0; i < 2; i++) {
+      expect((await t.api.post('/auth/forgot-password', { email })).status).toBe(200);
+    }
+    expectLimited(await t.api.post('/auth/forgot-password', { email }), 3600);
+  });
+});
+
+describe('failed logins, per account', () => {
+  it('lock the account after its budget even for the right password; other accounts sign in', async () => {
+    t = await startTestRelay({
+      rateLimits: { loginFailuresPerAccount: { points: 3, durationSeconds: 900 } },
+    });
+    const account = await createAccount(t);
+    const other = await createAccount(t);
+    for (let i = 0; i < 3; i++) {
+      const res = await t.api.post('/auth/login', {
+        email: account.email,
+        password: 'wrong guess!',
+      });
+      expect(res.status).toBe(401);
+    }
+    const right = await t.api.post('/auth/login', {
+      email: account.email,
+      password: account.password,
+    });
+    expectLimited(right, 900);
+    const fine = await t.api.post('/auth/login', { email: other.email, password: other.password });
+    expect(fine.status).toBe(200);
+  });
+});
+
+describe('subdomain check, per user', () => {
+  it('answers 429 after the user budget; another user still checks', async () => {
+    t = await startTestRelay({
+      rateLimits: { subdomainCheckPerUser: { points: 5, durationSeconds: 60 } },
+    });
+    const a = await createAccount(t);
+    const b = await createAccount(t);
+    const check = (token: string, i: number) =>
+      t!.api.get(`/subdomains/check?subdomain=free-name-${i}`, { token });
+    for (let i = 0; i < 5; i++) expect((await check(a.accessToken, i)).status).toBe(200);
+    expectLimited(await check(a.accessToken, 5), 60);
+    expect((await check(b.accessToken, 6)).status).toBe(200);
+  });
+});
+
+describe('tunnel calls, per instance', () => {
+  it('answer 429 after the instance budget, whatever the call; another instance goes on', async () => {
+    t = await startTestRelay({
+      rateLimits: { tunnelPerInstance: { points: 5, durationSeconds: 60 } },
+    });
+    const a = await createAccount(t);
+    const b = await createAccount(t);
+    const one = (await createInstance(t, a, 'limited-one')).credentials.instance_token;
+    const two = (await createInstance(t, b, 'limited-two')).credentials.instance_token;
+    const register = (token: string) =>
+      t!.api.post('/tunnel/register', { public_key: generateKeyPair().publicKey }, { token });
+    expect((await register(one)).status).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      expect((await t.api.post('/tunnel/heartbeat', {}, { token: one })).status).toBe(200);
+    }
+    expect((await t.api.get('/tunnel/status', { token: one })).status).toBe(200);
+    const before = await t.relay.services.store.dump();
+    expectLimited(await t.api.post('/tunnel/heartbeat', {}, { token: one }), 60);
+    expectLimited(await t.api.post('/tunnel/disconnect', undefined, { token: one }), 60);
+    expect(await t.relay.services.store.dump()).toEqual(before);
+    expect((await register(two)).status).toBe(200);
+    expect((await t.api.post('/tunnel/heartbeat', {}, { token: two })).status).toBe(200);
+  });
+});
+
+describe('the per-IP auth budget with the default limits', () => {
+  it('lets 100 people behind one address sign in at once, and still has an end', async () => {
+    t = await startTestRelay({ rateLimits: DEFAULT_RATE_LIMITS });
+    const services = t.relay.services;
+    // Accounts go straight into the store: 100 registrations would only repeat argon2 work.
+    const password = 'office password 123';
+    const passwordHash = await services.passwords.hash(password);
+    const now = new Date().toISOString();
+    const emails = Array.from({ length: 100 }, (_, i) => `office-${i}@example.test`);
+    for (const email of emails) {
+      await services.store.users.create({
+        id: newId('usr'),
+        email,
+        name: 'Office Worker',
+        passwordHash,
+        createdAt: now,
+        emailVerifiedAt: now,
+        acceptMarketing: false,
+        termsAcceptedAt: now,
+        clientVersion: null,
+        stripeCustomerId: null,
+        subscription: null,
+      });
+    }
+    const started = performance.now();
+    const logins = await Promise.all(
+      emails.map((email) => t!.api.post('/auth/login', { email, password })),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    expect(logins.map((r) => r.status)).toEqual(emails.map(() => 200));
+    expect(new Set(logins.map((r) => r.body.user.email)).size).toBe(100);
+    console.info(`100 concurrent sign-ins from one address: ${seconds.toFixed(2)} s`);
+
+    // The budget is per address and finite: spend the rest cheaply (422s still count).
+    const { points, durationSeconds } = DEFAULT_RATE_LIMITS.authPerIp;
+    for (let i = 100; i < points; i++) {
+      expect((await t.api.post('/auth/login', { email: 'not an email' })).status).toBe(422);
+    }
+    expectLimited(await t.api.post('/auth/login', { email: emails[0], password }), durationSeconds);
+  });
+});
