@@ -78,6 +78,7 @@ describe('sessionSlice', () => {
       password_confirmation: 'correct horse',
       accept_terms: true,
       accept_privacy: true,
+      accept_marketing: false,
     });
 
     expect(store.getState().route).toEqual({ name: 'verifyEmail' });
@@ -101,9 +102,10 @@ describe('sessionSlice', () => {
       name: 'Ada',
       email: 'x',
       password: 'correct horse',
-      password_confirmation: 'other',
+      password_confirmation: 'correct horse',
       accept_terms: true,
       accept_privacy: true,
+      accept_marketing: false,
     });
 
     expect(store.getState().requests.signUp?.error?.fields).toEqual({
@@ -111,6 +113,26 @@ describe('sessionSlice', () => {
       email: 'Must be an email address.',
     });
     expect(store.getState().route).toEqual({ name: 'signIn' });
+  });
+
+  it('asks for the consents and a matching confirmation before sending anything', async () => {
+    const { store, host } = scriptedStore();
+
+    await store.getState().signUp({
+      name: 'Ada',
+      email: 'ada@example.com',
+      password: 'correct horse',
+      password_confirmation: 'correct hose',
+      accept_terms: false,
+      accept_privacy: true,
+      accept_marketing: false,
+    });
+
+    expect(host.callsOf('signUp')).toHaveLength(0);
+    expect(store.getState().requests.signUp?.error?.fields).toEqual({
+      accept_terms: 'Please accept the terms to continue.',
+      password_confirmation: 'Does not match the password.',
+    });
   });
 
   it('refuses an empty verification code without asking the host', async () => {

@@ -1,5 +1,4 @@
 import type { SessionView } from '@cloud-connect/agent-core/desktop';
-import type { RegisterRequest } from '@cloud-connect/agent-core/api';
 import { localValidationError } from './friendlyError.js';
 import { failRequest, track } from './requests.js';
 import { isAuthScreen, needsAccount } from './route.js';
@@ -12,6 +11,17 @@ export interface ResetPasswordDraft {
   password_confirmation: string;
 }
 
+/** The sign-up form: the consent boxes are plain booleans until checked here. */
+export interface SignUpDraft {
+  name: string;
+  email: string;
+  password: string;
+  password_confirmation: string;
+  accept_terms: boolean;
+  accept_privacy: boolean;
+  accept_marketing: boolean;
+}
+
 export interface SessionSlice {
   /** null until the host has answered once. */
   session: SessionView | null;
@@ -20,7 +30,7 @@ export interface SessionSlice {
   loadSession(): Promise<void>;
   /** Takes a session from a result or an `onSession` event and moves between signed-in and out. */
   applySession(session: SessionView): void;
-  signUp(input: RegisterRequest): Promise<boolean>;
+  signUp(draft: SignUpDraft): Promise<boolean>;
   signIn(email: string, password: string): Promise<boolean>;
   signOut(): Promise<boolean>;
   verifyEmail(tokenOrLink: string): Promise<boolean>;
@@ -70,7 +80,18 @@ export const createSessionSlice: SliceCreator<SessionSlice> = (set, get, deps) =
     }
   },
 
-  signUp: async (input) => {
+  signUp: async (draft) => {
+    const fields: Record<string, string> = {};
+    if (!draft.accept_terms) fields.accept_terms = 'Please accept the terms to continue.';
+    if (!draft.accept_privacy)
+      fields.accept_privacy = 'Please accept the privacy policy to continue.';
+    if (draft.password !== draft.password_confirmation)
+      fields.password_confirmation = 'Does not match the password.';
+    if (Object.keys(fields).length > 0) {
+      failRequest(set, 'signUp', localValidationError(fields));
+      return false;
+    }
+    const input = { ...draft, accept_terms: true, accept_privacy: true } as const;
     const result = await track(set, 'signUp', () => deps.api.signUp(input));
     if (!result.ok) return false;
     set({ pendingEmail: result.value.email });

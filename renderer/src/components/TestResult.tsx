@@ -1,0 +1,41 @@
+import type { TunnelTestResult } from '../store/apiTypes.js';
+import { friendlyError } from '../store/friendlyError.js';
+
+/**
+ * A connectivity test in progress or its outcome (seed 000 P13-2.4): latency and hostname on
+ * success, the specific error on failure. One live region so the outcome is announced.
+ */
+export function TestResult({
+  result,
+  pending,
+}: {
+  result: TunnelTestResult | undefined;
+  pending: boolean;
+}) {
+  let content = null;
+  if (pending) {
+    content = (
+      <p className="panel">
+        <span className="spinner" aria-hidden="true" /> Testing the connection… this can take up to
+        30 seconds.
+      </p>
+    );
+  } else if (result?.success) {
+    content = (
+      <p className="panel panel-success">
+        Connection works: {result.hostname ? `reached ${result.hostname}` : 'connected'}
+        {result.latency_ms !== null && ` in ${result.latency_ms} ms`}.
+      </p>
+    );
+  } else if (result) {
+    const words = result.error_code
+      ? friendlyError({ ok: false, code: result.error_code, message: result.error ?? '' }).message
+      : (result.error ?? 'The connection did not come up.');
+    content = <p className="panel panel-error">Test failed: {words}</p>;
+  }
+  return (
+    <div className="test-result" role="status" aria-live="polite">
+      {content}
+    </div>
+  );
+}

@@ -1,0 +1,215 @@
+import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
+import { useState } from 'react';
+import { Button } from '../components/Button.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ErrorMessage } from '../components/ErrorMessage.js';
+import { ExternalLink } from '../components/ExternalLink.js';
+import { formatDateTime, formatDuration } from '../components/formatTime.js';
+import { ScreenTitle } from '../components/ScreenTitle.js';
+import { StatusDot } from '../components/StatusDot.js';
+import { TestResult } from '../components/TestResult.js';
+import { tunnelStateWords } from '../components/tunnelStateWords.js';
+import { useNow } from '../components/useNow.js';
+import { friendlyError } from '../store/friendlyError.js';
+import { IDLE } from '../store/requests.js';
+import { useAppStore } from '../store/StoreProvider.js';
+
+/** Every connection with its live status (pushed by the host, never polled). */
+export function ConnectionsScreen() {
+  const connections = useAppStore((s) => s.connections);
+  const loaded = useAppStore((s) => s.connectionsLoaded);
+  const loadRequest = useAppStore((s) => s.requests.loadConnections ?? IDLE);
+  const navigate = useAppStore((s) => s.navigate);
+
+  return (
+    <section className="screen">
+      <div className="screen-header">
+        <ScreenTitle>Connections</ScreenTitle>
+        <Button
+          variant="primary"
+          onClick={() => navigate({ name: 'connectionForm', connectionId: null, instanceId: null })}
+        >
+          Add connection
+        </Button>
+      </div>
+      <p className="lead">
+        A connection carries one app on this computer to the internet: over WireGuard to one of your
+        instances, or through a Cloudflare Tunnel.
+      </p>
+      <ErrorMessage error={loadRequest.error} />
+      {!loaded && loadRequest.pending && (
+        <p role="status">
+          <span className="spinner" aria-hidden="true" /> Loading connections…
+        </p>
+      )}
+      {loaded && connections.length === 0 && (
+        <div className="empty">
+          <p>No connections yet.</p>
+          <p className="muted">
+            Add one for an instance you created, or paste a Cloudflare Tunnel token.
+          </p>
+        </div>
+      )}
+      <ul className="card-list" aria-label="Your connections">
+        {connections.map((connection) => (
+          <li key={connection.id}>
+            <ConnectionCard id={connection.id} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** One connection: state, address, uptime ticking locally, reconnects, errors and controls. */
+function ConnectionCard({ id }: { id: string }) {
+  const connection = useAppStore((s) => s.connections.find((c) => c.id === id));
+  const receivedAt = useAppStore((s) => s.statusReceivedAt[id] ?? 0);
+  const instance = useAppStore((s) =>
+    connection?.instanceId ? s.instances.find((i) => i.id === connection.instanceId) : undefined,
+  );
+  const connect = useAppStore((s) => s.connect);
+  const disconnect = useAppStore((s) => s.disconnect);
+  const removeConnection = useAppStore((s) => s.removeConnection);
+  const testConnection = useAppStore((s) => s.testConnection);
+  const navigate = useAppStore((s) => s.navigate);
+  const testResult = useAppStore((s) => s.testResults[id]);
+  const connectRequest = useAppStore((s) => s.requests[`connect:${id}`] ?? IDLE);
+  const disconnectRequest = useAppStore((s) => s.requests[`disconnect:${id}`] ?? IDLE);
+  const removeRequest = useAppStore((s) => s.requests[`removeConnection:${id}`] ?? IDLE);
+  const testRequest = useAppStore((s) => s.requests[`test:${id}`] ?? IDLE);
+  const [confirming, setConfirming] = useState(false);
+
+  const status = connection?.status;
+  const ticking = Boolean(status && (status.is_connected || status.next_retry_at));
+  const now = useNow(ticking);
+  if (!connection || !status) return null;
+
+  const titleId = `connection-${id}`;
+  const state = tunnelStateWords(status.status);
+  const uptime = status.is_connected
+    ? status.uptime_seconds + Math.max(0, (now - receivedAt) / 1000)
+    : null;
+  const retryIn = status.next_retry_at
+    ? Math.max(0, (Date.parse(status.next_retry_at) - now) / 1000)
+    : null;
+  const hostnames = status.hostnames.length
+    ? status.hostnames
+    : status.hostname
+      ? [status.hostname]
+      : [];
+  const lastError = status.error_code
+    ? friendlyError({ ok: false, code: status.error_code, message: status.error ?? '' }).message
+    : status.error;
+
+  return (
+    <article className="card" aria-labelledby={titleId}>
+      <header className="card-header">
+        <div>
+          <h2 id={titleId}>{connection.name}</h2>
+          <p className="muted">
+            {kindWords(connection, instance?.name)}
+            {connection.target && <> → {connection.target}</>}
+          </p>
+        </div>
+        <p className={`state state-${status.status}`} role="status" aria-live="polite">
+          <StatusDot tone={state.tone} /> {state.words}
+        </p>
+      </header>
+      <dl className="facts">
+        <dt>Public address</dt>
+        <dd>
+          {hostnames.length === 0
+            ? 'not known yet'
+            : hostnames.map((host, index) => (
+                <span key={host}>
+                  {index > 0 && ', '}
+                  <ExternalLink href={`https://${host}`}>{host}</ExternalLink>
+                </span>
+              ))}
+        </dd>
+        <dt>Uptime</dt>
+        <dd>{uptime === null ? '—' : formatDuration(uptime)}</dd>
+        <dt>Reconnects</dt>
+        <dd>{status.reconnect_count}</dd>
+        <dt>Last connected</dt>
+        <dd>{formatDateTime(status.last_connected)}</dd>
+        <dt>Starts with the app</dt>
+        <dd>{connection.enabled ? 'yes' : 'no'}</dd>
+        {lastError && (
+          <>
+            <dt>Last error</dt>
+            <dd className="error-text">{lastError}</dd>
+          </>
+        )}
+        {retryIn !== null && (
+          <>
+            <dt>Next retry</dt>
+            <dd>in {formatDuration(retryIn)}</dd>
+          </>
+        )}
+        {Object.entries(status.details).map(([key, value]) => (
+          <DetailRow key={key} name={key} value={value} />
+        ))}
+      </dl>
+      <TestResult result={testResult} pending={testRequest.pending} />
+      <ErrorMessage error={testRequest.error} />
+      <ErrorMessage error={connectRequest.error} />
+      <ErrorMessage error={disconnectRequest.error} />
+      <ErrorMessage error={removeRequest.error} />
+      <div className="actions">
+        {status.is_running || status.status === 'connecting' ? (
+          <Button busy={disconnectRequest.pending} onClick={() => void disconnect(id)}>
+            Disconnect
+          </Button>
+        ) : (
+          <Button variant="primary" busy={connectRequest.pending} onClick={() => void connect(id)}>
+            Connect
+          </Button>
+        )}
+        <Button busy={testRequest.pending} onClick={() => void testConnection(id, { id })}>
+          Test connection
+        </Button>
+        <Button
+          onClick={() => navigate({ name: 'connectionForm', connectionId: id, instanceId: null })}
+        >
+          Edit
+        </Button>
+        <Button variant="danger" onClick={() => setConfirming(true)}>
+          Remove
+        </Button>
+      </div>
+      <ConfirmDialog
+        open={confirming}
+        title={`Remove ${connection.name}?`}
+        confirmLabel="Remove connection"
+        busy={removeRequest.pending}
+        onCancel={() => setConfirming(false)}
+        onConfirm={async () => {
+          await removeConnection(id);
+          setConfirming(false);
+        }}
+      >
+        <p>The tunnel is stopped and its saved token is deleted from this computer.</p>
+      </ConfirmDialog>
+    </article>
+  );
+}
+
+function kindWords(connection: ConnectionView, instanceName: string | undefined): string {
+  return connection.kind === 'wireguard'
+    ? `WireGuard to ${instanceName ?? connection.instanceId ?? 'an instance'}`
+    : 'Cloudflare Tunnel';
+}
+
+/** A driver-specific figure (latency, handshake age…), named in words. */
+function DetailRow({ name, value }: { name: string; value: number | string | null }) {
+  if (value === null || value === '') return null;
+  const words = name.replace(/_/g, ' ').replace(/\bms\b/, '(ms)');
+  return (
+    <>
+      <dt>{words.charAt(0).toUpperCase() + words.slice(1)}</dt>
+      <dd>{String(value)}</dd>
+    </>
+  );
+}

@@ -1,0 +1,114 @@
+import type { FormEvent } from 'react';
+import { useState } from 'react';
+import { AuthCard } from '../components/AuthCard.js';
+import { Button } from '../components/Button.js';
+import { Checkbox } from '../components/Checkbox.js';
+import { ErrorMessage } from '../components/ErrorMessage.js';
+import { Field } from '../components/Field.js';
+import { IDLE } from '../store/requests.js';
+import { useAppStore } from '../store/StoreProvider.js';
+
+/** Create an account; a verification link is mailed. */
+export function SignUpScreen() {
+  const signUp = useAppStore((s) => s.signUp);
+  const navigate = useAppStore((s) => s.navigate);
+  const request = useAppStore((s) => s.requests.signUp ?? IDLE);
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [terms, setTerms] = useState(false);
+  const [privacy, setPrivacy] = useState(false);
+  const [marketing, setMarketing] = useState(false);
+
+  function handleSubmit(event: FormEvent) {
+    event.preventDefault();
+    void signUp({
+      name,
+      email,
+      password,
+      password_confirmation: confirmation,
+      accept_terms: terms,
+      accept_privacy: privacy,
+      accept_marketing: marketing,
+    });
+  }
+
+  const fields = request.error?.fields ?? {};
+  return (
+    <AuthCard
+      title="Create your account"
+      footer={
+        <p>
+          Already have an account?{' '}
+          <Button variant="link" onClick={() => navigate({ name: 'signIn' })}>
+            Sign in instead
+          </Button>
+        </p>
+      }
+    >
+      <form onSubmit={handleSubmit} noValidate className="form">
+        <Field
+          label="Name"
+          autoComplete="name"
+          required
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={fields.name}
+        />
+        <Field
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          error={fields.email}
+        />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={8}
+          hint="At least 8 characters."
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          error={fields.password}
+        />
+        <Field
+          label="Confirm password"
+          type="password"
+          autoComplete="new-password"
+          required
+          value={confirmation}
+          onChange={(e) => setConfirmation(e.target.value)}
+          error={fields.password_confirmation}
+        />
+        <Checkbox
+          label="I accept the terms of service"
+          checked={terms}
+          onChange={setTerms}
+          error={fields.accept_terms}
+        />
+        <Checkbox
+          label="I accept the privacy policy"
+          checked={privacy}
+          onChange={setPrivacy}
+          error={fields.accept_privacy}
+        />
+        <Checkbox
+          label="Send me occasional product news (optional)"
+          checked={marketing}
+          onChange={setMarketing}
+        />
+        <ErrorMessage error={request.error} />
+        <div className="actions">
+          <Button type="submit" variant="primary" busy={request.pending}>
+            Create account
+          </Button>
+        </div>
+      </form>
+    </AuthCard>
+  );
+}
