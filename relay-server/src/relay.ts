@@ -20,6 +20,7 @@ import type { Services, TunnelTiming } from './services.js';
 import { LowdbStore, type LowdbStoreOptions } from './store/lowdbStore.js';
 import { TokenService } from './tokens/tokens.js';
 import { createWireGuardServer } from './wireguard/createWireGuardServer.js';
+import { latestHandshakes } from './wireguard/handshakeLiveness.js';
 import { loadOrCreateServerKey } from './wireguard/keys.js';
 
 export interface RelayOptions {
@@ -54,19 +55,19 @@ export async function buildServices(config: Config, options: RelayOptions = {}):
     missedHeartbeats: 3,
     ...options.timing,
   };
-  let wireguard = options.services?.wireguard;
-  if (!wireguard) {
-    try {
-      wireguard = await createWireGuardServer(config, keys.publicKey, store, logger);
-    } catch (e) {
-      await store.close();
-      throw e;
-    }
-  }
+  const wireguard =
+    options.services?.wireguard ??
+    (await createWireGuardServer(config, keys.publicKey, store, logger).catch(
+      async (e: unknown) => {
+        await store.close();
+        throw e;
+      },
+    ));
   const metrics = new Metrics(async () => {
     const now = clock.now();
+    const handshakes = await latestHandshakes(wireguard);
     return (await store.instances.listRegistered()).filter(
-      (i) => liveStatus(i, now, timing) === 'connected',
+      (i) => liveStatus(i, now, timing, handshakes) === 'connected',
     ).length;
   });
   const mailer = config.smtpUrl

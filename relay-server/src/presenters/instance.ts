@@ -1,16 +1,20 @@
 import type { Services, TunnelTiming } from '../services.js';
 import type { DomainRecord, InstanceRecord } from '../store/types.js';
+import { handshakeFresh, type Handshakes } from '../wireguard/handshakeLiveness.js';
 
 /**
  * The status an instance has now: a `connected` instance that missed `missedHeartbeats`
- * heartbeats is `disconnected`, whatever the store last recorded.
+ * heartbeats is `disconnected`, whatever the store last recorded; so is one whose WireGuard
+ * handshake is older than 180 s when the relay runs an interface (`handshakes` not null).
  */
 export function liveStatus(
   i: InstanceRecord,
   now: Date,
   timing: TunnelTiming,
+  handshakes: Handshakes | null = null,
 ): InstanceRecord['status'] {
   if (i.status !== 'connected') return i.status;
+  if (handshakes && !handshakeFresh(handshakes, i.publicKey, now)) return 'disconnected';
   const silentMs = i.lastSeen ? now.getTime() - Date.parse(i.lastSeen) : Infinity;
   return silentMs > timing.heartbeatIntervalSeconds * timing.missedHeartbeats * 1000
     ? 'disconnected'
@@ -27,6 +31,7 @@ export function toInstanceDetail(
   deps: Pick<Services, 'config' | 'clock' | 'timing'>,
   i: InstanceRecord,
   domains: DomainRecord[],
+  handshakes: Handshakes | null = null,
 ) {
   return {
     id: i.id,
@@ -34,7 +39,7 @@ export function toInstanceDetail(
     subdomain: i.subdomain,
     full_domain: fullDomain(i, deps.config.baseDomain),
     custom_domain: primaryDomain(domains),
-    status: liveStatus(i, deps.clock.now(), deps.timing),
+    status: liveStatus(i, deps.clock.now(), deps.timing, handshakes),
     tunnel_ip: i.tunnelIp,
     last_seen: i.lastSeen,
     created_at: i.createdAt,

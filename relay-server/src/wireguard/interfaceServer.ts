@@ -128,6 +128,7 @@ export class InterfaceServer implements WireGuardServer {
   private restartTimer: NodeJS.Timeout | null = null;
   private restartDelayMs = 1000;
   private queue: Promise<unknown> = Promise.resolve();
+  private statsCache: { at: number; value: Promise<PeerStats[]> } | null = null;
 
   private constructor(private readonly options: InterfaceServerOptions) {
     this.mode = options.mode;
@@ -300,6 +301,7 @@ export class InterfaceServer implements WireGuardServer {
   }
 
   private async setPeer(peer: Peer) {
+    this.statsCache = null;
     await this.wg('set', this.ifName, 'peer', peer.publicKey, 'allowed-ips', `${peer.tunnelIp}/32`);
   }
 
@@ -326,6 +328,7 @@ export class InterfaceServer implements WireGuardServer {
   removePeer(publicKey: string): Promise<void> {
     return this.serial(async () => {
       this.desired.delete(publicKey);
+      this.statsCache = null;
       if (this.up) await this.wg('set', this.ifName, 'peer', publicKey, 'remove');
     });
   }
@@ -338,8 +341,18 @@ export class InterfaceServer implements WireGuardServer {
     });
   }
 
+  /** Peer stats from `wg show dump`, at most 1 s old (status pages ask for every instance). */
   async stats(): Promise<PeerStats[] | null> {
     if (!this.up) return [];
+    const now = Date.now();
+    if (!this.statsCache || now - this.statsCache.at > 1000) {
+      this.statsCache = { at: now, value: this.readStats() };
+      this.statsCache.value.catch(() => (this.statsCache = null));
+    }
+    return this.statsCache.value;
+  }
+
+  private async readStats(): Promise<PeerStats[]> {
     return (await this.dump()).peers.map((p) => ({
       publicKey: p.publicKey,
       tunnelIp: (p.allowedIps[0] ?? '').replace(/\/32$/, ''),

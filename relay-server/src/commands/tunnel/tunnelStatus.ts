@@ -1,10 +1,16 @@
 import { fullDomain, liveStatus } from '../../presenters/instance.js';
 import type { Services } from '../../services.js';
 import type { InstanceRecord } from '../../store/types.js';
+import { latestHandshakes } from '../../wireguard/handshakeLiveness.js';
 
 /** Tunnel and domain status as the relay sees them. */
 export async function tunnelStatus(deps: Services, instance: InstanceRecord) {
-  const status = liveStatus(instance, deps.clock.now(), deps.timing);
+  const status = liveStatus(
+    instance,
+    deps.clock.now(),
+    deps.timing,
+    await latestHandshakes(deps.wireguard),
+  );
   const up = status === 'connected';
   const domains = await deps.store.domains.listByInstance(instance.id);
   return {

@@ -11,6 +11,7 @@ import { mount } from '../../http/mount.js';
 import { rateLimit } from '../../http/rateLimit.js';
 import { toInstanceDetail } from '../../presenters/instance.js';
 import type { Services } from '../../services.js';
+import { latestHandshakes } from '../../wireguard/handshakeLiveness.js';
 
 export function instanceRoutes(
   router: Router<AppState>,
@@ -24,12 +25,14 @@ export function instanceRoutes(
     [auth],
     async (_i, ctx) => {
       const instances = await deps.store.instances.listByUser(userOf(ctx).id);
+      const handshakes = await latestHandshakes(deps.wireguard);
       const rows = await Promise.all(
         instances.map(async (inst) => {
           const { full_domain: _omit, ...row } = toInstanceDetail(
             deps,
             inst,
             await deps.store.domains.listByInstance(inst.id),
+            handshakes,
           );
           return row;
         }),
@@ -51,7 +54,12 @@ export function instanceRoutes(
     [auth],
     async (i, ctx) => {
       const inst = await ownedInstance(deps.store, userOf(ctx), i.params.instance_id);
-      return toInstanceDetail(deps, inst, await deps.store.domains.listByInstance(inst.id));
+      return toInstanceDetail(
+        deps,
+        inst,
+        await deps.store.domains.listByInstance(inst.id),
+        await latestHandshakes(deps.wireguard),
+      );
     },
     opts,
   );
