@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { TunnelError } from '../tunnelError.js';
+import { generateKeyPair, publicKeyOf, WIREGUARD_KEY } from './keys.js';
+
+describe('WireGuard keys', () => {
+  it('generates a pair whose public key is the one `wg pubkey` derives', () => {
+    const pair = generateKeyPair();
+    expect(pair.privateKey).toMatch(WIREGUARD_KEY);
+    expect(pair.publicKey).toMatch(WIREGUARD_KEY);
+    const fromWg = execFileSync('wg', ['pubkey'], { input: `${pair.privateKey}\n` })
+      .toString()
+      .trim();
+    expect(pair.publicKey).toBe(fromWg);
+  });
+
+  it('derives the public key of a key made by `wg genkey`', () => {
+    const priv = execFileSync('wg', ['genkey']).toString().trim();
+    const pub = execFileSync('wg', ['pubkey'], { input: `${priv}\n` })
+      .toString()
+      .trim();
+    expect(publicKeyOf(priv)).toBe(pub);
+  });
+
+  it('refuses something that is not a 32-byte base64 key, without echoing it', () => {
+    const err = (() => {
+      try {
+        publicKeyOf('not-a-key-but-a-secret-looking-string');
+      } catch (e) {
+        return e;
+      }
+    })() as TunnelError;
+    expect(err).toBeInstanceOf(TunnelError);
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).not.toContain('secret-looking');
+  });
+});

@@ -1,0 +1,35 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { TunnelError } from '../tunnelError.js';
+
+/** A Curve25519 key pair in WireGuard's form: 32 raw bytes each, base64 (44 chars). */
+export interface WireGuardKeyPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+const fromB64url = (s: string) => Buffer.from(s, 'base64url').toString('base64');
+
+/** The shape `wg genkey` prints: 32 bytes in padded base64. */
+export const WIREGUARD_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+/**
+ * A fresh key pair from Node's X25519 (the same curve `wg genkey` uses). The private key is
+ * made here, on the agent's machine, and only ever leaves it as its public half.
+ */
+export function generateKeyPair(): WireGuardKeyPair {
+  const { privateKey } = generateKeyPairSync('x25519');
+  const jwk = privateKey.export({ format: 'jwk' });
+  return { privateKey: fromB64url(jwk.d as string), publicKey: fromB64url(jwk.x as string) };
+}
+
+/** The public key of a base64 WireGuard private key; CONFIG_INVALID when it is not one. */
+export function publicKeyOf(privateKey: string): string {
+  const raw = WIREGUARD_KEY.test(privateKey) ? Buffer.from(privateKey, 'base64') : null;
+  if (!raw || raw.length !== 32) {
+    throw new TunnelError('CONFIG_INVALID', 'The WireGuard private key is not 32 bytes of base64');
+  }
+  // PKCS#8 wrapping of a raw X25519 private key (RFC 8410).
+  const der = Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), raw]);
+  const key = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  return fromB64url(createPublicKey(key).export({ format: 'jwk' }).x as string);
+}
