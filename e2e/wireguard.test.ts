@@ -1,0 +1,456 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
+import type { TunnelStatus } from '@cloud-connect/agent-core/tunnels';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
+import { NetLab, netlabAvailable, type LabProcess } from './harness/netlab.js';
+import { REPO_ROOT } from './harness/relayProcess.js';
+
+/**
+ * Issue 3's namespace end-to-end: the real relay-server with a wireguard-go server interface
+ * in "cloud", the WireGuard driver under the supervisor in "home" (and "home-b"), a test app
+ * behind the agent's forwarder, and HTTP from the cloud side through the tunnel.
+ */
+
+const available = netlabAvailable();
+if (!available.ok && process.env.CC_SKIP_NETNS !== '1') {
+  throw new Error(
+    `namespace tests need root, ip netns and /dev/net/tun (${available.reason}); set CC_SKIP_NETNS=1 to skip them`,
+  );
+}
+
+const AGENT = path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts');
+const APP = path.join(REPO_ROOT, 'e2e/harness/testApp.ts');
+/** Supervisor timing for the agents under test (production: 30 s / 90 s / 60 s). */
+const READY_GRACE_MS = 12_000;
+const BACKOFF_CAP_MS = 8_000;
+
+interface AgentLine {
+  event: string;
+  at: string;
+  status?: TunnelStatus;
+  tunnel?: { interfaceName: string; tunnelIp: string; serverIp: string; pid: number } | null;
+  level?: string;
+  message?: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    }
+    await sleep(everyMs);
+  }
+}
+
+/** Every process's argv on this machine, as one string per process. */
+function allCmdlines(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
+}
+
+describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
+  let lab: NetLab;
+  let relay: LabRelay;
+  let serverIf: string;
+  let serverPublicKey: string;
+  const agents: LabProcess[] = [];
+  const secrets: string[] = [];
+  let a: Awaited<ReturnType<LabRelay['userWithInstance']>>;
+  let agentA: LabProcess;
+  const keyA = generateKeyPair();
+
+  const startAgent = (host: string, instanceToken: string, privateKey: string) => {
+    const agent = lab.spawn(host, process.execPath, [...TSX_NODE_ARGS, AGENT], {
+      cwd: REPO_ROOT,
+      label: `${host}:agent`,
+      env: {
+        CC_RELAY_URL: relay.url,
+        CC_INSTANCE_TOKEN: instanceToken,
+        CC_WG_PRIVATE_KEY: privateKey,
+        CC_TARGET: 'http://localhost:8080',
+        CC_WG_INTERFACE_PREFIX: `${lab.prefix}${host === 'home' ? 'a' : 'b'}`,
+        CC_HEARTBEAT_CAP_MS: '2000',
+        CC_PROBE_INTERVAL_MS: '1000',
+        CC_HEALTH_CHECK_MS: '3000',
+        CC_READY_GRACE_MS: String(READY_GRACE_MS),
+        CC_BACKOFF_CAP_MS: String(BACKOFF_CAP_MS),
+      },
+    });
+    agents.push(agent);
+    return agent;
+  };
+
+  const waitStatus = (
+    agent: LabProcess,
+    match: (s: TunnelStatus) => boolean,
+    timeoutMs = 30_000,
+    from = 0,
+  ) =>
+    agent.waitForJson<AgentLine>(
+      (l) => l.event === 'status' && !!l.status && match(l.status),
+      timeoutMs,
+      from,
+    );
+
+  const curlFrom = (host: string, url: string, seconds = 5) =>
+    lab.exec(host, 'curl', ['-sS', '-m', String(seconds), url], { reject: false });
+
+  const serverDump = async () =>
+    (await lab.exec('cloud', 'wg', ['show', serverIf, 'dump'])).stdout
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
+
+  const processesIn = (host: string) =>
+    lab
+      .exec(
+        host,
+        'sh',
+        [
+          '-c',
+          'for p in $(ip netns pids $(ip netns identify $$)); do cat /proc/$p/comm 2>/dev/null; done',
+        ],
+        {
+          reject: false,
+        },
+      )
+      .then((r) => r.stdout.split('\n').filter(Boolean));
+
+  beforeAll(async () => {
+    lab = await NetLab.create({ tag: 'hG', hosts: ['cloud', 'home', 'home-b'] });
+    serverIf = lab.ifName('s');
+    relay = await LabRelay.start(lab, 'cloud', {
+      env: {
+        WG_MODE: 'wireguard-go',
+        WG_INTERFACE: serverIf,
+        WG_LISTEN_PORT: '51820',
+        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
+        TUNNEL_CIDR: '10.100.0.0/16',
+      },
+    });
+    serverPublicKey = (
+      await lab.exec('cloud', 'wg', ['show', serverIf, 'public-key'])
+    ).stdout.trim();
+    secrets.push(readFileSync(path.join(relay.dataDir, 'wireguard.key'), 'utf8').trim());
+    secrets.push(keyA.privateKey);
+    const app = lab.spawn('home', process.execPath, [...TSX_NODE_ARGS, APP], {
+      cwd: REPO_ROOT,
+      label: 'home:app',
+      env: { APP_NAME: 'home-a' },
+    });
+    await app.waitForLine((l) => l.startsWith('listening'));
+    a = await relay.userWithInstance(`home-a-${lab.prefix.toLowerCase()}`);
+    secrets.push(a.instanceToken);
+  }, 120_000);
+
+  afterAll(async () => {
+    await lab?.close();
+    await relay?.close();
+  }, 60_000);
+
+  it('serves the relay WireGuard interface: the pool first address, the key kept 0600, peer isolation on', async () => {
+    const addr = await lab.exec('cloud', 'ip', ['-4', '-o', 'addr', 'show', 'dev', serverIf]);
+    expect(addr.stdout).toContain('inet 10.100.0.1/16');
+    expect(statSync(path.join(relay.dataDir, 'wireguard.key')).mode & 0o777).toBe(0o600);
+    const rules = await lab.exec('cloud', 'iptables', ['-S', 'FORWARD']);
+    expect(rules.stdout).toContain(`-A FORWARD -i ${serverIf} -o ${serverIf}`);
+    expect(rules.stdout).toMatch(/-j DROP/);
+    const health = await relay.api.get('/health');
+    expect(health.body.checks.wireguard).toMatchObject({ ok: true });
+    expect(health.body.checks.wireguard.detail).toContain(`${serverIf} listening on UDP 51820`);
+  });
+
+  it('registers, brings the tunnel up, and an HTTP request from the cloud reaches the home app through the forwarder', async () => {
+    agentA = startAgent('home', a.instanceToken, keyA.privateKey);
+    const connected = await waitStatus(agentA, (s) => s.status === 'connected', 60_000);
+    expect(connected.tunnel?.tunnelIp).toBe(a.tunnelIp);
+    expect(connected.status?.hostname).toBe(`home-a-${lab.prefix.toLowerCase()}.cloud.test`);
+
+    const peer = (await serverDump()).find((f) => f[0] === keyA.publicKey);
+    expect(peer?.[3]).toBe(`${a.tunnelIp}/32`);
+    expect(Number(peer?.[4])).toBeGreaterThan(0); // a handshake happened
+
+    const res = await curlFrom('cloud', `http://${a.tunnelIp}:8080/hello`);
+    expect(res.stdout).toBe('hello from home-a');
+
+    const detail = await relay.api.get(`/instances/${a.instanceId}`, { token: a.accessToken });
+    expect(detail.body.status ?? detail.body.instance?.status).toBe('connected');
+  });
+
+  it('keeps the interface config private: 0600 file in a 0700 directory', async () => {
+    const ifName = (await waitStatus(agentA, (s) => s.status === 'connected')).tunnel!
+      .interfaceName;
+    const dirs = (await readdir(tmpdir())).filter((d) => d.startsWith('cloud-connect-wg-'));
+    let found: string | null = null;
+    for (const d of dirs) {
+      const f = path.join(tmpdir(), d, `${ifName}.conf`);
+      if (await stat(f).catch(() => null)) found = f;
+    }
+    expect(found).not.toBeNull();
+    expect((await stat(found!)).mode & 0o777).toBe(0o600);
+    expect((await stat(path.dirname(found!))).mode & 0o777).toBe(0o700);
+  });
+
+  it('carries a WebSocket upgrade through the tunnel', async () => {
+    const script = `
+      const s = require('node:net').connect(8080, '${a.tunnelIp}');
+      let got = '';
+      s.write('GET /ws HTTP/1.1\\r\\nHost: x\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n');
+      s.on('data', (d) => {
+        got += d;
+        if (got.includes('\\r\\n\\r\\n') && !got.includes('echo:')) s.write('ping');
+        if (got.includes('echo:ping')) { console.log(got.split('\\r\\n')[0] + ' / echo:ping'); process.exit(0); }
+      });
+      setTimeout(() => { console.log('timeout: ' + got); process.exit(1); }, 5000);`;
+    const r = await lab.exec('cloud', process.execPath, ['-e', script]);
+    expect(r.stdout.trim()).toBe('HTTP/1.1 101 Switching Protocols / echo:ping');
+  });
+
+  it('never puts the instance token or a private key in any process argv', () => {
+    const argv = allCmdlines().join('\n');
+    for (const s of secrets) expect(argv.includes(s)).toBe(false);
+  });
+
+  it('isolates peers: a second agent cannot reach the first agent, and the relay rule is what stops it', async () => {
+    const b = await relay.userWithInstance(`home-b-${lab.prefix.toLowerCase()}`);
+    const keyB = generateKeyPair();
+    secrets.push(b.instanceToken, keyB.privateKey);
+    const agentB = startAgent('home-b', b.instanceToken, keyB.privateKey);
+    const up = await waitStatus(agentB, (s) => s.status === 'connected', 60_000);
+    const ifA = (await waitStatus(agentA, (s) => s.status === 'connected')).tunnel!.interfaceName;
+    const ifB = up.tunnel!.interfaceName;
+
+    // As the agent configures it, B has no route to A at all.
+    expect((await curlFrom('home-b', `http://${a.tunnelIp}:8080/hello`, 3)).exitCode).not.toBe(0);
+
+    // A hostile B (and a careless A) widen their allowed-ips, and the relay host forwards:
+    // only the relay's FORWARD rule is left between them.
+    await lab.exec('home-b', 'wg', [
+      'set',
+      ifB,
+      'peer',
+      serverPublicKey,
+      'allowed-ips',
+      `10.100.0.1/32,${a.tunnelIp}/32`,
+    ]);
+    await lab.exec('home-b', 'ip', ['route', 'replace', `${a.tunnelIp}/32`, 'dev', ifB]);
+    await lab.exec('home', 'wg', [
+      'set',
+      ifA,
+      'peer',
+      serverPublicKey,
+      'allowed-ips',
+      `10.100.0.1/32,${b.tunnelIp}/32`,
+    ]);
+    await lab.exec('home', 'ip', ['route', 'replace', `${b.tunnelIp}/32`, 'dev', ifA]);
+    await lab.exec('cloud', 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+    const rule = [
+      'FORWARD',
+      '-i',
+      serverIf,
+      '-o',
+      serverIf,
+      '-m',
+      'comment',
+      '--comment',
+      'cloud-connect: no peer-to-peer traffic',
+      '-j',
+      'DROP',
+    ];
+    try {
+      expect((await curlFrom('home-b', `http://${a.tunnelIp}:8080/hello`, 3)).exitCode).not.toBe(0);
+      // Control: without the rule the same request goes through, so the test can fail.
+      await lab.exec('cloud', 'iptables', ['-D', ...rule]);
+      const open = await curlFrom('home-b', `http://${a.tunnelIp}:8080/hello`, 5);
+      expect(open.stdout).toBe('hello from home-a');
+    } finally {
+      await lab.exec('cloud', 'sh', [
+        '-c',
+        `iptables -C ${rule.map((x) => `'${x}'`).join(' ')} 2>/dev/null || iptables -I ${rule.map((x) => `'${x}'`).join(' ')}`,
+      ]);
+      await lab.exec('cloud', 'sh', ['-c', 'echo 0 > /proc/sys/net/ipv4/ip_forward']);
+      await lab.exec('home', 'ip', ['route', 'del', `${b.tunnelIp}/32`, 'dev', ifA], {
+        reject: false,
+      });
+      await lab.exec(
+        'home',
+        'wg',
+        ['set', ifA, 'peer', serverPublicKey, 'allowed-ips', '10.100.0.1/32'],
+        { reject: false },
+      );
+    }
+    await agentB.stop();
+    expect(agentB.output()).toContain('"event":"stopped"');
+    expect(await processesIn('home-b')).not.toContain('wireguard-go');
+  });
+
+  it('does not count an instance as connected on heartbeats alone: it needs a WireGuard handshake', async () => {
+    const c = await relay.userWithInstance(`nohs-${lab.prefix.toLowerCase()}`);
+    secrets.push(c.instanceToken);
+    const auth = { token: c.instanceToken };
+    const reg = await relay.api.post(
+      '/tunnel/register',
+      { public_key: generateKeyPair().publicKey },
+      auth,
+    );
+    expect(reg.status).toBe(200);
+    expect((await relay.api.post('/tunnel/heartbeat', {}, auth)).status).toBe(200);
+    // Heartbeats arrive (from the test process, not through any tunnel), no handshake ever did.
+    const status = await relay.api.get('/tunnel/status', auth);
+    expect(status.body.tunnel_status).toBe('disconnected');
+    const detail = await relay.api.get(`/instances/${c.instanceId}`, { token: c.accessToken });
+    expect(detail.body.status).toBe('disconnected');
+    // The agent with a live tunnel is connected by the same rule.
+    const mine = await relay.api.get('/tunnel/status', { token: a.instanceToken });
+    expect(mine.body.tunnel_status).toBe('connected');
+  });
+
+  it('keeps the tunnel through a relay-server restart, and heartbeats resume', async () => {
+    const before = (await waitStatus(agentA, (s) => s.status === 'connected')).tunnel!;
+    const mark = agentA.lines.length;
+    await relay.stop();
+    // The relay took its wireguard-go down with it (SIGTERM, waited for).
+    expect(await processesIn('cloud')).not.toContain('wireguard-go');
+    const restartedAt = Date.now();
+    await relay.restart();
+    const body = await until(
+      'a request through the tunnel after the restart',
+      async () => {
+        const r = await curlFrom('cloud', `http://${a.tunnelIp}:8080/hello`, 2);
+        return r.exitCode === 0 && r.stdout;
+      },
+      40_000,
+      500,
+    );
+    const recoveredMs = Date.now() - restartedAt;
+    expect(body).toBe('hello from home-a');
+    // Same interface, same wireguard-go: the agent kept its tunnel instead of rebuilding it.
+    const now = (await waitStatus(agentA, (s) => s.status === 'connected', 30_000, mark)).tunnel!;
+    expect(now.interfaceName).toBe(before.interfaceName);
+    expect(now.pid).toBe(before.pid);
+    const login = await relay.api.post('/auth/login', { email: a.email, password: a.password });
+    const seen = await until('a heartbeat after the restart', async () => {
+      const d = await relay.api.get(`/instances/${a.instanceId}`, {
+        token: login.body.access_token,
+      });
+      const lastSeen = d.body.last_seen ?? d.body.instance?.last_seen;
+      return lastSeen && Date.parse(lastSeen) > restartedAt && lastSeen;
+    });
+    expect(Date.parse(seen)).toBeGreaterThan(restartedAt);
+    console.log(
+      `relay restart: traffic through the tunnel again ${recoveredMs} ms after the restart began`,
+    );
+  }, 90_000);
+
+  it('reconnects after the network is cut and restored, within the backoff cap', async () => {
+    await waitStatus(agentA, (s) => s.status === 'connected');
+    const mark = agentA.lines.length;
+    await lab.linkDown('home');
+    const lost = await waitStatus(agentA, (s) => s.status !== 'connected', 15_000, mark);
+    expect(lost.status?.is_connected).toBe(false);
+    // Longer than the ready grace: the supervisor restarts the driver, backing off while down.
+    await sleep(READY_GRACE_MS + 8_000);
+    const restored = Date.now();
+    const mark2 = agentA.lines.length;
+    await lab.linkUp('home');
+    const back = await waitStatus(
+      agentA,
+      (s) => s.status === 'connected',
+      BACKOFF_CAP_MS + 20_000,
+      mark2,
+    );
+    const reconnectMs = Date.parse(back.at) - restored;
+    expect(back.status!.reconnect_count).toBeGreaterThan(0);
+    expect(reconnectMs).toBeLessThan(BACKOFF_CAP_MS + 10_000);
+    const res = await until('traffic after the cut', async () => {
+      const r = await curlFrom('cloud', `http://${a.tunnelIp}:8080/hello`, 2);
+      return r.exitCode === 0 && r.stdout;
+    });
+    expect(res).toBe('hello from home-a');
+    console.log(
+      `network cut: connected again ${reconnectMs} ms after the link came back (cap ${BACKOFF_CAP_MS} ms)`,
+    );
+  }, 90_000);
+
+  it('shows error TOKEN_REVOKED with the reason when the instance token is regenerated, and tears the tunnel down', async () => {
+    await waitStatus(agentA, (s) => s.status === 'connected', 30_000);
+    const ifA = (await waitStatus(agentA, (s) => s.status === 'connected')).tunnel!.interfaceName;
+    const mark = agentA.lines.length;
+    const login = await relay.api.post('/auth/login', { email: a.email, password: a.password });
+    const regen = await relay.api.post(`/instances/${a.instanceId}/regenerate-token`, undefined, {
+      token: login.body.access_token,
+    });
+    expect(regen.status).toBe(200);
+    secrets.push(regen.body.instance_token);
+    // The relay dropped the peer at once.
+    expect((await serverDump()).some((f) => f[0] === keyA.publicKey)).toBe(false);
+    const failed = await waitStatus(
+      agentA,
+      (s) => s.status === 'error' && s.error_code === 'TOKEN_REVOKED' && s.next_retry_at === null,
+      20_000,
+      mark,
+    );
+    expect(failed.status!.error).toMatch(/regenerated or the instance was deleted/);
+    expect(failed.status!.is_running).toBe(false);
+    await until('the agent interface to go', async () => {
+      const r = await lab.exec('home', 'ip', ['link', 'show', ifA], { reject: false });
+      return r.exitCode !== 0;
+    });
+    expect(await processesIn('home')).not.toContain('wireguard-go');
+    // It stays in error: no restart loop on a permanent failure.
+    await sleep(3000);
+    expect(
+      agentA
+        .jsonLines<AgentLine>()
+        .filter((l) => l.event === 'status')
+        .at(-1)?.status?.status,
+    ).toBe('error');
+  }, 60_000);
+
+  it('puts no token or private key in any log, and leaves no process, interface or namespace behind', async () => {
+    for (const agent of agents) await agent.stop();
+    await relay.stop();
+    const logs = [relay.output(), ...agents.map((p) => p.output())].join('\n');
+    for (const s of secrets) expect(logs.includes(s)).toBe(false);
+    const { prefix } = lab;
+    await lab.close();
+    const netns = (await import('node:child_process')).spawnSync('ip', ['netns', 'list'], {
+      encoding: 'utf8',
+    }).stdout;
+    const links = (await import('node:child_process')).spawnSync('ip', ['-br', 'link'], {
+      encoding: 'utf8',
+    }).stdout;
+    const wgProcs = allCmdlines().filter((c) => c.startsWith('wireguard-go') && c.includes(prefix));
+    expect(netns).not.toContain(prefix);
+    expect(links).not.toContain(prefix);
+    expect(wgProcs).toEqual([]);
+    expect(readdirSync('/var/run/wireguard').filter((f) => f.startsWith(prefix))).toEqual([]);
+  });
+});
