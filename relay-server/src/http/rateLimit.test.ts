@@ -16,8 +16,12 @@ afterEach(async () => {
   t = undefined;
 });
 
+interface LimitedBody {
+  error: { code: string; details: { retry_after_seconds: number } };
+}
+
 /** 429 RATE_LIMITED in the error format, with a Retry-After the caller can wait on. */
-function expectLimited(res: ApiResponse, windowSeconds: number): void {
+function expectLimited(res: ApiResponse<LimitedBody>, windowSeconds: number): void {
   expect(res.status, res.text).toBe(429);
   expect(res.body.error.code).toBe('RATE_LIMITED');
   const retry = Number(res.headers.get('retry-after'));
