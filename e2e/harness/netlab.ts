@@ -471,6 +471,8 @@ export class NetLab {
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    // A command that exits before reading its input must not crash the test with EPIPE.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
     const timer =
       options.timeoutMs !== undefined
