@@ -7,6 +7,11 @@ export interface ManualClock extends Clock {
   set(at: Date): void;
 }
 
+/**
+ * A manual clock starting at `start` (now by default). Keep it near the real time: the store
+ * prunes expired email and refresh tokens by wall-clock time, so a clock far in the past makes
+ * fresh tokens look long expired.
+ */
 export function manualClock(start: Date = new Date()): ManualClock {
   let at = start.getTime();
   return {
