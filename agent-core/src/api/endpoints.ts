@@ -190,6 +190,15 @@ export const endpoints = {
     html: true,
     errors: [],
   }),
+  billingReturn: e({
+    method: 'GET',
+    path: '/billing/return',
+    auth: 'none',
+    summary: 'Page the Stripe Customer Portal returns to',
+    status: 200,
+    html: true,
+    errors: [],
+  }),
 
   listInstances: e({
     method: 'GET',

@@ -75,4 +75,11 @@ export function billingRoutes(
       'Payment cancelled. You can close this tab and try again from Cloud Connect.',
     );
   });
+  router.get('billingReturn', '/billing/return', (ctx) => {
+    page(
+      ctx,
+      'Billing updated',
+      'You can close this tab and return to Cloud Connect; your plan updates there.',
+    );
+  });
 }

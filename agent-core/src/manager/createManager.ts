@@ -1,0 +1,80 @@
+import type { FetchLike } from '../client/transport.js';
+import type { ConnectionView, LogEntry } from '../desktop/desktopApi.js';
+import { createDockerDiscovery } from '../docker/dockerDiscovery.js';
+import { createSecretStore } from '../secrets/createSecretStore.js';
+import type { SecretBackend, SecretStore } from '../secrets/secretStore.js';
+import { openSettings } from '../settings/settingsStore.js';
+import { CloudflaredDriver } from '../tunnels/cloudflared/cloudflaredDriver.js';
+import type { TunnelSupervisorOptions } from '../tunnels/supervisor/index.js';
+import {
+  WireGuardDriver,
+  type WireGuardDriverOptions,
+} from '../tunnels/wireguard/wireguardDriver.js';
+import { Manager, type DriverFactory } from './manager.js';
+
+export interface CreateManagerOptions {
+  /** The app's data dir: settings, and the encrypted secrets file when that backend is used. */
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  /** Relay URL of a fresh install (an existing settings file keeps its own). */
+  defaultRelayUrl?: string;
+  /** A SecretStore to use instead of choosing one (keychain, or file with CLOUD_CONNECT_SECRET_KEY). */
+  secrets?: SecretStore;
+  secretBackend?: SecretBackend;
+  /** Keychain service name; tests isolate themselves with their own. */
+  secretService?: string;
+  /** The cloudflared executable (default: `CLOUD_CONNECT_CLOUDFLARED`, else `cloudflared` on PATH). */
+  cloudflaredPath?: string;
+  /** Extra environment for cloudflared (never secrets; the token travels as TUNNEL_TOKEN). */
+  cloudflaredEnv?: Record<string, string>;
+  /** Options passed to every WireGuard driver (interface mode, probe timings…). */
+  wireguard?: Partial<Omit<WireGuardDriverOptions, 'api' | 'privateKey' | 'target'>>;
+  dockerSocket?: string;
+  supervisor?: TunnelSupervisorOptions;
+  testTimeoutMs?: number;
+  fetch?: FetchLike;
+  logSink?: (entry: LogEntry) => void;
+  onConnectionStatus?: (connection: ConnectionView) => void;
+}
+
+/** A Manager on real parts: lowdb settings, the keychain (or encrypted file), real drivers, Docker. */
+export async function createManager(options: CreateManagerOptions): Promise<Manager> {
+  const env = options.env ?? process.env;
+  const settings = await openSettings({
+    dataDir: options.dataDir,
+    ...(options.defaultRelayUrl ? { defaultRelayUrl: options.defaultRelayUrl } : {}),
+  });
+  const secrets =
+    options.secrets ??
+    createSecretStore({
+      dataDir: options.dataDir,
+      env,
+      ...(options.secretBackend ? { backend: options.secretBackend } : {}),
+      ...(options.secretService ? { service: options.secretService } : {}),
+    });
+  const cloudflaredPath = options.cloudflaredPath ?? env.CLOUD_CONNECT_CLOUDFLARED ?? 'cloudflared';
+  const drivers: DriverFactory = {
+    cloudflared: (token) =>
+      new CloudflaredDriver({
+        token,
+        binaryPath: cloudflaredPath,
+        ...(options.cloudflaredEnv ? { env: options.cloudflaredEnv } : {}),
+      }),
+    wireguard: ({ api, privateKey, target }) =>
+      new WireGuardDriver({ ...options.wireguard, api, privateKey, target }),
+  };
+  return Manager.create({
+    settings,
+    secrets,
+    drivers,
+    docker: createDockerDiscovery({
+      env,
+      ...(options.dockerSocket ? { socketPath: options.dockerSocket } : {}),
+    }),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.supervisor ? { supervisor: options.supervisor } : {}),
+    ...(options.testTimeoutMs ? { testTimeoutMs: options.testTimeoutMs } : {}),
+    ...(options.logSink ? { logSink: options.logSink } : {}),
+    ...(options.onConnectionStatus ? { onConnectionStatus: options.onConnectionStatus } : {}),
+  });
+}

@@ -1,0 +1,701 @@
+import type { PaidPlan, RegisterRequest } from '../api/index.js';
+import { ApiError } from '../client/apiError.js';
+import { InstanceClient, type InstanceApi } from '../client/instanceClient.js';
+import { RelayClient } from '../client/relayClient.js';
+import type { FetchLike } from '../client/transport.js';
+import type {
+  ConnectionInput,
+  ConnectionPatch,
+  ConnectionView,
+  LogEntry,
+  ManagerApi,
+  Result,
+  SessionUser,
+  SessionView,
+  TestConnectionInput,
+  Unsubscribe,
+} from '../desktop/desktopApi.js';
+import type { DockerDiscovery } from '../docker/dockerDiscovery.js';
+import { secretAccounts } from '../secrets/secretAccounts.js';
+import type { SecretStore } from '../secrets/secretStore.js';
+import type { ConnectionSettings } from '../settings/settingsSchema.js';
+import type { SettingsStore } from '../settings/settingsStore.js';
+import { testTunnelConnectivity } from '../tunnels/connectivityTest.js';
+import type { TunnelDriver } from '../tunnels/driver.js';
+import type { TunnelStatus } from '../tunnels/status.js';
+import { TunnelSupervisor, type TunnelSupervisorOptions } from '../tunnels/supervisor/index.js';
+import { generateKeyPair } from '../tunnels/wireguard/keys.js';
+import { idleStatus } from './idleStatus.js';
+import { LogBook } from './logBook.js';
+import { attempt, ManagerError, ok } from './results.js';
+import { secretTokenStore } from './sessionTokens.js';
+
+/** How the Manager makes tunnel drivers; tests and hosts can point them at other binaries. */
+export interface DriverFactory {
+  cloudflared(token: string): TunnelDriver;
+  wireguard(options: {
+    api: InstanceApi;
+    privateKey: string;
+    target: string;
+    relayUrl: string;
+  }): TunnelDriver;
+}
+
+export interface ManagerDeps {
+  settings: SettingsStore;
+  secrets: SecretStore;
+  drivers: DriverFactory;
+  docker: DockerDiscovery;
+  fetch?: FetchLike;
+  supervisor?: TunnelSupervisorOptions;
+  /** Seed 000 P13-2.4 waits up to 30 s for a test connection. */
+  testTimeoutMs?: number;
+  /** Every log entry also goes here (a file, stderr). */
+  logSink?: (entry: LogEntry) => void;
+  /** Called whenever a connection's status changes (status files for `cloud-connect status`). */
+  onConnectionStatus?: (connection: ConnectionView) => void;
+}
+
+interface Running {
+  supervisor: TunnelSupervisor;
+  unsubscribe: () => void;
+}
+
+/** A token from the whole verification link, or the token itself. */
+function tokenFromLink(value: string): string {
+  const trimmed = value.trim();
+  try {
+    const url = new URL(trimmed);
+    return url.searchParams.get('token') ?? trimmed;
+  } catch {
+    return trimmed;
+  }
+}
+
+/**
+ * The app's brain, driven alike by Electron main, the web host and the CLI: the account
+ * session (tokens in the SecretStore), instances and domains through the relay client, the
+ * connections (settings in lowdb, secrets in the SecretStore, one supervisor per running
+ * tunnel), auto-start on launch, Docker discovery, logs and a stream of state.
+ */
+export class Manager implements ManagerApi {
+  readonly logs: LogBook;
+  private client: RelayClient;
+  private user: SessionUser | null = null;
+  private readonly running = new Map<string, Running>();
+  private readonly tokenAccounts = new Set<string>();
+  private readonly connectionListeners = new Set<(c: ConnectionView[]) => void>();
+  private readonly sessionListeners = new Set<(s: SessionView) => void>();
+  private shuttingDown = false;
+
+  private constructor(private readonly deps: ManagerDeps) {
+    this.logs = new LogBook(2000, deps.logSink);
+    this.client = this.makeClient(deps.settings.getRelayUrl());
+  }
+
+  /** Build a Manager and read which secrets exist (never their values). */
+  static async create(deps: ManagerDeps): Promise<Manager> {
+    const manager = new Manager(deps);
+    if (deps.settings.loadProblem) manager.logs.add('warn', deps.settings.loadProblem.message);
+    await manager.refreshTokenAccounts().catch((e: unknown) => {
+      manager.logs.add('error', `The keychain could not be read: ${(e as Error).message}`);
+    });
+    return manager;
+  }
+
+  private makeClient(relayUrl: string): RelayClient {
+    return new RelayClient(
+      { baseUrl: relayUrl, ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}) },
+      secretTokenStore(this.deps.secrets),
+    );
+  }
+
+  private unexpected = (cause: unknown) => {
+    this.logs.add(
+      'error',
+      `Unexpected error: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
+  };
+
+  private run<T>(fn: () => Promise<T>): Promise<Result<T>> {
+    return attempt(fn, this.unexpected);
+  }
+
+  private async refreshTokenAccounts(): Promise<void> {
+    const accounts = await this.deps.secrets.listAccounts();
+    this.tokenAccounts.clear();
+    for (const a of accounts) this.tokenAccounts.add(a);
+  }
+
+  // ---------------------------------------------------------------- session
+
+  private sessionView(): SessionView {
+    return { signedIn: this.user !== null, relayUrl: this.client.baseUrl, user: this.user };
+  }
+
+  private emitSession(): void {
+    const view = this.sessionView();
+    for (const l of this.sessionListeners) l(view);
+  }
+
+  /** Sessions end server-side (refresh revoked): forget the tokens and say so. */
+  private async sessionEnded(e: unknown): Promise<never> {
+    if (e instanceof ApiError && e.code === 'NOT_SIGNED_IN' && this.user) {
+      this.user = null;
+      this.emitSession();
+    }
+    throw e;
+  }
+
+  private userCall<T>(fn: () => Promise<T>): Promise<Result<T>> {
+    return this.run(() => fn().catch((e: unknown) => this.sessionEnded(e)));
+  }
+
+  getSession(): Promise<Result<SessionView>> {
+    return this.run(async () => {
+      if (!(await this.client.isSignedIn())) {
+        this.user = null;
+        return this.sessionView();
+      }
+      try {
+        const profile = await this.client.call('getUser', {});
+        this.user = {
+          id: profile.id,
+          email: profile.email,
+          name: profile.name,
+          email_verified: profile.email_verified,
+          subscription_status: profile.subscription_status,
+          subscription_plan: profile.subscription_plan,
+        };
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'NOT_SIGNED_IN') this.user = null;
+        else if (!this.user) throw e;
+      }
+      return this.sessionView();
+    });
+  }
+
+  setRelayUrl(url: string): Promise<Result<SessionView>> {
+    return this.run(async () => {
+      const normalized = url.replace(/\/+$/, '');
+      if (normalized === this.client.baseUrl) return this.sessionView();
+      await this.client.logout();
+      this.user = null;
+      await this.deps.settings.setRelayUrl(normalized);
+      this.client = this.makeClient(normalized);
+      this.logs.add('info', `Relay set to ${normalized}`);
+      this.emitSession();
+      return this.sessionView();
+    });
+  }
+
+  signUp(input: RegisterRequest): Promise<Result<{ email: string; message: string }>> {
+    return this.run(async () => {
+      const res = await this.client.call('register', { body: input });
+      return { email: res.user.email, message: res.message };
+    });
+  }
+
+  verifyEmail(tokenOrLink: string): Promise<Result<{ message: string }>> {
+    return this.run(async () => {
+      const res = await this.client.call('verifyEmail', {
+        body: { token: tokenFromLink(tokenOrLink) },
+      });
+      if (this.user) await this.getSession();
+      this.emitSession();
+      return { message: res.message };
+    });
+  }
+
+  resendVerification(email: string): Promise<Result<{ message: string }>> {
+    return this.run(() => this.client.call('resendVerification', { body: { email } }));
+  }
+
+  signIn(email: string, password: string): Promise<Result<SessionView>> {
+    return this.run(async () => {
+      const res = await this.client.login(email, password);
+      this.user = res.user;
+      await this.refreshTokenAccounts();
+      this.logs.add('info', `Signed in as ${res.user.email}`);
+      this.emitSession();
+      return this.sessionView();
+    });
+  }
+
+  signOut(): Promise<Result<SessionView>> {
+    return this.run(async () => {
+      await this.client.logout();
+      this.user = null;
+      await this.refreshTokenAccounts();
+      this.logs.add('info', 'Signed out');
+      this.emitSession();
+      return this.sessionView();
+    });
+  }
+
+  forgotPassword(email: string): Promise<Result<{ message: string }>> {
+    return this.run(() => this.client.call('forgotPassword', { body: { email } }));
+  }
+
+  resetPassword(input: {
+    token: string;
+    password: string;
+    password_confirmation: string;
+  }): Promise<Result<{ message: string }>> {
+    return this.run(() =>
+      this.client.call('resetPassword', { body: { ...input, token: tokenFromLink(input.token) } }),
+    );
+  }
+
+  updateProfile(input: { name: string }): Promise<Result<SessionView>> {
+    return this.userCall(async () => {
+      const res = await this.client.call('updateUser', { body: input });
+      if (this.user) this.user = { ...this.user, name: res.name };
+      this.emitSession();
+      return this.sessionView();
+    });
+  }
+
+  // ---------------------------------------------------------------- billing
+
+  getSubscription() {
+    return this.userCall(async () => {
+      const sub = await this.client.call('getSubscription', {});
+      if (
+        this.user &&
+        (this.user.subscription_plan !== sub.plan || this.user.subscription_status !== sub.status)
+      ) {
+        this.user = { ...this.user, subscription_plan: sub.plan, subscription_status: sub.status };
+        this.emitSession();
+      }
+      return sub;
+    });
+  }
+
+  startCheckout(plan: PaidPlan) {
+    return this.userCall(() => this.client.call('checkout', { body: { plan } }));
+  }
+
+  openBillingPortal() {
+    return this.userCall(() =>
+      this.client.call('portal', {
+        body: { return_url: `${this.client.baseUrl}/v1/billing/return` },
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------- instances and domains
+
+  listInstances() {
+    return this.userCall(async () => (await this.client.call('listInstances', {})).instances);
+  }
+
+  checkSubdomain(subdomain: string) {
+    return this.userCall(() => this.client.call('checkSubdomain', { query: { subdomain } }));
+  }
+
+  createInstance(input: { name: string; subdomain: string }) {
+    return this.userCall(async () => {
+      const res = await this.client.call('createInstance', { body: input });
+      await this.deps.secrets.set(
+        secretAccounts.instanceToken(res.instance.id),
+        res.credentials.instance_token,
+      );
+      this.tokenAccounts.add(secretAccounts.instanceToken(res.instance.id));
+      this.logs.add(
+        'info',
+        `Instance ${res.instance.full_domain} created; its token is in the keychain`,
+      );
+      return { instance: res.instance, instance_token: res.credentials.instance_token };
+    });
+  }
+
+  updateInstance(id: string, patch: { name?: string; subdomain?: string }) {
+    return this.userCall(() =>
+      this.client.call('updateInstance', { params: { instance_id: id }, body: patch }),
+    );
+  }
+
+  deleteInstance(id: string) {
+    return this.userCall(async () => {
+      await this.client.call('deleteInstance', { params: { instance_id: id } });
+      for (const c of this.deps.settings.listConnections().filter((c) => c.instanceId === id)) {
+        await this.removeConnectionNow(c.id);
+        this.logs.add('info', `Connection "${c.name}" removed with its instance`, c.id);
+      }
+      await this.deps.secrets.delete(secretAccounts.instanceToken(id));
+      this.tokenAccounts.delete(secretAccounts.instanceToken(id));
+      return null;
+    });
+  }
+
+  regenerateInstanceToken(id: string) {
+    return this.userCall(async () => {
+      const res = await this.client.call('regenerateToken', { params: { instance_id: id } });
+      await this.deps.secrets.set(secretAccounts.instanceToken(id), res.instance_token);
+      this.tokenAccounts.add(secretAccounts.instanceToken(id));
+      // A running tunnel of this instance holds the old token: restart it with the new one.
+      for (const c of this.deps.settings.listConnections().filter((c) => c.instanceId === id)) {
+        if (this.running.has(c.id)) await this.restart(c.id);
+      }
+      return res;
+    });
+  }
+
+  listDomains(instanceId: string) {
+    return this.userCall(
+      async () =>
+        (await this.client.call('listDomains', { params: { instance_id: instanceId } })).domains,
+    );
+  }
+
+  addDomain(instanceId: string, domain: string) {
+    return this.userCall(() =>
+      this.client.call('addDomain', { params: { instance_id: instanceId }, body: { domain } }),
+    );
+  }
+
+  verifyDomain(instanceId: string, domain: string) {
+    return this.userCall(() =>
+      this.client.call('verifyDomain', { params: { instance_id: instanceId, domain } }),
+    );
+  }
+
+  removeDomain(instanceId: string, domain: string) {
+    return this.userCall(async () => {
+      await this.client.call('deleteDomain', { params: { instance_id: instanceId, domain } });
+      return null;
+    });
+  }
+
+  // ---------------------------------------------------------------- connections
+
+  private tokenAccountOf(c: Pick<ConnectionSettings, 'id' | 'kind' | 'instanceId'>): string {
+    return c.kind === 'cloudflare'
+      ? secretAccounts.cloudflareToken(c.id)
+      : secretAccounts.instanceToken(c.instanceId ?? '');
+  }
+
+  private view(c: ConnectionSettings): ConnectionView {
+    const running = this.running.get(c.id);
+    return {
+      id: c.id,
+      name: c.name,
+      kind: c.kind,
+      instanceId: c.instanceId,
+      target: c.target,
+      enabled: c.enabled,
+      hasToken: this.tokenAccounts.has(this.tokenAccountOf(c)),
+      status: running ? running.supervisor.status : idleStatus(c.kind),
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+    };
+  }
+
+  private views(): ConnectionView[] {
+    return this.deps.settings.listConnections().map((c) => this.view(c));
+  }
+
+  private emitConnections(changed?: string): void {
+    const views = this.views();
+    if (changed && this.deps.onConnectionStatus) {
+      const v = views.find((x) => x.id === changed);
+      if (v) this.deps.onConnectionStatus(v);
+    }
+    for (const l of this.connectionListeners) l(views);
+  }
+
+  private connection(id: string): ConnectionSettings {
+    const c = this.deps.settings.getConnection(id);
+    if (!c) throw new ManagerError('NOT_FOUND', 'There is no such connection');
+    return c;
+  }
+
+  /** A driver for the connection, from its settings and its secrets. */
+  private async driverFor(c: ConnectionSettings): Promise<TunnelDriver> {
+    if (c.kind === 'cloudflare') {
+      const token = await this.deps.secrets.get(secretAccounts.cloudflareToken(c.id));
+      if (!token)
+        throw new ManagerError(
+          'TOKEN_MISSING',
+          `"${c.name}" has no Cloudflare tunnel token; edit it and paste the token`,
+        );
+      return this.deps.drivers.cloudflared(token);
+    }
+    const instanceToken = await this.deps.secrets.get(
+      secretAccounts.instanceToken(c.instanceId ?? ''),
+    );
+    if (!instanceToken) {
+      throw new ManagerError(
+        'TOKEN_MISSING',
+        `"${c.name}" has no instance token on this machine; paste it when editing the connection, or regenerate it`,
+      );
+    }
+    let privateKey = await this.deps.secrets.get(secretAccounts.wireguardKey(c.id));
+    if (!privateKey) {
+      privateKey = generateKeyPair().privateKey;
+      await this.deps.secrets.set(secretAccounts.wireguardKey(c.id), privateKey);
+    }
+    const relayUrl = this.deps.settings.getRelayUrl();
+    const api = new InstanceClient(
+      { baseUrl: relayUrl, ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}) },
+      instanceToken,
+    );
+    return this.deps.drivers.wireguard({ api, privateKey, target: c.target ?? '', relayUrl });
+  }
+
+  private watch(id: string, supervisor: TunnelSupervisor): () => void {
+    let last = '';
+    const onStatus = (s: TunnelStatus) => {
+      const key = `${s.status}|${s.error ?? ''}|${s.hostname ?? ''}`;
+      if (key !== last) {
+        last = key;
+        const level = s.status === 'error' ? 'error' : 'info';
+        const what =
+          s.status === 'error'
+            ? `error: ${s.error}`
+            : s.status + (s.hostname ? ` (${s.hostname})` : '');
+        this.logs.add(level, `Tunnel ${what}`, id);
+      }
+      this.emitConnections(id);
+    };
+    const onLog = (line: { level: LogEntry['level']; message: string; at: Date }) =>
+      this.logs.add(line.level, line.message, id, line.at);
+    supervisor.events.on('status', onStatus);
+    supervisor.events.on('log', onLog);
+    return () => {
+      supervisor.events.off('status', onStatus);
+      supervisor.events.off('log', onLog);
+    };
+  }
+
+  /** Start (or keep) the connection's supervisor; failures show in its status. */
+  private async start(id: string): Promise<ConnectionView> {
+    const c = this.connection(id);
+    if (this.running.has(id)) return this.view(c);
+    const driver = await this.driverFor(c);
+    const supervisor = new TunnelSupervisor(driver, this.deps.supervisor);
+    this.running.set(id, { supervisor, unsubscribe: this.watch(id, supervisor) });
+    this.logs.add('info', `Starting "${c.name}"`, id);
+    this.emitConnections(id);
+    await supervisor.start();
+    return this.view(c);
+  }
+
+  private async stopRunning(id: string): Promise<void> {
+    const r = this.running.get(id);
+    if (!r) return;
+    await r.supervisor.stop();
+    r.unsubscribe();
+    this.running.delete(id);
+    this.emitConnections(id);
+  }
+
+  private async restart(id: string): Promise<void> {
+    await this.stopRunning(id);
+    await this.start(id);
+  }
+
+  listConnections() {
+    return this.run(async () => this.views());
+  }
+
+  addConnection(input: ConnectionInput) {
+    return this.run(async () => {
+      const c = await this.deps.settings.addConnection({
+        name: input.name,
+        kind: input.kind,
+        instanceId: input.kind === 'wireguard' ? input.instanceId : null,
+        target: input.target ?? null,
+        enabled: input.enabled ?? false,
+      });
+      try {
+        if (input.kind === 'cloudflare') {
+          await this.deps.secrets.set(secretAccounts.cloudflareToken(c.id), input.token);
+        } else if (input.instanceToken) {
+          await this.deps.secrets.set(
+            secretAccounts.instanceToken(input.instanceId),
+            input.instanceToken,
+          );
+        }
+      } catch (e) {
+        await this.deps.settings.removeConnection(c.id);
+        throw e;
+      }
+      await this.refreshTokenAccounts();
+      this.logs.add('info', `Connection "${c.name}" added`, c.id);
+      this.emitConnections(c.id);
+      if (c.enabled) await this.start(c.id).catch((e: unknown) => this.logStartFailure(c, e));
+      return this.view(this.connection(c.id));
+    });
+  }
+
+  updateConnection(id: string, patch: ConnectionPatch) {
+    return this.run(async () => {
+      const before = this.connection(id);
+      if (patch.token !== undefined && before.kind !== 'cloudflare') {
+        throw new ManagerError(
+          'VALIDATION_ERROR',
+          'Only Cloudflare connections take a tunnel token',
+          { token: 'is only for Cloudflare connections' },
+        );
+      }
+      if (patch.instanceToken !== undefined && before.kind !== 'wireguard') {
+        throw new ManagerError(
+          'VALIDATION_ERROR',
+          'Only WireGuard connections take an instance token',
+          { instanceToken: 'is only for WireGuard connections' },
+        );
+      }
+      const after = await this.deps.settings.updateConnection(id, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.target !== undefined ? { target: patch.target } : {}),
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+      });
+      if (patch.token) await this.deps.secrets.set(secretAccounts.cloudflareToken(id), patch.token);
+      if (patch.instanceToken && after.instanceId)
+        await this.deps.secrets.set(
+          secretAccounts.instanceToken(after.instanceId),
+          patch.instanceToken,
+        );
+      await this.refreshTokenAccounts();
+      const needsRestart =
+        patch.token !== undefined ||
+        patch.instanceToken !== undefined ||
+        (patch.target !== undefined && patch.target !== before.target);
+      if (needsRestart && this.running.has(id)) await this.restart(id);
+      else if (after.enabled && !before.enabled && !this.running.has(id)) {
+        await this.start(id).catch((e: unknown) => this.logStartFailure(after, e));
+      }
+      this.emitConnections(id);
+      return this.view(this.connection(id));
+    });
+  }
+
+  private async removeConnectionNow(id: string): Promise<void> {
+    const c = this.connection(id);
+    await this.stopRunning(id);
+    if (c.kind === 'cloudflare') await this.deps.secrets.delete(secretAccounts.cloudflareToken(id));
+    await this.deps.secrets.delete(secretAccounts.wireguardKey(id));
+    await this.deps.settings.removeConnection(id);
+    await this.refreshTokenAccounts();
+    this.emitConnections();
+  }
+
+  removeConnection(id: string) {
+    return this.run(async () => {
+      await this.removeConnectionNow(id);
+      return null;
+    });
+  }
+
+  connect(id: string) {
+    return this.run(() => this.start(id));
+  }
+
+  disconnect(id: string) {
+    return this.run(async () => {
+      const c = this.connection(id);
+      await this.stopRunning(id);
+      this.logs.add('info', `"${c.name}" disconnected`, id);
+      return this.view(c);
+    });
+  }
+
+  testConnection(input: TestConnectionInput) {
+    return this.run(async () => {
+      let candidate: TunnelDriver;
+      let previous: TunnelSupervisor | null = null;
+      let label: string;
+      if ('id' in input) {
+        const c = this.connection(input.id);
+        candidate = await this.driverFor(c);
+        previous = this.running.get(c.id)?.supervisor ?? null;
+        label = `"${c.name}"`;
+      } else {
+        candidate = this.deps.drivers.cloudflared(input.token);
+        label = 'a Cloudflare token';
+      }
+      const connectionId = 'id' in input ? input.id : null;
+      this.logs.add('info', `Testing ${label}…`, connectionId);
+      const onLog = (line: { level: LogEntry['level']; message: string; at: Date }) =>
+        this.logs.add(line.level, `[test] ${line.message}`, connectionId, line.at);
+      candidate.events.on('log', onLog);
+      try {
+        const result = await testTunnelConnectivity({
+          candidate,
+          previous,
+          timeoutMs: this.deps.testTimeoutMs ?? 30_000,
+        });
+        this.logs.add(
+          result.success ? 'info' : 'warn',
+          result.success
+            ? `Test passed in ${result.latency_ms} ms${result.hostname ? ` (${result.hostname})` : ''}`
+            : `Test failed: ${result.error}`,
+          connectionId,
+        );
+        return result;
+      } finally {
+        candidate.events.off('log', onLog);
+        this.emitConnections(connectionId ?? undefined);
+      }
+    });
+  }
+
+  private logStartFailure(c: ConnectionSettings, e: unknown): void {
+    const message = e instanceof Error ? e.message : String(e);
+    this.logs.add('error', `"${c.name}" could not start: ${message}`, c.id);
+  }
+
+  /**
+   * Start every connection that is enabled on start-up (seed 000 P13-2.2). A missing token or
+   * a failed start is logged as an error for that connection and never thrown at the caller.
+   */
+  async autoStart(): Promise<void> {
+    const enabled = this.deps.settings.listConnections().filter((c) => c.enabled);
+    if (!enabled.length) {
+      this.logs.add('info', 'No connection is enabled on start-up');
+      return;
+    }
+    await Promise.all(
+      enabled.map(async (c) => {
+        try {
+          await this.start(c.id);
+        } catch (e) {
+          this.logStartFailure(c, e);
+        }
+      }),
+    );
+  }
+
+  /** Stop every tunnel cleanly (app quit, SIGTERM). */
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    await Promise.all([...this.running.keys()].map((id) => this.stopRunning(id)));
+  }
+
+  // ---------------------------------------------------------------- docker, logs, events
+
+  listContainers() {
+    return this.run(() => this.deps.docker.listContainers());
+  }
+
+  async getLogs(options?: { connectionId?: string; limit?: number }) {
+    return ok(this.logs.list(options));
+  }
+
+  onConnections(listener: (connections: ConnectionView[]) => void): Unsubscribe {
+    this.connectionListeners.add(listener);
+    return () => this.connectionListeners.delete(listener);
+  }
+
+  onSession(listener: (session: SessionView) => void): Unsubscribe {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
+  }
+
+  onLog(listener: (entry: LogEntry) => void): Unsubscribe {
+    return this.logs.subscribe(listener);
+  }
+}
