@@ -38,7 +38,7 @@ async function newManager(): Promise<Manager> {
     cloudflaredPath: cloudflaredStandInPath(),
     cloudflaredEnv: standInEnv(scenario),
     dockerSocket: docker.socketPath,
-    supervisor: { healthCheckIntervalMs: 500, backoff: { initialMs: 100, maxMs: 1000 } },
+    supervisor: { healthCheckIntervalMs: 500, backoff: { initialMs: 100, capMs: 1000 } },
     testTimeoutMs: 10_000,
   });
 }
