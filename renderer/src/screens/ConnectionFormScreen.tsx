@@ -95,6 +95,8 @@ export function ConnectionFormScreen({
 
   function update<K extends keyof ConnectionDraft>(key: K, value: ConnectionDraft[K]) {
     setDraft((d) => ({ ...d, [key]: value }));
+    // A result for another token would mislead.
+    if (key === 'token' || key === 'kind') clearTestResult(testKey);
   }
 
   function handleSubmit(event: FormEvent) {

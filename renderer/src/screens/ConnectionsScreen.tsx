@@ -205,7 +205,8 @@ function kindWords(connection: ConnectionView, instanceName: string | undefined)
 /** A driver-specific figure (latency, handshake age…), named in words. */
 function DetailRow({ name, value }: { name: string; value: number | string | null }) {
   if (value === null || value === '') return null;
-  const words = name.replace(/_/g, ' ').replace(/\bms\b/, '(ms)');
+  // `handshake_age_s` → "Handshake age (s)", `latency_ms` → "Latency (ms)".
+  const words = name.replace(/_(ms|s)$/, ' ($1)').replace(/_/g, ' ');
   return (
     <>
       <dt>{words.charAt(0).toUpperCase() + words.slice(1)}</dt>

@@ -207,8 +207,9 @@ export function friendlyError(failure: Failure, requestKey?: string): FriendlyEr
 
   let message: string;
   if (!wording) message = sentence(failure.message || 'Something went wrong.');
-  else if (wording.withDetail && failure.message)
-    message = `${wording.message} (${sentence(failure.message)})`;
+  else if (wording.withDetail && failure.message.trim())
+    // The detail often starts with a name (a domain, a program): keep its case as it is.
+    message = `${wording.message} (${failure.message.trim().replace(/\.$/, '')}.)`;
   else message = wording.message;
   if (failure.code === 'VALIDATION_ERROR' && Object.keys(fields).length === 0) {
     message = sentence(failure.message || wording?.message || 'Some details need correcting.');

@@ -82,6 +82,9 @@ export const createSessionSlice: SliceCreator<SessionSlice> = (set, get, deps) =
 
   signUp: async (draft) => {
     const fields: Record<string, string> = {};
+    if (!draft.name.trim()) fields.name = 'Enter your name.';
+    if (!draft.email.trim()) fields.email = 'Enter your email address.';
+    if (draft.password.length < 8) fields.password = 'Use at least 8 characters.';
     if (!draft.accept_terms) fields.accept_terms = 'Please accept the terms to continue.';
     if (!draft.accept_privacy)
       fields.accept_privacy = 'Please accept the privacy policy to continue.';
