@@ -41,8 +41,11 @@ export function jsonBody(raw: Buffer | undefined): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (e) {
+    // V8's message can quote the body ("…"password":hunter2"… is not valid JSON"), and a body
+    // may hold a password: answer with the position only.
+    const position = /at position (\d+)/.exec((e as Error).message)?.[1];
     throw new AppError('VALIDATION_ERROR', 'The request body is not valid JSON', {
-      fields: { body: `is not valid JSON: ${(e as Error).message}` },
+      fields: { body: `is not valid JSON${position ? ` (at position ${position})` : ''}` },
     });
   }
 }

@@ -1,82 +1,21 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
 import { LogCapture } from '../testing/logCapture.js';
-import { startTestRelay, type TestRelay } from '../testing/index.js';
+import {
+  mailText,
+  startSmtpServer,
+  startTestRelay,
+  type TestRelay,
+  type TestSmtpServer,
+} from '../testing/index.js';
 import { outboxMailer } from './mailer.js';
-
-interface Received {
-  from: string;
-  to: string[];
-  user: string | undefined;
-  raw: string;
-}
 
 const SMTP_USER = 'relay-mailer';
 const SMTP_PASSWORD = 'smtp-password-for-tests';
 const PUBLIC_URL = 'https://relay.example.test';
-
-/** A real SMTP server on a loopback port that keeps what it receives. */
-async function startSmtp() {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
-    logger: false,
-    onAuth(auth, _session, done) {
-      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) {
-        done(null, { user: auth.username });
-      } else done(new Error('Invalid username or password'));
-    },
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          user: session.user,
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    port,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** The decoded text/plain part of a MIME message (quoted-printable, base64 or plain). */
-function textPart(raw: string): string {
-  const message = raw.replace(/\r\n/g, '\n');
-  const boundary = /boundary="?([^"\n;]+)"?/i.exec(message)?.[1];
-  const parts = boundary ? message.split(`--${boundary}`) : [message];
-  const part = parts.find((p) => /content-type:\s*text\/plain/i.test(p));
-  if (!part) throw new Error(`no text/plain part in:\n${raw}`);
-  const split = part.indexOf('\n\n');
-  const headers = part.slice(0, split);
-  const body = part.slice(split + 2);
-  const encoding = /content-transfer-encoding:\s*(\S+)/i.exec(headers)?.[1]?.toLowerCase();
-  if (encoding === 'base64') return Buffer.from(body, 'base64').toString('utf8');
-  if (encoding === 'quoted-printable') {
-    return Buffer.from(
-      body
-        .replace(/=\n/g, '')
-        .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-      'latin1',
-    ).toString('utf8');
-  }
-  return body;
-}
 
 const registration = (email: string) => ({
   name: 'Mail Tester',
@@ -87,7 +26,7 @@ const registration = (email: string) => ({
   accept_privacy: true,
 });
 
-let smtp: Awaited<ReturnType<typeof startSmtp>> | undefined;
+let smtp: TestSmtpServer | undefined;
 let t: TestRelay | undefined;
 afterEach(async () => {
   await t?.stop();
@@ -98,10 +37,10 @@ afterEach(async () => {
 
 describe('mail over SMTP (SMTP_URL)', () => {
   beforeEach(async () => {
-    smtp = await startSmtp();
+    smtp = await startSmtpServer(SMTP_USER, SMTP_PASSWORD);
     t = await startTestRelay({
       env: {
-        SMTP_URL: `smtp://${SMTP_USER}:${SMTP_PASSWORD}@127.0.0.1:${smtp.port}`,
+        SMTP_URL: smtp.url,
         RELAY_PUBLIC_URL: PUBLIC_URL,
       },
     });
@@ -119,7 +58,7 @@ describe('mail over SMTP (SMTP_URL)', () => {
     expect(mail.raw).toMatch(/^Subject: Confirm your Cloud Connect email address$/m);
     expect(mail.raw).toMatch(/content-type:\s*text\/html/i);
 
-    const text = textPart(mail.raw);
+    const text = mailText(mail.raw);
     const link = new RegExp(`${PUBLIC_URL}/verify-email\\?token=([A-Za-z0-9_-]{43})\\b`).exec(text);
     expect(link, text).not.toBeNull();
     t!.ledger.add(link![1]);
@@ -135,14 +74,14 @@ describe('mail over SMTP (SMTP_URL)', () => {
     const res = await t!.api.post('/auth/forgot-password', { email: 'smtp-reset@example.test' });
     expect(res.status).toBe(200);
     expect(smtp!.received).toHaveLength(2);
-    const text = textPart(smtp!.received[1]!.raw);
+    const text = mailText(smtp!.received[1]!.raw);
     expect(text).toMatch(new RegExp(`${PUBLIC_URL}/reset-password\\?token=[A-Za-z0-9_-]{43}\\b`));
   });
 });
 
 describe('when the SMTP server refuses the relay', () => {
   it('forgot-password answers the same for an account and for none, and the log says why', async () => {
-    smtp = await startSmtp();
+    smtp = await startSmtpServer(SMTP_USER, SMTP_PASSWORD);
     t = await startTestRelay({
       env: { SMTP_URL: `smtp://${SMTP_USER}:wrong-password-here@127.0.0.1:${smtp.port}` },
     });

@@ -53,7 +53,8 @@ export class ApiClient {
     } catch {
       /* not JSON: keep the text */
     }
-    this.ledger.collect(body);
+    // Error bodies hold messages about fields (`details.fields.password`), not secrets.
+    if (res.ok) this.ledger.collect(body);
     return { status: res.status, headers: res.headers, body: body as T, text };
   }
 

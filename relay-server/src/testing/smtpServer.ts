@@ -1,0 +1,78 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+/** One message as the SMTP server received it. */
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  /** The user the relay authenticated as, if it did. */
+  user: string | undefined;
+  raw: string;
+}
+
+export interface TestSmtpServer {
+  port: number;
+  /** `smtp://user:password@127.0.0.1:port`, ready for SMTP_URL. */
+  url: string;
+  received: ReceivedMail[];
+  close(): Promise<void>;
+}
+
+/**
+ * A real SMTP server (smtp-server) on a loopback port that requires `user`/`password` and
+ * keeps every message it accepts. No STARTTLS, so plain AUTH is allowed on loopback.
+ */
+export async function startSmtpServer(user: string, password: string): Promise<TestSmtpServer> {
+  const received: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    logger: false,
+    onAuth(auth, _session, done) {
+      if (auth.username === user && auth.password === password) done(null, { user });
+      else done(new Error('Invalid username or password'));
+    },
+    onData(stream, session, done) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user,
+          raw: Buffer.concat(chunks).toString('utf8'),
+        });
+        done();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    port,
+    url: `smtp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The decoded text/plain part of a MIME message (quoted-printable, base64 or as-is). */
+export function mailText(raw: string): string {
+  const message = raw.replace(/\r\n/g, '\n');
+  const boundary = /boundary="?([^"\n;]+)"?/i.exec(message)?.[1];
+  const parts = boundary ? message.split(`--${boundary}`) : [message];
+  const part = parts.find((p) => /content-type:\s*text\/plain/i.test(p));
+  if (!part) throw new Error('the message has no text/plain part');
+  const split = part.indexOf('\n\n');
+  const headers = part.slice(0, split);
+  const body = part.slice(split + 2);
+  const encoding = /content-transfer-encoding:\s*(\S+)/i.exec(headers)?.[1]?.toLowerCase();
+  if (encoding === 'base64') return Buffer.from(body, 'base64').toString('utf8');
+  if (encoding === 'quoted-printable') {
+    const bytes = body
+      .replace(/=\n/g, '')
+      .replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    return Buffer.from(bytes, 'latin1').toString('utf8');
+  }
+  return body;
+}
