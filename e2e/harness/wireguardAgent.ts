@@ -5,6 +5,7 @@
  * Run inside a lab host: `node --import tsx --conditions=@cloud-connect/source
  * e2e/harness/wireguardAgent.ts`. Secrets come from the environment, never argv:
  *   CC_RELAY_URL, CC_INSTANCE_TOKEN, CC_WG_PRIVATE_KEY (generated when unset), CC_TARGET,
+ *   CC_FORWARD_PORT (the forwarder's port at the tunnel IP; default the target's),
  *   CC_WG_INTERFACE_PREFIX, CC_HEARTBEAT_CAP_MS, CC_PROBE_INTERVAL_MS, CC_READY_GRACE_MS,
  *   CC_HEALTH_CHECK_MS, CC_BACKOFF_CAP_MS.
  * SIGTERM stops the tunnel (nothing left running) and exits 0.
@@ -39,6 +40,7 @@ const driver = new WireGuardDriver({
   api: new InstanceClient({ baseUrl: relayUrl, timeoutMs: 5000 }, token),
   privateKey,
   target: take('CC_TARGET') ?? 'http://localhost:8080',
+  forwardPort: num(take('CC_FORWARD_PORT'), 0) || undefined,
   interfacePrefix: take('CC_WG_INTERFACE_PREFIX'),
   mode: 'wireguard-go',
   heartbeatIntervalCapMs: num(take('CC_HEARTBEAT_CAP_MS'), 60_000),

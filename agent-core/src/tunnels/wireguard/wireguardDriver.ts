@@ -61,6 +61,21 @@ interface Session {
 
 const PROBE_FAST_MS = 1000;
 
+/**
+ * `<prefix><random hex>` within Linux's 15-character limit. Names must be unique machine-wide:
+ * wireguard-go's control sockets (/var/run/wireguard/<name>.sock) are shared by all namespaces.
+ */
+export function uniqueInterfaceName(prefix: string): string {
+  const room = Math.min(8, 15 - prefix.length);
+  if (room < 3) {
+    throw new TunnelError(
+      'CONFIG_INVALID',
+      `The interface prefix "${prefix}" leaves no room for a unique suffix (max 12 chars)`,
+    );
+  }
+  return `${prefix}${randomBytes(4).toString('hex').slice(0, room)}`;
+}
+
 /** `http://localhost:8080` → host and port; the forwarder only needs those. */
 export function parseTarget(target: string): { host: string; port: number } {
   let url: URL;
@@ -132,6 +147,7 @@ export class WireGuardDriver implements TunnelDriver {
     // Both checks throw CONFIG_INVALID here, before anything is started.
     this.publicKey = publicKeyOf(options.privateKey);
     this.target = parseTarget(options.target);
+    if (!options.interfaceName) uniqueInterfaceName(options.interfacePrefix ?? 'ccwg');
   }
 
   /** The public half of the key, as registered with the relay. */
@@ -187,8 +203,7 @@ export class WireGuardDriver implements TunnelDriver {
     }
     const plan = planFromTunnelConfig(registration.tunnel_config);
     const hostnames = [registration.domains.subdomain, ...registration.domains.custom_domains];
-    const name =
-      o.interfaceName ?? `${o.interfacePrefix ?? 'ccwg'}${randomBytes(4).toString('hex')}`;
+    const name = o.interfaceName ?? uniqueInterfaceName(o.interfacePrefix ?? 'ccwg');
     if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name)) {
       throw this.remember(
         new TunnelError(
