@@ -19,10 +19,11 @@ type TargetMode = 'docker' | 'url';
 function initialDraft(
   existing: ConnectionView | undefined,
   instanceId: string | null,
+  instanceName: string | undefined,
 ): ConnectionDraft {
   return {
     kind: existing?.kind ?? (instanceId ? 'wireguard' : 'cloudflare'),
-    name: existing?.name ?? '',
+    name: existing?.name ?? instanceName ?? '',
     instanceId: existing?.instanceId ?? instanceId ?? '',
     instanceToken: '',
     token: '',
@@ -67,7 +68,9 @@ export function ConnectionFormScreen({
   const navigate = useAppStore((s) => s.navigate);
 
   const editing = connectionId !== null;
-  const [draft, setDraft] = useState<ConnectionDraft>(() => initialDraft(existing, instanceId));
+  const [draft, setDraft] = useState<ConnectionDraft>(() =>
+    initialDraft(existing, instanceId, instances.find((i) => i.id === instanceId)?.name),
+  );
   const [targetMode, setTargetMode] = useState<TargetMode>('url');
   const [showToken, setShowToken] = useState(false);
   const kindName = useId();

@@ -135,6 +135,27 @@ describe('sessionSlice', () => {
     });
   });
 
+  it('asks for a name, an email and an 8-character password before sending anything', async () => {
+    const { store, host } = scriptedStore();
+
+    await store.getState().signUp({
+      name: ' ',
+      email: '',
+      password: 'short',
+      password_confirmation: 'short',
+      accept_terms: true,
+      accept_privacy: true,
+      accept_marketing: false,
+    });
+
+    expect(host.callsOf('signUp')).toHaveLength(0);
+    expect(store.getState().requests.signUp?.error?.fields).toEqual({
+      name: 'Enter your name.',
+      email: 'Enter your email address.',
+      password: 'Use at least 8 characters.',
+    });
+  });
+
   it('refuses an empty verification code without asking the host', async () => {
     const { store, host } = scriptedStore();
 
