@@ -445,20 +445,8 @@ export class Manager implements ManagerApi {
   }
 
   private watch(id: string, supervisor: TunnelSupervisor): () => void {
-    let last = '';
-    const onStatus = (s: TunnelStatus) => {
-      const key = `${s.status}|${s.error ?? ''}|${s.hostname ?? ''}`;
-      if (key !== last) {
-        last = key;
-        const level = s.status === 'error' ? 'error' : 'info';
-        const what =
-          s.status === 'error'
-            ? `error: ${s.error}`
-            : s.status + (s.hostname ? ` (${s.hostname})` : '');
-        this.logs.add(level, `Tunnel ${what}`, id);
-      }
-      this.emitConnections(id);
-    };
+    // The supervisor logs its own transitions (connected, lost, restarting); only forward them.
+    const onStatus = (_s: TunnelStatus) => this.emitConnections(id);
     const onLog = (line: { level: LogEntry['level']; message: string; at: Date }) =>
       this.logs.add(line.level, line.message, id, line.at);
     supervisor.events.on('status', onStatus);

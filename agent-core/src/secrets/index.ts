@@ -24,3 +24,4 @@ export {
   SECRETS_FILE_NAME,
   type CreateSecretStoreOptions,
 } from './createSecretStore.js';
+export { createMemorySecretStore } from './memorySecretStore.js';

@@ -1,5 +1,5 @@
 /** Where a SecretStore keeps its secrets. */
-export type SecretBackend = 'keychain' | 'encrypted-file';
+export type SecretBackend = 'keychain' | 'encrypted-file' | 'memory';
 
 /**
  * Secrets (session, instance tokens, Cloudflare tokens, WireGuard private keys) by account name,

@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+import { runCli } from './main.js';
+
+/** `cloud-connect`: the headless agent and account tool. */
+runCli(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const entry = path.join(root, 'agent-core/src/cli/index.ts');
+
+export interface CliRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  /** Resolves once stderr or stdout contains `text`. */
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/** Start the real `cloud-connect` CLI (from source, through tsx) as a child process. */
+export function startCli(args: string[], env: Record<string, string>, stdin?: string): CliRun {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@cloud-connect/source', '--import', 'tsx', entry, ...args],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  let err = '';
+  const waiters = new Set<() => void>();
+  child.stdout!.on('data', (d) => {
+    out += String(d);
+    for (const w of waiters) w();
+  });
+  child.stderr!.on('data', (d) => {
+    err += String(d);
+    for (const w of waiters) w();
+  });
+  child.stdin!.end(stdin ?? '');
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(text, timeoutMs = 20_000) {
+      const seen = () =>
+        typeof text === 'string' ? (out + err).includes(text) : text.test(out + err);
+      return new Promise<void>((resolve, reject) => {
+        if (seen()) return resolve();
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(`timed out waiting for ${String(text)}; output so far:\n${out}\n${err}`),
+          );
+        }, timeoutMs);
+        const check = () => {
+          if (seen()) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            resolve();
+          }
+        };
+        waiters.add(check);
+        void exited.then(() => {
+          if (!seen()) {
+            clearTimeout(timer);
+            waiters.delete(check);
+            reject(new Error(`the CLI exited before printing ${String(text)}:\n${out}\n${err}`));
+          }
+        });
+      });
+    },
+  };
+}
+
+/** Run the CLI to completion. */
+export async function runCliToEnd(args: string[], env: Record<string, string>, stdin?: string) {
+  const run = startCli(args, env, stdin);
+  const code = await run.exited;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
