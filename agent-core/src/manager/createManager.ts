@@ -3,7 +3,7 @@ import type { ConnectionView, LogEntry } from '../desktop/desktopApi.js';
 import { createDockerDiscovery } from '../docker/dockerDiscovery.js';
 import { createSecretStore } from '../secrets/createSecretStore.js';
 import type { SecretBackend, SecretStore } from '../secrets/secretStore.js';
-import { openSettings } from '../settings/settingsStore.js';
+import { openSettings, type SettingsStore } from '../settings/settingsStore.js';
 import { CloudflaredDriver } from '../tunnels/cloudflared/cloudflaredDriver.js';
 import type { TunnelSupervisorOptions } from '../tunnels/supervisor/index.js';
 import {
@@ -16,6 +16,8 @@ export interface CreateManagerOptions {
   /** The app's data dir: settings, and the encrypted secrets file when that backend is used. */
   dataDir: string;
   env?: NodeJS.ProcessEnv;
+  /** An already open settings store (a host that reads preferences itself shares it). */
+  settings?: SettingsStore;
   /** Relay URL of a fresh install (an existing settings file keeps its own). */
   defaultRelayUrl?: string;
   /** A SecretStore to use instead of choosing one (keychain, or file with CLOUD_CONNECT_SECRET_KEY). */
@@ -40,10 +42,12 @@ export interface CreateManagerOptions {
 /** A Manager on real parts: lowdb settings, the keychain (or encrypted file), real drivers, Docker. */
 export async function createManager(options: CreateManagerOptions): Promise<Manager> {
   const env = options.env ?? process.env;
-  const settings = await openSettings({
-    dataDir: options.dataDir,
-    ...(options.defaultRelayUrl ? { defaultRelayUrl: options.defaultRelayUrl } : {}),
-  });
+  const settings =
+    options.settings ??
+    (await openSettings({
+      dataDir: options.dataDir,
+      ...(options.defaultRelayUrl ? { defaultRelayUrl: options.defaultRelayUrl } : {}),
+    }));
   const secrets =
     options.secrets ??
     createSecretStore({

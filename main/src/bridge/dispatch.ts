@@ -1,4 +1,9 @@
-import { DesktopApiArgs, type DesktopApi, type DesktopMethod, type Result } from '@cloud-connect/agent-core/desktop';
+import {
+  DesktopApiArgs,
+  type DesktopApi,
+  type DesktopMethod,
+  type Result,
+} from '@cloud-connect/agent-core/desktop';
 
 function isMethod(name: unknown): name is DesktopMethod {
   return typeof name === 'string' && Object.hasOwn(DesktopApiArgs, name);
@@ -9,15 +14,24 @@ function isMethod(name: unknown): name is DesktopMethod {
  * exist and its arguments must match the contract's schema before the Manager sees them.
  * Whatever happens, the caller gets a `Result` back, never a thrown error.
  */
-export async function dispatchCall(api: DesktopApi, method: unknown, args: unknown): Promise<Result<unknown>> {
+export async function dispatchCall(
+  api: DesktopApi,
+  method: unknown,
+  args: unknown,
+): Promise<Result<unknown>> {
   if (!isMethod(method)) {
-    return { ok: false, code: 'UNKNOWN_METHOD', message: `There is no method ${String(method).slice(0, 60)}` };
+    return {
+      ok: false,
+      code: 'UNKNOWN_METHOD',
+      message: `There is no method ${String(method).slice(0, 60)}`,
+    };
   }
   const parsed = DesktopApiArgs[method].safeParse(Array.isArray(args) ? args : []);
   if (!parsed.success) {
     const fields: Record<string, string> = {};
     for (const issue of parsed.error.issues) {
-      const key = issue.path.slice(1).map(String).join('.') || `argument ${String(issue.path[0] ?? 0)}`;
+      const key =
+        issue.path.slice(1).map(String).join('.') || `argument ${String(issue.path[0] ?? 0)}`;
       fields[key] ??= issue.message;
     }
     const [first] = Object.entries(fields);
@@ -34,6 +48,10 @@ export async function dispatchCall(api: DesktopApi, method: unknown, args: unkno
   } catch (e) {
     // The Manager returns expected failures as values; anything thrown is a bug: no details out.
     console.error(`DesktopApi.${method} threw`, e);
-    return { ok: false, code: 'INTERNAL', message: 'Something went wrong in Cloud Connect. Try again; the log has details.' };
+    return {
+      ok: false,
+      code: 'INTERNAL',
+      message: 'Something went wrong in Cloud Connect. Try again; the log has details.',
+    };
   }
 }

@@ -26,7 +26,9 @@ export function originAllowed(origin: string | undefined, allowed: Set<string>):
   if (!origin) return false;
   try {
     const url = new URL(origin);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && allowed.has(url.host.toLowerCase());
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') && allowed.has(url.host.toLowerCase())
+    );
   } catch {
     return false;
   }

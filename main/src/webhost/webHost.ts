@@ -84,7 +84,11 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path !== BRIDGE_PATH || !hostAllowed(req.headers.host, allowed) || !originAllowed(req.headers.origin, allowed)) {
+    if (
+      path !== BRIDGE_PATH ||
+      !hostAllowed(req.headers.host, allowed) ||
+      !originAllowed(req.headers.origin, allowed)
+    ) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -97,8 +101,10 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
     const send = (m: ServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
     };
-    const push = <C extends EventChannel>(channel: C) => (payload: unknown) =>
-      send({ type: 'event', channel, payload } as ServerMessage);
+    const push =
+      <C extends EventChannel>(channel: C) =>
+      (payload: unknown) =>
+        send({ type: 'event', channel, payload } as ServerMessage);
     const helloTimer = setTimeout(() => ws.close(CLOSE_UNAUTHORIZED, 'hello expected'), 10_000);
 
     ws.on('message', (data) => {
@@ -128,7 +134,9 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
         ws.close(CLOSE_BAD_MESSAGE, 'call expected');
         return;
       }
-      void dispatchCall(options.api, msg.method, msg.args).then((result) => send({ type: 'result', id: msg.id, result }));
+      void dispatchCall(options.api, msg.method, msg.args).then((result) =>
+        send({ type: 'result', id: msg.id, result }),
+      );
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);

@@ -1,0 +1,31 @@
+import type { AppInfo, HostApi } from '@cloud-connect/agent-core/desktop';
+import type { SettingsStore } from '@cloud-connect/agent-core/settings';
+import { app, shell } from 'electron';
+import { isSafeExternalUrl } from '../host/externalUrl.js';
+import { APP_VERSION } from '../host/version.js';
+
+/** The Electron side of the DesktopApi: the system browser and the login item. */
+export function electronHostApi(settings: SettingsStore): HostApi {
+  const info = (): AppInfo => ({
+    version: APP_VERSION,
+    host: 'electron',
+    platform: process.platform,
+    launchAtLogin: app.getLoginItemSettings().openAtLogin,
+  });
+  return {
+    async openExternal(url) {
+      if (!isSafeExternalUrl(url))
+        return { ok: false, code: 'VALIDATION_ERROR', message: 'Only http(s) links can be opened' };
+      await shell.openExternal(url);
+      return { ok: true, value: { opened: true } };
+    },
+    async getAppInfo() {
+      return { ok: true, value: info() };
+    },
+    async setLaunchAtLogin(enabled) {
+      app.setLoginItemSettings({ openAtLogin: enabled, openAsHidden: true });
+      await settings.updatePreferences({ launchAtLogin: enabled });
+      return { ok: true, value: info() };
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createManager } from '@cloud-connect/agent-core/manager';
+import { openSettings } from '@cloud-connect/agent-core/settings';
+import { app, type BrowserWindow } from 'electron';
+import { composeDesktopApi } from '../host/composeDesktopApi.js';
+import { electronHostApi } from './electronHostApi.js';
+import { setupIpc } from './ipc.js';
+import { createMainWindow } from './mainWindow.js';
+import { setupNavigationGuards } from './security.js';
+import { setupTray } from './tray.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** Packaged: resources next to the app; from the repo: main/dist/electron → repo root. */
+const root = app.isPackaged ? process.resourcesPath : path.resolve(here, '../../..');
+const paths = {
+  rendererIndex: app.isPackaged
+    ? path.join(here, '../../renderer/index.html')
+    : path.join(root, 'renderer/dist/index.html'),
+  preload: path.join(here, 'preload.cjs'),
+  assets: path.join(root, 'assets'),
+};
+
+let window: BrowserWindow | null = null;
+let appUrl = '';
+let quitting = false;
+
+/** Start up: one instance, the Manager, IPC, tray, the window, then auto-start of enabled tunnels. */
+async function onReady(): Promise<void> {
+  const dataDir = process.env.CLOUD_CONNECT_DATA_DIR ?? app.getPath('userData');
+  const settings = await openSettings({ dataDir });
+  const manager = await createManager({
+    dataDir,
+    settings,
+    ...(process.env.CLOUD_CONNECT_RELAY_URL
+      ? { defaultRelayUrl: process.env.CLOUD_CONNECT_RELAY_URL }
+      : {}),
+  });
+  const api = composeDesktopApi(manager, electronHostApi(settings));
+  setupNavigationGuards(() => appUrl);
+  setupIpc(api, () => appUrl);
+
+  const show = () => {
+    if (!window || window.isDestroyed()) {
+      const created = createMainWindow({
+        rendererIndex: paths.rendererIndex,
+        preload: paths.preload,
+        icon: path.join(paths.assets, 'icon.png'),
+        settings,
+      });
+      window = created.window;
+      appUrl = created.url;
+      window.on('close', (event) => {
+        if (!quitting) {
+          event.preventDefault();
+          window?.hide();
+        }
+      });
+    }
+    window.show();
+    window.focus();
+  };
+  setupTray(api, paths.assets, { open: show, quit: () => app.quit() });
+  app.on('second-instance', show);
+  app.on('activate', show);
+  show();
+
+  // On quit, every tunnel is stopped cleanly before the process exits.
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    quitting = true;
+    event.preventDefault();
+    void manager.shutdown().finally(() => app.quit());
+  });
+  await manager.autoStart();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  // Tunnels keep running in the tray when the window closes.
+  app.on('window-all-closed', () => undefined);
+  app.whenReady().then(onReady, (e: unknown) => {
+    console.error('Cloud Connect could not start', e);
+    app.exit(1);
+  });
+}
