@@ -14,9 +14,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Packaged: resources next to the app; from the repo: main/dist/electron → repo root. */
 const root = app.isPackaged ? process.resourcesPath : path.resolve(here, '../../..');
 const paths = {
-  rendererIndex: app.isPackaged
-    ? path.join(here, '../../renderer/index.html')
-    : path.join(root, 'renderer/dist/index.html'),
+  rendererIndex: path.join(
+    root,
+    app.isPackaged ? 'renderer/index.html' : 'renderer/dist/index.html',
+  ),
   preload: path.join(here, 'preload.cjs'),
   assets: path.join(root, 'assets'),
 };
