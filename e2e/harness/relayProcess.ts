@@ -25,11 +25,19 @@ export interface RelayProcess {
  */
 export async function startRelayProcess(
   env: Record<string, string>,
-  { timeoutMs = 60_000 }: { timeoutMs?: number } = {},
+  {
+    timeoutMs = 60_000,
+    nodeArgs = [],
+  }: {
+    timeoutMs?: number;
+    /** Extra node flags, e.g. `--cpu-prof` for profiling. */
+    nodeArgs?: string[];
+  } = {},
 ): Promise<RelayProcess> {
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       '--import',
       'tsx',
       '--conditions=@cloud-connect/source',

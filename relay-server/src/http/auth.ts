@@ -2,6 +2,7 @@ import type { Store } from '../store/types.js';
 import { AppError } from '../errors/appError.js';
 import type { TokenService } from '../tokens/tokens.js';
 import type { AppMiddleware } from './context.js';
+import { VerifiedTokens } from './verifiedTokens.js';
 
 function bearer(header: string | undefined): string | null {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
@@ -25,15 +26,18 @@ export function requireUser(tokens: TokenService, store: Store): AppMiddleware {
 /**
  * Requires a valid instance token whose id is still current (regenerate-token changes it,
  * so the old token stops working on the very next call); sets `ctx.state.instance`.
+ * Signature checks are remembered per token (the heartbeat path); the token id is checked
+ * against the store on every call.
  */
 export function requireInstance(tokens: TokenService, store: Store): AppMiddleware {
+  const verified = new VerifiedTokens((token: string) => tokens.verifyInstance(token));
   return async (ctx, next) => {
     const token = bearer(ctx.get('authorization'));
     if (!token)
       throw AppError.unauthorized(
         'Send the instance token: Authorization: Bearer <instance token>',
       );
-    const claims = await tokens.verifyInstance(token);
+    const claims = await verified.claims(token);
     const instance = claims && (await store.instances.get(claims.instanceId));
     if (
       !claims ||

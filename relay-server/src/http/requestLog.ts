@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -11,7 +11,10 @@ import type { AppState } from './context.js';
 export function requestLog(logger: Logger, metrics: Metrics): Middleware<AppState> {
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
-    ctx.state.requestId = randomBytes(8).toString('hex');
+    // 16 hex digits (60 random bits: one digit is the UUID version). randomUUID draws from a
+    // cached entropy pool; randomBytes(8) asked OpenSSL on every request, a measurable share
+    // of a heartbeat's CPU time.
+    ctx.state.requestId = randomUUID().replace(/-/g, '').slice(0, 16);
     ctx.state.clientIp = ctx.ip;
     ctx.set('X-Request-Id', ctx.state.requestId);
     try {

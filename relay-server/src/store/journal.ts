@@ -1,9 +1,15 @@
+import { writeSync } from 'node:fs';
 import { open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Collection } from './types.js';
 
-/** One change: put a record (value) or delete it (value null). */
-export type Change = [collection: Collection, key: string, value: unknown];
+/**
+ * One change: put a whole record (value), delete it (value null), or merge a few fields into
+ * an existing record ('merge': a heartbeat journals its two fields, not the whole record).
+ */
+export type Change =
+  | [collection: Collection, key: string, value: unknown]
+  | [collection: Collection, key: string, fields: Record<string, unknown>, kind: 'merge'];
 export interface JournalEntry {
   seq: number;
   changes: Change[];
@@ -18,29 +24,34 @@ interface Waiter {
 
 /**
  * Append-only log of changes between snapshots, one JSON line per commit. Appends are
- * group-committed: every change made while a write is in flight goes out in the next single
- * write, and each caller's promise resolves once its line is in the file, so a `kill -9`
- * after that cannot lose it. Lines reach the file in commit order, also across a rotation
- * (a new segment writes nothing until the previous one is drained), so an acknowledged line
- * never depends on an earlier line that is missing.
+ * group-committed: every entry appended during one turn of the event loop goes out in one
+ * write at the end of that turn (setImmediate), and each caller's promise resolves once its
+ * line is in the file, so a `kill -9` after that cannot lose it (the page cache outlives
+ * the process; like lowdb, there is no fsync).
+ *
+ * The write is synchronous on purpose: a few kilobytes into the page cache take
+ * microseconds, while a round trip through libuv's thread pool (shared with crypto and
+ * every other fs call) adds milliseconds under load to every acknowledged heartbeat. Lines
+ * reach the file in commit order, also across a rotation (a new segment first drains the
+ * one before it), so an acknowledged line never depends on an earlier line that is missing.
  *
  * A failed write is final: it and every later append reject, because a line after a torn one
- * could not be read back. The store stops taking writes (fail-stop) rather than acknowledge
- * changes it cannot replay.
+ * could not be read back. The store then stops taking writes (fail-stop) rather than
+ * acknowledge changes it cannot replay.
  */
 export class Journal {
   private pending: string[] = [];
   private waiters: Waiter[] = [];
-  private flushing: Promise<void> | null = null;
+  private scheduled = false;
   private failure: unknown = null;
-  private closing: Promise<void> | null = null;
+  private closed = false;
 
   private constructor(
     readonly file: string,
     private readonly handle: FileHandle,
-    /** The segment before this one; it must be drained before this one writes. */
-    private readonly previous: Journal | null,
-    private readonly onBatch: (entries: number) => void,
+    /** The segment before this one; it is drained before this one writes. */
+    private previous: Journal | null,
+    private readonly onBatch: (entries: number, bytes: number) => void,
   ) {}
 
   /**
@@ -50,7 +61,7 @@ export class Journal {
   static async create(
     dir: string,
     segment: number,
-    options: { previous?: Journal; onBatch?: (entries: number) => void } = {},
+    options: { previous?: Journal; onBatch?: (entries: number, bytes: number) => void } = {},
   ): Promise<Journal> {
     const file = path.join(dir, `journal-${String(segment).padStart(12, '0')}.ndjson`);
     const handle = await open(file, 'wx', 0o600);
@@ -65,59 +76,57 @@ export class Journal {
   /** Queue one entry; resolves once its line is in the file. */
   append(entry: JournalEntry): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure);
-    if (this.closing) return Promise.reject(new Error('The journal segment is closed'));
+    if (this.closed) return Promise.reject(new Error('The journal segment is closed'));
     this.pending.push(`${JSON.stringify(entry)}\n`);
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    this.flushing ??= this.flush();
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // Let every change made in this turn of the event loop join the batch.
+      setImmediate(() => this.flush());
+    }
     return done;
   }
 
-  private async flush(): Promise<void> {
-    // Closing the previous segment here, not at creation, leaves it open for appends made
-    // until the store switches to this one. Its failure is this segment's failure.
-    try {
-      await this.previous?.close();
-    } catch (e) {
-      this.failure ??= e;
+  /** Write everything pending now, in one write. */
+  private flush(): void {
+    this.scheduled = false;
+    const previous = this.previous;
+    if (previous) {
+      this.previous = null;
+      previous.flush();
+      this.failure ??= previous.failure;
+      previous.close().catch(() => undefined); // its failure is now this segment's
     }
-    // Let every change made in this turn of the event loop join the batch.
-    await new Promise<void>((r) => setImmediate(r));
-    while (this.pending.length > 0) {
-      const batch = Buffer.from(this.pending.join(''));
-      const waiters = this.waiters;
-      const entries = this.pending.length;
-      this.pending = [];
-      this.waiters = [];
-      if (this.failure !== null) {
-        for (const w of waiters) w.reject(this.failure);
-        continue;
-      }
+    if (this.pending.length === 0) return;
+    const batch = Buffer.from(this.pending.join(''));
+    const waiters = this.waiters;
+    this.pending = [];
+    this.waiters = [];
+    if (this.failure === null) {
       try {
         // A short write is possible (disk full); loop so a line is never left half written
         // while the caller is told it succeeded.
         let offset = 0;
         while (offset < batch.length) {
-          const { bytesWritten } = await this.handle.write(batch, offset, batch.length - offset);
-          offset += bytesWritten;
+          offset += writeSync(this.handle.fd, batch, offset, batch.length - offset);
         }
-        this.onBatch(entries);
-        for (const w of waiters) w.resolve();
+        this.onBatch(waiters.length, batch.length);
       } catch (e) {
         this.failure = e;
-        for (const w of waiters) w.reject(e);
       }
     }
-    this.flushing = null;
+    if (this.failure === null) for (const w of waiters) w.resolve();
+    else for (const w of waiters) w.reject(this.failure);
   }
 
-  /** Wait for queued writes, then close the file. Idempotent. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      while (this.flushing) await this.flushing;
+  /** Write what is queued, then close the file. Idempotent; rejects if a write failed. */
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.flush();
+      this.closed = true;
       await this.handle.close();
-      if (this.failure !== null) throw this.failure;
-    })();
-    return this.closing;
+    }
+    if (this.failure !== null) throw this.failure;
   }
 
   /** Segment files in the data dir, oldest first. */

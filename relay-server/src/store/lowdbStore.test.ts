@@ -208,6 +208,65 @@ describe('LowdbStore on disk', () => {
     expect((await journalFiles(dir)).length).toBeLessThanOrEqual(2);
   });
 
+  it('rewrites the snapshot once the journal since it is as large as it, or once it is old', async () => {
+    const waitFor = async (check: () => boolean, ms: number) => {
+      const until = Date.now() + ms;
+      while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+      return check();
+    };
+    const dir = await tempDir();
+    const store = await openStore(dir, { snapshotIntervalMs: 20, snapshotMaxAgeMs: 3_600_000 });
+    const users = [];
+    for (let n = 0; n < 100; n++) users.push(await store.users.create(records.user()));
+    // 100 users of journal outgrow the empty start-up snapshot at once.
+    expect(await waitFor(() => store.stats.snapshotWrites === 2, 2_000)).toBe(true);
+    const size = store.stats.snapshotBytes;
+    await store.users.update(users[0]!.id, { name: 'small change' });
+    await new Promise((r) => setTimeout(r, 300)); // 15 intervals
+    expect(store.stats.snapshotWrites).toBe(2);
+    expect(store.stats.journalBytesSinceSnapshot).toBeLessThan(size);
+    let n = 0;
+    while (store.stats.journalBytesSinceSnapshot < size) {
+      await store.users.update(users[n++ % 100]!.id, { name: `name ${n}` });
+    }
+    expect(await waitFor(() => store.stats.snapshotWrites === 3, 2_000)).toBe(true);
+
+    const aging = await openStore(await tempDir(), {
+      snapshotIntervalMs: 20,
+      snapshotMaxAgeMs: 200,
+    });
+    const u = await aging.users.create(records.user());
+    for (let k = 0; k < 20; k++) await aging.users.create(records.user());
+    await new Promise((r) => setTimeout(r, 100));
+    const before = aging.stats.snapshotWrites;
+    // A change far smaller than the snapshot is still written once the snapshot is old.
+    await aging.users.update(u.id, { name: 'x' });
+    expect(await waitFor(() => aging.stats.snapshotWrites > before, 2_000)).toBe(true);
+  });
+
+  it('journals a heartbeat as its two changed fields, not the whole record', async () => {
+    const dir = await tempDir();
+    const store = await openStore(dir, { snapshotIntervalMs: 3_600_000 });
+    const i = await store.instances.create(
+      records.instance('usr_a', { name: 'Long name '.repeat(9) }),
+      {
+        maxPerUser: 10,
+      },
+    );
+    await store.instances.touch(i.id, '2030-07-07T00:00:00.000Z');
+    const [segment] = await journalFiles(dir);
+    const lines = (await readFile(path.join(dir, segment!), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).not.toContain('Long name');
+    expect(JSON.parse(lines[1]!).changes).toEqual([
+      ['instances', i.id, { lastSeen: '2030-07-07T00:00:00.000Z', status: 'connected' }, 'merge'],
+    ]);
+    // A merge into an instance deleted later replays as nothing.
+    await store.instances.delete(i.id);
+    const recovered = await openStore(await crashImage(dir));
+    expect(await recovered.instances.get(i.id)).toBeNull();
+  });
+
   it('refuses a data dir that another live process holds, and takes it over once that process is gone', async () => {
     const dir = await tempDir();
     const storeModule = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lowdbStore.ts');

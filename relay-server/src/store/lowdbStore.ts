@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, realpath, unlink } from 'node:fs/promises';
+import { link, mkdir, readFile, realpath, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
 import { Journal, type Change } from './journal.js';
@@ -25,8 +25,14 @@ interface Snapshot {
 }
 
 export interface LowdbStoreOptions {
-  /** How often a changed store is written to its snapshot file (at most once per interval). */
+  /**
+   * How often the store considers rewriting its snapshot file; it is rewritten at most once
+   * per interval, and only when it changed and either the journal written since the last
+   * snapshot is as large as that snapshot or the snapshot is `snapshotMaxAgeMs` old.
+   */
   snapshotIntervalMs?: number;
+  /** A changed store's snapshot is rewritten at least this often. */
+  snapshotMaxAgeMs?: number;
   /** Expired email and refresh tokens are dropped this long after expiry. */
   retainExpiredMs?: number;
 }
@@ -42,6 +48,8 @@ export interface StoreStats {
   journalBatches: number;
   /** Commits written to the journal. */
   journalEntries: number;
+  /** Journal bytes written since the last snapshot. */
+  journalBytesSinceSnapshot: number;
 }
 
 /** The data dir is held by another live process (or already open in this one). */
@@ -83,10 +91,12 @@ async function acquireLock(dir: string): Promise<() => Promise<void>> {
   if (openDirs.has(real)) throw new StoreLockedError(dir, process.pid);
   const file = path.join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
+    // The lock appears with its pid already in it (written aside, then hard-linked into
+    // place, which fails if it exists), so no one ever reads an empty lock and takes it.
+    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
     try {
-      const handle = await open(file, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      await writeFile(temp, String(process.pid), { mode: 0o600, flag: 'wx' });
+      await link(temp, file);
       openDirs.add(real);
       return async () => {
         openDirs.delete(real);
@@ -94,6 +104,8 @@ async function acquireLock(dir: string): Promise<() => Promise<void>> {
       };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      await unlink(temp).catch(() => undefined);
     }
     const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
@@ -135,6 +147,29 @@ function unsetUnique(index: Map<string, string>, value: string | null, key: stri
   if (value && index.get(value) === key) index.delete(value);
 }
 
+/** Whether two versions of a record have the same values in every indexed field. */
+function sameIndexedFields(collection: Collection, a: unknown, b: unknown): boolean {
+  if (collection === 'instances') {
+    const x = a as InstanceRecord;
+    const y = b as InstanceRecord;
+    return (
+      x.subdomain === y.subdomain &&
+      x.tunnelIp === y.tunnelIp &&
+      x.publicKey === y.publicKey &&
+      x.userId === y.userId
+    );
+  }
+  if (collection === 'users') {
+    const x = a as UserRecord;
+    const y = b as UserRecord;
+    return x.email === y.email && x.stripeCustomerId === y.stripeCustomerId;
+  }
+  if (collection === 'domains') {
+    return (a as DomainRecord).instanceId === (b as DomainRecord).instanceId;
+  }
+  return true;
+}
+
 const byCreated = <T extends { createdAt: string }>(a: T, b: T) =>
   a.createdAt.localeCompare(b.createdAt);
 
@@ -163,7 +198,9 @@ export class LowdbStore implements Store {
     snapshotBytes: 0,
     journalBatches: 0,
     journalEntries: 0,
+    journalBytesSinceSnapshot: 0,
   };
+  private lastSnapshotAt = 0;
 
   // Unique indexes (value → primary key) and owner indexes (owner → primary keys).
   private byEmail = new Map<string, string>();
@@ -195,6 +232,7 @@ export class LowdbStore implements Store {
         file,
         {
           snapshotIntervalMs: options.snapshotIntervalMs ?? 1000,
+          snapshotMaxAgeMs: options.snapshotMaxAgeMs ?? 30_000,
           retainExpiredMs: options.retainExpiredMs ?? 24 * 60 * 60 * 1000,
         },
         unlock,
@@ -227,6 +265,11 @@ export class LowdbStore implements Store {
     await Journal.remove(segments);
     this.journal = await this.newJournal();
     this.timer = setInterval(() => {
+      // Rewriting costs the whole data set, replay costs the journal: rewrite once the
+      // journal is as large as the snapshot, or when the snapshot gets old.
+      const grown = this.stats.journalBytesSinceSnapshot >= this.stats.snapshotBytes;
+      const old = Date.now() - this.lastSnapshotAt >= this.options.snapshotMaxAgeMs;
+      if (!grown && !old) return;
       this.snapshot().catch(() => undefined); // counted in stats; the journal still holds it all
     }, this.options.snapshotIntervalMs);
     this.timer.unref();
@@ -249,24 +292,34 @@ export class LowdbStore implements Store {
     const segment = this.nextSegment++;
     return Journal.create(this.dir, segment, {
       ...(previous ? { previous } : {}),
-      onBatch: (entries) => {
+      onBatch: (entries, bytes) => {
         this.stats.journalBatches += 1;
         this.stats.journalEntries += entries;
+        this.stats.journalBytesSinceSnapshot += bytes;
       },
     });
   }
 
-  /** Put or delete one record in memory, keeping every index in step. */
-  private apply([collection, key, value]: Change): void {
+  /** Put, merge or delete one record in memory, keeping every index in step. */
+  private apply(change: Change): void {
+    const [collection, key] = change;
     const table = this.data[collection] as Record<string, unknown>;
     const old = table[key];
-    if (old !== undefined) this.unindex(collection, key, old);
-    if (value === null) {
-      delete table[key];
-    } else {
-      table[key] = value;
-      this.index(collection, key, value);
+    let value = change[2];
+    if (change[3] === 'merge') {
+      if (old === undefined) return; // merged into a record deleted since: nothing to do
+      value = { ...(old as object), ...(change[2] as Record<string, unknown>) };
     }
+    if (value === null) {
+      if (old !== undefined) this.unindex(collection, key, old);
+      delete table[key];
+      return;
+    }
+    table[key] = value;
+    // A heartbeat changes no indexed field: skip the index churn on the hot path.
+    if (old !== undefined && sameIndexedFields(collection, old, value)) return;
+    if (old !== undefined) this.unindex(collection, key, old);
+    this.index(collection, key, value);
   }
 
   private index(collection: Collection, key: string, value: unknown): void {
@@ -327,13 +380,17 @@ export class LowdbStore implements Store {
     this.prune();
     this.db.data = { version: 1, seq: this.seq, data: this.data };
     this.dirty = false;
+    const journalBytes = this.stats.journalBytesSinceSnapshot;
+    this.stats.journalBytesSinceSnapshot = 0;
     try {
       await this.db.write();
     } catch (e) {
       this.dirty = true;
+      this.stats.journalBytesSinceSnapshot += journalBytes;
       this.stats.snapshotFailures += 1;
       throw e;
     }
+    this.lastSnapshotAt = Date.now();
     this.stats.snapshotWrites += 1;
     this.stats.snapshotBytes = this.file.lastBytes;
   }
@@ -346,8 +403,12 @@ export class LowdbStore implements Store {
     if (this.snapshotting) return this.snapshotting;
     if (!this.dirty || this.closing || this.failure !== null) return Promise.resolve();
     this.snapshotting = (async () => {
-      const next = await this.newJournal(this.journal);
+      const previous = this.journal;
+      const next = await this.newJournal(previous);
       this.journal = next;
+      // Write what the old segment still holds now, before anything can reach the new one.
+      previous.close().catch(() => undefined); // a failure reaches its writers and the store
+
       // Every entry in the older segments is in memory now, so in the snapshot below.
       const older = (await Journal.segments(this.dir)).filter((f) => f !== next.file);
       await this.writeSnapshot();
@@ -496,9 +557,11 @@ export class LowdbStore implements Store {
     touch: async (id, lastSeen) => {
       const cur = this.data.instances[id];
       if (!cur) return null;
-      const next: InstanceRecord = { ...cur, lastSeen, status: 'connected' };
-      await this.commit([['instances', id, next]]);
-      return copy(next);
+      // Journal only the two fields: a heartbeat line stays small whatever the record holds.
+      const done = this.commit([['instances', id, { lastSeen, status: 'connected' }, 'merge']]);
+      const next = copy(this.data.instances[id]!);
+      await done;
+      return next;
     },
     delete: async (id) => {
       const cur = this.data.instances[id];
