@@ -70,6 +70,14 @@ const BAD: Record<Variable, BadValue[]> = {
   EDGE_MODE: [{ value: 'nginx' }],
   EDGE_HOST: [{ value: 'not a host!' }],
   EDGE_PORT: [{ value: '8080/tcp' }],
+  EDGE_CONNECT_TIMEOUT_MS: [{ value: '5s' }, { value: '0' }, { value: '1.5' }],
+  EDGE_RESPONSE_TIMEOUT_MS: [{ value: '-1' }, { value: '99999999999' }],
+  EDGE_IDLE_TIMEOUT_MS: [{ value: 'forever' }],
+  EDGE_KEEPALIVE_TIMEOUT_MS: [{ value: '10 s' }],
+  EDGE_CADDY_ADMIN: [{ value: 'localhost:2019' }, { value: 'unix:relative.sock' }],
+  EDGE_CADDY_ASK_LISTEN: [{ value: '127.0.0.1' }, { value: 'localhost:9000' }],
+  EDGE_CADDY_ISSUER: [{ value: 'letsencrypt' }],
+  DOMAIN_REVERIFY_INTERVAL_S: [{ value: '1h' }, { value: '999999999' }],
 };
 
 let dir: string;

@@ -35,8 +35,30 @@ export interface Config {
   edgeMode: EdgeMode;
   edgeHost: string;
   edgePort: number;
+  edgeTimeouts: EdgeTimeouts;
+  caddy: CaddyConfig;
+  /** Seconds between re-checks of verified domains; 0 = never. */
+  domainReverifyIntervalSeconds: number;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** The edge's time limits, in milliseconds. */
+export interface EdgeTimeouts {
+  connectMs: number;
+  responseMs: number;
+  idleMs: number;
+  keepAliveMs: number;
+}
+
+/** How relay-server reaches and programs Caddy (`EDGE_MODE=caddy`). */
+export interface CaddyConfig {
+  /** Admin API: `http://host:port` or `unix:/path`. */
+  admin: string;
+  /** host:port of the internal on-demand TLS `ask` listener. */
+  askHost: string;
+  askPort: number;
+  issuer: 'acme' | 'internal';
 }
 
 /** A bad environment variable: the message names it and says what is expected. */
@@ -106,7 +128,47 @@ export const CONFIG_VARIABLES = [
   ['WG_LISTEN_PORT', '51820', 'UDP port of the WireGuard server interface.'],
   ['EDGE_MODE', 'off', 'off, builtin (Node proxy) or caddy.'],
   ['EDGE_HOST', '0.0.0.0', 'Address the built-in edge listens on.'],
-  ['EDGE_PORT', '8080', 'Port the built-in edge listens on.'],
+  ['EDGE_PORT', '8080', 'Port the edge listens on (the built-in proxy, or Caddy’s HTTPS server).'],
+  [
+    'EDGE_CONNECT_TIMEOUT_MS',
+    '5000',
+    'How long the edge waits for a TCP connection through the tunnel before the offline page.',
+  ],
+  [
+    'EDGE_RESPONSE_TIMEOUT_MS',
+    '60000',
+    'How long the edge waits for the app’s response headers once the request is sent (504 after).',
+  ],
+  [
+    'EDGE_IDLE_TIMEOUT_MS',
+    '120000',
+    'A request or response body that moves no byte for this long is cut (built-in edge).',
+  ],
+  [
+    'EDGE_KEEPALIVE_TIMEOUT_MS',
+    '65000',
+    'How long the built-in edge keeps an idle client connection open.',
+  ],
+  [
+    'EDGE_CADDY_ADMIN',
+    'http://127.0.0.1:2019',
+    'Caddy’s admin API: an http:// URL or unix:/path/to/admin.sock (EDGE_MODE=caddy).',
+  ],
+  [
+    'EDGE_CADDY_ASK_LISTEN',
+    '127.0.0.1:0',
+    'host:port of the internal listener that answers Caddy’s on-demand TLS `ask` (0 = any port).',
+  ],
+  [
+    'EDGE_CADDY_ISSUER',
+    'acme',
+    'acme (Caddy’s default public issuers) or internal (Caddy’s local CA, for tests and LANs).',
+  ],
+  [
+    'DOMAIN_REVERIFY_INTERVAL_S',
+    '3600',
+    'Seconds between CNAME re-checks of verified custom domains; 0 turns it off.',
+  ],
 ] as const;
 
 type Env = Record<string, string | undefined>;
@@ -147,6 +209,35 @@ function hostPort(name: string, raw: string): string {
     throw new ConfigError(name, `must be host:port, got "${raw}"`);
   }
   return raw;
+}
+
+/** A whole number of milliseconds (or seconds) within [min, max]. */
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** Caddy's admin endpoint: loopback TCP or a unix socket (Caddy's recommended setup). */
+function caddyAdmin(env: Env): string {
+  const raw = read(env, 'EDGE_CADDY_ADMIN') ?? 'http://127.0.0.1:2019';
+  if (/^unix:\/\S+$/.test(raw)) return raw;
+  return httpUrl('EDGE_CADDY_ADMIN', raw).toString().replace(/\/$/, '');
+}
+
+function askListen(env: Env): { askHost: string; askPort: number } {
+  const raw = read(env, 'EDGE_CADDY_ASK_LISTEN') ?? '127.0.0.1:0';
+  const hp = hostPort('EDGE_CADDY_ASK_LISTEN', raw);
+  const cut = hp.lastIndexOf(':');
+  const askHost = hp.slice(0, cut);
+  if (!isIPv4(askHost)) {
+    throw new ConfigError('EDGE_CADDY_ASK_LISTEN', `must be an IPv4 address:port, got "${raw}"`);
+  }
+  return { askHost, askPort: Number(hp.slice(cut + 1)) };
 }
 
 const DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -301,6 +392,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     edgeMode: oneOf(env, 'EDGE_MODE', ['off', 'builtin', 'caddy'] as const, 'off'),
     edgeHost: listenHost(env, 'EDGE_HOST', '0.0.0.0'),
     edgePort: port(env, 'EDGE_PORT', 8080),
+    edgeTimeouts: {
+      connectMs: integer(env, 'EDGE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+      responseMs: integer(env, 'EDGE_RESPONSE_TIMEOUT_MS', 60_000, 100, 3_600_000),
+      idleMs: integer(env, 'EDGE_IDLE_TIMEOUT_MS', 120_000, 100, 3_600_000),
+      keepAliveMs: integer(env, 'EDGE_KEEPALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
+    },
+    caddy: {
+      admin: caddyAdmin(env),
+      ...askListen(env),
+      issuer: oneOf(env, 'EDGE_CADDY_ISSUER', ['acme', 'internal'] as const, 'acme'),
+    },
+    domainReverifyIntervalSeconds: integer(env, 'DOMAIN_REVERIFY_INTERVAL_S', 3600, 0, 604_800),
     trustProxy: oneOf(env, 'RELAY_TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
     logLevel: oneOf(
       env,

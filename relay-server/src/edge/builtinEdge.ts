@@ -1,0 +1,314 @@
+import { once } from 'node:events';
+import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { ConfigError, type EdgeTimeouts } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import { offlinePage, timeoutPage, unknownHostPage, type EdgePage } from './pages.js';
+import {
+  hasBody,
+  upstreamRequestHeaders,
+  withoutHopByHop,
+  type ForwardingContext,
+} from './proxyHeaders.js';
+import { hostName, type ResolvedRoute, type RouteTable } from './routeTable.js';
+
+export interface BuiltinEdgeOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  routes: Pick<RouteTable, 'resolve' | 'size'>;
+  timeouts: EdgeTimeouts;
+  /** `RELAY_TRUST_PROXY`: append to X-Forwarded-* from a proxy in front instead of replacing. */
+  trustProxy: boolean;
+  logger: Logger;
+}
+
+/** The edge as the relay runs it: its own listener, a health check and a clean stop. */
+export interface RunningEdge {
+  readonly mode: 'builtin' | 'caddy';
+  health(): Promise<{ ok: boolean; detail: string }>;
+  close(): Promise<void>;
+}
+
+type UpstreamFailure =
+  'connect-timeout' | 'response-timeout' | 'idle-timeout' | 'connect-failed' | 'closed';
+
+class UpstreamError extends Error {
+  constructor(readonly failure: UpstreamFailure) {
+    super(failure);
+  }
+}
+
+const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
+
+/** An edge page written straight onto a socket (404/502 before an upgrade). */
+function writeRawPage(socket: Duplex, page: EdgePage) {
+  const head = [`HTTP/1.1 ${page.status} ${STATUS_CODES[page.status] ?? ''}`];
+  for (const [k, v] of Object.entries(page.headers)) head.push(`${k}: ${v}`);
+  head.push('connection: close');
+  socket.end(`${head.join('\r\n')}\r\n\r\n${page.body}`);
+}
+
+/** Status line and headers of an upstream response, for writing onto a raw socket. */
+function rawHead(res: IncomingMessage, keep: (name: string) => boolean, extra: string[] = []) {
+  const lines = [`HTTP/1.1 ${res.statusCode ?? 502} ${res.statusMessage ?? ''}`];
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+    const name = res.rawHeaders[i] as string;
+    if (keep(name.toLowerCase())) lines.push(`${name}: ${res.rawHeaders[i + 1] as string}`);
+  }
+  return `${[...lines, ...extra].join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * The built-in edge (`EDGE_MODE=builtin`): a Node HTTP/1.1 reverse proxy from Host to the
+ * instance's tunnel IP and registered port. Keep-alive on both sides (one pooled agent
+ * upstream), bodies streamed with backpressure both ways (`pipe`/`pipeline`, nothing
+ * buffered), WebSocket and other upgrades spliced as raw sockets, hop-by-hop headers dropped
+ * and X-Forwarded-* set, and small branded pages for unknown hosts (404), offline instances
+ * (502) and slow apps (504).
+ *
+ * Node's own http module rather than a proxy library: node-http-proxy is unmaintained since
+ * 2020, http-proxy-3 needs Node 22, @fastify/reply-from needs fastify; the proxying itself is
+ * a few streams, and owning it keeps the error pages, timeouts and header rules in one place.
+ */
+export class BuiltinEdge implements RunningEdge {
+  readonly mode = 'builtin' as const;
+  private readonly server: http.Server;
+  private readonly agent: http.Agent;
+  private readonly upgraded = new Set<Socket | Duplex>();
+  private readonly ctx: ForwardingContext;
+  private closing: Promise<void> | null = null;
+  url = '';
+  port = 0;
+
+  private constructor(private readonly o: BuiltinEdgeOptions) {
+    this.ctx = { proto: 'http', trustProxy: o.trustProxy };
+    this.agent = new http.Agent({
+      keepAlive: true,
+      // Idle pooled sockets close before a typical app server's keep-alive timeout; Node also
+      // honours a shorter `Keep-Alive: timeout=N` hint from the app.
+      timeout: 30_000,
+      scheduling: 'lifo',
+      maxFreeSockets: 256,
+    });
+    this.server = http.createServer({ noDelay: true });
+    this.server.keepAliveTimeout = o.timeouts.keepAliveMs;
+    this.server.headersTimeout = Math.min(60_000, o.timeouts.idleMs + 1000);
+    // No limit on a whole request: a large upload may take long; idleness is what is cut.
+    this.server.requestTimeout = 0;
+    this.server.timeout = o.timeouts.idleMs;
+    this.server.on('request', (req, res) => this.handle(req, res));
+    this.server.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  static async start(o: BuiltinEdgeOptions): Promise<BuiltinEdge> {
+    const edge = new BuiltinEdge(o);
+    edge.server.listen(o.port, o.host);
+    try {
+      await once(edge.server, 'listening');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new ConfigError('EDGE_PORT', `the edge cannot listen on ${o.host}:${o.port} (${code})`);
+    }
+    edge.port = (edge.server.address() as AddressInfo).port;
+    const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+    edge.url = `http://${host}:${edge.port}`;
+    o.logger.info({ url: edge.url }, 'edge: built-in proxy listening');
+    return edge;
+  }
+
+  async health() {
+    if (!this.server.listening || this.closing)
+      return { ok: false, detail: 'builtin: not listening' };
+    return { ok: true, detail: `builtin on ${this.url}, ${this.o.routes.size} hosts routed` };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const closed = new Promise<void>((r) => this.server.close(() => r()));
+      this.server.closeIdleConnections();
+      for (const s of this.upgraded) s.destroy();
+      const force = setTimeout(() => this.server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(force);
+      this.agent.destroy();
+    })();
+    return this.closing;
+  }
+
+  private sendPage(req: IncomingMessage, res: ServerResponse, page: EdgePage) {
+    if (res.headersSent || res.destroyed) return void res.destroy();
+    const headers: Record<string, string> = { ...page.headers };
+    // An unread request body is not drained for keep-alive: the connection closes instead.
+    if (hasBody(req) && !req.complete) headers.connection = 'close';
+    res.writeHead(page.status, headers);
+    res.end(req.method === 'HEAD' ? undefined : page.body);
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse) {
+    const route = this.o.routes.resolve(req.headers.host);
+    if (!route) return this.sendPage(req, res, unknownHostPage(hostName(req.headers.host)));
+    if (!route.upstream) return this.sendPage(req, res, offlinePage(route.host));
+    this.forward(req, res, route, route.upstream, 0);
+  }
+
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: ResolvedRoute,
+    upstream: { host: string; port: number },
+    attempt: number,
+  ) {
+    const { connectMs, responseMs, idleMs } = this.o.timeouts;
+    const bodyless = !hasBody(req);
+    const up = http.request({
+      host: upstream.host,
+      port: upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: upstreamRequestHeaders(req, this.ctx),
+      agent: this.agent,
+    });
+    let connectTimer: NodeJS.Timeout | undefined;
+    let responseTimer: NodeJS.Timeout | undefined;
+    let responded = false;
+    const clearTimers = () => {
+      clearTimeout(connectTimer);
+      clearTimeout(responseTimer);
+    };
+
+    up.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(() => up.destroy(new UpstreamError('connect-timeout')), connectMs);
+      socket.once('connect', () => clearTimeout(connectTimer));
+    });
+    up.setTimeout(idleMs, () => up.destroy(new UpstreamError('idle-timeout')));
+    // The app has until responseMs after the whole request went out (a long upload is fine).
+    up.on('finish', () => {
+      if (!responded) {
+        responseTimer = setTimeout(
+          () => up.destroy(new UpstreamError('response-timeout')),
+          responseMs,
+        );
+      }
+    });
+
+    up.on('response', (upRes) => {
+      responded = true;
+      clearTimers();
+      if (res.destroyed) return void upRes.destroy();
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, withoutHopByHop(upRes.headers));
+      pipeline(upRes, res, (err) => {
+        if (err) up.destroy();
+      });
+    });
+
+    up.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimers();
+      if (responded || res.destroyed) return void res.destroy();
+      // A pooled connection the app closed meanwhile: safe to send a bodiless request again.
+      if (attempt === 0 && bodyless && up.reusedSocket && RETRYABLE.has(err.code ?? '')) {
+        return this.forward(req, res, route, upstream, attempt + 1);
+      }
+      req.unpipe(up);
+      const failure =
+        err instanceof UpstreamError ? err.failure : err.code ? 'connect-failed' : 'closed';
+      this.o.logger.debug(
+        { host: route.host, instance_id: route.instance.instanceId, failure, code: err.code },
+        'edge: upstream failed',
+      );
+      const timedOut = failure === 'response-timeout' || failure === 'idle-timeout';
+      this.sendPage(req, res, timedOut ? timeoutPage(route.host) : offlinePage(route.host));
+    });
+
+    // The client went away: stop the upstream side too (no half-finished transfer lingers).
+    res.on('close', () => {
+      if (!res.writableFinished) up.destroy();
+    });
+
+    if (bodyless) up.end();
+    else req.pipe(up);
+  }
+
+  private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    socket.on('error', () => socket.destroy());
+    const route = this.o.routes.resolve(req.headers.host);
+    if (!route) return writeRawPage(socket, unknownHostPage(hostName(req.headers.host)));
+    if (!route.upstream) return writeRawPage(socket, offlinePage(route.host));
+    const up = http.request({
+      host: route.upstream.host,
+      port: route.upstream.port,
+      method: req.method,
+      path: req.url,
+      headers: upstreamRequestHeaders(req, this.ctx),
+      // An upgraded connection never goes back to a pool.
+      agent: false,
+    });
+    const connectTimer = setTimeout(
+      () => up.destroy(new UpstreamError('connect-timeout')),
+      this.o.timeouts.connectMs,
+    );
+    const responseTimer = setTimeout(
+      () => up.destroy(new UpstreamError('response-timeout')),
+      this.o.timeouts.connectMs + this.o.timeouts.responseMs,
+    );
+    up.on('socket', (s) => s.once('connect', () => clearTimeout(connectTimer)));
+    const done = () => {
+      clearTimeout(connectTimer);
+      clearTimeout(responseTimer);
+    };
+
+    up.on('upgrade', (upRes, upSocket, upHead) => {
+      done();
+      if (socket.destroyed) return void upSocket.destroy();
+      const keep = (n: string) =>
+        n === 'upgrade' || n === 'connection' || withoutHopByHop({ [n]: 'x' })[n] !== undefined;
+      socket.write(rawHead(upRes, keep));
+      if (upHead.length) socket.write(upHead);
+      if (head.length) upSocket.write(head);
+      for (const s of [socket, upSocket] as const) {
+        this.upgraded.add(s);
+        if ('setTimeout' in s) (s as Socket).setTimeout(0);
+        s.once('close', () => {
+          this.upgraded.delete(s);
+          socket.destroy();
+          upSocket.destroy();
+        });
+        s.on('error', () => s.destroy());
+      }
+      upSocket.setNoDelay(true);
+      upSocket.pipe(socket);
+      socket.pipe(upSocket);
+    });
+
+    // The app answered without upgrading: relay that answer and close.
+    up.on('response', (upRes) => {
+      done();
+      socket.write(
+        rawHead(upRes, (n) => withoutHopByHop({ [n]: 'x' })[n] !== undefined, [
+          'connection: close',
+        ]),
+      );
+      pipeline(upRes, socket, () => socket.destroy());
+    });
+
+    up.on('error', (err: NodeJS.ErrnoException) => {
+      done();
+      if (socket.destroyed) return;
+      const timedOut = err instanceof UpstreamError && err.failure === 'response-timeout';
+      this.o.logger.debug(
+        { host: route.host, instance_id: route.instance.instanceId, code: err.code ?? err.message },
+        'edge: upgrade upstream failed',
+      );
+      writeRawPage(socket, timedOut ? timeoutPage(route.host) : offlinePage(route.host));
+    });
+    socket.once('close', () => up.destroy());
+    up.end();
+  }
+}
