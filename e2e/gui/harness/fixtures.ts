@@ -1,0 +1,52 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import type { TestKeyring } from '@cloud-connect/agent-core/testing';
+import { startDesktopApp, type DesktopApp } from './desktopApp.js';
+import { startGuiKeyring, startGuiWorld, type GuiWorld } from './guiWorld.js';
+
+interface WorkerFixtures {
+  /** gnome-keyring on a private D-Bus session, shared by the worker's apps (each has its own service). */
+  keyring: TestKeyring;
+  /** Relay + Stripe stand-in + DNS server + Docker stand-in, shared by the worker's tests. */
+  world: GuiWorld;
+}
+
+interface TestFixtures {
+  /** A fresh desktop manager (web host + Manager) for this test. */
+  app: DesktopApp;
+  /** The browser tab showing `app`, loaded and past "Starting Cloud Connect…". */
+  gui: Page;
+}
+
+/** Playwright's `test` with the GUI harness: every piece real, torn down after. */
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  keyring: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this destructuring.
+    async ({}, use) => {
+      const keyring = await startGuiKeyring();
+      await use(keyring);
+      await keyring.stop();
+    },
+    { scope: 'worker', timeout: 30_000 },
+  ],
+  world: [
+    // eslint-disable-next-line no-empty-pattern -- as above.
+    async ({}, use) => {
+      const world = await startGuiWorld();
+      await use(world);
+      await world.close();
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  app: async ({ world, keyring }, use) => {
+    const app = await startDesktopApp(world, keyring);
+    await use(app);
+    await app.stop();
+  },
+  gui: async ({ page, app }, use) => {
+    await page.goto(app.url);
+    await expect(page.getByText('Starting Cloud Connect…')).toBeHidden();
+    await use(page);
+  },
+});
+
+export { expect };

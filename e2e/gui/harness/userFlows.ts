@@ -1,0 +1,87 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+import {
+  createAccount,
+  type TestAccount,
+  type TestRelay,
+} from '@cloud-connect/relay-server/testing';
+
+/**
+ * What a user does in the app, step by step, as clicks and typing on labelled controls. Tests
+ * share these so each one reads as the behaviour it checks.
+ */
+
+let counter = 0;
+
+/** A fresh email address and a password for a new account. */
+export function newCredentials(prefix = 'gui'): { email: string; password: string } {
+  counter += 1;
+  return {
+    email: `${prefix}${counter}-${Date.now()}@example.test`,
+    password: `gui password ${counter} ${Math.random().toString(36).slice(2, 8)}`,
+  };
+}
+
+/** The main navigation of a signed-in user. */
+export function mainNav(page: Page): Locator {
+  return page.getByRole('navigation', { name: 'Main' });
+}
+
+/** Click an entry of the main navigation. */
+export async function goTo(
+  page: Page,
+  screen: 'Connections' | 'Instances' | 'Plans' | 'Logs' | 'Settings',
+): Promise<void> {
+  await mainNav(page).getByRole('button', { name: screen, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(screen);
+}
+
+/** Sign in on the sign-in screen and wait for the signed-in app. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(mainNav(page)).toBeVisible();
+}
+
+/** A verified account made through the relay's API (the GUI sign-up has its own test). */
+export async function verifiedAccount(relay: TestRelay): Promise<TestAccount> {
+  const account = await createAccount(relay);
+  relay.ledger.add(account.password);
+  return account;
+}
+
+/** Sign in as a new verified account; returns it. */
+export async function signedInAsNewUser(page: Page, relay: TestRelay): Promise<TestAccount> {
+  const account = await verifiedAccount(relay);
+  await signIn(page, account.email, account.password);
+  return account;
+}
+
+/** One card (an `<article>` named by its heading) on the current screen. */
+export function card(page: Page, name: string): Locator {
+  return page.getByRole('article', { name, exact: true });
+}
+
+/** The value shown for `term` in a card's facts list (`<dt>term</dt><dd>value</dd>`). */
+export function fact(scope: Locator, term: string): Locator {
+  return scope
+    .locator('dt', { hasText: new RegExp(`^${term}$`) })
+    .locator('xpath=following-sibling::dd[1]');
+}
+
+/** Create an instance on the Instances screen; waits for the token panel. */
+export async function createInstanceThroughGui(
+  page: Page,
+  name: string,
+  subdomain: string,
+): Promise<string> {
+  await goTo(page, 'Instances');
+  const form = page.getByRole('region', { name: 'New instance' });
+  await form.getByRole('textbox', { name: 'Name' }).fill(name);
+  await form.getByRole('textbox', { name: 'Subdomain' }).fill(subdomain);
+  await expect(form.getByText(`${subdomain} is available`)).toBeVisible();
+  await form.getByRole('button', { name: 'Create instance' }).click();
+  const token = page.getByRole('textbox', { name: 'Instance token' });
+  await expect(token).toBeVisible();
+  return token.inputValue();
+}
