@@ -9,6 +9,8 @@ import type { Config } from './config/config.js';
 import { prepareDataDir } from './config/dataDir.js';
 import { loadOrCreateRelaySecret } from './config/relaySecret.js';
 import { createCnameResolver } from './dns/cnameResolver.js';
+import { startEdge, type Edge } from './edge/edge.js';
+import { startReverification, type Reverification } from './edge/reverification.js';
 import { RelayEvents } from './events.js';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './http/rateLimit.js';
 import { createLogger } from './logging/logger.js';
@@ -39,6 +41,9 @@ export interface RunningRelay {
   port: number;
   services: Services;
   server: Server;
+  /** The route table and the edge proxy `EDGE_MODE` asked for. */
+  edge: Edge;
+  reverification: Reverification;
   close(): Promise<void>;
 }
 
@@ -99,6 +104,16 @@ export async function startRelay(
   options: RelayOptions = {},
 ): Promise<RunningRelay> {
   const services = await buildServices(config, options);
+  let edge: Edge;
+  try {
+    edge = await startEdge(services);
+  } catch (e) {
+    await services.store.close();
+    await services.wireguard.close();
+    throw e;
+  }
+  if (!options.services?.edgeHealth) services.edgeHealth = () => edge.health();
+  const reverification = startReverification(services, config.domainReverifyIntervalSeconds);
   const app = createApp(services, { checkResponses: options.checkResponses ?? false });
   const server = app.listen(config.port, config.host);
   await once(server, 'listening');
@@ -121,6 +136,8 @@ export async function startRelay(
     port,
     services,
     server,
+    edge,
+    reverification,
     close() {
       closing ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));
@@ -128,6 +145,8 @@ export async function startRelay(
         const force = setTimeout(() => server.closeAllConnections(), 5000);
         await closed;
         clearTimeout(force);
+        await reverification.close();
+        await edge.close();
         await services.store.close();
         await services.wireguard.close();
         await services.mailer.close();

@@ -1,0 +1,61 @@
+import type { Services } from '../services.js';
+import { BuiltinEdge, type RunningEdge } from './builtinEdge.js';
+import { CaddyEdge } from './caddyEdge.js';
+import { RouteTable } from './routeTable.js';
+
+/** The edge a relay runs: its route table and, unless `EDGE_MODE=off`, a proxy. */
+export interface Edge {
+  routes: RouteTable;
+  /** null with `EDGE_MODE=off`. */
+  proxy: BuiltinEdge | CaddyEdge | null;
+  health(): Promise<{ ok: boolean; detail: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Start the edge `config.edgeMode` asks for. The route table follows the relay's events in
+ * every mode (so tests and `off` can still ask where a host goes).
+ */
+export async function startEdge(services: Services): Promise<Edge> {
+  const { config, store, events, logger } = services;
+  const routes = await RouteTable.open({ store, events, baseDomain: config.baseDomain, logger });
+  let proxy: BuiltinEdge | CaddyEdge | null = null;
+  try {
+    if (config.edgeMode === 'builtin') {
+      proxy = await BuiltinEdge.start({
+        host: config.edgeHost,
+        port: config.edgePort,
+        routes,
+        timeouts: config.edgeTimeouts,
+        trustProxy: config.trustProxy,
+        logger,
+      });
+    } else if (config.edgeMode === 'caddy') {
+      proxy = await CaddyEdge.start({
+        routes,
+        store,
+        logger,
+        caddy: config.caddy,
+        edgeHost: config.edgeHost,
+        edgePort: config.edgePort,
+        timeouts: config.edgeTimeouts,
+      });
+    }
+  } catch (e) {
+    routes.close();
+    throw e;
+  }
+  const running: RunningEdge | null = proxy;
+  return {
+    routes,
+    proxy,
+    async health() {
+      if (!running) return { ok: true, detail: 'off: no edge in this process' };
+      return running.health();
+    },
+    async close() {
+      await running?.close();
+      routes.close();
+    },
+  };
+}
