@@ -1,0 +1,244 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CaddyConfig, EdgeTimeouts } from '../config/config.js';
+import type { Logger } from '../logging/logger.js';
+import type { Store } from '../store/types.js';
+import type { RunningEdge } from './builtinEdge.js';
+import { CaddyAdmin } from './caddyAdmin.js';
+import { CADDY_SERVER_ID, mergeCaddyConfig, type CaddyEdgeSettings } from './caddyConfig.js';
+import { probeCertificate } from './certificateProbe.js';
+import type { RouteTable } from './routeTable.js';
+
+export interface CaddyEdgeOptions {
+  routes: RouteTable;
+  store: Store;
+  logger: Logger;
+  caddy: CaddyConfig;
+  /** Where Caddy's edge server listens (EDGE_HOST / EDGE_PORT). */
+  edgeHost: string;
+  edgePort: number;
+  timeouts: EdgeTimeouts;
+  /** How often to check that Caddy still runs relay-server's server (a restarted Caddy loses it). */
+  driftCheckMs?: number;
+  /** Waits between certificate probes of a newly verified domain; the last one repeats. */
+  probeDelaysMs?: number[];
+}
+
+interface CertWatch {
+  attempt: number;
+  timer: NodeJS.Timeout | null;
+}
+
+const DEFAULT_PROBE_DELAYS_MS = [250, 1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000];
+const ANY_ADDRESS = new Set(['0.0.0.0', '::', '']);
+
+/**
+ * `EDGE_MODE=caddy`: Caddy terminates TLS and proxies; relay-server programs it through the
+ * admin API (read the running config with its hash, put relay-server's server and TLS policy
+ * in, write it back with If-Match, so the operator's own config survives) after every routing
+ * change, and serves on-demand TLS's `ask` on an internal listener from the route table.
+ * After a custom domain is verified it probes the edge for the domain's certificate and sets
+ * `ssl_status: active` once a client gets one.
+ */
+export class CaddyEdge implements RunningEdge {
+  readonly mode = 'caddy' as const;
+  readonly admin: CaddyAdmin;
+  readonly settings: CaddyEdgeSettings;
+  askUrl = '';
+  private readonly askServer: http.Server;
+  private dirty = false;
+  private loop: Promise<void> | null = null;
+  private lastError: string | null = null;
+  private programmedHosts = 0;
+  private closed = false;
+  private driftTimer: NodeJS.Timeout | null = null;
+  private readonly certs = new Map<string, CertWatch>();
+  private unsubscribe: () => void = () => {};
+  private readonly probeHost: string;
+
+  private constructor(private readonly o: CaddyEdgeOptions) {
+    this.admin = new CaddyAdmin(o.caddy.admin);
+    const listenHost = ANY_ADDRESS.has(o.edgeHost)
+      ? ''
+      : o.edgeHost.includes(':')
+        ? `[${o.edgeHost}]`
+        : o.edgeHost;
+    this.probeHost = ANY_ADDRESS.has(o.edgeHost) ? '127.0.0.1' : o.edgeHost;
+    this.settings = {
+      listen: `${listenHost}:${o.edgePort}`,
+      askUrl: '',
+      issuer: o.caddy.issuer,
+      timeouts: o.timeouts,
+    };
+    this.askServer = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://ask.invalid');
+      if (req.method !== 'GET' || url.pathname !== '/tls-ask') return void res.writeHead(404).end();
+      const domain = url.searchParams.get('domain');
+      // In-memory lookup only: Caddy calls this during TLS handshakes.
+      const allowed = domain !== null && this.o.routes.resolve(domain) !== null;
+      res.writeHead(allowed ? 200 : 404, { 'content-type': 'text/plain' });
+      res.end(allowed ? 'ok' : 'no such host');
+    });
+  }
+
+  static async start(o: CaddyEdgeOptions): Promise<CaddyEdge> {
+    const edge = new CaddyEdge(o);
+    edge.askServer.listen(o.caddy.askPort, o.caddy.askHost);
+    await once(edge.askServer, 'listening');
+    const { port } = edge.askServer.address() as AddressInfo;
+    edge.askUrl = `http://${o.caddy.askHost}:${port}/tls-ask`;
+    edge.settings.askUrl = edge.askUrl;
+    edge.unsubscribe = o.routes.onChange(() => edge.scheduleSync());
+    edge.scheduleSync();
+    await edge.settled();
+    if (edge.lastError) o.logger.error({ err: edge.lastError }, 'edge: Caddy not programmed yet');
+    edge.driftTimer = setInterval(() => void edge.checkDrift(), o.driftCheckMs ?? 10_000);
+    edge.driftTimer.unref();
+    return edge;
+  }
+
+  /** Resolves once every routing change so far is in Caddy (or failed and was logged). */
+  async settled(): Promise<void> {
+    await this.o.routes.settled();
+    while (this.loop) await this.loop;
+  }
+
+  async health() {
+    if (this.closed) return { ok: false, detail: 'caddy: edge closed' };
+    const present = await this.admin.hasId(CADDY_SERVER_ID);
+    if (!present) {
+      this.scheduleSync();
+      return {
+        ok: false,
+        detail: `caddy at ${this.admin.address}: routes missing, re-programming`,
+      };
+    }
+    if (this.lastError) return { ok: false, detail: this.lastError };
+    return {
+      ok: true,
+      detail: `caddy at ${this.admin.address}: ${this.programmedHosts} hosts on ${this.settings.listen}`,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe();
+    if (this.driftTimer) clearInterval(this.driftTimer);
+    for (const w of this.certs.values()) if (w.timer) clearTimeout(w.timer);
+    this.certs.clear();
+    while (this.loop) await this.loop;
+    // Caddy keeps serving the last routes while relay-server is away (a restart is seamless);
+    // only new certificates wait, since nothing answers `ask`.
+    await new Promise<void>((r) => this.askServer.close(() => r()));
+    this.askServer.closeAllConnections();
+  }
+
+  private scheduleSync() {
+    if (this.closed) return;
+    this.dirty = true;
+    this.loop ??= this.runLoop().finally(() => {
+      this.loop = null;
+      if (this.dirty) this.scheduleSync();
+    });
+  }
+
+  private async runLoop() {
+    // Coalesce a burst of events (deleting an instance changes several hosts) into one load.
+    await new Promise((r) => setTimeout(r, 20));
+    while (this.dirty && !this.closed) {
+      this.dirty = false;
+      try {
+        await this.pushConfig();
+      } catch (e) {
+        this.lastError = (e as Error).message;
+        this.o.logger.warn({ err: this.lastError }, 'edge: programming Caddy failed');
+      }
+    }
+  }
+
+  private async pushConfig() {
+    const routes = this.o.routes.hosts();
+    for (let i = 0; i < 5; i++) {
+      const { config, etag } = await this.admin.getConfig();
+      if (await this.admin.replaceConfig(mergeCaddyConfig(config, routes, this.settings), etag)) {
+        if (this.lastError) this.o.logger.info('edge: Caddy programmed again');
+        this.lastError = null;
+        this.programmedHosts = routes.length;
+        this.o.logger.debug({ hosts: routes.length }, 'edge: Caddy programmed');
+        this.watchCertificates();
+        return;
+      }
+    }
+    throw new Error('Caddy config changed under relay-server five times in a row');
+  }
+
+  private async checkDrift() {
+    if (this.closed || this.loop) return;
+    try {
+      if (this.lastError || !(await this.admin.hasId(CADDY_SERVER_ID))) this.scheduleSync();
+    } catch (e) {
+      this.lastError = (e as Error).message;
+    }
+  }
+
+  /** Start probing newly routed custom domains; forget the ones that no longer route. */
+  private watchCertificates() {
+    const custom = new Set(
+      this.o.routes
+        .hosts()
+        .filter((r) => r.kind === 'custom')
+        .map((r) => r.host),
+    );
+    for (const [domain, w] of this.certs) {
+      if (custom.has(domain)) continue;
+      if (w.timer) clearTimeout(w.timer);
+      this.certs.delete(domain);
+    }
+    for (const domain of custom) {
+      if (this.certs.has(domain)) continue;
+      const w: CertWatch = { attempt: 0, timer: null };
+      this.certs.set(domain, w);
+      this.scheduleProbe(domain, w, 0);
+    }
+  }
+
+  private scheduleProbe(domain: string, w: CertWatch, delayMs: number) {
+    w.timer = setTimeout(() => void this.probe(domain, w), delayMs);
+    w.timer.unref();
+  }
+
+  private async probe(domain: string, w: CertWatch) {
+    w.timer = null;
+    const current = () => !this.closed && this.certs.get(domain) === w;
+    const record = await this.o.store.domains.get(domain);
+    if (!current() || !record || record.status !== 'verified' || record.sslStatus === 'active')
+      return;
+    const result = await probeCertificate(domain, {
+      host: this.probeHost,
+      port: this.o.edgePort,
+      verifyChain: this.o.caddy.issuer === 'acme',
+    });
+    if (!current()) return;
+    if (result.ok) {
+      const still = await this.o.store.domains.get(domain);
+      if (still?.status === 'verified') {
+        await this.o.store.domains.update(domain, { sslStatus: 'active' });
+        this.o.logger.info(
+          { domain, valid_to: result.validTo.toISOString() },
+          'edge: certificate active',
+        );
+      }
+      return;
+    }
+    const delays = this.o.probeDelaysMs ?? DEFAULT_PROBE_DELAYS_MS;
+    const delay = delays[Math.min(w.attempt, delays.length - 1)] ?? 60_000;
+    w.attempt++;
+    this.o.logger.debug(
+      { domain, reason: result.reason, next_ms: delay },
+      'edge: no certificate yet',
+    );
+    this.scheduleProbe(domain, w, delay);
+  }
+}
