@@ -175,11 +175,12 @@ const byCreated = <T extends { createdAt: string }>(a: T, b: T) =>
 
 /**
  * The embedded store: all data in memory, a lowdb JSON snapshot and an append-only journal.
- * Every acknowledged write is in the journal before its promise resolves; the snapshot is
- * rewritten at most once per interval, and each rewrite starts a new journal segment so the
- * old ones can go. A burst of heartbeats thus costs one small append per batch, never a
- * whole-file rewrite per request. Opening replays the journal on top of the snapshot, so a
- * restart after `kill -9` keeps every acknowledged write.
+ * Every acknowledged write is in the journal before its promise resolves. The snapshot is
+ * rewritten at most once per interval (1 s), when the journal since the last one has grown
+ * to the snapshot's size or the snapshot is 30 s old; each rewrite starts a new journal
+ * segment so the old ones can go. A burst of heartbeats thus costs one small append per
+ * event-loop turn, never a whole-file rewrite per request. Opening replays the journal on top
+ * of the snapshot, so a restart after `kill -9` keeps every acknowledged write.
  */
 export class LowdbStore implements Store {
   private data: StoreData = emptyData();
@@ -656,7 +657,6 @@ export class LowdbStore implements Store {
           await Journal.remove(segments);
         }
       } finally {
-        if (this.timer) this.timer = null;
         await this.unlock();
       }
     })();
