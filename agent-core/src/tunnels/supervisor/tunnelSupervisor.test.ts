@@ -11,6 +11,7 @@ import {
 import { CloudflaredDriver } from '../cloudflared/cloudflaredDriver.js';
 import type { DriverProbe, TunnelDriver } from '../driver.js';
 import type { TunnelStatus } from '../status.js';
+import { TunnelError } from '../tunnelError.js';
 import { TunnelSupervisor, type SupervisorClock } from './tunnelSupervisor.js';
 
 /** The real driver, with the time of every start() and exit and a count of status() calls. */
@@ -305,6 +306,27 @@ describe('TunnelSupervisor', () => {
     await supervisor.start();
     expect(driver.starts).toHaveLength(1);
     expect(await cloudflaredChildren()).toHaveLength(1);
+  });
+
+  it('does not restart when a running driver exits with a permanent error (revoked token)', async () => {
+    fixture = await createStandInFixture();
+    const driver = new TimedDriver(fixture.driver());
+    const { supervisor } = supervise(driver, { backoff: { initialMs: 50, capMs: 100 } });
+    await supervisor.start();
+    await waitForEvent(supervisor.events, 'status', is('connected'));
+    const errored = waitForEvent(supervisor.events, 'status', is('error'));
+    // What the WireGuard driver reports when a heartbeat answers 401.
+    driver.events.emit('exit', new TunnelError('TOKEN_REVOKED', 'The instance token was revoked'));
+    await errored;
+    await sleep(400);
+    expect(driver.starts).toHaveLength(1);
+    expect(supervisor.status).toMatchObject({
+      status: 'error',
+      error_code: 'TOKEN_REVOKED',
+      next_retry_at: null,
+      is_running: false,
+    });
+    expect(await cloudflaredChildren()).toEqual([]);
   });
 
   it('probes the driver every 30 s by default (clock injected)', async () => {

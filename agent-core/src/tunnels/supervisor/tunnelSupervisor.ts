@@ -96,7 +96,10 @@ export class TunnelSupervisor {
     this.#random = options.random ?? Math.random;
     driver.events.on('probe', (probe) => this.#applyProbe(probe));
     driver.events.on('exit', (error) => {
-      if (this.#phase === 'starting' || this.#phase === 'running') void this.#recover(error);
+      if (this.#phase !== 'starting' && this.#phase !== 'running') return;
+      // A revoked token or a missing program stays so after a restart: stop and say why.
+      if (error.retryable) void this.#recover(error);
+      else void this.#fail(error);
     });
     driver.events.on('log', (line) => this.events.emit('log', line));
   }
