@@ -52,7 +52,12 @@ const normalise = (name: string) => name.toLowerCase().replace(/\.$/, '');
  * it would ask a provider's server, so CNAME verification is tested against real DNS packets.
  * A CNAME is also returned (as a real server would) when another type is asked of an alias.
  */
-export async function startDnsServer(): Promise<TestDnsServer> {
+export async function startDnsServer(
+  options: {
+    /** Address to bind (default 127.0.0.1; namespace tests use the lab bridge's). */
+    host?: string;
+  } = {},
+): Promise<TestDnsServer> {
   const table = new Map<string, Map<DnsRecordType, string[]>>();
   const queries: DnsQueryLog[] = [];
   /** Simulated failures by name; ALL_NAMES applies to every name. */
@@ -109,7 +114,7 @@ export async function startDnsServer(): Promise<TestDnsServer> {
     reply(query, rinfo);
   });
 
-  socket.bind(0, '127.0.0.1');
+  socket.bind(0, options.host ?? '127.0.0.1');
   await once(socket, 'listening');
   const { address: host, port } = socket.address() as AddressInfo;
   let closed: Promise<void> | null = null;

@@ -63,6 +63,8 @@ export interface StripeStandInOptions {
   clock?: Clock;
   /** Relay base URL the hosted checkout page delivers webhooks to when a user pays. */
   webhookUrl?: string;
+  /** Address to listen on (default 127.0.0.1; namespace tests use the lab bridge's). */
+  host?: string;
 }
 
 /** The relay's Stripe settings for this stand-in: `startTestRelay({ env })` or a child's env. */
@@ -401,9 +403,9 @@ export async function startStripeStandIn(
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
 
   return {
     url: baseUrl,
