@@ -1,0 +1,143 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
+import { NetLab, netlabAvailable } from './harness/netlab.js';
+import { REPO_ROOT } from './harness/relayProcess.js';
+
+/**
+ * The headless agent as a container runs it (seed 003 "Cloud Connect Agent"): the real
+ * `cloud-connect connect` process in a "home" namespace, given only its instance token in the
+ * environment, against the real relay with a wireguard-go server in "cloud".
+ */
+
+const available = netlabAvailable();
+if (!available.ok && process.env.CC_SKIP_NETNS !== '1') {
+  throw new Error(
+    `namespace tests need root, ip netns and /dev/net/tun (${available.reason}); set CC_SKIP_NETNS=1 to skip them`,
+  );
+}
+
+const CLI = path.join(REPO_ROOT, 'agent-core/src/cli/index.ts');
+const APP = path.join(REPO_ROOT, 'e2e/harness/testApp.ts');
+
+describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', () => {
+  let lab: NetLab;
+  let relay: LabRelay;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    lab = await NetLab.create({ tag: 'cli', hosts: ['cloud', 'home'] });
+    relay = await LabRelay.start(lab, 'cloud', {
+      env: {
+        WG_MODE: 'wireguard-go',
+        WG_INTERFACE: lab.ifName('s'),
+        WG_LISTEN_PORT: '51820',
+        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
+      },
+    });
+    const app = lab.spawn('home', process.execPath, [...TSX_NODE_ARGS, APP], {
+      cwd: REPO_ROOT,
+      label: 'home:app',
+      env: { APP_NAME: 'home-cli' },
+    });
+    await app.waitForLine((l) => l.startsWith('listening'));
+    dataDir = await mkdtemp(path.join(tmpdir(), 'cc-cli-agent-'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await lab?.close();
+    await relay?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('registers, serves the app through the tunnel, reports status, and stops cleanly on SIGTERM', async () => {
+    const a = await relay.userWithInstance(`cli-${lab.prefix.toLowerCase()}`);
+    const env = {
+      CLOUD_CONNECT_RELAY_URL: relay.url,
+      CLOUD_CONNECT_INSTANCE_TOKEN: a.instanceToken,
+      CLOUD_CONNECT_DATA_DIR: dataDir,
+      HOME: dataDir,
+    };
+    const agent = lab.spawn(
+      'home',
+      process.execPath,
+      [
+        ...TSX_NODE_ARGS,
+        CLI,
+        'connect',
+        '--instance',
+        a.instanceId,
+        '--target',
+        'http://localhost:8080',
+        '--name',
+        'Home app',
+      ],
+      {
+        cwd: REPO_ROOT,
+        label: 'home:cli',
+        env,
+      },
+    );
+    await agent.waitForLine((l) => l.startsWith('Connected: https://'), 90_000);
+    expect(agent.output()).toContain(
+      `Connected: https://cli-${lab.prefix.toLowerCase()}.cloud.test`,
+    );
+    expect(agent.output()).toContain('keys are kept in memory for this run');
+
+    // The cloud side reaches the app through the tunnel and the agent's forwarder.
+    const res = await lab.exec(
+      'cloud',
+      'curl',
+      ['-sS', '-m', '5', `http://${a.tunnelIp}:8080/hello`],
+      { reject: false },
+    );
+    expect(res.stdout).toBe('hello from home-cli');
+
+    // The relay heard its heartbeat.
+    const inst = await relay.api.get(`/instances/${a.instanceId}`, { token: a.accessToken });
+    expect(inst.body.status).toBe('connected');
+
+    // `status` in another invocation reads what the running agent wrote.
+    const status = await lab.exec(
+      'home',
+      process.execPath,
+      [...TSX_NODE_ARGS, CLI, 'status', '--json'],
+      { cwd: REPO_ROOT, env },
+    );
+    expect(JSON.parse(status.stdout)).toMatchObject([
+      { name: 'Home app', kind: 'wireguard', status: { status: 'connected' } },
+    ]);
+
+    // The token never shows in any process's argv.
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let cmdline = '';
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        continue;
+      }
+      expect(cmdline).not.toContain(a.instanceToken);
+    }
+
+    const links = async () => (await lab.exec('home', 'ip', ['-o', 'link', 'show'])).stdout;
+    expect(await links()).toMatch(/ccw/);
+    const exit = await agent.stop(15_000);
+    expect(exit.code).toBe(0);
+    expect(agent.output()).toContain('Stopped.');
+    expect(agent.output()).not.toContain(a.instanceToken);
+    // Nothing of the tunnel is left: no interface, no wireguard-go, and the relay was told.
+    expect(await links()).not.toMatch(/ccw/);
+    const procs = await lab.exec(
+      'home',
+      'sh',
+      ['-c', 'for p in $(ip netns pids $(ip netns identify $$)); do cat /proc/$p/comm; done'],
+      { reject: false },
+    );
+    expect(procs.stdout).not.toContain('wireguard-go');
+    const after = await relay.api.get(`/instances/${a.instanceId}`, { token: a.accessToken });
+    expect(after.body.status).toBe('disconnected');
+  }, 180_000);
+});
