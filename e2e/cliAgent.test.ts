@@ -113,12 +113,13 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
 
     // The token never shows in any process's argv.
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      let cmdline = '';
-      try {
-        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      } catch {
-        continue;
-      }
+      const cmdline = (() => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          return ''; // the process ended meanwhile
+        }
+      })();
       expect(cmdline).not.toContain(a.instanceToken);
     }
 
