@@ -16,6 +16,8 @@ export interface LoadSpec {
   /** Body size and repetitions of the large download for MB/s. */
   downloadBytes: number;
   downloads: number;
+  /** Host header to send (bench:edge routes by it); the URL's host when unset. */
+  host?: string;
 }
 
 export interface LoadResult {
@@ -28,9 +30,11 @@ export interface LoadResult {
   errors: number;
 }
 
+let hostHeader: string | undefined;
+
 function get(agent: Agent, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent }, (res) => {
+    const req = request(url, { agent, headers: hostHeader ? { host: hostHeader } : {} }, (res) => {
       let n = 0;
       res.on('data', (c: Buffer) => (n += c.length));
       res.on('end', () =>
@@ -47,6 +51,7 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  hostHeader = spec.host;
   let errors = 0;
   const hello = `${spec.url}/hello`;
   // Latency: one keep-alive connection, one request at a time.
