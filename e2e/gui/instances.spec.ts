@@ -12,7 +12,8 @@ import {
 } from './harness/userFlows.js';
 
 /** A subdomain no other test uses. */
-const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+const unique = (prefix: string) =>
+  `${prefix}${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
 interface InstanceItem {
   id: string;
@@ -39,7 +40,9 @@ test.describe('Instances: create with a live subdomain check, token shown once',
     const subdomainField = form.getByRole('textbox', { name: 'Subdomain' });
     await subdomainField.fill(taken);
     await expect(form.getByText(`${taken} is taken. Available instead:`)).toBeVisible();
-    const suggestions = form.getByRole('list', { name: 'Suggested subdomains' }).getByRole('button');
+    const suggestions = form
+      .getByRole('list', { name: 'Suggested subdomains' })
+      .getByRole('button');
     await expect(suggestions.first()).toBeVisible();
     await captureScreen(page, 'instances-subdomain-taken');
 
@@ -97,8 +100,7 @@ test.describe('Instances: create with a live subdomain check, token shown once',
     await subdomainField.fill('ab');
     await expect(form.getByText('Use at least 3 characters.')).toBeVisible();
     await subdomainField.fill('-photos');
-    const why =
-      'Use only letters a–z, digits and hyphens, and do not start or end with a hyphen.';
+    const why = 'Use only letters a–z, digits and hyphens, and do not start or end with a hyphen.';
     await expect(form.getByRole('status').getByText(why)).toBeVisible();
     await form.getByRole('button', { name: 'Create instance' }).click();
     await expect(subdomainField).toHaveAttribute('aria-invalid', 'true');

@@ -85,3 +85,38 @@ export async function createInstanceThroughGui(
   await expect(token).toBeVisible();
   return token.inputValue();
 }
+
+/**
+ * Starts recording every state a connection card shows ("Connecting…", "Connected", …), in
+ * order, from now on, including cards that appear later. Returns a reader for the sequence.
+ * A MutationObserver in the page sees each render, so brief states are not missed.
+ */
+export async function watchConnectionStates(
+  page: Page,
+  name: string,
+): Promise<() => Promise<string[]>> {
+  await page.evaluate((cardName) => {
+    const store = window as unknown as { ccStates?: Record<string, string[]> };
+    const states: string[] = [];
+    (store.ccStates ??= {})[cardName] = states;
+    const read = () => {
+      for (const article of document.querySelectorAll('article')) {
+        if (article.querySelector('h2')?.textContent !== cardName) continue;
+        const state = article.querySelector('.state')?.textContent?.trim();
+        if (state && states[states.length - 1] !== state) states.push(state);
+      }
+    };
+    new MutationObserver(read).observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+    });
+    read();
+  }, name);
+  return () =>
+    page.evaluate(
+      (cardName) =>
+        (window as unknown as { ccStates: Record<string, string[]> }).ccStates[cardName] ?? [],
+      name,
+    );
+}

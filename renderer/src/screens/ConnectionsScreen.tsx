@@ -205,8 +205,13 @@ function kindWords(connection: ConnectionView, instanceName: string | undefined)
 /** A driver-specific figure (latency, handshake age…), named in words. */
 function DetailRow({ name, value }: { name: string; value: number | string | null }) {
   if (value === null || value === '') return null;
-  // `handshake_age_s` → "Handshake age (s)", `latency_ms` → "Latency (ms)".
-  const words = name.replace(/_(ms|s)$/, ' ($1)').replace(/_/g, ' ');
+  // `handshake_age_s` → "Handshake age (s)", `latency_ms` → "Latency (ms)"; drivers also send
+  // camelCase (`readyConnections` → "Ready connections").
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/_(ms|s)$/, ' ($1)')
+    .replace(/_/g, ' ');
   return (
     <>
       <dt>{words.charAt(0).toUpperCase() + words.slice(1)}</dt>
