@@ -16,6 +16,8 @@ import type { LoadResult, LoadSpec } from '../tunnel/httpLoad.js';
 export interface EdgeBenchResult {
   direct: LoadResult;
   edge: LoadResult;
+  /** From "cloud" straight into the tunnel (WireGuard + agent, no edge): the edge's own share. */
+  tunnelOnly: LoadResult;
   /** MB/s of each plain TCP transfer over the WireGuard tunnel (no HTTP, no edge, no forwarder). */
   rawWireGuardMBps: number[];
   addedP50Ms: number;
@@ -111,10 +113,10 @@ export async function benchEdge(options: EdgeBenchOptions = {}): Promise<EdgeBen
       (l) => l.event === 'status' && l.status?.status === 'connected',
       60_000,
     );
-    const load = async (url: string, host?: string): Promise<LoadResult> => {
+    const load = async (url: string, host?: string, from = 'internet'): Promise<LoadResult> => {
       const s: LoadSpec = { url, ...spec, ...(host ? { host } : {}) };
       const r = await lab.exec(
-        'internet',
+        from,
         process.execPath,
         [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'bench/tunnel/httpLoad.ts'), JSON.stringify(s)],
         { cwd: REPO_ROOT },
@@ -123,6 +125,7 @@ export async function benchEdge(options: EdgeBenchOptions = {}): Promise<EdgeBen
     };
     const direct = await load(`http://${lab.ip('home')}:${APP_PORT}`);
     const edge = await load(`http://${lab.ip('cloud')}:80`, HOST);
+    const tunnelOnly = await load(`http://${user.tunnelIp}:${FORWARD_PORT}`, undefined, 'cloud');
 
     const source = lab.spawn('home', process.execPath, ['-e', rawSource(spec.downloadBytes)]);
     await source.waitForLine((l) => l === 'listening');
@@ -136,6 +139,7 @@ export async function benchEdge(options: EdgeBenchOptions = {}): Promise<EdgeBen
     return {
       direct,
       edge,
+      tunnelOnly,
       rawWireGuardMBps,
       addedP50Ms: edge.p50Ms - direct.p50Ms,
       ratio: {
@@ -161,6 +165,7 @@ export function formatEdgeBench(r: EdgeBenchResult): string {
     `${'path (client in "internet")'.padEnd(38)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(8)} ${'MB/s'.padStart(8)}`,
     row('(a) straight to the app (veth)', r.direct),
     row('(b) edge + WireGuard + agent', r.edge),
+    row('(d) from cloud: WireGuard + agent only', r.tunnelOnly),
     `(c) raw wireguard-go, plain TCP cloud→home: ${r.rawWireGuardMBps.map((x) => x.toFixed(1)).join(', ')} MB/s (best ${best.toFixed(1)})`,
     `ratio (b)/(a): p50 ×${r.ratio.p50.toFixed(2)}, p99 ×${r.ratio.p99.toFixed(2)}, req/s ×${r.ratio.requestsPerSecond.toFixed(2)}, MB/s ×${r.ratio.downloadMBps.toFixed(2)}`,
     `goal: added p50 < 2 ms — ${r.addedP50Ms.toFixed(3)} ms ${r.addedP50Ms < 2 ? 'MET' : 'MISSED'}`,
