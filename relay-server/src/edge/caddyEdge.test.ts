@@ -8,7 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import {
   createAccount,
   createInstance,
@@ -252,11 +252,13 @@ describe.skipIf(!caddyAvailable)('EDGE_MODE=caddy with a real Caddy', () => {
 
   it('carries a WebSocket through Caddy over TLS', async () => {
     const o = await onlineInstance();
-    const ws = new WebSocket(`wss://127.0.0.1:${edgePort}/ws`, {
+    // ws passes TLS options through to tls.connect; its types do not list servername.
+    const options: ClientOptions & { servername: string } = {
       headers: { host: o.host },
       servername: o.host,
       ca: rootCa,
-    });
+    };
+    const ws = new WebSocket(`wss://127.0.0.1:${edgePort}/ws`, options);
     await once(ws, 'open');
     ws.send('ping');
     const [msg] = (await once(ws, 'message')) as [Buffer];
