@@ -121,4 +121,41 @@ test.describe('Account: sign up, verify, sign in, sign out', () => {
     expect(await app.keychainItem('session')).toBeNull();
     expect(await app.keychainItemViaKeytar('session')).toBeNull();
   });
+  test('a forgotten password is reset with the mailed link, and only the new one signs in', async ({
+    gui: page,
+    world,
+  }) => {
+    const account = await verifiedAccount(world.relay);
+    await page.getByRole('button', { name: 'Forgot password?' }).click();
+    await expect(page.getByRole('heading', { name: 'Forgot your password?' })).toBeVisible();
+    await captureScreen(page, 'forgot-password');
+    await page.getByRole('textbox', { name: 'Email' }).fill(account.email);
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+
+    await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+    await expect(page.getByText('a reset link is on its way')).toBeVisible();
+    await captureScreen(page, 'reset-password');
+    const mail = (await world.relay.outbox()).filter((m) => m.to === account.email).pop();
+    const link = /https?:\/\/\S+reset-password\?token=[\w-]+/.exec(mail?.text ?? '')?.[0];
+    expect(link, 'the mail carries a reset link').toBeDefined();
+    world.relay.ledger.add(
+      await latestMailToken(world.relay.dataDir, account.email, 'reset-password'),
+    );
+    const newPassword = `${account.password} renewed`;
+    world.relay.ledger.add(newPassword);
+    await page.getByRole('textbox', { name: 'Reset link or code' }).fill(link!);
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('Confirm new password').fill(newPassword);
+    await page.getByRole('button', { name: 'Reset password' }).click();
+
+    await expect(page.getByText('Password changed. Sign in with your new password.')).toBeVisible();
+    await page.getByRole('textbox', { name: 'Email' }).fill(account.email);
+    await page.getByLabel('Password', { exact: true }).fill(account.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute(
+      'aria-invalid',
+      'true',
+    );
+    await signIn(page, account.email, newPassword);
+  });
 });

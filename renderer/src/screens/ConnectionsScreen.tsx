@@ -210,6 +210,7 @@ function DetailRow({ name, value }: { name: string; value: number | string | nul
   const words = name
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
+    .replace(/_seconds$/, '_s')
     .replace(/_(ms|s)$/, ' ($1)')
     .replace(/_/g, ' ');
   return (
