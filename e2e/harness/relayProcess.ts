@@ -50,6 +50,8 @@ export async function startRelayProcess(
         RELAY_HOST: '127.0.0.1',
         RELAY_PORT: '0',
         RELAY_BASE_DOMAIN: 'cloud.test',
+        // No edge unless a test asks: parallel relays must not all bind its port.
+        EDGE_MODE: 'off',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -31,7 +31,7 @@ afterAll(async () => {
 function environment(env: Record<string, string>): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = { ...process.env };
   for (const [name] of CONFIG_VARIABLES) delete clean[name];
-  return { ...clean, RELAY_PORT: '0', ...env };
+  return { ...clean, RELAY_PORT: '0', EDGE_MODE: 'off', ...env };
 }
 
 function run(env: Record<string, string>) {

@@ -37,7 +37,15 @@ export async function startLocalRelay(
   const logFile = path.join(path.dirname(dataDir), 'relay.log');
   const log = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
   const child = spawn(process.execPath, [path.join(repoRoot, 'relay-server/dist/server.js')], {
-    env: { ...env, RELAY_HOST: '127.0.0.1', RELAY_PORT: port, RELAY_DATA_DIR: dataDir },
+    // A one-machine trial has no WireGuard server, so no edge either (and its port stays free
+    // for the app you are trying it with); set EDGE_MODE to have one.
+    env: {
+      EDGE_MODE: 'off',
+      ...env,
+      RELAY_HOST: '127.0.0.1',
+      RELAY_PORT: port,
+      RELAY_DATA_DIR: dataDir,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log);

@@ -171,7 +171,7 @@ describe('defaults', () => {
       wgMode: 'off',
       wgInterface: 'ccwg0',
       wgListenPort: 51820,
-      edgeMode: 'off',
+      edgeMode: 'builtin',
       edgeHost: '0.0.0.0',
       edgePort: 8080,
       trustProxy: false,

@@ -126,7 +126,11 @@ export const CONFIG_VARIABLES = [
   ['WG_MODE', 'off', 'off (peers kept in the store only), wireguard-go or kernel.'],
   ['WG_INTERFACE', 'ccwg0', 'Name of the WireGuard server interface.'],
   ['WG_LISTEN_PORT', '51820', 'UDP port of the WireGuard server interface.'],
-  ['EDGE_MODE', 'off', 'off, builtin (Node proxy) or caddy.'],
+  [
+    'EDGE_MODE',
+    'builtin',
+    'builtin (the Node proxy on EDGE_HOST:EDGE_PORT), caddy (program Caddy, HTTPS) or off.',
+  ],
   ['EDGE_HOST', '0.0.0.0', 'Address the built-in edge listens on.'],
   ['EDGE_PORT', '8080', 'Port the edge listens on (the built-in proxy, or Caddy’s HTTPS server).'],
   [
@@ -389,7 +393,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     wgMode: oneOf(env, 'WG_MODE', ['off', 'wireguard-go', 'kernel'] as const, 'off'),
     wgInterface,
     wgListenPort: port(env, 'WG_LISTEN_PORT', 51820),
-    edgeMode: oneOf(env, 'EDGE_MODE', ['off', 'builtin', 'caddy'] as const, 'off'),
+    edgeMode: oneOf(env, 'EDGE_MODE', ['off', 'builtin', 'caddy'] as const, 'builtin'),
     edgeHost: listenHost(env, 'EDGE_HOST', '0.0.0.0'),
     edgePort: port(env, 'EDGE_PORT', 8080),
     edgeTimeouts: {

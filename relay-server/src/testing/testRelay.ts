@@ -49,6 +49,8 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     RELAY_DATA_DIR: dataDir,
     RELAY_BASE_DOMAIN: 'cloud.test',
     LOG_LEVEL: 'debug',
+    // Tests that want the edge ask for it; parallel relays must not all bind its port.
+    EDGE_MODE: 'off',
     ...options.env,
   });
   const logs = new LogCapture();
