@@ -9,6 +9,7 @@ import {
   startStripeStandIn,
   type StripeStandIn,
   type TestDnsServer,
+  until,
 } from '@cloud-connect/relay-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
@@ -33,30 +34,6 @@ const AGENT = path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts');
 const APP = path.join(REPO_ROOT, 'e2e/harness/testApp.ts');
 const MB = 1024 * 1024;
 const BASE = 'cloud.test';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 30_000,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    }
-    await sleep(everyMs);
-  }
-}
 
 /** Resident memory of a process in bytes (VmRSS from /proc). */
 function rss(pid: number): number {

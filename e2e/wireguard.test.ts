@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
 import { NetLab, netlabAvailable, type LabProcess } from './harness/netlab.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
+import { sleep, until } from '@cloud-connect/relay-server/testing';
+import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
 
 /**
  * Issue 3's namespace end-to-end: the real relay-server with a wireguard-go server interface
@@ -35,43 +37,6 @@ interface AgentLine {
   tunnel?: { interfaceName: string; tunnelIp: string; serverIp: string; pid: number } | null;
   level?: string;
   message?: string;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 30_000,
-  everyMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    }
-    await sleep(everyMs);
-  }
-}
-
-/** Every process's argv on this machine, as one string per process. */
-function allCmdlines(): string[] {
-  const out: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
 }
 
 describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
@@ -237,8 +202,8 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     expect(r.stdout.trim()).toBe('HTTP/1.1 101 Switching Protocols / echo:ping');
   });
 
-  it('never puts the instance token or a private key in any process argv', () => {
-    const argv = allCmdlines().join('\n');
+  it('never puts the instance token or a private key in any process argv', async () => {
+    const argv = (await allProcessCmdlines()).join('\n');
     for (const s of secrets) expect(argv.includes(s)).toBe(false);
   });
 
@@ -250,7 +215,7 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     const up = await waitStatus(agentB, (s) => s.status === 'connected', 60_000);
     const ifA = (await waitStatus(agentA, (s) => s.status === 'connected')).tunnel!.interfaceName;
     const ifB = up.tunnel!.interfaceName;
-    const argv = allCmdlines().join('\n');
+    const argv = (await allProcessCmdlines()).join('\n');
     expect(argv.includes(b.instanceToken) || argv.includes(keyB.privateKey)).toBe(false);
 
     // As the agent configures it, B has no route to A at all.
@@ -455,7 +420,9 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     const links = (await import('node:child_process')).spawnSync('ip', ['-br', 'link'], {
       encoding: 'utf8',
     }).stdout;
-    const wgProcs = allCmdlines().filter((c) => c.startsWith('wireguard-go') && c.includes(prefix));
+    const wgProcs = (await allProcessCmdlines()).filter(
+      (c) => c.startsWith('wireguard-go') && c.includes(prefix),
+    );
     expect(netns).not.toContain(prefix);
     expect(links).not.toContain(prefix);
     expect(wgProcs).toEqual([]);

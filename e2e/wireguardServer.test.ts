@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
 import { NetLab, netlabAvailable } from './harness/netlab.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
+import { sleep } from '@cloud-connect/relay-server/testing';
 
 /**
  * The relay's WireGuard server run for real (wireguard-go in a namespace), driven through the
@@ -18,8 +19,6 @@ if (!available.ok && process.env.CC_SKIP_NETNS !== '1') {
     `namespace tests need root, ip netns and /dev/net/tun (${available.reason}); set CC_SKIP_NETNS=1 to skip them`,
   );
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', () => {
   let lab: NetLab;

@@ -51,3 +51,17 @@ export async function processEnvironment(pid: number): Promise<Record<string, st
   }
   return env;
 }
+
+/** Every process's argv on this machine, one string per process (to prove no secret is in argv). */
+export async function allProcessCmdlines(): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      out.push((await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' '));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}

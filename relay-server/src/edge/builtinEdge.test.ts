@@ -9,6 +9,7 @@ import type { EdgeTimeouts } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 import { BuiltinEdge } from './builtinEdge.js';
 import { hostName, type ResolvedRoute, type RouteTable } from './routeTable.js';
+import { sleep } from '../testing/until.js';
 
 const MB = 1024 * 1024;
 const logger = createLogger('silent');
@@ -96,8 +97,6 @@ function request(
     req.end(opts.body);
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('built-in edge against local apps on 127.0.0.x', () => {
   let appA: Server;

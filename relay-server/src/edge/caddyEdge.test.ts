@@ -18,6 +18,7 @@ import {
   type TestAccount,
   type TestDnsServer,
   type TestRelay,
+  until,
 } from '../testing/index.js';
 import { generateKeyPair } from '../wireguard/keys.js';
 import { CaddyAdmin } from './caddyAdmin.js';
@@ -41,24 +42,6 @@ async function freePort(): Promise<number> {
   const { port } = s.address() as AddressInfo;
   await new Promise((r) => s.close(r));
   return port;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T | false | null>, ms = 10_000) {
-  const start = Date.now();
-  let last: unknown = null;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - start > ms)
-      throw new Error(`timed out: ${what}${last ? ` (${(last as Error).message})` : ''}`);
-    await sleep(50);
-  }
 }
 
 describe.skipIf(!caddyAvailable)('EDGE_MODE=caddy with a real Caddy', () => {

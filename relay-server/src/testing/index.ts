@@ -29,3 +29,4 @@ export {
 } from './stripeStandIn.js';
 export { subscribe } from './subscribe.js';
 export { startTestRelay, type TestRelay, type TestRelayOptions } from './testRelay.js';
+export { sleep, until } from './until.js';
