@@ -43,9 +43,16 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await app.stop();
   },
   gui: async ({ page, app }, use) => {
+    // Uncaught exceptions and console errors (a CSP violation, a failed load) fail the test.
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
     await page.goto(app.url);
     await expect(page.getByText('Starting Cloud Connect…')).toBeHidden();
     await use(page);
+    expect(problems, 'the page logged no errors').toEqual([]);
   },
 });
 
