@@ -74,7 +74,11 @@ export class RelayClient {
       return await callEndpoint(this.transport, name, input, pair.access_token);
     } catch (e) {
       if (!(e instanceof ApiError) || e.code !== 'UNAUTHORIZED') throw e;
-      const fresh = await this.refresh();
+      // Another call may have refreshed while this one was in flight: use its token rather
+      // than rotating again (a second rotation of the same session is wasted work).
+      const current = await this.tokens.load();
+      const fresh =
+        current && current.access_token !== pair.access_token ? current : await this.refresh();
       return callEndpoint(this.transport, name, input, fresh.access_token);
     }
   }
