@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import type { CheckoutResponse } from '../api/index.js';
 import {
-  CheckoutResponse,
   DomainName,
   InstanceId,
   PaidPlan,
