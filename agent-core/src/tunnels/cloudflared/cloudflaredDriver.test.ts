@@ -51,7 +51,12 @@ describe('CloudflaredDriver against the stand-in', () => {
     const [probe] = await waitForEvent(driver.events, 'probe', connected);
     expect(probe.running).toBe(true);
     expect(probe.error).toBeNull();
-    const status = await driver.status();
+    // The first connection makes the tunnel ready; the other three follow a few ms later.
+    let status = await driver.status();
+    for (let i = 0; i < 50 && status.details?.readyConnections !== 4; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      status = await driver.status();
+    }
     expect(status).toMatchObject({
       running: true,
       connected: true,
