@@ -6,12 +6,9 @@
  * home host's tunnel IP. Goals: added p50 under 2 ms for small requests; (b)'s MB/s at least
  * half of (c)'s. `npm run bench:edge` (root, wireguard-go), or call `benchEdge()`.
  */
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LabRelay, TSX_NODE_ARGS } from '../../e2e/harness/labRelay.js';
-import { NetLab, netlabAvailable } from '../../e2e/harness/netlab.js';
-import { REPO_ROOT } from '../../e2e/harness/relayProcess.js';
-import type { LoadResult, LoadSpec } from '../tunnel/httpLoad.js';
+import { APP_PORT, FORWARD_PORT, startBenchLab, type LoadSettings } from '../harness/benchLab.js';
+import type { LoadResult } from '../tunnel/httpLoad.js';
 
 export interface EdgeBenchResult {
   direct: LoadResult;
@@ -26,17 +23,10 @@ export interface EdgeBenchResult {
   edgeVsRawWireGuard: number;
 }
 
-export interface EdgeBenchOptions {
-  latencyRequests?: number;
-  concurrency?: number;
-  seconds?: number;
-  downloadBytes?: number;
-  downloads?: number;
+export interface EdgeBenchOptions extends LoadSettings {
   rawTransfers?: number;
 }
 
-const APP_PORT = 8080;
-const FORWARD_PORT = 9090;
 const RAW_PORT = 7070;
 const HOST = 'bench.cloud.test';
 
@@ -58,80 +48,25 @@ const rawSink = (ip: string) => `
   s.on('end', () => { console.log(JSON.stringify({ bytes: n, MBps: n / 1e6 / (Number(process.hrtime.bigint() - t) / 1e9) })); process.exit(0); });`;
 
 export async function benchEdge(options: EdgeBenchOptions = {}): Promise<EdgeBenchResult> {
-  const ok = netlabAvailable();
-  if (!ok.ok) throw new Error(`bench:edge needs network namespaces (${ok.reason})`);
-  const spec = {
-    latencyRequests: options.latencyRequests ?? 2000,
-    concurrency: options.concurrency ?? 16,
-    seconds: options.seconds ?? 5,
-    downloadBytes: options.downloadBytes ?? 50_000_000,
-    downloads: options.downloads ?? 3,
-  };
-  const lab = await NetLab.create({ tag: 'hI', hosts: ['cloud', 'home', 'internet'] });
-  let relay: LabRelay | null = null;
+  const bench = await startBenchLab({
+    tag: 'bedg',
+    hosts: ['cloud', 'home', 'internet'],
+    relayEnv: { EDGE_MODE: 'builtin', EDGE_HOST: '0.0.0.0', EDGE_PORT: '80' },
+    load: options,
+    subdomain: 'bench',
+  });
+  const { lab } = bench;
+  const downloadBytes = options.downloadBytes ?? 50_000_000;
   try {
-    relay = await LabRelay.start(lab, 'cloud', {
-      env: {
-        WG_MODE: 'wireguard-go',
-        WG_INTERFACE: lab.ifName('s'),
-        WG_LISTEN_PORT: '51820',
-        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
-        EDGE_MODE: 'builtin',
-        EDGE_HOST: '0.0.0.0',
-        EDGE_PORT: '80',
-        LOG_LEVEL: 'warn',
-      },
-    });
-    // The app listens on every address of "home": "internet" reaches it over the veth link.
-    const app = lab.spawn(
-      'home',
-      process.execPath,
-      [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'e2e/harness/testApp.ts')],
-      {
-        cwd: REPO_ROOT,
-        env: { APP_HOST: '0.0.0.0', APP_PORT: String(APP_PORT), APP_NAME: 'bench' },
-      },
-    );
-    await app.waitForLine((l) => l.startsWith('listening'));
-    const user = await relay.userWithInstance('bench');
-    const agent = lab.spawn(
-      'home',
-      process.execPath,
-      [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts')],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          CC_RELAY_URL: relay.url,
-          CC_INSTANCE_TOKEN: user.instanceToken,
-          CC_TARGET: `http://localhost:${APP_PORT}`,
-          CC_FORWARD_PORT: String(FORWARD_PORT),
-          CC_WG_INTERFACE_PREFIX: `${lab.prefix}a`,
-        },
-      },
-    );
-    await agent.waitForJson<{ event: string; status?: { status: string } }>(
-      (l) => l.event === 'status' && l.status?.status === 'connected',
-      60_000,
-    );
-    const load = async (url: string, host?: string, from = 'internet'): Promise<LoadResult> => {
-      const s: LoadSpec = { url, ...spec, ...(host ? { host } : {}) };
-      const r = await lab.exec(
-        from,
-        process.execPath,
-        [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'bench/tunnel/httpLoad.ts'), JSON.stringify(s)],
-        { cwd: REPO_ROOT },
-      );
-      return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as LoadResult;
-    };
-    const direct = await load(`http://${lab.ip('home')}:${APP_PORT}`);
-    const edge = await load(`http://${lab.ip('cloud')}:80`, HOST);
-    const tunnelOnly = await load(`http://${user.tunnelIp}:${FORWARD_PORT}`, undefined, 'cloud');
+    const direct = await bench.load(`http://${lab.ip('home')}:${APP_PORT}`, { from: 'internet' });
+    const edge = await bench.load(`http://${lab.ip('cloud')}:80`, { from: 'internet', host: HOST });
+    const tunnelOnly = await bench.load(`http://${bench.tunnelIp}:${FORWARD_PORT}`);
 
-    const source = lab.spawn('home', process.execPath, ['-e', rawSource(spec.downloadBytes)]);
+    const source = lab.spawn('home', process.execPath, ['-e', rawSource(downloadBytes)]);
     await source.waitForLine((l) => l === 'listening');
     const rawWireGuardMBps: number[] = [];
     for (let i = 0; i < (options.rawTransfers ?? 3); i++) {
-      const r = await lab.exec('cloud', process.execPath, ['-e', rawSink(user.tunnelIp)]);
+      const r = await lab.exec('cloud', process.execPath, ['-e', rawSink(bench.tunnelIp)]);
       rawWireGuardMBps.push((JSON.parse(r.stdout.trim()) as { MBps: number }).MBps);
     }
     await source.stop();
@@ -151,8 +86,7 @@ export async function benchEdge(options: EdgeBenchOptions = {}): Promise<EdgeBen
       edgeVsRawWireGuard: edge.downloadMBps / bestRaw,
     };
   } finally {
-    await lab.close();
-    await relay?.close();
+    await bench.close();
   }
 }
 

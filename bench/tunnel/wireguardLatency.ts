@@ -5,12 +5,9 @@
  * through the tunnel without the forwarder shows what the forwarder itself costs.
  * `npm run bench:wireguard` (root, wireguard-go), or call `benchWireGuardLatency()`.
  */
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LabRelay, TSX_NODE_ARGS } from '../../e2e/harness/labRelay.js';
-import { NetLab, netlabAvailable } from '../../e2e/harness/netlab.js';
-import { REPO_ROOT } from '../../e2e/harness/relayProcess.js';
-import type { LoadResult, LoadSpec } from './httpLoad.js';
+import { APP_PORT, FORWARD_PORT, startBenchLab, type LoadSettings } from '../harness/benchLab.js';
+import type { LoadResult } from './httpLoad.js';
 
 export interface WireGuardLatencyResult {
   direct: LoadResult;
@@ -21,85 +18,17 @@ export interface WireGuardLatencyResult {
   ratio: { p50: number; p99: number; requestsPerSecond: number; downloadMBps: number };
 }
 
-export interface WireGuardLatencyOptions {
-  latencyRequests?: number;
-  concurrency?: number;
-  seconds?: number;
-  downloadBytes?: number;
-  downloads?: number;
-}
-
-const APP_PORT = 8080;
-const FORWARD_PORT = 9090;
+export type WireGuardLatencyOptions = LoadSettings;
 
 export async function benchWireGuardLatency(
   options: WireGuardLatencyOptions = {},
 ): Promise<WireGuardLatencyResult> {
-  const ok = netlabAvailable();
-  if (!ok.ok) throw new Error(`bench:wireguard needs network namespaces (${ok.reason})`);
-  const spec = {
-    latencyRequests: options.latencyRequests ?? 2000,
-    concurrency: options.concurrency ?? 16,
-    seconds: options.seconds ?? 5,
-    downloadBytes: options.downloadBytes ?? 50_000_000,
-    downloads: options.downloads ?? 3,
-  };
-  const lab = await NetLab.create({ tag: 'hG', hosts: ['cloud', 'home'] });
-  let relay: LabRelay | null = null;
+  const bench = await startBenchLab({ tag: 'bwg', hosts: ['cloud', 'home'], load: options });
   try {
-    relay = await LabRelay.start(lab, 'cloud', {
-      env: {
-        WG_MODE: 'wireguard-go',
-        WG_INTERFACE: lab.ifName('s'),
-        WG_LISTEN_PORT: '51820',
-        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
-        LOG_LEVEL: 'warn',
-      },
-    });
-    // The app listens on every address of "home", so "cloud" reaches it straight over the veth.
-    const app = lab.spawn(
-      'home',
-      process.execPath,
-      [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'e2e/harness/testApp.ts')],
-      {
-        cwd: REPO_ROOT,
-        env: { APP_HOST: '0.0.0.0', APP_PORT: String(APP_PORT), APP_NAME: 'bench' },
-      },
-    );
-    await app.waitForLine((l) => l.startsWith('listening'));
-    const user = await relay.userWithInstance(`bench-${lab.prefix.toLowerCase()}`);
-    const agent = lab.spawn(
-      'home',
-      process.execPath,
-      [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts')],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          CC_RELAY_URL: relay.url,
-          CC_INSTANCE_TOKEN: user.instanceToken,
-          CC_TARGET: `http://localhost:${APP_PORT}`,
-          CC_FORWARD_PORT: String(FORWARD_PORT),
-          CC_WG_INTERFACE_PREFIX: `${lab.prefix}a`,
-        },
-      },
-    );
-    await agent.waitForJson<{ event: string; status?: { status: string } }>(
-      (l) => l.event === 'status' && l.status?.status === 'connected',
-      60_000,
-    );
-    const load = async (url: string): Promise<LoadResult> => {
-      const s: LoadSpec = { url, ...spec };
-      const r = await lab.exec(
-        'cloud',
-        process.execPath,
-        [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'bench/tunnel/httpLoad.ts'), JSON.stringify(s)],
-        { cwd: REPO_ROOT },
-      );
-      return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as LoadResult;
-    };
-    const direct = await load(`http://${lab.ip('home')}:${APP_PORT}`);
-    const tunnel = await load(`http://${user.tunnelIp}:${FORWARD_PORT}`);
-    const tunnelNoForwarder = await load(`http://${user.tunnelIp}:${APP_PORT}`);
+    // From "cloud": straight over the veth, through the tunnel and forwarder, and the tunnel alone.
+    const direct = await bench.load(`http://${bench.lab.ip('home')}:${APP_PORT}`);
+    const tunnel = await bench.load(`http://${bench.tunnelIp}:${FORWARD_PORT}`);
+    const tunnelNoForwarder = await bench.load(`http://${bench.tunnelIp}:${APP_PORT}`);
     return {
       direct,
       tunnel,
@@ -112,8 +41,7 @@ export async function benchWireGuardLatency(
       },
     };
   } finally {
-    await lab.close();
-    await relay?.close();
+    await bench.close();
   }
 }
 

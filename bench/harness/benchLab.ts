@@ -1,0 +1,122 @@
+import path from 'node:path';
+import { LabRelay, TSX_NODE_ARGS } from '../../e2e/harness/labRelay.js';
+import { NetLab, netlabAvailable } from '../../e2e/harness/netlab.js';
+import { REPO_ROOT } from '../../e2e/harness/relayProcess.js';
+import type { LoadResult, LoadSpec } from '../tunnel/httpLoad.js';
+
+export const APP_PORT = 8080;
+export const FORWARD_PORT = 9090;
+
+/** How much load each measured path gets. */
+export interface LoadSettings {
+  latencyRequests?: number;
+  concurrency?: number;
+  seconds?: number;
+  downloadBytes?: number;
+  downloads?: number;
+}
+
+export interface BenchLab {
+  lab: NetLab;
+  relay: LabRelay;
+  /** The instance's tunnel IP; its agent's forwarder listens there on FORWARD_PORT. */
+  tunnelIp: string;
+  /** Load one URL from a lab host (the load generator runs inside that namespace). */
+  load(url: string, options?: { from?: string; host?: string }): Promise<LoadResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * The namespace set-up the tunnel and edge benchmarks share: the real relay with a
+ * wireguard-go server in "cloud", the test app on every address of "home" (so other hosts reach
+ * it straight over the veth link too), and a WireGuard agent in "home" connected through it.
+ */
+export async function startBenchLab(options: {
+  tag: string;
+  hosts: string[];
+  relayEnv?: Record<string, string>;
+  load?: LoadSettings;
+  subdomain?: string;
+}): Promise<BenchLab> {
+  const ok = netlabAvailable();
+  if (!ok.ok) throw new Error(`this benchmark needs network namespaces (${ok.reason})`);
+  const spec = {
+    latencyRequests: options.load?.latencyRequests ?? 2000,
+    concurrency: options.load?.concurrency ?? 16,
+    seconds: options.load?.seconds ?? 5,
+    downloadBytes: options.load?.downloadBytes ?? 50_000_000,
+    downloads: options.load?.downloads ?? 3,
+  };
+  const lab = await NetLab.create({ tag: options.tag, hosts: options.hosts });
+  let relay: LabRelay | null = null;
+  try {
+    relay = await LabRelay.start(lab, 'cloud', {
+      env: {
+        WG_MODE: 'wireguard-go',
+        WG_INTERFACE: lab.ifName('s'),
+        WG_LISTEN_PORT: '51820',
+        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
+        LOG_LEVEL: 'warn',
+        ...options.relayEnv,
+      },
+    });
+    const app = lab.spawn(
+      'home',
+      process.execPath,
+      [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'e2e/harness/testApp.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: { APP_HOST: '0.0.0.0', APP_PORT: String(APP_PORT), APP_NAME: 'bench' },
+      },
+    );
+    await app.waitForLine((l) => l.startsWith('listening'));
+    const user = await relay.userWithInstance(
+      options.subdomain ?? `bench-${lab.prefix.toLowerCase()}`,
+    );
+    const agent = lab.spawn(
+      'home',
+      process.execPath,
+      [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts')],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          CC_RELAY_URL: relay.url,
+          CC_INSTANCE_TOKEN: user.instanceToken,
+          CC_TARGET: `http://localhost:${APP_PORT}`,
+          CC_FORWARD_PORT: String(FORWARD_PORT),
+          CC_WG_INTERFACE_PREFIX: `${lab.prefix}a`,
+        },
+      },
+    );
+    await agent.waitForJson<{ event: string; status?: { status: string } }>(
+      (l) => l.event === 'status' && l.status?.status === 'connected',
+      60_000,
+    );
+    const running = relay;
+    return {
+      lab,
+      relay: running,
+      tunnelIp: user.tunnelIp,
+      async load(url, { from = 'cloud', host } = {}) {
+        const s: LoadSpec = { url, ...spec, ...(host ? { host } : {}) };
+        const r = await lab.exec(
+          from,
+          process.execPath,
+          [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'bench/tunnel/httpLoad.ts'), JSON.stringify(s)],
+          {
+            cwd: REPO_ROOT,
+          },
+        );
+        return JSON.parse(r.stdout.trim().split('\n').at(-1) as string) as LoadResult;
+      },
+      async close() {
+        await lab.close();
+        await running.close();
+      },
+    };
+  } catch (e) {
+    await lab.close();
+    await relay?.close();
+    throw e;
+  }
+}
