@@ -4,6 +4,7 @@ import { AuthCard } from '../components/AuthCard.js';
 import { Button } from '../components/Button.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
+import { NewPasswordFields } from '../components/NewPasswordFields.js';
 import { IDLE } from '../store/requests.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
@@ -44,25 +45,13 @@ export function ResetPasswordScreen() {
           onChange={(e) => setTokenOrLink(e.target.value)}
           error={fields.token}
         />
-        <Field
+        <NewPasswordFields
           label="New password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          hint="At least 8 characters."
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={fields.password}
-        />
-        <Field
-          label="Confirm new password"
-          type="password"
-          autoComplete="new-password"
-          required
-          value={confirmation}
-          onChange={(e) => setConfirmation(e.target.value)}
-          error={fields.password_confirmation}
+          password={password}
+          confirmation={confirmation}
+          onPassword={setPassword}
+          onConfirmation={setConfirmation}
+          fields={fields}
         />
         <ErrorMessage error={request.error} />
         <div className="actions">

@@ -5,6 +5,7 @@ import { Button } from '../components/Button.js';
 import { Checkbox } from '../components/Checkbox.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
+import { NewPasswordFields } from '../components/NewPasswordFields.js';
 import { IDLE } from '../store/requests.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
@@ -65,25 +66,13 @@ export function SignUpScreen() {
           onChange={(e) => setEmail(e.target.value)}
           error={fields.email}
         />
-        <Field
+        <NewPasswordFields
           label="Password"
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={8}
-          hint="At least 8 characters."
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={fields.password}
-        />
-        <Field
-          label="Confirm password"
-          type="password"
-          autoComplete="new-password"
-          required
-          value={confirmation}
-          onChange={(e) => setConfirmation(e.target.value)}
-          error={fields.password_confirmation}
+          password={password}
+          confirmation={confirmation}
+          onPassword={setPassword}
+          onConfirmation={setConfirmation}
+          fields={fields}
         />
         <Checkbox
           label="I accept the terms of service"
