@@ -1,8 +1,11 @@
 import {
   DesktopApiArgs,
+  DesktopEvents,
   type DesktopApi,
   type DesktopMethod,
+  type EventChannel,
   type Result,
+  type Unsubscribe,
 } from '@cloud-connect/agent-core/desktop';
 
 function isMethod(name: unknown): name is DesktopMethod {
@@ -54,4 +57,20 @@ export async function dispatchCall(
       message: 'Something went wrong in Cloud Connect. Try again; the log has details.',
     };
   }
+}
+
+/**
+ * Forward every DesktopApi event channel (the contract's `DesktopEvents` table) to one sender,
+ * so IPC and the web host's socket carry the same channels. Returns what undoes it.
+ */
+export function subscribeEvents(
+  api: DesktopApi,
+  send: (channel: EventChannel, payload: unknown) => void,
+): Unsubscribe {
+  const unsubscribers = Object.entries(DesktopEvents).map(([channel, method]) =>
+    api[method]((payload: unknown) => send(channel as EventChannel, payload)),
+  );
+  return () => {
+    for (const unsubscribe of unsubscribers) unsubscribe();
+  };
 }

@@ -1,6 +1,6 @@
-import type { DesktopApi, EventChannel } from '@cloud-connect/agent-core/desktop';
+import type { DesktopApi } from '@cloud-connect/agent-core/desktop';
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { dispatchCall } from '../bridge/dispatch.js';
+import { dispatchCall, subscribeEvents } from '../bridge/dispatch.js';
 import { CALL_CHANNEL, EVENT_CHANNEL } from './channels.js';
 
 /** Only accept messages from the app's own windows, from their top frame on the app's page. */
@@ -25,12 +25,9 @@ export function setupIpc(api: DesktopApi, appUrl: () => string): void {
     }
     return dispatchCall(api, method, args);
   });
-  const broadcast = (channel: EventChannel) => (payload: unknown) => {
+  subscribeEvents(api, (channel, payload) => {
     for (const win of BrowserWindow.getAllWindows()) {
       if (!win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, channel, payload);
     }
-  };
-  api.onConnections(broadcast('connections'));
-  api.onSession(broadcast('session'));
-  api.onLog(broadcast('log'));
+  });
 }

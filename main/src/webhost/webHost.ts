@@ -8,12 +8,11 @@ import {
   CLOSE_UNAUTHORIZED,
   type ClientMessage,
   type DesktopApi,
-  type EventChannel,
   type ServerMessage,
 } from '@cloud-connect/agent-core/desktop';
 import sirv from 'sirv';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { dispatchCall } from '../bridge/dispatch.js';
+import { dispatchCall, subscribeEvents } from '../bridge/dispatch.js';
 import { allowedHosts, hostAllowed, originAllowed } from './originCheck.js';
 
 export interface WebHostOptions {
@@ -96,15 +95,11 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
   });
 
   function serveSocket(ws: WebSocket): void {
-    let authed = false;
-    const unsubscribers: Array<() => void> = [];
+    // Set once the hello's token is accepted: until then the socket gets no events and no calls.
+    let unsubscribe: (() => void) | null = null;
     const send = (m: ServerMessage) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m));
     };
-    const push =
-      <C extends EventChannel>(channel: C) =>
-      (payload: unknown) =>
-        send({ type: 'event', channel, payload } as ServerMessage);
     const helloTimer = setTimeout(() => ws.close(CLOSE_UNAUTHORIZED, 'hello expected'), 10_000);
 
     ws.on('message', (data) => {
@@ -115,17 +110,14 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
         ws.close(CLOSE_BAD_MESSAGE, 'not JSON');
         return;
       }
-      if (!authed) {
+      if (!unsubscribe) {
         if (msg.type !== 'hello' || typeof msg.token !== 'string' || !sameToken(msg.token, token)) {
           ws.close(CLOSE_UNAUTHORIZED, 'bad access token');
           return;
         }
-        authed = true;
         clearTimeout(helloTimer);
-        unsubscribers.push(
-          options.api.onConnections(push('connections')),
-          options.api.onSession(push('session')),
-          options.api.onLog(push('log')),
+        unsubscribe = subscribeEvents(options.api, (channel, payload) =>
+          send({ type: 'event', channel, payload } as ServerMessage),
         );
         send({ type: 'ready', version: options.version ?? '0.0.0' });
         return;
@@ -140,7 +132,7 @@ export async function startWebHost(options: WebHostOptions): Promise<RunningWebH
     });
     ws.on('close', () => {
       clearTimeout(helloTimer);
-      for (const u of unsubscribers) u();
+      unsubscribe?.();
     });
   }
 
