@@ -6,12 +6,15 @@ import { startRelay, type RelayOptions, type RunningRelay } from '../relay.js';
 import { ApiClient } from './apiClient.js';
 import { LogCapture, SecretLedger } from './logCapture.js';
 import { latestMailToken, readOutbox } from './outbox.js';
+import type { StripeStandIn } from './stripeStandIn.js';
 
 export interface TestRelayOptions extends RelayOptions {
   /** Extra environment, as an operator would set it (RELAY_BASE_DOMAIN, STRIPE_*, DNS_SERVERS…). */
   env?: Record<string, string>;
   /** Reuse a data dir (restart tests); a fresh temp dir otherwise. */
   dataDir?: string;
+  /** Point billing at this stand-in (its `env`) and put its key and signing secret in the ledger. */
+  stripe?: StripeStandIn;
 }
 
 export interface TestRelay {
@@ -42,6 +45,7 @@ const TEST_RATE_LIMITS = {
  * whatever the env points at.
  */
 export async function startTestRelay(options: TestRelayOptions = {}): Promise<TestRelay> {
+  const { stripe, ...relayOptions } = options;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'cc-relay-')));
   const config = loadConfig({
     RELAY_HOST: '127.0.0.1',
@@ -51,14 +55,19 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     LOG_LEVEL: 'debug',
     // Tests that want the edge ask for it; parallel relays must not all bind its port.
     EDGE_MODE: 'off',
+    ...stripe?.env,
     ...options.env,
   });
   const logs = new LogCapture();
   const ledger = new SecretLedger();
+  if (stripe) {
+    ledger.add(stripe.secretKey);
+    ledger.add(stripe.webhookSecret);
+  }
   const relay = await startRelay(config, {
     checkResponses: true,
     logDestination: logs,
-    ...options,
+    ...relayOptions,
     rateLimits: { ...TEST_RATE_LIMITS, ...options.rateLimits },
   });
   // Links in mail point at the public URL; with port 0 it is only known now.

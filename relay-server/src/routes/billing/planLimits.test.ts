@@ -17,9 +17,7 @@ let ann: TestAccount;
 
 beforeEach(async () => {
   stripe = await startStripeStandIn();
-  t = await startTestRelay({ env: stripe.env });
-  t.ledger.add(stripe.secretKey);
-  t.ledger.add(stripe.webhookSecret);
+  t = await startTestRelay({ stripe });
   ann = await createAccount(t);
 });
 afterEach(async () => {

@@ -12,9 +12,7 @@ let t: TestRelay;
 
 beforeEach(async () => {
   stripe = await startStripeStandIn();
-  t = await startTestRelay({ env: stripe.env });
-  t.ledger.add(stripe.secretKey);
-  t.ledger.add(stripe.webhookSecret);
+  t = await startTestRelay({ stripe });
   // Stripe sends the webhooks of a paid checkout to the relay's endpoint.
   stripe.webhookUrl = t.url;
 });

@@ -21,9 +21,7 @@ beforeEach(async () => {
   // The stand-in's clock stamps events; tests move it to make one event older than another.
   clock = manualClock();
   stripe = await startStripeStandIn({ clock });
-  t = await startTestRelay({ env: stripe.env });
-  t.ledger.add(stripe.secretKey);
-  t.ledger.add(stripe.webhookSecret);
+  t = await startTestRelay({ stripe });
   ann = await createAccount(t);
 });
 afterEach(async () => {
