@@ -36,9 +36,7 @@ function routesOf(
         instance: {
           instanceId: `inst_${host}`,
           subdomain: host.split('.')[0] as string,
-          tunnelIp: upstream?.host ?? '127.0.0.250',
-          targetPort: upstream?.port ?? null,
-          online: upstream !== null,
+          upstream,
         },
         upstream,
       };

@@ -6,15 +6,14 @@ import type { DomainRecord, InstanceRecord, Store } from '../store/types.js';
 export interface InstanceRoute {
   instanceId: string;
   subdomain: string;
-  tunnelIp: string;
-  /** The port the agent registered (its forwarder listens there on the tunnel IP). */
-  targetPort: number | null;
   /**
-   * The agent registered a key and its last word was "connected" (heartbeat), not a
-   * disconnect or a regenerated token. A crashed agent still counts until the connection
-   * through the tunnel fails, which the proxy reports as offline too.
+   * `tunnelIp:targetPort` (the port the agent's forwarder registered) while the agent is
+   * online: it registered a key and its last word was "connected" (heartbeat), not a
+   * disconnect or a regenerated token. Null otherwise. A crashed agent still counts until the
+   * connection through the tunnel fails, which the proxy reports as offline too. Worked out
+   * once per store change, not per request.
    */
-  online: boolean;
+  upstream: { host: string; port: number } | null;
 }
 
 /** A Host the edge serves, and where it goes. */
@@ -45,12 +44,11 @@ export function hostName(header: string | undefined): string | null {
 }
 
 function toRoute(i: InstanceRecord): InstanceRoute {
+  const online = i.status === 'connected' && i.publicKey !== null;
   return {
     instanceId: i.id,
     subdomain: i.subdomain,
-    tunnelIp: i.tunnelIp,
-    targetPort: i.targetPort,
-    online: i.status === 'connected' && i.publicKey !== null && i.targetPort !== null,
+    upstream: online && i.targetPort !== null ? { host: i.tunnelIp, port: i.targetPort } : null,
   };
 }
 
@@ -115,15 +113,7 @@ export class RouteTable {
     }
     const instance = id === undefined ? undefined : this.instances.get(id);
     if (!instance) return null;
-    return {
-      host,
-      kind,
-      instance,
-      upstream:
-        instance.online && instance.targetPort !== null
-          ? { host: instance.tunnelIp, port: instance.targetPort }
-          : null,
-    };
+    return { host, kind, instance, upstream: instance.upstream };
   }
 
   /** Every host with a route: subdomains of existing instances and verified custom domains. */
