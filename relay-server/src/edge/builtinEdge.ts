@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import { offlinePage, timeoutPage, unknownHostPage, type EdgePage } from './pages.js';
 import {
   hasBody,
+  isHopByHop,
   upstreamRequestHeaders,
   withoutHopByHop,
   type ForwardingContext,
@@ -267,9 +268,7 @@ export class BuiltinEdge implements RunningEdge {
     up.on('upgrade', (upRes, upSocket, upHead) => {
       done();
       if (socket.destroyed) return void upSocket.destroy();
-      const keep = (n: string) =>
-        n === 'upgrade' || n === 'connection' || withoutHopByHop({ [n]: 'x' })[n] !== undefined;
-      socket.write(rawHead(upRes, keep));
+      socket.write(rawHead(upRes, (n) => n === 'upgrade' || n === 'connection' || !isHopByHop(n)));
       if (upHead.length) socket.write(upHead);
       if (head.length) upSocket.write(head);
       for (const s of [socket, upSocket] as const) {
@@ -290,11 +289,7 @@ export class BuiltinEdge implements RunningEdge {
     // The app answered without upgrading: relay that answer and close.
     up.on('response', (upRes) => {
       done();
-      socket.write(
-        rawHead(upRes, (n) => withoutHopByHop({ [n]: 'x' })[n] !== undefined, [
-          'connection: close',
-        ]),
-      );
+      socket.write(rawHead(upRes, (n) => !isHopByHop(n), ['connection: close']));
       pipeline(upRes, socket, () => socket.destroy());
     });
 

@@ -25,13 +25,18 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
   );
 }
 
+/** Whether a (lowercase) header name is hop-by-hop whatever `Connection` lists. */
+export function isHopByHop(name: string): boolean {
+  return HOP_BY_HOP.has(name) || name.startsWith('proxy-');
+}
+
 /** A copy of `headers` without hop-by-hop headers. */
 export function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    if (HOP_BY_HOP.has(name) || named.has(name) || name.startsWith('proxy-')) continue;
+    if (isHopByHop(name) || named.has(name)) continue;
     out[name] = value;
   }
   return out;
