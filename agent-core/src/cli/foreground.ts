@@ -1,4 +1,5 @@
 import type { ConnectionView } from '../desktop/desktopApi.js';
+import { isPermanentTunnelError } from '../tunnels/tunnelError.js';
 import type { CliContext } from './context.js';
 import { hintFor, unwrap, type Io } from './output.js';
 
@@ -48,7 +49,7 @@ export async function runForeground(
       c.status.status === 'error' &&
       c.status.error_code &&
       !c.status.next_retry_at &&
-      permanent(c.status.error_code)
+      isPermanentTunnelError(c.status.error_code)
     ) {
       io.err(`What to do: ${hintFor(c.status.error_code)}`);
       settle(1);
@@ -70,15 +71,4 @@ export async function runForeground(
     await ctx.close();
     io.err('Stopped.');
   }
-}
-
-const PERMANENT = new Set([
-  'INVALID_TOKEN',
-  'TOKEN_REVOKED',
-  'BINARY_MISSING',
-  'PERMISSION_DENIED',
-  'CONFIG_INVALID',
-]);
-function permanent(code: string): boolean {
-  return PERMANENT.has(code);
 }

@@ -32,6 +32,11 @@ const PERMANENT: ReadonlySet<TunnelErrorCode> = new Set([
   'CONFIG_INVALID',
 ]);
 
+/** Whether an error code (e.g. a status's `error_code`) is one that restarting cannot fix. */
+export function isPermanentTunnelError(code: string): boolean {
+  return PERMANENT.has(code as TunnelErrorCode);
+}
+
 /** A tunnel failure as a value: a code, a message for the user, and whether a retry can help. */
 export class TunnelError extends Error {
   readonly retryable: boolean;
@@ -43,7 +48,7 @@ export class TunnelError extends Error {
   ) {
     super(message);
     this.name = 'TunnelError';
-    this.retryable = !PERMANENT.has(code);
+    this.retryable = !isPermanentTunnelError(code);
   }
 
   toJSON() {
