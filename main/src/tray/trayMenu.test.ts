@@ -1,4 +1,5 @@
 import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
+import { idleStatus } from '@cloud-connect/agent-core/manager';
 import type { TunnelStatus } from '@cloud-connect/agent-core/tunnels';
 import { describe, expect, it } from 'vitest';
 import { aggregateState, trayTooltip } from './aggregateState.js';
@@ -6,19 +7,10 @@ import { buildTrayMenu } from './trayMenu.js';
 
 function status(s: TunnelStatus['status'], extra: Partial<TunnelStatus> = {}): TunnelStatus {
   return {
+    ...idleStatus('cloudflare'),
     status: s,
     is_connected: s === 'connected',
     is_running: s === 'connected' || s === 'connecting',
-    hostname: null,
-    error: null,
-    uptime_seconds: 0,
-    last_connected: null,
-    reconnect_count: 0,
-    kind: 'cloudflared',
-    hostnames: [],
-    error_code: null,
-    next_retry_at: null,
-    details: {},
     ...extra,
   };
 }
