@@ -8,7 +8,7 @@ import type { RunningEdge } from './builtinEdge.js';
 import { CaddyAdmin } from './caddyAdmin.js';
 import { CADDY_SERVER_ID, mergeCaddyConfig, type CaddyEdgeSettings } from './caddyConfig.js';
 import { probeCertificate } from './certificateProbe.js';
-import type { RouteTable } from './routeTable.js';
+import type { ResolvedRoute, RouteTable } from './routeTable.js';
 
 export interface CaddyEdgeOptions {
   routes: RouteTable;
@@ -45,7 +45,6 @@ export class CaddyEdge implements RunningEdge {
   readonly mode = 'caddy' as const;
   readonly admin: CaddyAdmin;
   readonly settings: CaddyEdgeSettings;
-  askUrl = '';
   private readonly askServer: http.Server;
   private dirty = false;
   private loop: Promise<void> | null = null;
@@ -87,8 +86,7 @@ export class CaddyEdge implements RunningEdge {
     edge.askServer.listen(o.caddy.askPort, o.caddy.askHost);
     await once(edge.askServer, 'listening');
     const { port } = edge.askServer.address() as AddressInfo;
-    edge.askUrl = `http://${o.caddy.askHost}:${port}/tls-ask`;
-    edge.settings.askUrl = edge.askUrl;
+    edge.settings.askUrl = `http://${o.caddy.askHost}:${port}/tls-ask`;
     edge.unsubscribe = o.routes.onChange(() => edge.scheduleSync());
     edge.scheduleSync();
     await edge.settled();
@@ -96,6 +94,11 @@ export class CaddyEdge implements RunningEdge {
     edge.driftTimer = setInterval(() => void edge.checkDrift(), o.driftCheckMs ?? 10_000);
     edge.driftTimer.unref();
     return edge;
+  }
+
+  /** Where Caddy asks whether to get a certificate for a name (relay-server's internal listener). */
+  get askUrl(): string {
+    return this.settings.askUrl;
   }
 
   /** Resolves once every routing change so far is in Caddy (or failed and was logged). */
@@ -167,7 +170,7 @@ export class CaddyEdge implements RunningEdge {
         this.lastError = null;
         this.programmedHosts = routes.length;
         this.o.logger.debug({ hosts: routes.length }, 'edge: Caddy programmed');
-        this.watchCertificates();
+        this.watchCertificates(routes);
         return;
       }
     }
@@ -184,13 +187,8 @@ export class CaddyEdge implements RunningEdge {
   }
 
   /** Start probing newly routed custom domains; forget the ones that no longer route. */
-  private watchCertificates() {
-    const custom = new Set(
-      this.o.routes
-        .hosts()
-        .filter((r) => r.kind === 'custom')
-        .map((r) => r.host),
-    );
+  private watchCertificates(routes: ResolvedRoute[]) {
+    const custom = new Set(routes.filter((r) => r.kind === 'custom').map((r) => r.host));
     for (const [domain, w] of this.certs) {
       if (custom.has(domain)) continue;
       if (w.timer) clearTimeout(w.timer);
