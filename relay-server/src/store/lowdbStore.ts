@@ -1,6 +1,7 @@
-import { link, mkdir, readFile, realpath, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
+import { createOnce } from '../config/dataDir.js';
 import { Journal, type Change } from './journal.js';
 import { SnapshotFile } from './snapshotFile.js';
 import {
@@ -91,24 +92,21 @@ async function acquireLock(dir: string): Promise<() => Promise<void>> {
   if (openDirs.has(real)) throw new StoreLockedError(dir, process.pid);
   const file = path.join(dir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
-    // The lock appears with its pid already in it (written aside, then hard-linked into
-    // place, which fails if it exists), so no one ever reads an empty lock and takes it.
-    const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    try {
-      await writeFile(temp, String(process.pid), { mode: 0o600, flag: 'wx' });
-      await link(temp, file);
+    // createOnce makes the lock appear with its pid already in it, so no one ever reads an
+    // empty lock and takes it. Our own pid in it is ours now, or a dead process's we reuse.
+    const held = await createOnce(file, String(process.pid)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return ''; // removed between its link and read: try again
+      throw e;
+    });
+    const holder = Number(held.trim());
+    if (holder === process.pid) {
       openDirs.add(real);
       return async () => {
         openDirs.delete(real);
         await unlink(file).catch(() => undefined);
       };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    } finally {
-      await unlink(temp).catch(() => undefined);
     }
-    const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
       throw new StoreLockedError(dir, holder);
     }
     await unlink(file).catch(() => undefined);
