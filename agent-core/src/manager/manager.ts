@@ -83,6 +83,7 @@ export class Manager implements ManagerApi {
   private client: RelayClient;
   private user: SessionUser | null = null;
   private readonly running = new Map<string, Running>();
+  /** Which secrets exist (for `hasToken`): listed at start, then updated by this Manager's writes. */
   private readonly tokenAccounts = new Set<string>();
   private readonly connectionListeners = new Set<(c: ConnectionView[]) => void>();
   private readonly sessionListeners = new Set<(s: SessionView) => void>();
@@ -97,9 +98,11 @@ export class Manager implements ManagerApi {
   static async create(deps: ManagerDeps): Promise<Manager> {
     const manager = new Manager(deps);
     if (deps.settings.loadProblem) manager.logs.add('warn', deps.settings.loadProblem.message);
-    await manager.refreshTokenAccounts().catch((e: unknown) => {
+    try {
+      for (const account of await deps.secrets.listAccounts()) manager.tokenAccounts.add(account);
+    } catch (e) {
       manager.logs.add('error', `The keychain could not be read: ${(e as Error).message}`);
-    });
+    }
     return manager;
   }
 
@@ -121,10 +124,14 @@ export class Manager implements ManagerApi {
     return attempt(fn, this.unexpected);
   }
 
-  private async refreshTokenAccounts(): Promise<void> {
-    const accounts = await this.deps.secrets.listAccounts();
-    this.tokenAccounts.clear();
-    for (const a of accounts) this.tokenAccounts.add(a);
+  private async setSecret(account: string, secret: string): Promise<void> {
+    await this.deps.secrets.set(account, secret);
+    this.tokenAccounts.add(account);
+  }
+
+  private async deleteSecret(account: string): Promise<void> {
+    await this.deps.secrets.delete(account);
+    this.tokenAccounts.delete(account);
   }
 
   // ---------------------------------------------------------------- session
@@ -215,7 +222,6 @@ export class Manager implements ManagerApi {
     return this.run(async () => {
       const res = await this.client.login(email, password);
       this.user = res.user;
-      await this.refreshTokenAccounts();
       this.logs.add('info', `Signed in as ${res.user.email}`);
       this.emitSession();
       return this.sessionView();
@@ -226,7 +232,6 @@ export class Manager implements ManagerApi {
     return this.run(async () => {
       await this.client.logout();
       this.user = null;
-      await this.refreshTokenAccounts();
       this.logs.add('info', 'Signed out');
       this.emitSession();
       return this.sessionView();
@@ -297,11 +302,10 @@ export class Manager implements ManagerApi {
   createInstance(input: { name: string; subdomain: string }) {
     return this.userCall(async () => {
       const res = await this.client.call('createInstance', { body: input });
-      await this.deps.secrets.set(
+      await this.setSecret(
         secretAccounts.instanceToken(res.instance.id),
         res.credentials.instance_token,
       );
-      this.tokenAccounts.add(secretAccounts.instanceToken(res.instance.id));
       this.logs.add(
         'info',
         `Instance ${res.instance.full_domain} created; its token is in the keychain`,
@@ -323,8 +327,7 @@ export class Manager implements ManagerApi {
         await this.removeConnectionNow(c.id);
         this.logs.add('info', `Connection "${c.name}" removed with its instance`, c.id);
       }
-      await this.deps.secrets.delete(secretAccounts.instanceToken(id));
-      this.tokenAccounts.delete(secretAccounts.instanceToken(id));
+      await this.deleteSecret(secretAccounts.instanceToken(id));
       return null;
     });
   }
@@ -332,8 +335,7 @@ export class Manager implements ManagerApi {
   regenerateInstanceToken(id: string) {
     return this.userCall(async () => {
       const res = await this.client.call('regenerateToken', { params: { instance_id: id } });
-      await this.deps.secrets.set(secretAccounts.instanceToken(id), res.instance_token);
-      this.tokenAccounts.add(secretAccounts.instanceToken(id));
+      await this.setSecret(secretAccounts.instanceToken(id), res.instance_token);
       // A running tunnel of this instance holds the old token: restart it with the new one.
       for (const c of this.deps.settings.listConnections().filter((c) => c.instanceId === id)) {
         if (this.running.has(c.id)) await this.restart(c.id);
@@ -434,7 +436,7 @@ export class Manager implements ManagerApi {
     let privateKey = await this.deps.secrets.get(secretAccounts.wireguardKey(c.id));
     if (!privateKey) {
       privateKey = generateKeyPair().privateKey;
-      await this.deps.secrets.set(secretAccounts.wireguardKey(c.id), privateKey);
+      await this.setSecret(secretAccounts.wireguardKey(c.id), privateKey);
     }
     const relayUrl = this.deps.settings.getRelayUrl();
     const api = new InstanceClient(
@@ -499,18 +501,14 @@ export class Manager implements ManagerApi {
       });
       try {
         if (input.kind === 'cloudflare') {
-          await this.deps.secrets.set(secretAccounts.cloudflareToken(c.id), input.token);
+          await this.setSecret(secretAccounts.cloudflareToken(c.id), input.token);
         } else if (input.instanceToken) {
-          await this.deps.secrets.set(
-            secretAccounts.instanceToken(input.instanceId),
-            input.instanceToken,
-          );
+          await this.setSecret(secretAccounts.instanceToken(input.instanceId), input.instanceToken);
         }
       } catch (e) {
         await this.deps.settings.removeConnection(c.id);
         throw e;
       }
-      await this.refreshTokenAccounts();
       this.logs.add('info', `Connection "${c.name}" added`, c.id);
       this.emitConnections(c.id);
       if (c.enabled) await this.start(c.id).catch((e: unknown) => this.logStartFailure(c, e));
@@ -540,13 +538,9 @@ export class Manager implements ManagerApi {
         ...(patch.target !== undefined ? { target: patch.target } : {}),
         ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
       });
-      if (patch.token) await this.deps.secrets.set(secretAccounts.cloudflareToken(id), patch.token);
+      if (patch.token) await this.setSecret(secretAccounts.cloudflareToken(id), patch.token);
       if (patch.instanceToken && after.instanceId)
-        await this.deps.secrets.set(
-          secretAccounts.instanceToken(after.instanceId),
-          patch.instanceToken,
-        );
-      await this.refreshTokenAccounts();
+        await this.setSecret(secretAccounts.instanceToken(after.instanceId), patch.instanceToken);
       const needsRestart =
         patch.token !== undefined ||
         patch.instanceToken !== undefined ||
@@ -563,10 +557,9 @@ export class Manager implements ManagerApi {
   private async removeConnectionNow(id: string): Promise<void> {
     const c = this.connection(id);
     await this.stopRunning(id);
-    if (c.kind === 'cloudflare') await this.deps.secrets.delete(secretAccounts.cloudflareToken(id));
-    await this.deps.secrets.delete(secretAccounts.wireguardKey(id));
+    if (c.kind === 'cloudflare') await this.deleteSecret(secretAccounts.cloudflareToken(id));
+    await this.deleteSecret(secretAccounts.wireguardKey(id));
     await this.deps.settings.removeConnection(id);
-    await this.refreshTokenAccounts();
     this.emitConnections();
   }
 

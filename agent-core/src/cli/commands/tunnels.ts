@@ -28,13 +28,14 @@ export function tunnelCommands(
         writeStatusFiles: true,
       });
       try {
-        if (fromEnv) await ctx.secrets.set(secretAccounts.instanceToken(opts.instance), fromEnv);
-        else if (!(await ctx.secrets.get(secretAccounts.instanceToken(opts.instance)))) {
+        if (!fromEnv && !(await ctx.secrets.get(secretAccounts.instanceToken(opts.instance)))) {
           throw new CliError(
             `There is no instance token for ${opts.instance} on this machine`,
             'Set CLOUD_CONNECT_INSTANCE_TOKEN to the token shown when the instance was created (or regenerate it).',
           );
         }
+        // Through the Manager, so the connection it reports knows it has a token.
+        const instanceToken = fromEnv ? { instanceToken: fromEnv } : {};
         const existing = unwrap(await ctx.manager.listConnections()).find(
           (c) => c.kind === 'wireguard' && c.instanceId === opts.instance,
         );
@@ -43,6 +44,7 @@ export function tunnelCommands(
               await ctx.manager.updateConnection(existing.id, {
                 target: opts.target,
                 ...(opts.name ? { name: opts.name } : {}),
+                ...instanceToken,
               }),
             )
           : unwrap(
@@ -52,6 +54,7 @@ export function tunnelCommands(
                 instanceId: opts.instance,
                 target: opts.target,
                 enabled: true,
+                ...instanceToken,
               }),
             );
         io.err(`Connecting ${conn.name} (${opts.instance}) → ${opts.target}`);
