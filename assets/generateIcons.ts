@@ -30,10 +30,6 @@ const union =
   (...fs: Array<(x: number, y: number) => number>) =>
   (x: number, y: number) =>
     Math.min(...fs.map((f) => f(x, y)));
-const subtract =
-  (a: (x: number, y: number) => number, b: (x: number, y: number) => number) =>
-  (x: number, y: number) =>
-    Math.max(a(x, y), -b(x, y));
 /** A ring with a gap: the part of `ring` whose angle (from 12 o'clock, clockwise) is below `sweep`. */
 const arc =
   (cx: number, cy: number, r: number, w: number, sweep: number) => (x: number, y: number) => {
@@ -117,7 +113,7 @@ const TRAY: Record<string, Layer[]> = {
   ],
   off: [
     { sdf: ring(0.5, 0.5, 0.38, 0.13), color: solid(GREY) },
-    { sdf: subtract(cloud(0.7, 0.15, 0.12), circle(0.5, 0.5, 0.0)), color: solid(GREY) },
+    { sdf: cloud(0.7, 0.15, 0.12), color: solid(GREY) },
   ],
 };
 
