@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { systemClock, type Clock } from '../clock.js';
 import {
@@ -186,8 +186,6 @@ export async function startStripeStandIn(
   const requests: RecordedRequest[] = [];
   const deliveries: WebhookDelivery[] = [];
   const idempotent = new Map<string, { fingerprint: string; status: number; body: unknown }>();
-  const hanging = new Set<ServerResponse>();
-  const sockets = new Set<Socket>();
 
   /** Method, path pattern (its group is the object id), and the call on the account. */
   const routes: Array<[string, RegExp, (form: FormHash, id: string) => unknown]> = [
@@ -284,11 +282,7 @@ export async function startStripeStandIn(
       req.socket.destroy();
       return;
     }
-    if (failure === 'hang') {
-      hanging.add(res);
-      res.on('close', () => hanging.delete(res));
-      return;
-    }
+    if (failure === 'hang') return; // close() cuts the connection
     if (failure === 'server-error') {
       const error = new StripeApiError(500, 'api_error', 'An unknown error occurred');
       send(res, record, 500, error.body());
@@ -399,10 +393,6 @@ export async function startStripeStandIn(
       res.end(`stripe stand-in failed: ${(e as Error).message}`);
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
   server.listen(0, options.host ?? '127.0.0.1');
   await once(server, 'listening');
   baseUrl = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
@@ -451,8 +441,7 @@ export async function startStripeStandIn(
     deliver,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const res of hanging) res.destroy();
-      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections(); // keep-alive and hanging ones too
       await closed;
     },
   };
