@@ -1,12 +1,8 @@
+import type { Result } from '@cloud-connect/agent-core/desktop';
 import type { Route } from './route.js';
 
 /** A failed DesktopApi Result, as the host sends it. */
-export interface Failure {
-  ok: false;
-  code: string;
-  message: string;
-  fields?: Record<string, string>;
-}
+export type Failure = Extract<Result<unknown>, { ok: false }>;
 
 /** An error put in words a user understands, with the inputs it concerns and a way forward. */
 export interface FriendlyError {
