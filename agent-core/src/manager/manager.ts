@@ -467,7 +467,7 @@ export class Manager implements ManagerApi {
     const supervisor = new TunnelSupervisor(driver, this.deps.supervisor);
     this.running.set(id, { supervisor, unsubscribe: this.watch(id, supervisor) });
     this.logs.add('info', `Starting "${c.name}"`, id);
-    this.emitConnections(id);
+    // No emit here: the supervisor's first status (connecting) reaches listeners through watch().
     await supervisor.start();
     return this.view(c);
   }
@@ -618,7 +618,6 @@ export class Manager implements ManagerApi {
         return result;
       } finally {
         candidate.events.off('log', onLog);
-        this.emitConnections(connectionId ?? undefined);
       }
     });
   }
