@@ -1,5 +1,5 @@
 import type { TunnelTestResult } from '../store/apiTypes.js';
-import { friendlyError } from '../store/friendlyError.js';
+import { tunnelErrorWords } from '../store/friendlyError.js';
 
 /**
  * A connectivity test in progress or its outcome (seed 000 P13-2.4): latency and hostname on
@@ -28,9 +28,8 @@ export function TestResult({
       </p>
     );
   } else if (result) {
-    const words = result.error_code
-      ? friendlyError({ ok: false, code: result.error_code, message: result.error ?? '' }).message
-      : (result.error ?? 'The connection did not come up.');
+    const words =
+      tunnelErrorWords(result.error_code, result.error) ?? 'The connection did not come up.';
     content = <p className="panel panel-error">Test failed: {words}</p>;
   }
   return (

@@ -10,7 +10,7 @@ import { StatusDot } from '../components/StatusDot.js';
 import { TestResult } from '../components/TestResult.js';
 import { tunnelStateWords } from '../components/tunnelStateWords.js';
 import { useNow } from '../components/useNow.js';
-import { friendlyError } from '../store/friendlyError.js';
+import { tunnelErrorWords } from '../store/friendlyError.js';
 import { IDLE } from '../store/requests.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
@@ -98,9 +98,7 @@ function ConnectionCard({ id }: { id: string }) {
     : status.hostname
       ? [status.hostname]
       : [];
-  const lastError = status.error_code
-    ? friendlyError({ ok: false, code: status.error_code, message: status.error ?? '' }).message
-    : status.error;
+  const lastError = tunnelErrorWords(status.error_code, status.error);
 
   return (
     <article className="card" aria-labelledby={titleId}>

@@ -216,6 +216,14 @@ export function friendlyError(failure: Failure, requestKey?: string): FriendlyEr
   return error;
 }
 
+/**
+ * A tunnel's error (from a status or a connectivity test: its `error_code` and `error`) in the
+ * same words as a failed call, or the bare detail when there is no code; null when neither.
+ */
+export function tunnelErrorWords(code: string | null, detail: string | null): string | null {
+  return code ? friendlyError({ ok: false, code, message: detail ?? '' }).message : detail;
+}
+
 /** A FriendlyError for problems the renderer finds before asking the host (empty inputs…). */
 export function localValidationError(fields: Record<string, string>): FriendlyError {
   return {
