@@ -5,13 +5,15 @@ import { handshakeFresh, type Handshakes } from '../wireguard/handshakeLiveness.
 /**
  * The status an instance has now: a `connected` instance that missed `missedHeartbeats`
  * heartbeats is `disconnected`, whatever the store last recorded; so is one whose WireGuard
- * handshake is older than 180 s when the relay runs an interface (`handshakes` not null).
+ * handshake is older than 180 s when the relay runs an interface. `handshakes` is
+ * `latestHandshakes(wireguard)` (null without an interface); it has no default, so no caller
+ * leaves the WireGuard side out by accident.
  */
 export function liveStatus(
   i: InstanceRecord,
   now: Date,
   timing: TunnelTiming,
-  handshakes: Handshakes | null = null,
+  handshakes: Handshakes | null,
 ): InstanceRecord['status'] {
   if (i.status !== 'connected') return i.status;
   if (handshakes && !handshakeFresh(handshakes, i.publicKey, now)) return 'disconnected';
@@ -31,7 +33,7 @@ export function toInstanceDetail(
   deps: Pick<Services, 'config' | 'clock' | 'timing'>,
   i: InstanceRecord,
   domains: DomainRecord[],
-  handshakes: Handshakes | null = null,
+  handshakes: Handshakes | null,
 ) {
   return {
     id: i.id,
