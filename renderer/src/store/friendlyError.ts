@@ -142,6 +142,17 @@ const WORDING: Record<string, Wording> = {
   },
 };
 
+/** A verification or reset link the relay does not know answers NOT_FOUND or UNAUTHORIZED alike. */
+const BAD_VERIFY_LINK: Wording = {
+  message: 'This verification link is invalid or has expired. Ask for a new one below.',
+  field: ['token', 'Invalid or expired.'],
+};
+const BAD_RESET_LINK: Wording = {
+  message: 'This reset link is invalid, expired or already used. Ask for a new one.',
+  field: ['token', 'Invalid, expired or already used.'],
+  action: { label: 'Send a new link', route: { name: 'forgotPassword' } },
+};
+
 /** What a code means in a particular request, where the generic wording would mislead. */
 const BY_REQUEST: Record<string, Record<string, Wording>> = {
   signIn: {
@@ -150,28 +161,8 @@ const BY_REQUEST: Record<string, Record<string, Wording>> = {
       field: ['password', 'Email or password is incorrect.'],
     },
   },
-  verifyEmail: {
-    NOT_FOUND: {
-      message: 'This verification link is invalid or has expired. Ask for a new one below.',
-      field: ['token', 'Invalid or expired.'],
-    },
-    UNAUTHORIZED: {
-      message: 'This verification link is invalid or has expired. Ask for a new one below.',
-      field: ['token', 'Invalid or expired.'],
-    },
-  },
-  resetPassword: {
-    NOT_FOUND: {
-      message: 'This reset link is invalid, expired or already used. Ask for a new one.',
-      field: ['token', 'Invalid, expired or already used.'],
-      action: { label: 'Send a new link', route: { name: 'forgotPassword' } },
-    },
-    UNAUTHORIZED: {
-      message: 'This reset link is invalid, expired or already used. Ask for a new one.',
-      field: ['token', 'Invalid, expired or already used.'],
-      action: { label: 'Send a new link', route: { name: 'forgotPassword' } },
-    },
-  },
+  verifyEmail: { NOT_FOUND: BAD_VERIFY_LINK, UNAUTHORIZED: BAD_VERIFY_LINK },
+  resetPassword: { NOT_FOUND: BAD_RESET_LINK, UNAUTHORIZED: BAD_RESET_LINK },
 };
 
 /** `0.email` / `body.email` → `email`: the host may prefix argument positions or request parts. */
