@@ -1,6 +1,5 @@
 import type {
   BRIDGE_PATH as ContractBridgePath,
-  CLOSE_BAD_MESSAGE as ContractCloseBadMessage,
   CLOSE_UNAUTHORIZED as ContractCloseUnauthorized,
 } from '@cloud-connect/agent-core/desktop';
 
@@ -11,5 +10,3 @@ import type {
 export const BRIDGE_PATH: typeof ContractBridgePath = '/ws';
 /** Close code for a missing or wrong access token. */
 export const CLOSE_UNAUTHORIZED: typeof ContractCloseUnauthorized = 4401;
-/** Close code for a message the host could not parse. */
-export const CLOSE_BAD_MESSAGE: typeof ContractCloseBadMessage = 4400;

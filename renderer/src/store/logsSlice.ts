@@ -10,7 +10,6 @@ export const ALL_CONNECTIONS = 'all';
 export interface LogsSlice {
   /** Oldest first, unique by id. */
   logs: LogEntry[];
-  logsLoaded: boolean;
   /** A connection id, or ALL_CONNECTIONS. */
   logFilter: string;
   /** Keep the view scrolled to the newest entry. */
@@ -32,13 +31,12 @@ export function mergeLogs(current: LogEntry[], incoming: LogEntry[]): LogEntry[]
 
 export const createLogsSlice: SliceCreator<LogsSlice> = (set, _get, deps) => ({
   logs: [],
-  logsLoaded: false,
   logFilter: ALL_CONNECTIONS,
   followLogs: true,
 
   loadLogs: async () => {
     const result = await track(set, 'loadLogs', () => deps.api.getLogs({ limit: 500 }));
-    if (result.ok) set((s) => ({ logs: mergeLogs(s.logs, result.value), logsLoaded: true }));
+    if (result.ok) set((s) => ({ logs: mergeLogs(s.logs, result.value) }));
   },
 
   appendLog: (entry) =>
