@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
-import { NetLab, netlabAvailable } from './harness/netlab.js';
+import { NetLab, requireNetlab } from './harness/netlab.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
 
 /**
@@ -13,12 +13,7 @@ import { REPO_ROOT } from './harness/relayProcess.js';
  * environment, against the real relay with a wireguard-go server in "cloud".
  */
 
-const available = netlabAvailable();
-if (!available.ok && process.env.CC_SKIP_NETNS !== '1') {
-  throw new Error(
-    `namespace tests need root, ip netns and /dev/net/tun (${available.reason}); set CC_SKIP_NETNS=1 to skip them`,
-  );
-}
+const available = requireNetlab();
 
 const CLI = path.join(REPO_ROOT, 'agent-core/src/cli/index.ts');
 const APP = path.join(REPO_ROOT, 'e2e/harness/testApp.ts');

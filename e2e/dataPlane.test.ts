@@ -13,7 +13,7 @@ import {
 } from '@cloud-connect/relay-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
-import { NetLab, netlabAvailable, type LabProcess } from './harness/netlab.js';
+import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
 
 /**
@@ -23,12 +23,7 @@ import { REPO_ROOT } from './harness/relayProcess.js';
  * client. Every request below goes internet → edge → WireGuard → agent's forwarder → app.
  */
 
-const available = netlabAvailable();
-if (!available.ok && process.env.CC_SKIP_NETNS !== '1') {
-  throw new Error(
-    `namespace tests need root, ip netns and /dev/net/tun (${available.reason}); set CC_SKIP_NETNS=1 to skip them`,
-  );
-}
+const available = requireNetlab();
 
 const AGENT = path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts');
 const APP = path.join(REPO_ROOT, 'e2e/harness/testApp.ts');

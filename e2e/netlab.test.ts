@@ -1,13 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NetLab, netlabAvailable } from './harness/netlab.js';
+import { NetLab, requireNetlab } from './harness/netlab.js';
 
-const available = netlabAvailable();
-if (!available.ok && process.env.CC_SKIP_NETNS !== '1') {
-  throw new Error(
-    `namespace tests need root, ip netns and /dev/net/tun (${available.reason}); set CC_SKIP_NETNS=1 to skip them`,
-  );
-}
+const available = requireNetlab();
 
 const HTTP_SERVER = `require('node:http').createServer((q, s) => s.end('hello from ' + process.env.WHO)).listen(8000, '0.0.0.0', () => console.log('listening'))`;
 

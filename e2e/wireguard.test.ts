@@ -6,7 +6,7 @@ import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
 import type { TunnelStatus } from '@cloud-connect/agent-core/tunnels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
-import { NetLab, netlabAvailable, type LabProcess } from './harness/netlab.js';
+import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
 import { sleep, until } from '@cloud-connect/relay-server/testing';
 import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
@@ -17,12 +17,7 @@ import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
  * behind the agent's forwarder, and HTTP from the cloud side through the tunnel.
  */
 
-const available = netlabAvailable();
-if (!available.ok && process.env.CC_SKIP_NETNS !== '1') {
-  throw new Error(
-    `namespace tests need root, ip netns and /dev/net/tun (${available.reason}); set CC_SKIP_NETNS=1 to skip them`,
-  );
-}
+const available = requireNetlab();
 
 const AGENT = path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts');
 const APP = path.join(REPO_ROOT, 'e2e/harness/testApp.ts');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
-import { NetLab, netlabAvailable } from './harness/netlab.js';
+import { NetLab, requireNetlab } from './harness/netlab.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
 import { sleep } from '@cloud-connect/relay-server/testing';
 
@@ -13,12 +13,7 @@ import { sleep } from '@cloud-connect/relay-server/testing';
  * errors when it cannot run, and nothing left behind on stop.
  */
 
-const available = netlabAvailable();
-if (!available.ok && process.env.CC_SKIP_NETNS !== '1') {
-  throw new Error(
-    `namespace tests need root, ip netns and /dev/net/tun (${available.reason}); set CC_SKIP_NETNS=1 to skip them`,
-  );
-}
+const available = requireNetlab();
 
 describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', () => {
   let lab: NetLab;

@@ -535,3 +535,17 @@ export function netlabAvailable(): { ok: boolean; reason: string } {
   if (!existsSync('/dev/net/tun')) return { ok: false, reason: '/dev/net/tun is missing' };
   return { ok: true, reason: '' };
 }
+
+/**
+ * `netlabAvailable()` for a namespace suite: a machine that cannot build a lab fails the suite
+ * with the reason, unless CC_SKIP_NETNS=1 asks to skip it (then `ok` is false).
+ */
+export function requireNetlab(): { ok: boolean; reason: string } {
+  const available = netlabAvailable();
+  if (!available.ok && process.env.CC_SKIP_NETNS !== '1') {
+    throw new Error(
+      `namespace tests need root, ip netns and /dev/net/tun (${available.reason}); set CC_SKIP_NETNS=1 to skip them`,
+    );
+  }
+  return available;
+}
