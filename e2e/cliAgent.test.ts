@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
+import { startTestApp } from './harness/labTunnel.js';
 import { NetLab, requireNetlab } from './harness/netlab.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
 
@@ -16,7 +17,6 @@ import { REPO_ROOT } from './harness/relayProcess.js';
 const available = requireNetlab();
 
 const CLI = path.join(REPO_ROOT, 'agent-core/src/cli/index.ts');
-const APP = path.join(REPO_ROOT, 'e2e/harness/testApp.ts');
 
 describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', () => {
   let lab: NetLab;
@@ -33,12 +33,7 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
         WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
       },
     });
-    const app = lab.spawn('home', process.execPath, [...TSX_NODE_ARGS, APP], {
-      cwd: REPO_ROOT,
-      label: 'home:app',
-      env: { APP_NAME: 'home-cli' },
-    });
-    await app.waitForLine((l) => l.startsWith('listening'));
+    await startTestApp(lab, 'home', 'home-cli');
     dataDir = await mkdtemp(path.join(tmpdir(), 'cc-cli-agent-'));
   }, 120_000);
 
@@ -107,14 +102,7 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
     ]);
 
     // The token never shows in any process's argv.
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      const cmdline = (() => {
-        try {
-          return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        } catch {
-          return ''; // the process ended meanwhile
-        }
-      })();
+    for (const cmdline of await allProcessCmdlines()) {
       expect(cmdline).not.toContain(a.instanceToken);
     }
 
@@ -126,13 +114,7 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
     expect(agent.output()).not.toContain(a.instanceToken);
     // Nothing of the tunnel is left: no interface, no wireguard-go, and the relay was told.
     expect(await links()).not.toMatch(/ccw/);
-    const procs = await lab.exec(
-      'home',
-      'sh',
-      ['-c', 'for p in $(ip netns pids $(ip netns identify $$)); do cat /proc/$p/comm; done'],
-      { reject: false },
-    );
-    expect(procs.stdout).not.toContain('wireguard-go');
+    expect(lab.processesIn('home').map((p) => p.name)).not.toContain('wireguard-go');
     const after = await relay.api.get(`/instances/${a.instanceId}`, { token: a.accessToken });
     expect(after.body.status).toBe('disconnected');
   }, 180_000);

@@ -12,9 +12,15 @@ import {
   until,
 } from '@cloud-connect/relay-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
+import { LabRelay } from './harness/labRelay.js';
+import {
+  startTestApp,
+  startWireGuardAgent,
+  upgradeEcho,
+  waitForStatus,
+  wgPeerFields,
+} from './harness/labTunnel.js';
 import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';
-import { REPO_ROOT } from './harness/relayProcess.js';
 
 /**
  * Issue 5's data plane end to end, in network namespaces: "cloud" runs relay-server with a
@@ -25,8 +31,6 @@ import { REPO_ROOT } from './harness/relayProcess.js';
 
 const available = requireNetlab();
 
-const AGENT = path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts');
-const APP = path.join(REPO_ROOT, 'e2e/harness/testApp.ts');
 const MB = 1024 * 1024;
 const BASE = 'cloud.test';
 
@@ -73,56 +77,42 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
   const hostB = `home-b.${BASE}`;
 
   const startAgent = (home: 'home-a' | 'home-b', instanceToken: string) => {
-    const agent = lab.spawn(home, process.execPath, [...TSX_NODE_ARGS, AGENT], {
-      cwd: REPO_ROOT,
-      label: `${home}:agent`,
-      env: {
-        CC_RELAY_URL: relay.url,
-        CC_INSTANCE_TOKEN: instanceToken,
-        CC_WG_PRIVATE_KEY: keys[home].privateKey,
-        CC_TARGET: 'http://localhost:8080',
-        CC_WG_INTERFACE_PREFIX: `${lab.prefix}${home.slice(-1)}`,
-        CC_HEARTBEAT_CAP_MS: '2000',
-        CC_PROBE_INTERVAL_MS: '1000',
-        CC_HEALTH_CHECK_MS: '3000',
-        CC_READY_GRACE_MS: '20000',
-        CC_BACKOFF_CAP_MS: '4000',
-      },
+    const agent = startWireGuardAgent(lab, home, {
+      CC_RELAY_URL: relay.url,
+      CC_INSTANCE_TOKEN: instanceToken,
+      CC_WG_PRIVATE_KEY: keys[home].privateKey,
+      CC_TARGET: 'http://localhost:8080',
+      CC_WG_INTERFACE_PREFIX: `${lab.prefix}${home.slice(-1)}`,
+      CC_HEARTBEAT_CAP_MS: '2000',
+      CC_PROBE_INTERVAL_MS: '1000',
+      CC_HEALTH_CHECK_MS: '3000',
+      CC_READY_GRACE_MS: '20000',
+      CC_BACKOFF_CAP_MS: '4000',
     });
     agents.set(home, agent);
     return agent;
   };
 
-  const connected = (agent: LabProcess, from = 0) =>
-    agent.waitForJson<{ event: string; status?: { status: string } }>(
-      (l) => l.event === 'status' && l.status?.status === 'connected',
-      60_000,
-      from,
-    );
+  const connected = (agent: LabProcess) =>
+    waitForStatus(agent, (s) => s.status === 'connected', 60_000);
 
-  /** curl from the "internet" host to the edge with this Host; body and status code. */
-  async function fromInternet(
+  /** curl from the "internet" host to the edge with this Host and these extra arguments. */
+  const curlEdge = (
     host: string,
-    urlPath = '/hello',
-    extra: string[] = [],
-    seconds = 10,
-  ) {
-    const r = await lab.exec(
+    urlPath: string,
+    args: string[],
+    { seconds = 10, reject = true } = {},
+  ) =>
+    lab.exec(
       'internet',
       'curl',
-      [
-        '-sS',
-        '-m',
-        String(seconds),
-        '-H',
-        `Host: ${host}`,
-        '-w',
-        '\n%{http_code}',
-        ...extra,
-        `http://${cloud}${urlPath}`,
-      ],
-      { reject: false },
+      ['-sS', '-m', String(seconds), '-H', `Host: ${host}`, ...args, `http://${cloud}${urlPath}`],
+      { reject },
     );
+
+  /** GET from the "internet" host through the edge with this Host; body and status code. */
+  async function fromInternet(host: string, urlPath = '/hello', extra: string[] = []) {
+    const r = await curlEdge(host, urlPath, ['-w', '\n%{http_code}', ...extra], { reject: false });
     const cut = r.stdout.lastIndexOf('\n');
     return {
       status: Number(r.stdout.slice(cut + 1)),
@@ -131,12 +121,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     };
   }
 
-  const serverPeers = async () =>
-    (await lab.exec('cloud', 'wg', ['show', serverIf, 'dump'])).stdout
-      .split('\n')
-      .slice(1)
-      .filter(Boolean)
-      .map((l) => l.split('\t'));
+  const serverPeers = () => wgPeerFields(lab, 'cloud', serverIf);
 
   beforeAll(async () => {
     lab = await NetLab.create({ tag: 'hI', hosts: ['cloud', 'home-a', 'home-b', 'internet'] });
@@ -162,14 +147,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
         ...stripe.env,
       },
     });
-    for (const home of ['home-a', 'home-b'] as const) {
-      const app = lab.spawn(home, process.execPath, [...TSX_NODE_ARGS, APP], {
-        cwd: REPO_ROOT,
-        label: `${home}:app`,
-        env: { APP_NAME: home },
-      });
-      await app.waitForLine((l) => l.startsWith('listening'));
-    }
+    for (const home of ['home-a', 'home-b'] as const) await startTestApp(lab, home, home);
     a = await relay.userWithInstance('home-a');
     b = await relay.userWithInstance('home-b');
     relay.ledger.add(a.instanceToken);
@@ -208,18 +186,14 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
   });
 
   it('carries a WebSocket echo from the internet through the edge and the tunnel', async () => {
-    const script = `
-      const s = require('node:net').connect(80, '${cloud}');
-      let got = '';
-      s.write('GET /ws HTTP/1.1\\r\\nHost: ${hostA}\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Version: 13\\r\\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\\r\\n\\r\\n');
-      s.on('data', (d) => {
-        got += d;
-        if (got.includes('\\r\\n\\r\\n') && !got.includes('echo:')) s.write('ping through the edge');
-        if (got.includes('echo:ping through the edge')) { console.log(got.split('\\r\\n')[0] + ' / echo:ping through the edge'); process.exit(0); }
-      });
-      setTimeout(() => { console.log('timeout: ' + got); process.exit(1); }, 8000);`;
-    const r = await lab.exec('internet', process.execPath, ['-e', script]);
-    expect(r.stdout.trim()).toBe('HTTP/1.1 101 Switching Protocols / echo:ping through the edge');
+    const echo = await upgradeEcho(lab, 'internet', {
+      ip: cloud,
+      port: 80,
+      host: hostA,
+      message: 'ping through the edge',
+      timeoutMs: 8000,
+    });
+    expect(echo).toBe('HTTP/1.1 101 Switching Protocols / echo:ping through the edge');
   });
 
   it('streams a 100 MB download and a 100 MB upload without the relay’s memory growing by 50 MB', async () => {
@@ -230,18 +204,12 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     const baseline = rss(pid);
 
     const down = await peakRss(pid, () =>
-      lab.exec('internet', 'curl', [
-        '-sS',
-        '-m',
-        '120',
-        '-H',
-        `Host: ${hostA}`,
-        '-o',
-        '/dev/null',
-        '-w',
-        '%{http_code} %{size_download} %{speed_download}',
-        `http://${cloud}/bytes/${100 * MB}`,
-      ]),
+      curlEdge(
+        hostA,
+        `/bytes/${100 * MB}`,
+        ['-o', '/dev/null', '-w', '%{http_code} %{size_download} %{speed_download}'],
+        { seconds: 120 },
+      ),
     );
     const [downCode, downSize, downSpeed] = down.result.stdout.split(' ');
     expect(downCode).toBe('200');
@@ -250,22 +218,12 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     const file = path.join(tmp, 'upload.bin');
     await writeFile(file, Buffer.alloc(100 * MB, 0x5a));
     const up = await peakRss(pid, () =>
-      lab.exec('internet', 'curl', [
-        '-sS',
-        '-m',
-        '120',
-        '-H',
-        `Host: ${hostA}`,
-        '-H',
-        'Expect:',
-        '-X',
-        'POST',
-        '-T',
-        file,
-        '-w',
-        '\n%{http_code} %{speed_upload}',
-        `http://${cloud}/count`,
-      ]),
+      curlEdge(
+        hostA,
+        '/count',
+        ['-H', 'Expect:', '-X', 'POST', '-T', file, '-w', '\n%{http_code} %{speed_upload}'],
+        { seconds: 120 },
+      ),
     );
     const [count, upStatus] = up.result.stdout.split('\n');
     expect(upStatus?.split(' ')[0]).toBe('200');

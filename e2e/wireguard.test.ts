@@ -1,13 +1,20 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
-import type { TunnelStatus } from '@cloud-connect/agent-core/tunnels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
+import { LabRelay } from './harness/labRelay.js';
+import {
+  startTestApp,
+  startWireGuardAgent,
+  upgradeEcho,
+  waitForStatus,
+  wgPeerFields,
+  type AgentLine,
+} from './harness/labTunnel.js';
 import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';
-import { REPO_ROOT } from './harness/relayProcess.js';
 import { sleep, until } from '@cloud-connect/relay-server/testing';
 import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
 
@@ -19,20 +26,9 @@ import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
 
 const available = requireNetlab();
 
-const AGENT = path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts');
-const APP = path.join(REPO_ROOT, 'e2e/harness/testApp.ts');
 /** Supervisor timing for the agents under test (production: 30 s / 90 s / 60 s). */
 const READY_GRACE_MS = 20_000;
 const BACKOFF_CAP_MS = 8_000;
-
-interface AgentLine {
-  event: string;
-  at: string;
-  status?: TunnelStatus;
-  tunnel?: { interfaceName: string; tunnelIp: string; serverIp: string; pid: number } | null;
-  level?: string;
-  message?: string;
-}
 
 describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
   let lab: NetLab;
@@ -46,62 +42,28 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
   const keyA = generateKeyPair();
 
   const startAgent = (host: string, instanceToken: string, privateKey: string) => {
-    const agent = lab.spawn(host, process.execPath, [...TSX_NODE_ARGS, AGENT], {
-      cwd: REPO_ROOT,
-      label: `${host}:agent`,
-      env: {
-        CC_RELAY_URL: relay.url,
-        CC_INSTANCE_TOKEN: instanceToken,
-        CC_WG_PRIVATE_KEY: privateKey,
-        CC_TARGET: 'http://localhost:8080',
-        CC_WG_INTERFACE_PREFIX: `${lab.prefix}${host === 'home' ? 'a' : 'b'}`,
-        CC_HEARTBEAT_CAP_MS: '2000',
-        CC_PROBE_INTERVAL_MS: '1000',
-        CC_HEALTH_CHECK_MS: '3000',
-        CC_READY_GRACE_MS: String(READY_GRACE_MS),
-        CC_BACKOFF_CAP_MS: String(BACKOFF_CAP_MS),
-      },
+    const agent = startWireGuardAgent(lab, host, {
+      CC_RELAY_URL: relay.url,
+      CC_INSTANCE_TOKEN: instanceToken,
+      CC_WG_PRIVATE_KEY: privateKey,
+      CC_TARGET: 'http://localhost:8080',
+      CC_WG_INTERFACE_PREFIX: `${lab.prefix}${host === 'home' ? 'a' : 'b'}`,
+      CC_HEARTBEAT_CAP_MS: '2000',
+      CC_PROBE_INTERVAL_MS: '1000',
+      CC_HEALTH_CHECK_MS: '3000',
+      CC_READY_GRACE_MS: String(READY_GRACE_MS),
+      CC_BACKOFF_CAP_MS: String(BACKOFF_CAP_MS),
     });
     agents.push(agent);
     return agent;
   };
 
-  const waitStatus = (
-    agent: LabProcess,
-    match: (s: TunnelStatus) => boolean,
-    timeoutMs = 30_000,
-    from = 0,
-  ) =>
-    agent.waitForJson<AgentLine>(
-      (l) => l.event === 'status' && !!l.status && match(l.status),
-      timeoutMs,
-      from,
-    );
-
   const curlFrom = (host: string, url: string, seconds = 5) =>
     lab.exec(host, 'curl', ['-sS', '-m', String(seconds), url], { reject: false });
 
-  const serverDump = async () =>
-    (await lab.exec('cloud', 'wg', ['show', serverIf, 'dump'])).stdout
-      .split('\n')
-      .slice(1)
-      .filter(Boolean)
-      .map((l) => l.split('\t'));
+  const serverDump = () => wgPeerFields(lab, 'cloud', serverIf);
 
-  const processesIn = (host: string) =>
-    lab
-      .exec(
-        host,
-        'sh',
-        [
-          '-c',
-          'for p in $(ip netns pids $(ip netns identify $$)); do cat /proc/$p/comm 2>/dev/null; done',
-        ],
-        {
-          reject: false,
-        },
-      )
-      .then((r) => r.stdout.split('\n').filter(Boolean));
+  const processNames = (host: string) => lab.processesIn(host).map((p) => p.name);
 
   beforeAll(async () => {
     lab = await NetLab.create({ tag: 'hG', hosts: ['cloud', 'home', 'home-b'] });
@@ -120,12 +82,7 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     ).stdout.trim();
     secrets.push(readFileSync(path.join(relay.dataDir, 'wireguard.key'), 'utf8').trim());
     secrets.push(keyA.privateKey);
-    const app = lab.spawn('home', process.execPath, [...TSX_NODE_ARGS, APP], {
-      cwd: REPO_ROOT,
-      label: 'home:app',
-      env: { APP_NAME: 'home-a' },
-    });
-    await app.waitForLine((l) => l.startsWith('listening'));
+    await startTestApp(lab, 'home', 'home-a');
     a = await relay.userWithInstance(`home-a-${lab.prefix.toLowerCase()}`);
     secrets.push(a.instanceToken);
   }, 120_000);
@@ -149,7 +106,7 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
 
   it('registers, brings the tunnel up, and an HTTP request from the cloud reaches the home app through the forwarder', async () => {
     agentA = startAgent('home', a.instanceToken, keyA.privateKey);
-    const connected = await waitStatus(agentA, (s) => s.status === 'connected', 60_000);
+    const connected = await waitForStatus(agentA, (s) => s.status === 'connected', 60_000);
     expect(connected.tunnel?.tunnelIp).toBe(a.tunnelIp);
     expect(connected.status?.hostname).toBe(`home-a-${lab.prefix.toLowerCase()}.cloud.test`);
 
@@ -169,7 +126,7 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
   }, 90_000);
 
   it('keeps the interface config private: 0600 file in a 0700 directory', async () => {
-    const ifName = (await waitStatus(agentA, (s) => s.status === 'connected')).tunnel!
+    const ifName = (await waitForStatus(agentA, (s) => s.status === 'connected')).tunnel!
       .interfaceName;
     const dirs = (await readdir(tmpdir())).filter((d) => d.startsWith('cloud-connect-wg-'));
     let found: string | null = null;
@@ -183,18 +140,14 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
   });
 
   it('carries a WebSocket upgrade through the tunnel', async () => {
-    const script = `
-      const s = require('node:net').connect(8080, '${a.tunnelIp}');
-      let got = '';
-      s.write('GET /ws HTTP/1.1\\r\\nHost: x\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n');
-      s.on('data', (d) => {
-        got += d;
-        if (got.includes('\\r\\n\\r\\n') && !got.includes('echo:')) s.write('ping');
-        if (got.includes('echo:ping')) { console.log(got.split('\\r\\n')[0] + ' / echo:ping'); process.exit(0); }
-      });
-      setTimeout(() => { console.log('timeout: ' + got); process.exit(1); }, 5000);`;
-    const r = await lab.exec('cloud', process.execPath, ['-e', script]);
-    expect(r.stdout.trim()).toBe('HTTP/1.1 101 Switching Protocols / echo:ping');
+    const echo = await upgradeEcho(lab, 'cloud', {
+      ip: a.tunnelIp,
+      port: 8080,
+      host: 'x',
+      message: 'ping',
+      timeoutMs: 5000,
+    });
+    expect(echo).toBe('HTTP/1.1 101 Switching Protocols / echo:ping');
   });
 
   it('never puts the instance token or a private key in any process argv', async () => {
@@ -207,8 +160,9 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     const keyB = generateKeyPair();
     secrets.push(b.instanceToken, keyB.privateKey);
     const agentB = startAgent('home-b', b.instanceToken, keyB.privateKey);
-    const up = await waitStatus(agentB, (s) => s.status === 'connected', 60_000);
-    const ifA = (await waitStatus(agentA, (s) => s.status === 'connected')).tunnel!.interfaceName;
+    const up = await waitForStatus(agentB, (s) => s.status === 'connected', 60_000);
+    const ifA = (await waitForStatus(agentA, (s) => s.status === 'connected')).tunnel!
+      .interfaceName;
     const ifB = up.tunnel!.interfaceName;
     const argv = (await allProcessCmdlines()).join('\n');
     expect(argv.includes(b.instanceToken) || argv.includes(keyB.privateKey)).toBe(false);
@@ -274,7 +228,7 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     }
     await agentB.stop();
     expect(agentB.output()).toContain('"event":"stopped"');
-    expect(await processesIn('home-b')).not.toContain('wireguard-go');
+    expect(processNames('home-b')).not.toContain('wireguard-go');
   }, 90_000);
 
   it('does not count an instance as connected on heartbeats alone: it needs a WireGuard handshake', async () => {
@@ -299,11 +253,11 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
   });
 
   it('keeps the tunnel through a relay-server restart, and heartbeats resume', async () => {
-    const before = (await waitStatus(agentA, (s) => s.status === 'connected')).tunnel!;
+    const before = (await waitForStatus(agentA, (s) => s.status === 'connected')).tunnel!;
     const mark = agentA.lines.length;
     await relay.stop();
     // The relay took its wireguard-go down with it (SIGTERM, waited for).
-    expect(await processesIn('cloud')).not.toContain('wireguard-go');
+    expect(processNames('cloud')).not.toContain('wireguard-go');
     const restartedAt = Date.now();
     await relay.restart();
     const listeningAt = Date.now();
@@ -319,7 +273,8 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     const recoveredMs = Date.now() - restartedAt;
     expect(body).toBe('hello from home-a');
     // Same interface, same wireguard-go: the agent kept its tunnel instead of rebuilding it.
-    const now = (await waitStatus(agentA, (s) => s.status === 'connected', 30_000, mark)).tunnel!;
+    const now = (await waitForStatus(agentA, (s) => s.status === 'connected', 30_000, mark))
+      .tunnel!;
     expect(now.interfaceName).toBe(before.interfaceName);
     expect(now.pid).toBe(before.pid);
     const login = await relay.api.post('/auth/login', { email: a.email, password: a.password });
@@ -337,18 +292,18 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
   }, 90_000);
 
   it('reconnects after the network is cut and restored, within the backoff cap', async () => {
-    await waitStatus(agentA, (s) => s.status === 'connected');
+    await waitForStatus(agentA, (s) => s.status === 'connected');
     const mark = agentA.lines.length;
     await lab.linkDown('home');
-    const lost = await waitStatus(agentA, (s) => s.status !== 'connected', 15_000, mark);
+    const lost = await waitForStatus(agentA, (s) => s.status !== 'connected', 15_000, mark);
     expect(lost.status?.is_connected).toBe(false);
     // Past the ready grace the supervisor restarts the driver, and backs off while it cannot.
-    await waitStatus(agentA, (s) => s.next_retry_at !== null, READY_GRACE_MS + 20_000, mark);
+    await waitForStatus(agentA, (s) => s.next_retry_at !== null, READY_GRACE_MS + 20_000, mark);
     await sleep(4_000);
     const restored = Date.now();
     const mark2 = agentA.lines.length;
     await lab.linkUp('home');
-    const back = await waitStatus(
+    const back = await waitForStatus(
       agentA,
       (s) => s.status === 'connected',
       BACKOFF_CAP_MS + 20_000,
@@ -368,8 +323,9 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
   }, 90_000);
 
   it('shows error TOKEN_REVOKED with the reason when the instance token is regenerated, and tears the tunnel down', async () => {
-    await waitStatus(agentA, (s) => s.status === 'connected', 30_000);
-    const ifA = (await waitStatus(agentA, (s) => s.status === 'connected')).tunnel!.interfaceName;
+    await waitForStatus(agentA, (s) => s.status === 'connected', 30_000);
+    const ifA = (await waitForStatus(agentA, (s) => s.status === 'connected')).tunnel!
+      .interfaceName;
     const mark = agentA.lines.length;
     const login = await relay.api.post('/auth/login', { email: a.email, password: a.password });
     const regen = await relay.api.post(`/instances/${a.instanceId}/regenerate-token`, undefined, {
@@ -379,7 +335,7 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     secrets.push(regen.body.instance_token);
     // The relay dropped the peer at once.
     expect((await serverDump()).some((f) => f[0] === keyA.publicKey)).toBe(false);
-    const failed = await waitStatus(
+    const failed = await waitForStatus(
       agentA,
       (s) => s.status === 'error' && s.error_code === 'TOKEN_REVOKED' && s.next_retry_at === null,
       20_000,
@@ -391,7 +347,7 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
       const r = await lab.exec('home', 'ip', ['link', 'show', ifA], { reject: false });
       return r.exitCode !== 0;
     });
-    expect(await processesIn('home')).not.toContain('wireguard-go');
+    expect(processNames('home')).not.toContain('wireguard-go');
     // It stays in error: no restart loop on a permanent failure.
     await sleep(3000);
     expect(
@@ -409,12 +365,8 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     for (const s of secrets) expect(logs.includes(s)).toBe(false);
     const { prefix } = lab;
     await lab.close();
-    const netns = (await import('node:child_process')).spawnSync('ip', ['netns', 'list'], {
-      encoding: 'utf8',
-    }).stdout;
-    const links = (await import('node:child_process')).spawnSync('ip', ['-br', 'link'], {
-      encoding: 'utf8',
-    }).stdout;
+    const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+    const links = spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' }).stdout;
     const wgProcs = (await allProcessCmdlines()).filter(
       (c) => c.startsWith('wireguard-go') && c.includes(prefix),
     );

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
+import { wgPeerFields } from './harness/labTunnel.js';
 import { NetLab, requireNetlab } from './harness/netlab.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
 import { sleep } from '@cloud-connect/relay-server/testing';
@@ -20,26 +21,15 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
   let relay: LabRelay;
   let wgIf: string;
 
-  const peers = async (host = 'cloud', ifName = wgIf) =>
-    new Map(
-      (await lab.exec(host, 'wg', ['show', ifName, 'dump'])).stdout
-        .split('\n')
-        .slice(1)
-        .filter(Boolean)
-        .map((l) => l.split('\t'))
-        .map((f) => [f[0] as string, f[3] as string]),
-    );
+  /** Public key → allowed-ips of the relay interface's peers. */
+  const peers = async () =>
+    new Map((await wgPeerFields(lab, 'cloud', wgIf)).map((f) => [f[0], f[3]]));
 
-  const wireguardGoPids = async (host: string) => {
-    const r = await lab.exec(host, 'sh', [
-      '-c',
-      'for p in $(ip netns pids $(ip netns identify $$)); do echo "$p $(cat /proc/$p/comm 2>/dev/null)"; done',
-    ]);
-    return r.stdout
-      .split('\n')
-      .filter((l) => l.endsWith(' wireguard-go'))
-      .map((l) => Number(l.split(' ')[0]));
-  };
+  const wireguardGoPids = (host: string) =>
+    lab
+      .processesIn(host)
+      .filter((p) => p.name === 'wireguard-go')
+      .map((p) => p.pid);
 
   const runRelayExpectingExit = async (env: Record<string, string>) => {
     const proc = lab.spawn(
@@ -100,13 +90,13 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
     const u = await relay.userWithInstance(`crash-${lab.prefix.toLowerCase()}`);
     const key = generateKeyPair().publicKey;
     await relay.api.post('/tunnel/register', { public_key: key }, { token: u.instanceToken });
-    const [pid] = await wireguardGoPids('cloud');
+    const [pid] = wireguardGoPids('cloud');
     expect(pid).toBeGreaterThan(0);
     process.kill(pid as number, 'SIGKILL');
     const deadline = Date.now() + 20_000;
     let health = await relay.api.get('/health');
     while (Date.now() < deadline) {
-      const pids = await wireguardGoPids('cloud');
+      const pids = wireguardGoPids('cloud');
       health = await relay.api.get('/health');
       if (pids.length === 1 && pids[0] !== pid && health.body.checks.wireguard.ok) break;
       await sleep(250);
@@ -119,7 +109,7 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
   });
 
   it('refuses to take over an interface name another process runs', async () => {
-    const pidsBefore = await wireguardGoPids('cloud');
+    const pidsBefore = wireguardGoPids('cloud');
     const { exit, output } = await runRelayExpectingExit({
       WG_MODE: 'wireguard-go',
       WG_INTERFACE: wgIf,
@@ -128,7 +118,7 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
     expect(exit?.code).not.toBe(0);
     expect(output).toMatch(new RegExp(`a WireGuard interface named ${wgIf} already runs`));
     // The running relay's interface is untouched.
-    expect(await wireguardGoPids('cloud')).toEqual(pidsBefore);
+    expect(wireguardGoPids('cloud')).toEqual(pidsBefore);
     expect((await relay.api.get('/health')).body.checks.wireguard.ok).toBe(true);
   });
 
@@ -143,7 +133,7 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
 
   it('removes the interface, its control socket and the isolation rule on stop', async () => {
     await relay.stop();
-    expect(await wireguardGoPids('cloud')).toEqual([]);
+    expect(wireguardGoPids('cloud')).toEqual([]);
     expect(existsSync(`/var/run/wireguard/${wgIf}.sock`)).toBe(false);
     const link = await lab.exec('cloud', 'ip', ['link', 'show', wgIf], { reject: false });
     expect(link.exitCode).not.toBe(0);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { LabRelay, TSX_NODE_ARGS } from '../../e2e/harness/labRelay.js';
+import { startTestApp, startWireGuardAgent, waitForStatus } from '../../e2e/harness/labTunnel.js';
 import { NetLab, netlabAvailable } from '../../e2e/harness/netlab.js';
 import { REPO_ROOT } from '../../e2e/harness/relayProcess.js';
 import type { LoadResult, LoadSpec } from '../tunnel/httpLoad.js';
@@ -60,38 +61,18 @@ export async function startBenchLab(options: {
         ...options.relayEnv,
       },
     });
-    const app = lab.spawn(
-      'home',
-      process.execPath,
-      [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'e2e/harness/testApp.ts')],
-      {
-        cwd: REPO_ROOT,
-        env: { APP_HOST: '0.0.0.0', APP_PORT: String(APP_PORT), APP_NAME: 'bench' },
-      },
-    );
-    await app.waitForLine((l) => l.startsWith('listening'));
+    await startTestApp(lab, 'home', 'bench', { APP_HOST: '0.0.0.0', APP_PORT: String(APP_PORT) });
     const user = await relay.userWithInstance(
       options.subdomain ?? `bench-${lab.prefix.toLowerCase()}`,
     );
-    const agent = lab.spawn(
-      'home',
-      process.execPath,
-      [...TSX_NODE_ARGS, path.join(REPO_ROOT, 'e2e/harness/wireguardAgent.ts')],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          CC_RELAY_URL: relay.url,
-          CC_INSTANCE_TOKEN: user.instanceToken,
-          CC_TARGET: `http://localhost:${APP_PORT}`,
-          CC_FORWARD_PORT: String(FORWARD_PORT),
-          CC_WG_INTERFACE_PREFIX: `${lab.prefix}a`,
-        },
-      },
-    );
-    await agent.waitForJson<{ event: string; status?: { status: string } }>(
-      (l) => l.event === 'status' && l.status?.status === 'connected',
-      60_000,
-    );
+    const agent = startWireGuardAgent(lab, 'home', {
+      CC_RELAY_URL: relay.url,
+      CC_INSTANCE_TOKEN: user.instanceToken,
+      CC_TARGET: `http://localhost:${APP_PORT}`,
+      CC_FORWARD_PORT: String(FORWARD_PORT),
+      CC_WG_INTERFACE_PREFIX: `${lab.prefix}a`,
+    });
+    await waitForStatus(agent, (s) => s.status === 'connected', 60_000);
     const running = relay;
     return {
       lab,

@@ -500,6 +500,22 @@ export class NetLab {
     run('ip', ['link', 'set', this.host(host).rootDev, 'up']);
   }
 
+  /**
+   * Every process in `host`'s namespace (tracked or not, e.g. a wireguard-go an agent started)
+   * with its command name from /proc/<pid>/comm.
+   */
+  processesIn(host: string): { pid: number; name: string }[] {
+    const out: { pid: number; name: string }[] = [];
+    for (const pid of nsPids(this.host(host).ns)) {
+      try {
+        out.push({ pid, name: readFileSync(`/proc/${pid}/comm`, 'utf8').trim() });
+      } catch {
+        // ended meanwhile
+      }
+    }
+    return out;
+  }
+
   /** Tracked processes still running. */
   running(): LabProcess[] {
     return [...this.processes].filter((p) => p.running);

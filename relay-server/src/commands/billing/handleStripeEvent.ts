@@ -1,4 +1,4 @@
-import { SubscriptionStatus, type Plan } from '@cloud-connect/agent-core/api';
+import { PaidPlan, SubscriptionStatus, type Plan } from '@cloud-connect/agent-core/api';
 import type Stripe from 'stripe';
 import type { Billing } from '../../billing/billing.js';
 import type { Services } from '../../services.js';
@@ -11,6 +11,9 @@ const iso = (unix: number | null | undefined) =>
   unix ? new Date(unix * 1000).toISOString() : null;
 const idOf = (v: string | { id: string } | null | undefined) =>
   typeof v === 'string' ? v : (v?.id ?? null);
+/** The plan checkout put in the metadata (`startCheckout`); anything else is Free. */
+const metadataPlan = (metadata: Stripe.Metadata | null | undefined): Plan =>
+  PaidPlan.safeParse(metadata?.plan).data ?? 'free';
 
 /** Find the user an event is about: by Stripe customer, then by the user id we put in metadata. */
 async function userFor(
@@ -56,10 +59,7 @@ function fromSubscription(
   // API versions from 2025-03-31 keep the period on the items; older ones on the subscription.
   const legacy = sub as unknown as { current_period_start?: number; current_period_end?: number };
   const priceId = item?.price?.id ?? null;
-  const metaPlan = sub.metadata?.plan;
-  const plan: Plan =
-    billing.planForPrice(priceId) ??
-    (metaPlan === 'pro' || metaPlan === 'business' ? metaPlan : 'free');
+  const plan = billing.planForPrice(priceId) ?? metadataPlan(sub.metadata);
   const status = SubscriptionStatus.safeParse(sub.status);
   const paymentMethodId = idOf(sub.default_payment_method as string | { id: string } | null);
   return {
@@ -135,13 +135,11 @@ async function applyEvent(deps: Services, billing: Billing, event: Stripe.Event)
         !supersedes(current, subscriptionId, event.created, 'active')
       )
         break;
-      const metaPlan = s.metadata?.plan;
-      const plan: Plan = metaPlan === 'pro' || metaPlan === 'business' ? metaPlan : 'free';
       await save(deps, user, {
         id: subscriptionId,
         status: s.payment_status === 'unpaid' ? 'incomplete' : 'active',
         priceId: null,
-        plan,
+        plan: metadataPlan(s.metadata),
         currentPeriodStart: null,
         currentPeriodEnd: null,
         cancelAtPeriodEnd: false,
