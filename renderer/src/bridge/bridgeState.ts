@@ -22,9 +22,11 @@ export interface BridgeConnection {
   close(): void;
 }
 
-/** The connection of a host whose bridge cannot drop (Electron's contextBridge). */
-export function alwaysConnected(): BridgeConnection {
-  const state: BridgeState = { status: 'connected' };
+/**
+ * A link whose state never changes: Electron's contextBridge (always connected) or a page with
+ * no host to reach (unauthorized).
+ */
+export function fixedConnection(state: BridgeState): BridgeConnection {
   return {
     getState: () => state,
     onState: () => () => {},

@@ -1,7 +1,7 @@
 import type { DesktopApi } from '@cloud-connect/agent-core/desktop';
 import { forgetAccessToken, takeAccessToken } from './accessToken.js';
 import type { BridgeConnection, BridgeState } from './bridgeState.js';
-import { alwaysConnected } from './bridgeState.js';
+import { fixedConnection } from './bridgeState.js';
 import { BRIDGE_PATH } from './protocolConstants.js';
 import { unavailableDesktopApi } from './unavailableDesktopApi.js';
 import { createWebSocketBridge } from './webSocketBridge.js';
@@ -20,14 +20,10 @@ export interface DesktopBridge {
 }
 
 function refused(reason: Extract<BridgeState, { status: 'unauthorized' }>['reason']) {
-  const state: BridgeState = { status: 'unauthorized', reason };
-  const connection: BridgeConnection = {
-    getState: () => state,
-    onState: () => () => {},
-    reconnectNow: () => {},
-    close: () => {},
+  return {
+    api: unavailableDesktopApi(),
+    connection: fixedConnection({ status: 'unauthorized', reason }),
   };
-  return { api: unavailableDesktopApi(), connection };
 }
 
 /**
@@ -35,7 +31,9 @@ function refused(reason: Extract<BridgeState, { status: 'unauthorized' }>['reaso
  * the page's own origin, authorised by the token from the URL fragment or this tab's storage.
  */
 export function getDesktopApi(win: Window = window): DesktopBridge {
-  if (win.cloudConnect) return { api: win.cloudConnect, connection: alwaysConnected() };
+  if (win.cloudConnect) {
+    return { api: win.cloudConnect, connection: fixedConnection({ status: 'connected' }) };
+  }
   if (win.location.protocol !== 'http:' && win.location.protocol !== 'https:') {
     return refused('no-host');
   }
