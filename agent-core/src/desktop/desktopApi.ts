@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import type { CheckoutResponse } from '../api/index.js';
 import {
+  CreateInstanceRequest,
   DomainName,
   InstanceId,
+  LoginRequest,
   PaidPlan,
   Password,
   RegisterRequest,
   Subdomain,
+  UpdateInstanceRequest,
+  UpdateUserRequest,
   type AddDomainResponse,
   type CreateInstanceResponse,
   type DomainListItem,
@@ -18,6 +22,12 @@ import {
   type UpdateInstanceResponse,
   type VerifyDomainResponse,
 } from '../api/index.js';
+import {
+  ConnectionId,
+  type ConnectionKind as ConnectionKindSchema,
+  ConnectionSettings,
+  Target,
+} from '../settings/settingsSchema.js';
 import type { TunnelStatus, TunnelTestResult } from '../tunnels/status.js';
 
 /**
@@ -45,7 +55,7 @@ export interface SessionView {
   user: SessionUser | null;
 }
 
-export type ConnectionKind = 'wireguard' | 'cloudflare';
+export type ConnectionKind = z.infer<typeof ConnectionKindSchema>;
 
 /** A configured tunnel and its live status. Secrets are never part of it, only whether one is stored. */
 export interface ConnectionView {
@@ -104,18 +114,11 @@ export interface AppInfo {
 }
 
 // ---- Argument schemas: every IPC / WebSocket call is validated against these in main. ----
+// Values that are also a settings field or an API request reuse that schema, so the host refuses
+// exactly what the settings store or the relay would.
 
-const Target = z
-  .string()
-  .trim()
-  .max(2048)
-  .refine(
-    (v) => /^(https?|tcp):\/\/[^\s/]+(:\d{1,5})?(\/.*)?$/.test(v),
-    'must be a URL such as http://localhost:8080',
-  );
-const Name = z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters');
-const Email = z.string().trim().toLowerCase().max(254).pipe(z.email('must be an email address'));
-const ConnectionId = z.string().regex(/^conn_[a-z0-9]{6,40}$/, 'must be a connection id');
+const Name = ConnectionSettings.shape.name;
+const Email = LoginRequest.shape.email;
 /** Cloudflare tunnel tokens are long base64 strings (seed 000: min_length 50). */
 const CloudflareToken = z
   .string()
@@ -184,21 +187,18 @@ export const DesktopApiArgs = {
   signUp: z.tuple([SignUpInput]),
   verifyEmail: z.tuple([z.string().trim().min(1).max(4096)]),
   resendVerification: z.tuple([Email]),
-  signIn: z.tuple([Email, z.string().min(1, 'is required').max(256)]),
+  signIn: z.tuple([Email, LoginRequest.shape.password]),
   signOut: z.tuple([]),
   forgotPassword: z.tuple([Email]),
   resetPassword: z.tuple([ResetInput]),
-  updateProfile: z.tuple([z.strictObject({ name: Name })]),
+  updateProfile: z.tuple([UpdateUserRequest]),
   getSubscription: z.tuple([]),
   startCheckout: z.tuple([PaidPlan]),
   openBillingPortal: z.tuple([]),
   listInstances: z.tuple([]),
   checkSubdomain: z.tuple([Subdomain]),
-  createInstance: z.tuple([z.strictObject({ name: Name, subdomain: Subdomain })]),
-  updateInstance: z.tuple([
-    InstanceId,
-    z.strictObject({ name: Name.optional(), subdomain: Subdomain.optional() }),
-  ]),
+  createInstance: z.tuple([CreateInstanceRequest]),
+  updateInstance: z.tuple([InstanceId, UpdateInstanceRequest]),
   deleteInstance: z.tuple([InstanceId]),
   regenerateInstanceToken: z.tuple([InstanceId]),
   listDomains: z.tuple([InstanceId]),
