@@ -1,7 +1,6 @@
 import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
-import { useState } from 'react';
 import { Button } from '../components/Button.js';
-import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { ExternalLink } from '../components/ExternalLink.js';
 import { formatDateTime, formatDuration } from '../components/formatTime.js';
@@ -78,7 +77,6 @@ function ConnectionCard({ id }: { id: string }) {
   const disconnectRequest = useAppStore((s) => s.requests[`disconnect:${id}`] ?? IDLE);
   const removeRequest = useAppStore((s) => s.requests[`removeConnection:${id}`] ?? IDLE);
   const testRequest = useAppStore((s) => s.requests[`test:${id}`] ?? IDLE);
-  const [confirming, setConfirming] = useState(false);
 
   const status = connection?.status;
   const ticking = Boolean(status && (status.is_connected || status.next_retry_at));
@@ -173,23 +171,16 @@ function ConnectionCard({ id }: { id: string }) {
         >
           Edit
         </Button>
-        <Button variant="danger" onClick={() => setConfirming(true)}>
-          Remove
-        </Button>
+        <ConfirmButton
+          label="Remove"
+          title={`Remove ${connection.name}?`}
+          confirmLabel="Remove connection"
+          busy={removeRequest.pending}
+          onConfirm={() => removeConnection(id)}
+        >
+          <p>The tunnel is stopped and its saved token is deleted from this computer.</p>
+        </ConfirmButton>
       </div>
-      <ConfirmDialog
-        open={confirming}
-        title={`Remove ${connection.name}?`}
-        confirmLabel="Remove connection"
-        busy={removeRequest.pending}
-        onCancel={() => setConfirming(false)}
-        onConfirm={async () => {
-          await removeConnection(id);
-          setConfirming(false);
-        }}
-      >
-        <p>The tunnel is stopped and its saved token is deleted from this computer.</p>
-      </ConfirmDialog>
     </article>
   );
 }

@@ -2,7 +2,7 @@ import type { DomainListItem } from '@cloud-connect/agent-core/api';
 import type { FormEvent } from 'react';
 import { useEffect, useState } from 'react';
 import { Button } from '../components/Button.js';
-import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
@@ -108,7 +108,6 @@ function DomainCard({ instanceId, domain }: { instanceId: string; domain: Domain
   const key = domainKey(instanceId, domain.domain);
   const verifyRequest = useAppStore((s) => s.requests[`verifyDomain:${key}`] ?? IDLE);
   const removeRequest = useAppStore((s) => s.requests[`removeDomain:${key}`] ?? IDLE);
-  const [confirming, setConfirming] = useState(false);
   const verified = domain.status === 'verified';
   const titleId = `domain-${domain.domain}`;
 
@@ -180,23 +179,16 @@ function DomainCard({ instanceId, domain }: { instanceId: string; domain: Domain
             Verify
           </Button>
         )}
-        <Button variant="danger" onClick={() => setConfirming(true)}>
-          Remove
-        </Button>
+        <ConfirmButton
+          label="Remove"
+          title={`Remove ${domain.domain}?`}
+          confirmLabel="Remove domain"
+          busy={removeRequest.pending}
+          onConfirm={() => removeDomain(instanceId, domain.domain)}
+        >
+          <p>The domain stops reaching your app at once. You can add it again later.</p>
+        </ConfirmButton>
       </div>
-      <ConfirmDialog
-        open={confirming}
-        title={`Remove ${domain.domain}?`}
-        confirmLabel="Remove domain"
-        busy={removeRequest.pending}
-        onCancel={() => setConfirming(false)}
-        onConfirm={async () => {
-          await removeDomain(instanceId, domain.domain);
-          setConfirming(false);
-        }}
-      >
-        <p>The domain stops reaching your app at once. You can add it again later.</p>
-      </ConfirmDialog>
     </article>
   );
 }

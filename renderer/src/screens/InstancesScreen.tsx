@@ -2,7 +2,7 @@ import type { InstanceListItem } from '@cloud-connect/agent-core/api';
 import type { FormEvent } from 'react';
 import { useEffect, useState } from 'react';
 import { Button } from '../components/Button.js';
-import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ConfirmButton } from '../components/ConfirmButton.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
@@ -231,7 +231,6 @@ function InstanceCard({ instance }: { instance: InstanceListItem }) {
   );
   const [renaming, setRenaming] = useState(false);
   const [newName, setNewName] = useState(instance.name);
-  const [confirm, setConfirm] = useState<'delete' | 'regenerate' | null>(null);
   const status = STATUS[instance.status];
   const titleId = `instance-${instance.id}`;
 
@@ -299,45 +298,32 @@ function InstanceCard({ instance }: { instance: InstanceListItem }) {
             Rename
           </Button>
         )}
-        <Button onClick={() => setConfirm('regenerate')} busy={regenerateRequest.pending}>
-          Regenerate token
-        </Button>
-        <Button variant="danger" onClick={() => setConfirm('delete')}>
-          Delete
-        </Button>
+        <ConfirmButton
+          label="Regenerate token"
+          variant="secondary"
+          title={`Regenerate the token of ${instance.name}?`}
+          confirmLabel="Regenerate token"
+          busy={regenerateRequest.pending}
+          onConfirm={() => regenerate(instance.id)}
+        >
+          <p>
+            The current token stops working at once and agents using it disconnect. The new token is
+            saved in this computer’s keychain and shown to you once.
+          </p>
+        </ConfirmButton>
+        <ConfirmButton
+          label="Delete"
+          title={`Delete ${instance.name}?`}
+          confirmLabel="Delete instance"
+          busy={deleteRequest.pending}
+          onConfirm={() => deleteInstance(instance.id)}
+        >
+          <p>
+            {instance.subdomain} stops working at once, its tunnel and custom domains are removed
+            and its token stops working. This cannot be undone.
+          </p>
+        </ConfirmButton>
       </div>
-      <ConfirmDialog
-        open={confirm === 'delete'}
-        title={`Delete ${instance.name}?`}
-        confirmLabel="Delete instance"
-        busy={deleteRequest.pending}
-        onCancel={() => setConfirm(null)}
-        onConfirm={async () => {
-          await deleteInstance(instance.id);
-          setConfirm(null);
-        }}
-      >
-        <p>
-          {instance.subdomain} stops working at once, its tunnel and custom domains are removed and
-          its token stops working. This cannot be undone.
-        </p>
-      </ConfirmDialog>
-      <ConfirmDialog
-        open={confirm === 'regenerate'}
-        title={`Regenerate the token of ${instance.name}?`}
-        confirmLabel="Regenerate token"
-        busy={regenerateRequest.pending}
-        onCancel={() => setConfirm(null)}
-        onConfirm={async () => {
-          await regenerate(instance.id);
-          setConfirm(null);
-        }}
-      >
-        <p>
-          The current token stops working at once and agents using it disconnect. The new token is
-          saved in this computer’s keychain and shown to you once.
-        </p>
-      </ConfirmDialog>
     </article>
   );
 }
