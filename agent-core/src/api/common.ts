@@ -119,9 +119,12 @@ export const DomainName = z
       ),
   );
 
+/** The shape of a WireGuard key (`wg genkey`, `wg pubkey`): 32 bytes in padded base64, 44 chars. */
+export const WIREGUARD_KEY_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
 /** A WireGuard public key: 32 bytes, base64 (44 characters ending in `=`). */
 export const WireGuardKey = z
   .string()
-  .regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'must be a WireGuard key: 32 bytes in base64');
+  .regex(WIREGUARD_KEY_PATTERN, 'must be a WireGuard key: 32 bytes in base64');
 
 export const Message = z.object({ message: z.string() });

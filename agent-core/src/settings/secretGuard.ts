@@ -1,3 +1,5 @@
+import { WIREGUARD_KEY_PATTERN } from '../api/common.js';
+
 /**
  * Settings files are plain JSON that users back up, sync and paste into bug reports, so nothing
  * secret may ever land in one. This finds fields whose name or value looks like a credential.
@@ -13,7 +15,7 @@ const SECRET_VALUES: ReadonlyArray<{ pattern: RegExp; what: string }> = [
   { pattern: /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/, what: 'a JWT' },
   // Cloudflare tunnel tokens are base64 JSON (`{"a":…,"t":…,"s":…}`), so they start with eyJ.
   { pattern: /eyJ[A-Za-z0-9+/=_-]{46,}/, what: 'a Cloudflare tunnel token' },
-  { pattern: /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, what: 'a WireGuard key' },
+  { pattern: WIREGUARD_KEY_PATTERN, what: 'a WireGuard key' },
   { pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/, what: 'a private key' },
   { pattern: /\b(sk|rk|whsec)_(live_|test_)?[A-Za-z0-9]{10,}/, what: 'an API secret' },
   { pattern: /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i, what: 'a URL with a password in it' },

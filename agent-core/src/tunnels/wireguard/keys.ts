@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { WIREGUARD_KEY_PATTERN } from '../../api/common.js';
 import { TunnelError } from '../tunnelError.js';
 
 /** A Curve25519 key pair in WireGuard's form: 32 raw bytes each, base64 (44 chars). */
@@ -8,9 +9,6 @@ export interface WireGuardKeyPair {
 }
 
 const fromB64url = (s: string) => Buffer.from(s, 'base64url').toString('base64');
-
-/** The shape `wg genkey` prints: 32 bytes in padded base64. */
-export const WIREGUARD_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 /**
  * A fresh key pair from Node's X25519 (the same curve `wg genkey` uses). The private key is
@@ -24,7 +22,7 @@ export function generateKeyPair(): WireGuardKeyPair {
 
 /** The public key of a base64 WireGuard private key; CONFIG_INVALID when it is not one. */
 export function publicKeyOf(privateKey: string): string {
-  const raw = WIREGUARD_KEY.test(privateKey) ? Buffer.from(privateKey, 'base64') : null;
+  const raw = WIREGUARD_KEY_PATTERN.test(privateKey) ? Buffer.from(privateKey, 'base64') : null;
   if (!raw || raw.length !== 32) {
     throw new TunnelError('CONFIG_INVALID', 'The WireGuard private key is not 32 bytes of base64');
   }

@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
+import { WIREGUARD_KEY_PATTERN } from '../../api/common.js';
 import type { RegisterTunnelResponse } from '../../api/index.js';
 import { TunnelError } from '../tunnelError.js';
-import { WIREGUARD_KEY } from './keys.js';
 
 /** The relay's tunnel_config, checked field by field before any of it reaches a config file. */
 export interface TunnelPlan {
@@ -32,7 +32,7 @@ export function planFromTunnelConfig(config: RegisterTunnelResponse['tunnel_conf
   const address = cidr(config.interface.address);
   if (!address) throw invalid(`interface address "${config.interface.address}"`);
   const { public_key, endpoint, allowed_ips, persistent_keepalive } = config.peer;
-  if (!WIREGUARD_KEY.test(public_key)) throw invalid('server public key');
+  if (!WIREGUARD_KEY_PATTERN.test(public_key)) throw invalid('server public key');
   if (
     !/^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(endpoint) ||
     Number(endpoint.split(':').pop()) > 65535
@@ -62,7 +62,7 @@ export function planFromTunnelConfig(config: RegisterTunnelResponse['tunnel_conf
 
 /** The `wg setconf` file: the private key lives only here (mode 0600) and in memory. */
 export function renderSetconf(privateKey: string, plan: TunnelPlan): string {
-  if (!WIREGUARD_KEY.test(privateKey)) {
+  if (!WIREGUARD_KEY_PATTERN.test(privateKey)) {
     throw new TunnelError('CONFIG_INVALID', 'The WireGuard private key is not 32 bytes of base64');
   }
   return [
