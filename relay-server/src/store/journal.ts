@@ -61,16 +61,11 @@ export class Journal {
   static async create(
     dir: string,
     segment: number,
-    options: { previous?: Journal; onBatch?: (entries: number, bytes: number) => void } = {},
+    options: { previous?: Journal; onBatch: (entries: number, bytes: number) => void },
   ): Promise<Journal> {
     const file = path.join(dir, `journal-${String(segment).padStart(12, '0')}.ndjson`);
     const handle = await open(file, 'wx', 0o600);
-    return new Journal(
-      file,
-      handle,
-      options.previous ?? null,
-      options.onBatch ?? (() => undefined),
-    );
+    return new Journal(file, handle, options.previous ?? null, options.onBatch);
   }
 
   /** Queue one entry; resolves once its line is in the file. */

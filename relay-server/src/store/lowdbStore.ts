@@ -12,7 +12,6 @@ import {
   type DomainRecord,
   type EmailTokenRecord,
   type InstanceRecord,
-  type RefreshTokenRecord,
   type Store,
   type StoreData,
   type UserRecord,
@@ -661,5 +660,3 @@ export class LowdbStore implements Store {
     return this.closing;
   }
 }
-
-export type { RefreshTokenRecord };
