@@ -7,7 +7,16 @@
  * half of (c)'s. `npm run bench:edge` (root, wireguard-go), or call `benchEdge()`.
  */
 import { pathToFileURL } from 'node:url';
-import { APP_PORT, FORWARD_PORT, startBenchLab, type LoadSettings } from '../harness/benchLab.js';
+import {
+  APP_PORT,
+  FORWARD_PORT,
+  loadRatio,
+  loadTable,
+  ratioLine,
+  startBenchLab,
+  type LoadRatio,
+  type LoadSettings,
+} from '../harness/benchLab.js';
 import type { LoadResult } from '../tunnel/httpLoad.js';
 
 export interface EdgeBenchResult {
@@ -18,7 +27,8 @@ export interface EdgeBenchResult {
   /** MB/s of each plain TCP transfer over the WireGuard tunnel (no HTTP, no edge, no forwarder). */
   rawWireGuardMBps: number[];
   addedP50Ms: number;
-  ratio: { p50: number; p99: number; requestsPerSecond: number; downloadMBps: number };
+  /** edge ÷ direct for each figure. */
+  ratio: LoadRatio;
   /** edge MB/s ÷ the best raw WireGuard MB/s. */
   edgeVsRawWireGuard: number;
 }
@@ -56,13 +66,15 @@ export async function benchEdge(options: EdgeBenchOptions = {}): Promise<EdgeBen
     subdomain: 'bench',
   });
   const { lab } = bench;
-  const downloadBytes = options.downloadBytes ?? 50_000_000;
   try {
     const direct = await bench.load(`http://${lab.ip('home')}:${APP_PORT}`, { from: 'internet' });
     const edge = await bench.load(`http://${lab.ip('cloud')}:80`, { from: 'internet', host: HOST });
     const tunnelOnly = await bench.load(`http://${bench.tunnelIp}:${FORWARD_PORT}`);
 
-    const source = lab.spawn('home', process.execPath, ['-e', rawSource(downloadBytes)]);
+    const source = lab.spawn('home', process.execPath, [
+      '-e',
+      rawSource(bench.settings.downloadBytes),
+    ]);
     await source.waitForLine((l) => l === 'listening');
     const rawWireGuardMBps: number[] = [];
     for (let i = 0; i < (options.rawTransfers ?? 3); i++) {
@@ -77,12 +89,7 @@ export async function benchEdge(options: EdgeBenchOptions = {}): Promise<EdgeBen
       tunnelOnly,
       rawWireGuardMBps,
       addedP50Ms: edge.p50Ms - direct.p50Ms,
-      ratio: {
-        p50: edge.p50Ms / direct.p50Ms,
-        p99: edge.p99Ms / direct.p99Ms,
-        requestsPerSecond: edge.requestsPerSecond / direct.requestsPerSecond,
-        downloadMBps: edge.downloadMBps / direct.downloadMBps,
-      },
+      ratio: loadRatio(edge, direct),
       edgeVsRawWireGuard: edge.downloadMBps / bestRaw,
     };
   } finally {
@@ -92,16 +99,15 @@ export async function benchEdge(options: EdgeBenchOptions = {}): Promise<EdgeBen
 
 /** The result as a small table with the two goals checked. */
 export function formatEdgeBench(r: EdgeBenchResult): string {
-  const row = (label: string, x: LoadResult) =>
-    `${label.padEnd(38)} ${x.p50Ms.toFixed(3).padStart(8)} ${x.p99Ms.toFixed(3).padStart(8)} ${x.requestsPerSecond.toFixed(0).padStart(8)} ${x.downloadMBps.toFixed(1).padStart(8)}${x.errors ? `  (${x.errors} errors)` : ''}`;
   const best = Math.max(...r.rawWireGuardMBps);
   return [
-    `${'path (client in "internet")'.padEnd(38)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(8)} ${'MB/s'.padStart(8)}`,
-    row('(a) straight to the app (veth)', r.direct),
-    row('(b) edge + WireGuard + agent', r.edge),
-    row('(d) from cloud: WireGuard + agent only', r.tunnelOnly),
+    ...loadTable('path (client in "internet")', [
+      ['(a) straight to the app (veth)', r.direct],
+      ['(b) edge + WireGuard + agent', r.edge],
+      ['(d) from cloud: WireGuard + agent only', r.tunnelOnly],
+    ]),
     `(c) raw wireguard-go, plain TCP cloud→home: ${r.rawWireGuardMBps.map((x) => x.toFixed(1)).join(', ')} MB/s (best ${best.toFixed(1)})`,
-    `ratio (b)/(a): p50 ×${r.ratio.p50.toFixed(2)}, p99 ×${r.ratio.p99.toFixed(2)}, req/s ×${r.ratio.requestsPerSecond.toFixed(2)}, MB/s ×${r.ratio.downloadMBps.toFixed(2)}`,
+    ratioLine('(b)/(a)', r.ratio),
     `goal: added p50 < 2 ms — ${r.addedP50Ms.toFixed(3)} ms ${r.addedP50Ms < 2 ? 'MET' : 'MISSED'}`,
     `goal: (b) MB/s ≥ ½ raw wireguard-go — ${(r.edgeVsRawWireGuard * 100).toFixed(0)}% ${r.edgeVsRawWireGuard >= 0.5 ? 'MET' : 'MISSED'}`,
   ].join('\n');

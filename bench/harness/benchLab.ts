@@ -19,7 +19,8 @@ export interface LoadSettings {
 
 export interface BenchLab {
   lab: NetLab;
-  relay: LabRelay;
+  /** The load each path gets (the settings asked for, defaults filled in). */
+  settings: Required<LoadSettings>;
   /** The instance's tunnel IP; its agent's forwarder listens there on FORWARD_PORT. */
   tunnelIp: string;
   /** Load one URL from a lab host (the load generator runs inside that namespace). */
@@ -41,7 +42,7 @@ export async function startBenchLab(options: {
 }): Promise<BenchLab> {
   const ok = netlabAvailable();
   if (!ok.ok) throw new Error(`this benchmark needs network namespaces (${ok.reason})`);
-  const spec = {
+  const spec: Required<LoadSettings> = {
     latencyRequests: options.load?.latencyRequests ?? 2000,
     concurrency: options.load?.concurrency ?? 16,
     seconds: options.load?.seconds ?? 5,
@@ -76,7 +77,7 @@ export async function startBenchLab(options: {
     const running = relay;
     return {
       lab,
-      relay: running,
+      settings: spec,
       tunnelIp: user.tunnelIp,
       async load(url, { from = 'cloud', host } = {}) {
         const s: LoadSpec = { url, ...spec, ...(host ? { host } : {}) };
@@ -100,4 +101,45 @@ export async function startBenchLab(options: {
     await relay?.close();
     throw e;
   }
+}
+
+/** Each figure of a measured path as a multiple of the same figure of the baseline. */
+export interface LoadRatio {
+  p50: number;
+  p99: number;
+  requestsPerSecond: number;
+  downloadMBps: number;
+}
+
+export function loadRatio(x: LoadResult, base: LoadResult): LoadRatio {
+  return {
+    p50: x.p50Ms / base.p50Ms,
+    p99: x.p99Ms / base.p99Ms,
+    requestsPerSecond: x.requestsPerSecond / base.requestsPerSecond,
+    downloadMBps: x.downloadMBps / base.downloadMBps,
+  };
+}
+
+/** A table of measured paths (p50/p99 ms, req/s, MB/s) under a header naming the first column. */
+export function loadTable(title: string, rows: [label: string, result: LoadResult][]): string[] {
+  const width = Math.max(title.length, ...rows.map(([label]) => label.length));
+  const line = (label: string, cells: string[]) =>
+    `${label.padEnd(width)} ${cells.map((c) => c.padStart(8)).join(' ')}`;
+  return [
+    line(title, ['p50 ms', 'p99 ms', 'req/s', 'MB/s']),
+    ...rows.map(
+      ([label, x]) =>
+        line(label, [
+          x.p50Ms.toFixed(3),
+          x.p99Ms.toFixed(3),
+          x.requestsPerSecond.toFixed(0),
+          x.downloadMBps.toFixed(1),
+        ]) + (x.errors ? `  (${x.errors} errors)` : ''),
+    ),
+  ];
+}
+
+/** `ratio <what>: p50 ×…, p99 ×…, req/s ×…, MB/s ×…`. */
+export function ratioLine(what: string, r: LoadRatio): string {
+  return `ratio ${what}: p50 ×${r.p50.toFixed(2)}, p99 ×${r.p99.toFixed(2)}, req/s ×${r.requestsPerSecond.toFixed(2)}, MB/s ×${r.downloadMBps.toFixed(2)}`;
 }
