@@ -2,8 +2,8 @@ import type { FormEvent } from 'react';
 import { useState } from 'react';
 import { AuthCard } from '../components/AuthCard.js';
 import { Button } from '../components/Button.js';
-import { ErrorMessage } from '../components/ErrorMessage.js';
-import { Field } from '../components/Field.js';
+import { EmailField } from '../components/EmailField.js';
+import { SubmitRow } from '../components/SubmitRow.js';
 import { IDLE } from '../store/requests.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
@@ -36,21 +36,8 @@ export function ForgotPasswordScreen() {
       }
     >
       <form onSubmit={handleSubmit} noValidate className="form">
-        <Field
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={request.error?.fields.email}
-        />
-        <ErrorMessage error={request.error} />
-        <div className="actions">
-          <Button type="submit" variant="primary" busy={request.pending}>
-            Send reset link
-          </Button>
-        </div>
+        <EmailField value={email} onChange={setEmail} error={request.error?.fields.email} />
+        <SubmitRow label="Send reset link" busy={request.pending} error={request.error} />
       </form>
     </AuthCard>
   );

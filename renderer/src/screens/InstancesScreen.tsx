@@ -10,6 +10,7 @@ import { formatDateTime } from '../components/formatTime.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
 import type { StatusTone } from '../components/StatusDot.js';
 import { StatusDot } from '../components/StatusDot.js';
+import { SubmitRow } from '../components/SubmitRow.js';
 import { IDLE } from '../store/requests.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
@@ -161,12 +162,7 @@ function CreateInstanceForm() {
         >
           <SubdomainCheckResult onPick={handleSubdomain} />
         </Field>
-        <ErrorMessage error={request.error} />
-        <div className="actions">
-          <Button type="submit" variant="primary" busy={request.pending}>
-            Create instance
-          </Button>
-        </div>
+        <SubmitRow label="Create instance" busy={request.pending} error={request.error} />
       </form>
     </section>
   );

@@ -2,9 +2,9 @@ import type { FormEvent } from 'react';
 import { useState } from 'react';
 import { AuthCard } from '../components/AuthCard.js';
 import { Button } from '../components/Button.js';
-import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
 import { NewPasswordFields } from '../components/NewPasswordFields.js';
+import { SubmitRow } from '../components/SubmitRow.js';
 import { IDLE } from '../store/requests.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
@@ -53,12 +53,7 @@ export function ResetPasswordScreen() {
           onConfirmation={setConfirmation}
           fields={fields}
         />
-        <ErrorMessage error={request.error} />
-        <div className="actions">
-          <Button type="submit" variant="primary" busy={request.pending}>
-            Reset password
-          </Button>
-        </div>
+        <SubmitRow label="Reset password" busy={request.pending} error={request.error} />
       </form>
     </AuthCard>
   );

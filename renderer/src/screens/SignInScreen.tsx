@@ -2,8 +2,9 @@ import type { FormEvent } from 'react';
 import { useState } from 'react';
 import { AuthCard } from '../components/AuthCard.js';
 import { Button } from '../components/Button.js';
-import { ErrorMessage } from '../components/ErrorMessage.js';
+import { EmailField } from '../components/EmailField.js';
 import { Field } from '../components/Field.js';
+import { SubmitRow } from '../components/SubmitRow.js';
 import { IDLE } from '../store/requests.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
@@ -51,15 +52,7 @@ export function SignInScreen() {
       }
     >
       <form onSubmit={handleSubmit} noValidate className="form">
-        <Field
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={fields.email}
-        />
+        <EmailField value={email} onChange={setEmail} error={fields.email} />
         <Field
           label="Password"
           type="password"
@@ -69,15 +62,11 @@ export function SignInScreen() {
           onChange={(e) => setPassword(e.target.value)}
           error={fields.password}
         />
-        <ErrorMessage error={request.error} />
-        <div className="actions">
-          <Button type="submit" variant="primary" busy={request.pending}>
-            Sign in
-          </Button>
+        <SubmitRow label="Sign in" busy={request.pending} error={request.error}>
           <Button variant="link" onClick={() => navigate({ name: 'forgotPassword' })}>
             Forgot password?
           </Button>
-        </div>
+        </SubmitRow>
       </form>
     </AuthCard>
   );

@@ -3,9 +3,10 @@ import { useState } from 'react';
 import { AuthCard } from '../components/AuthCard.js';
 import { Button } from '../components/Button.js';
 import { Checkbox } from '../components/Checkbox.js';
-import { ErrorMessage } from '../components/ErrorMessage.js';
+import { EmailField } from '../components/EmailField.js';
 import { Field } from '../components/Field.js';
 import { NewPasswordFields } from '../components/NewPasswordFields.js';
+import { SubmitRow } from '../components/SubmitRow.js';
 import { IDLE } from '../store/requests.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
@@ -57,15 +58,7 @@ export function SignUpScreen() {
           onChange={(e) => setName(e.target.value)}
           error={fields.name}
         />
-        <Field
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={fields.email}
-        />
+        <EmailField value={email} onChange={setEmail} error={fields.email} />
         <NewPasswordFields
           label="Password"
           password={password}
@@ -91,12 +84,7 @@ export function SignUpScreen() {
           checked={marketing}
           onChange={setMarketing}
         />
-        <ErrorMessage error={request.error} />
-        <div className="actions">
-          <Button type="submit" variant="primary" busy={request.pending}>
-            Create account
-          </Button>
-        </div>
+        <SubmitRow label="Create account" busy={request.pending} error={request.error} />
       </form>
     </AuthCard>
   );

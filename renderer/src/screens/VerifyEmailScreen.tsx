@@ -2,8 +2,9 @@ import type { FormEvent } from 'react';
 import { useState } from 'react';
 import { AuthCard } from '../components/AuthCard.js';
 import { Button } from '../components/Button.js';
-import { ErrorMessage } from '../components/ErrorMessage.js';
+import { EmailField } from '../components/EmailField.js';
 import { Field } from '../components/Field.js';
+import { SubmitRow } from '../components/SubmitRow.js';
 import { IDLE } from '../store/requests.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
@@ -60,32 +61,19 @@ export function VerifyEmailScreen() {
           onChange={(e) => setToken(e.target.value)}
           error={verifying.error?.fields.token}
         />
-        <ErrorMessage error={verifying.error} />
-        <div className="actions">
-          <Button type="submit" variant="primary" busy={verifying.pending}>
-            Verify email
-          </Button>
-        </div>
+        <SubmitRow label="Verify email" busy={verifying.pending} error={verifying.error} />
       </form>
 
       <form onSubmit={handleResend} noValidate className="form form-secondary">
         <h2 className="section-title">No email?</h2>
         <p className="muted">Check your spam folder, or ask for a new link.</p>
-        <Field
-          label="Email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={resending.error?.fields.email}
+        <EmailField value={email} onChange={setEmail} error={resending.error?.fields.email} />
+        <SubmitRow
+          label="Resend verification email"
+          variant="secondary"
+          busy={resending.pending}
+          error={resending.error}
         />
-        <ErrorMessage error={resending.error} />
-        <div className="actions">
-          <Button type="submit" busy={resending.pending}>
-            Resend verification email
-          </Button>
-        </div>
       </form>
     </AuthCard>
   );
