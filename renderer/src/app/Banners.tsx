@@ -50,9 +50,9 @@ export function FlashMessage() {
       {flash && (
         <div className={`flash flash-${flash.tone}`} key={flash.id}>
           <p>{flash.text}</p>
-          <button type="button" className="button button-link" onClick={dismiss}>
+          <Button variant="link" onClick={dismiss}>
             Dismiss
-          </button>
+          </Button>
         </div>
       )}
     </div>

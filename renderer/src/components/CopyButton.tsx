@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { Button } from './Button.js';
 
 /** Writes text to the clipboard, with a fallback for pages without the async Clipboard API. */
 async function copyText(text: string): Promise<boolean> {
@@ -44,9 +45,9 @@ export function CopyButton({ label, text }: CopyButtonProps) {
 
   return (
     <span className="copy">
-      <button type="button" className="button button-secondary button-small" onClick={handleCopy}>
+      <Button className="button-small" onClick={() => void handleCopy()}>
         {label}
-      </button>
+      </Button>
       <span className="copy-status" role="status">
         {state === 'copied'
           ? 'Copied'

@@ -1,5 +1,6 @@
 import type { FriendlyError } from '../store/friendlyError.js';
 import { useAppStore } from '../store/StoreProvider.js';
+import { Button } from './Button.js';
 
 /**
  * A request's error in words, announced at once (role="alert"), with a button to the screen
@@ -13,9 +14,9 @@ export function ErrorMessage({ error }: { error: FriendlyError | null | undefine
     <div className="message message-error" role="alert">
       <p>{error.message}</p>
       {action && (
-        <button type="button" className="button button-link" onClick={() => navigate(action.route)}>
+        <Button variant="link" onClick={() => navigate(action.route)}>
           {action.label}
-        </button>
+        </Button>
       )}
     </div>
   );

@@ -197,14 +197,13 @@ function SubdomainCheckResult({ onPick }: { onPick: (subdomain: string) => void 
             <ul className="suggestions" aria-label="Suggested subdomains">
               {check.suggestions.map((suggestion) => (
                 <li key={suggestion}>
-                  <button
-                    type="button"
-                    className="button button-secondary button-small"
+                  <Button
+                    className="button-small"
                     aria-label={`Use ${suggestion}`}
                     onClick={() => onPick(suggestion)}
                   >
                     {suggestion}
-                  </button>
+                  </Button>
                 </li>
               ))}
             </ul>
