@@ -27,6 +27,12 @@ export async function prepareDataDir(dir: string): Promise<void> {
  * an empty or half-written file behind, and two processes starting at once keep one value.
  */
 export async function createOnce(file: string, content: string): Promise<string> {
+  // The usual case, every start after the first: nothing to write.
+  const existing = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (existing !== null) return existing;
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, content, { mode: 0o600, flag: 'wx' });
   try {

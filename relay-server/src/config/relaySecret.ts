@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from './config.js';
 import { createOnce } from './dataDir.js';
@@ -14,13 +13,7 @@ export async function loadOrCreateRelaySecret(
 ): Promise<string> {
   if (configured) return configured;
   const file = path.join(dataDir, 'relay-secret');
-  const existing = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return null;
-    throw e;
-  });
-  const kept = (
-    existing ?? (await createOnce(file, `${randomBytes(48).toString('base64url')}\n`))
-  ).trim();
+  const kept = (await createOnce(file, `${randomBytes(48).toString('base64url')}\n`)).trim();
   if (kept.length < MIN_LENGTH) {
     // An empty key would sign tokens anyone can forge: refuse rather than run with it.
     throw new ConfigError(
