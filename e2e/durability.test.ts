@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { latestMailToken } from '@cloud-connect/relay-server/testing';
+import { latestMailToken, sleep, until } from '@cloud-connect/relay-server/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRelayProcess, type RelayProcess } from './harness/relayProcess.js';
 
@@ -67,16 +67,14 @@ async function call(
   }
 }
 
-async function mailToken(dataDir: string, email: string): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await latestMailToken(dataDir, email, 'verify-email');
-    } catch (e) {
-      if (attempt >= 20) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+/** The verify-email token from the outbox, once the mail is there. */
+const mailToken = (dataDir: string, email: string) =>
+  until(
+    `the verify mail to ${email}`,
+    () => latestMailToken(dataDir, email, 'verify-email'),
+    1000,
+    50,
+  );
 
 /**
  * One client: sign up, verify, sign in, create an instance, register its tunnel, then
@@ -241,7 +239,7 @@ describe('durability over kill -9', () => {
         ledger.instances.size - before.instances < 6
       ) {
         if (Date.now() - started > 60_000) throw new Error('the load did not get going');
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
       await server.crash();
       stop = true;

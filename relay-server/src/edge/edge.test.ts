@@ -11,6 +11,7 @@ import {
   type TestAccount,
   type TestDnsServer,
   type TestRelay,
+  until,
 } from '../testing/index.js';
 import { generateKeyPair } from '../wireguard/keys.js';
 
@@ -119,11 +120,8 @@ function get(host: string, path = '/') {
 /** Poll until `fn` holds; resolves with the time it took. */
 async function within(ms: number, fn: () => Promise<boolean>): Promise<number> {
   const start = Date.now();
-  for (;;) {
-    if (await fn()) return Date.now() - start;
-    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await until(`a change within ${ms} ms`, fn, ms, 10);
+  return Date.now() - start;
 }
 
 async function verifiedDomain(o: Online, label = 'share') {
