@@ -1,10 +1,11 @@
-import type { ConnectionKind, ConnectionView, DockerView } from '@cloud-connect/agent-core/desktop';
+import type { ConnectionView, DockerView } from '@cloud-connect/agent-core/desktop';
 import type { FormEvent } from 'react';
 import { useEffect, useId, useState } from 'react';
 import { Button } from '../components/Button.js';
 import { Checkbox } from '../components/Checkbox.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
+import { RadioOption } from '../components/RadioOption.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
 import { SelectField } from '../components/SelectField.js';
 import { Switch } from '../components/Switch.js';
@@ -132,19 +133,17 @@ export function ConnectionFormScreen({
       <form onSubmit={handleSubmit} noValidate className="form">
         <fieldset className="choice" disabled={editing}>
           <legend>Connection type</legend>
-          <KindOption
+          <RadioOption
             name={kindName}
-            value="wireguard"
-            current={draft.kind}
-            onChange={(kind) => update('kind', kind)}
+            checked={draft.kind === 'wireguard'}
+            onChange={() => update('kind', 'wireguard')}
             label="WireGuard to my instance"
             hint="Your app gets your instance’s address on the Cloud Connect relay."
           />
-          <KindOption
+          <RadioOption
             name={kindName}
-            value="cloudflare"
-            current={draft.kind}
-            onChange={(kind) => update('kind', kind)}
+            checked={draft.kind === 'cloudflare'}
+            onChange={() => update('kind', 'cloudflare')}
             label="Cloudflare Tunnel"
             hint="Use a tunnel you created in the Cloudflare Zero Trust dashboard."
           />
@@ -223,27 +222,19 @@ export function ConnectionFormScreen({
 
         <fieldset className="choice">
           <legend>Where your app runs on this computer</legend>
-          <div className="choice-option">
-            <input
-              type="radio"
-              id={`${targetName}-docker`}
-              name={targetName}
-              checked={targetMode === 'docker'}
-              disabled={targets.length === 0}
-              onChange={() => setTargetMode('docker')}
-            />
-            <label htmlFor={`${targetName}-docker`}>Docker container</label>
-          </div>
-          <div className="choice-option">
-            <input
-              type="radio"
-              id={`${targetName}-url`}
-              name={targetName}
-              checked={targetMode === 'url'}
-              onChange={() => setTargetMode('url')}
-            />
-            <label htmlFor={`${targetName}-url`}>Address (URL)</label>
-          </div>
+          <RadioOption
+            name={targetName}
+            checked={targetMode === 'docker'}
+            disabled={targets.length === 0}
+            onChange={() => setTargetMode('docker')}
+            label="Docker container"
+          />
+          <RadioOption
+            name={targetName}
+            checked={targetMode === 'url'}
+            onChange={() => setTargetMode('url')}
+            label="Address (URL)"
+          />
           {dockerRequest.pending && (
             <p className="field-hint" role="status">
               <span className="spinner" aria-hidden="true" /> Looking for Docker containers…
@@ -326,40 +317,5 @@ export function ConnectionFormScreen({
         {!canTest && <p className="field-hint">Save the connection first, then test it.</p>}
       </form>
     </section>
-  );
-}
-
-function KindOption({
-  name,
-  value,
-  current,
-  onChange,
-  label,
-  hint,
-}: {
-  name: string;
-  value: ConnectionKind;
-  current: ConnectionKind;
-  onChange: (kind: ConnectionKind) => void;
-  label: string;
-  hint: string;
-}) {
-  const id = `${name}-${value}`;
-  return (
-    <div className="choice-option">
-      <input
-        type="radio"
-        id={id}
-        name={name}
-        value={value}
-        checked={current === value}
-        onChange={() => onChange(value)}
-        aria-describedby={`${id}-hint`}
-      />
-      <label htmlFor={id}>{label}</label>
-      <p id={`${id}-hint`} className="field-hint">
-        {hint}
-      </p>
-    </div>
   );
 }

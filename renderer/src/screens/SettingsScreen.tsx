@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Button } from '../components/Button.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
+import { RadioOption } from '../components/RadioOption.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
 import { Switch } from '../components/Switch.js';
 import { IDLE } from '../store/requests.js';
@@ -91,16 +92,13 @@ function ThemeSettings() {
       <fieldset className="choice choice-row">
         <legend>Theme</legend>
         {THEMES.map((option) => (
-          <div className="choice-option" key={option.value}>
-            <input
-              type="radio"
-              id={`theme-${option.value}`}
-              name="theme"
-              checked={theme === option.value}
-              onChange={() => setTheme(option.value)}
-            />
-            <label htmlFor={`theme-${option.value}`}>{option.label}</label>
-          </div>
+          <RadioOption
+            key={option.value}
+            name="theme"
+            checked={theme === option.value}
+            onChange={() => setTheme(option.value)}
+            label={option.label}
+          />
         ))}
       </fieldset>
     </section>
