@@ -2,6 +2,7 @@ import { latestMailToken } from '@cloud-connect/relay-server/testing';
 import { expect, test } from './harness/fixtures.js';
 import { captureScreen } from './harness/screenshots.js';
 import {
+  fillSignUpForm,
   mainNav,
   newCredentials,
   signIn,
@@ -23,13 +24,7 @@ test.describe('Account: sign up, verify, sign in, sign out', () => {
     await page.getByRole('button', { name: 'Create an account' }).click();
     await expect(page.getByRole('heading', { name: 'Create your account' })).toBeVisible();
     await captureScreen(page, 'sign-up');
-    await page.getByRole('textbox', { name: 'Name' }).fill('Gina Gui');
-    await page.getByRole('textbox', { name: 'Email' }).fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByLabel('Confirm password').fill(password);
-    await page.getByRole('checkbox', { name: 'I accept the terms of service' }).check();
-    await page.getByRole('checkbox', { name: 'I accept the privacy policy' }).check();
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await fillSignUpForm(page, { name: 'Gina Gui', email, password });
 
     await expect(page.getByRole('heading', { name: 'Verify your email' })).toBeVisible();
     await expect(page.getByText(`We sent a verification link to ${email}`)).toBeVisible();
@@ -90,13 +85,11 @@ test.describe('Account: sign up, verify, sign in, sign out', () => {
     const account = await verifiedAccount(world.relay);
     const before = (await world.relay.outbox()).length;
     await page.getByRole('button', { name: 'Create an account' }).click();
-    await page.getByRole('textbox', { name: 'Name' }).fill('Second Try');
-    await page.getByRole('textbox', { name: 'Email' }).fill(account.email);
-    await page.getByLabel('Password', { exact: true }).fill('another password 123');
-    await page.getByLabel('Confirm password').fill('another password 123');
-    await page.getByRole('checkbox', { name: 'I accept the terms of service' }).check();
-    await page.getByRole('checkbox', { name: 'I accept the privacy policy' }).check();
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await fillSignUpForm(page, {
+      name: 'Second Try',
+      email: account.email,
+      password: 'another password 123',
+    });
 
     const emailField = page.getByRole('textbox', { name: 'Email' });
     await expect(emailField).toHaveAttribute('aria-invalid', 'true');

@@ -6,7 +6,13 @@ import { _electron as electron, type ElectronApplication } from '@playwright/tes
 import { findElectron } from '../../main/src/start/electronBinary.js';
 import { REPO_ROOT } from '../harness/relayProcess.js';
 import { expect, test } from './harness/fixtures.js';
-import { createInstanceThroughGui, mainNav, newCredentials, signIn } from './harness/userFlows.js';
+import {
+  createInstanceThroughGui,
+  fillSignUpForm,
+  mainNav,
+  newCredentials,
+  signIn,
+} from './harness/userFlows.js';
 
 /**
  * The same main flow in the real desktop app: Electron's main process, the sandboxed preload
@@ -61,13 +67,7 @@ test.describe('The Electron app', () => {
     const { email, password } = newCredentials('electron');
     world.relay.ledger.add(password);
     await page.getByRole('button', { name: 'Create an account' }).click();
-    await page.getByRole('textbox', { name: 'Name' }).fill('Ellie Electron');
-    await page.getByRole('textbox', { name: 'Email' }).fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(password);
-    await page.getByLabel('Confirm password').fill(password);
-    await page.getByRole('checkbox', { name: 'I accept the terms of service' }).check();
-    await page.getByRole('checkbox', { name: 'I accept the privacy policy' }).check();
-    await page.getByRole('button', { name: 'Create account' }).click();
+    await fillSignUpForm(page, { name: 'Ellie Electron', email, password });
     await expect(page.getByRole('heading', { name: 'Verify your email' })).toBeVisible();
 
     const mail = (await world.relay.outbox()).find((m) => m.to === email);

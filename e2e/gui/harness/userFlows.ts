@@ -43,6 +43,20 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await expect(mainNav(page)).toBeVisible();
 }
 
+/** On the sign-up screen: fill in the form, accept the terms and the privacy policy, send it. */
+export async function fillSignUpForm(
+  page: Page,
+  { name, email, password }: { name: string; email: string; password: string },
+): Promise<void> {
+  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm password').fill(password);
+  await page.getByRole('checkbox', { name: 'I accept the terms of service' }).check();
+  await page.getByRole('checkbox', { name: 'I accept the privacy policy' }).check();
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
+
 /** A verified account made through the relay's API (the GUI sign-up has its own test). */
 export async function verifiedAccount(relay: TestRelay): Promise<TestAccount> {
   const account = await createAccount(relay);
