@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
+import type { Command } from 'commander';
 import type { LogEntry } from '../desktop/desktopApi.js';
 import { createManager } from '../manager/createManager.js';
 import type { Manager } from '../manager/manager.js';
@@ -27,8 +28,15 @@ export interface CliContext {
   dataDir: string;
   manager: Manager;
   secrets: SecretStore;
-  /** Stop tunnels, remove status files. */
+  /** Stop tunnels, remove status files. Calling it again waits for the first close. */
   close(): Promise<void>;
+}
+
+export interface OpenContextOptions {
+  /** Fall back to secrets in memory when there is no keychain (the token came from the environment). */
+  allowMemorySecrets?: boolean;
+  /** Write a status file per connection for `cloud-connect status`. */
+  writeStatusFiles?: boolean;
 }
 
 /**
@@ -40,10 +48,7 @@ export async function openContext(
   opts: GlobalOptions,
   io: Io,
   env: NodeJS.ProcessEnv,
-  {
-    allowMemorySecrets = false,
-    writeStatusFiles = false,
-  }: { allowMemorySecrets?: boolean; writeStatusFiles?: boolean } = {},
+  { allowMemorySecrets = false, writeStatusFiles = false }: OpenContextOptions = {},
 ): Promise<CliContext> {
   const dataDir = resolveDataDir(opts, env);
   let secrets: SecretStore;
@@ -92,13 +97,33 @@ export async function openContext(
         2,
       );
   }
+  let closed: Promise<void> | null = null;
   return {
     dataDir,
     manager,
     secrets,
-    async close() {
-      await manager.shutdown();
-      await Promise.all([...written].map((id) => removeStatus(dataDir, id)));
+    close() {
+      closed ??= (async () => {
+        await manager.shutdown();
+        await Promise.all([...written].map((id) => removeStatus(dataDir, id)));
+      })();
+      return closed;
     },
   };
+}
+
+/** Open the context for one command, run `fn` with it, and close it whatever happens. */
+export async function withContext<T>(
+  cmd: Command,
+  io: Io,
+  env: NodeJS.ProcessEnv,
+  options: OpenContextOptions,
+  fn: (ctx: CliContext) => Promise<T>,
+): Promise<T> {
+  const ctx = await openContext(cmd.optsWithGlobals<GlobalOptions>(), io, env, options);
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
 }

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { openContext, type GlobalOptions } from '../context.js';
+import { withContext } from '../context.js';
 import { CliError, table, unwrap, type Io } from '../output.js';
 
 /** Read a password from stdin: the whole input when piped, or a hidden prompt on a terminal. */
@@ -30,7 +30,6 @@ export function accountCommands(program: Command, io: Io, env: NodeJS.ProcessEnv
     .requiredOption('--email <email>', 'your account email')
     .option('--password-stdin', 'read the password from stdin (never pass it as an argument)')
     .action(async (opts: { email: string; passwordStdin?: boolean }, cmd: Command) => {
-      const global = cmd.optsWithGlobals<GlobalOptions>();
       const password = await readPassword(io, Boolean(opts.passwordStdin));
       if (!password)
         throw new CliError(
@@ -38,30 +37,24 @@ export function accountCommands(program: Command, io: Io, env: NodeJS.ProcessEnv
           'Pipe it in with --password-stdin, or type it at the prompt.',
           2,
         );
-      const ctx = await openContext(global, io, env);
-      try {
+      await withContext(cmd, io, env, {}, async (ctx) => {
         const session = unwrap(await ctx.manager.signIn(opts.email, password));
         io.out(
           `Signed in to ${session.relayUrl} as ${session.user?.email} (${session.user?.subscription_plan} plan)`,
         );
         if (session.user && !session.user.email_verified)
           io.err('Your email is not verified yet: open the link in the verification email.');
-      } finally {
-        await ctx.close();
-      }
+      });
     });
 
   program
     .command('logout')
     .description('forget the session (the tokens leave the keychain)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const ctx = await openContext(cmd.optsWithGlobals<GlobalOptions>(), io, env);
-      try {
+      await withContext(cmd, io, env, {}, async (ctx) => {
         unwrap(await ctx.manager.signOut());
         io.out('Signed out.');
-      } finally {
-        await ctx.close();
-      }
+      });
     });
 
   program
@@ -69,8 +62,7 @@ export function accountCommands(program: Command, io: Io, env: NodeJS.ProcessEnv
     .description('list your instances')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const ctx = await openContext(cmd.optsWithGlobals<GlobalOptions>(), io, env);
-      try {
+      await withContext(cmd, io, env, {}, async (ctx) => {
         const list = unwrap(await ctx.manager.listInstances());
         if (opts.json) {
           io.out(JSON.stringify(list, null, 2));
@@ -94,8 +86,6 @@ export function accountCommands(program: Command, io: Io, env: NodeJS.ProcessEnv
             ]),
           ),
         );
-      } finally {
-        await ctx.close();
-      }
+      });
     });
 }

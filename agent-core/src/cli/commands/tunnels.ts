@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { secretAccounts } from '../../secrets/secretAccounts.js';
-import { openContext, type GlobalOptions } from '../context.js';
+import { withContext, type GlobalOptions } from '../context.js';
 import { runForeground } from '../foreground.js';
 import { CliError, formatDuration, table, unwrap, type Io } from '../output.js';
 import { readStatuses } from '../statusFiles.js';
@@ -23,11 +23,8 @@ export function tunnelCommands(
     .option('--name <name>', 'a name for this connection')
     .action(async (opts: { instance: string; target: string; name?: string }, cmd: Command) => {
       const fromEnv = env.CLOUD_CONNECT_INSTANCE_TOKEN?.trim();
-      const ctx = await openContext(cmd.optsWithGlobals<GlobalOptions>(), io, env, {
-        allowMemorySecrets: Boolean(fromEnv),
-        writeStatusFiles: true,
-      });
-      try {
+      const contextOptions = { allowMemorySecrets: Boolean(fromEnv), writeStatusFiles: true };
+      await withContext(cmd, io, env, contextOptions, async (ctx) => {
         if (!fromEnv && !(await ctx.secrets.get(secretAccounts.instanceToken(opts.instance)))) {
           throw new CliError(
             `There is no instance token for ${opts.instance} on this machine`,
@@ -59,10 +56,7 @@ export function tunnelCommands(
             );
         io.err(`Connecting ${conn.name} (${opts.instance}) → ${opts.target}`);
         exit(await runForeground(ctx, conn.id, io));
-      } catch (e) {
-        await ctx.close();
-        throw e;
-      }
+      });
     });
 
   const cloudflare = program.command('cloudflare').description('Cloudflare Tunnel (cloudflared)');
@@ -79,11 +73,8 @@ export function tunnelCommands(
     .option('--target <url>', TARGET_HELP)
     .action(async (opts: { name: string; target?: string }, cmd: Command) => {
       const token = env.TUNNEL_TOKEN?.trim();
-      const ctx = await openContext(cmd.optsWithGlobals<GlobalOptions>(), io, env, {
-        allowMemorySecrets: Boolean(token),
-        writeStatusFiles: true,
-      });
-      try {
+      const contextOptions = { allowMemorySecrets: Boolean(token), writeStatusFiles: true };
+      await withContext(cmd, io, env, contextOptions, async (ctx) => {
         const list = unwrap(await ctx.manager.listConnections()).filter(
           (c) => c.kind === 'cloudflare',
         );
@@ -114,10 +105,7 @@ export function tunnelCommands(
           );
         }
         exit(await runForeground(ctx, conn.id, io));
-      } catch (e) {
-        await ctx.close();
-        throw e;
-      }
+      });
     });
 
   program
@@ -183,10 +171,7 @@ export function tunnelCommands(
       if (!opts.connection && !token) {
         throw new CliError('Nothing to test', 'Set TUNNEL_TOKEN, or pass --connection <id>.', 2);
       }
-      const ctx = await openContext(cmd.optsWithGlobals<GlobalOptions>(), io, env, {
-        allowMemorySecrets: !opts.connection,
-      });
-      try {
+      await withContext(cmd, io, env, { allowMemorySecrets: !opts.connection }, async (ctx) => {
         io.err('Testing the tunnel (up to 30 s)…');
         const result = unwrap(
           await ctx.manager.testConnection(
@@ -200,8 +185,6 @@ export function tunnelCommands(
           );
         else io.out(`Failed: ${result.error}`);
         if (!result.success) exit(1);
-      } finally {
-        await ctx.close();
-      }
+      });
     });
 }
