@@ -60,7 +60,7 @@ export function ConnectionFormScreen({
   const dockerRequest = useAppStore((s) => s.requests.loadContainers ?? IDLE);
   const saveConnection = useAppStore((s) => s.saveConnection);
   const saveRequest = useAppStore((s) => s.requests.saveConnection ?? IDLE);
-  const testConnection = useAppStore((s) => s.testConnection);
+  const testDraft = useAppStore((s) => s.testDraft);
   const testKey = connectionId ?? DRAFT_TEST;
   const testRequest = useAppStore((s) => s.requests[`test:${testKey}`] ?? IDLE);
   const testResult = useAppStore((s) => s.testResults[testKey]);
@@ -106,16 +106,6 @@ export function ConnectionFormScreen({
   function handleSubmit(event: FormEvent) {
     event.preventDefault();
     void saveConnection(draft, connectionId);
-  }
-
-  function handleTest() {
-    if (draft.kind === 'cloudflare' && draft.token.trim()) {
-      void testConnection(testKey, { kind: 'cloudflare', token: draft.token });
-    } else if (connectionId) {
-      void testConnection(testKey, { id: connectionId });
-    } else {
-      void testConnection(testKey, { kind: 'cloudflare', token: draft.token });
-    }
   }
 
   const fields = saveRequest.error?.fields ?? {};
@@ -307,7 +297,7 @@ export function ConnectionFormScreen({
           <Button
             busy={testRequest.pending}
             disabled={!canTest}
-            onClick={handleTest}
+            onClick={() => void testDraft(draft, connectionId)}
             title={canTest ? undefined : 'Save the connection first, then test it.'}
           >
             Test connection

@@ -198,6 +198,27 @@ describe('connectionsSlice', () => {
     });
   });
 
+  it('tests the form by its typed token, else by the saved connection', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('testConnection', {
+      ok: true,
+      value: { success: true, error: null, error_code: null, latency_ms: 5, hostname: null },
+    });
+
+    await store.getState().testDraft(draft(), null);
+    await store.getState().testDraft(draft(), 'conn_abc123');
+    await store.getState().testDraft(draft({ token: '' }), 'conn_abc123');
+    await store.getState().testDraft(draft({ kind: 'wireguard', token: '' }), 'conn_abc123');
+
+    expect(host.callsOf('testConnection')).toEqual([
+      [{ kind: 'cloudflare', token: TOKEN }],
+      [{ kind: 'cloudflare', token: TOKEN }],
+      [{ id: 'conn_abc123' }],
+      [{ id: 'conn_abc123' }],
+    ]);
+    expect(Object.keys(store.getState().testResults).sort()).toEqual(['conn_abc123', DRAFT_TEST]);
+  });
+
   it('does not test an empty token', async () => {
     const { store, host } = scriptedStore();
 

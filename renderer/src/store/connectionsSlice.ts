@@ -47,6 +47,8 @@ export interface ConnectionsSlice {
   disconnect(id: string): Promise<boolean>;
   /** Seed 000 P13-2.4: tries a saved connection, or the form's Cloudflare token. */
   testConnection(key: string, input: TestConnectionInput): Promise<TunnelTestResult | null>;
+  /** The form's Test button: the Cloudflare token typed into it, else the saved connection. */
+  testDraft(draft: ConnectionDraft, id: string | null): Promise<TunnelTestResult | null>;
   clearTestResult(key: string): void;
   loadContainers(): Promise<void>;
 }
@@ -194,6 +196,14 @@ export const createConnectionsSlice: SliceCreator<ConnectionsSlice> = (set, get,
       if (!result.ok) return null;
       set((s) => ({ testResults: { ...s.testResults, [key]: result.value } }));
       return result.value;
+    },
+
+    testDraft: (draft, id) => {
+      const typedToken = draft.kind === 'cloudflare' && draft.token.trim() !== '';
+      return get().testConnection(
+        id ?? DRAFT_TEST,
+        id && !typedToken ? { id } : { kind: 'cloudflare', token: draft.token },
+      );
     },
 
     clearTestResult: (key) =>
