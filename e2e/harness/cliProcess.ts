@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, TSX_NODE_ARGS } from './relayProcess.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const entry = path.join(root, 'agent-core/src/cli/index.ts');
+const entry = path.join(REPO_ROOT, 'agent-core/src/cli/index.ts');
 
 export interface CliRun {
   child: ChildProcess;
@@ -17,15 +16,11 @@ export interface CliRun {
 
 /** Start the real `cloud-connect` CLI (from source, through tsx) as a child process. */
 export function startCli(args: string[], env: Record<string, string>, stdin?: string): CliRun {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@cloud-connect/source', '--import', 'tsx', entry, ...args],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...TSX_NODE_ARGS, entry, ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();

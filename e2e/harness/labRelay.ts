@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApiClient, latestMailToken, SecretLedger } from '@cloud-connect/relay-server/testing';
 import type { LabProcess, NetLab } from './netlab.js';
-import { REPO_ROOT } from './relayProcess.js';
+import { REPO_ROOT, TSX_NODE_ARGS } from './relayProcess.js';
 
-/** Node flags that run the TypeScript sources directly (the way a developer runs them). */
-export const TSX_NODE_ARGS = ['--import', 'tsx', '--conditions=@cloud-connect/source'];
+// Suites and benches that start lab processes import it alongside LabRelay.
+export { TSX_NODE_ARGS };
 
 export interface LabRelayOptions {
   /** Extra environment (WG_MODE, WG_INTERFACE, WG_ENDPOINT, …). */

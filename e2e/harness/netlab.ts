@@ -70,17 +70,17 @@ export class LabProcess {
     readonly child: ChildProcess,
     readonly label: string,
   ) {
-    const onData = (stream: 'out' | 'err') => {
+    const onData = () => {
       let partial = '';
       return (chunk: Buffer) => {
         const text = partial + chunk.toString('utf8');
         const parts = text.split('\n');
         partial = parts.pop() ?? '';
-        for (const line of parts) this.push(stream, line);
+        for (const line of parts) this.push(line);
       };
     };
-    child.stdout?.on('data', onData('out'));
-    child.stderr?.on('data', onData('err'));
+    child.stdout?.on('data', onData());
+    child.stderr?.on('data', onData());
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
@@ -200,10 +200,9 @@ export class LabProcess {
     return this.lines.slice(-n).join('\n');
   }
 
-  private push(stream: 'out' | 'err', line: string) {
+  private push(line: string) {
     this.lines.push(line);
     if (process.env.CC_LAB_VERBOSE === '1') process.stderr.write(`[${this.label}] ${line}\n`);
-    void stream;
     this.notify();
   }
 

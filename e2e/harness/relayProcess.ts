@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (this file is `e2e/harness/relayProcess.ts`). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** Node flags that run the TypeScript sources directly (the way a developer runs them). */
+export const TSX_NODE_ARGS = ['--import', 'tsx', '--conditions=@cloud-connect/source'];
+
 export interface RelayProcess {
   /** `http://127.0.0.1:<port>` as the server printed it. */
   url: string;
@@ -36,13 +39,7 @@ export async function startRelayProcess(
 ): Promise<RelayProcess> {
   const child = spawn(
     process.execPath,
-    [
-      ...nodeArgs,
-      '--import',
-      'tsx',
-      '--conditions=@cloud-connect/source',
-      path.join(REPO_ROOT, 'relay-server/src/server.ts'),
-    ],
+    [...nodeArgs, ...TSX_NODE_ARGS, path.join(REPO_ROOT, 'relay-server/src/server.ts')],
     {
       cwd: REPO_ROOT,
       env: {
