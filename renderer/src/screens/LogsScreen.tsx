@@ -1,5 +1,5 @@
 import type { LogEntry } from '@cloud-connect/agent-core/desktop';
-import { useEffect, useMemo, useRef } from 'react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import { Checkbox } from '../components/Checkbox.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { formatClock } from '../components/formatTime.js';
@@ -83,7 +83,17 @@ export function LogsScreen() {
   );
 }
 
-function LogLine({ entry, source }: { entry: LogEntry; source: string | undefined }) {
+/**
+ * One entry. Memoised: the screen re-renders on every connections push (for the names) and every
+ * new entry, and up to a thousand unchanged lines need not render again.
+ */
+const LogLine = memo(function LogLine({
+  entry,
+  source,
+}: {
+  entry: LogEntry;
+  source: string | undefined;
+}) {
   return (
     <li className={`log-line log-${entry.level}`}>
       <time dateTime={entry.at}>{formatClock(entry.at)}</time>
@@ -92,4 +102,4 @@ function LogLine({ entry, source }: { entry: LogEntry; source: string | undefine
       <span className="log-message">{entry.message}</span>
     </li>
   );
-}
+});
