@@ -67,6 +67,9 @@ export async function openContext(
     }
   }
   const written = new Set<string>();
+  // Status writes run one after another (they share a temp file name per connection), and close
+  // waits for the last one, so no write lands after the file was removed.
+  let statusWrites: Promise<void> = Promise.resolve();
   const logSink = (entry: LogEntry) => {
     if (entry.level === 'debug' && !opts.verbose) return;
     const label = entry.level === 'info' ? '' : `${entry.level}: `;
@@ -82,7 +85,7 @@ export async function openContext(
       ? {
           onConnectionStatus: (c) => {
             written.add(c.id);
-            void writeStatus(dataDir, c).catch(() => undefined);
+            statusWrites = statusWrites.then(() => writeStatus(dataDir, c)).catch(() => undefined);
           },
         }
       : {}),
@@ -105,6 +108,7 @@ export async function openContext(
     close() {
       closed ??= (async () => {
         await manager.shutdown();
+        await statusWrites;
         await Promise.all([...written].map((id) => removeStatus(dataDir, id)));
       })();
       return closed;
