@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { secretAccounts } from '../../secrets/secretAccounts.js';
-import { withContext, type GlobalOptions } from '../context.js';
+import { resolveDataDir, withContext, type GlobalOptions } from '../context.js';
 import { runForeground } from '../foreground.js';
 import { CliError, formatDuration, table, unwrap, type Io } from '../output.js';
 import { readStatuses } from '../statusFiles.js';
@@ -113,9 +113,7 @@ export function tunnelCommands(
     .description('the status of the tunnels agents run on this machine')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const global = cmd.optsWithGlobals<GlobalOptions>();
-      const { resolveDataDir } = await import('../context.js');
-      const records = await readStatuses(resolveDataDir(global, env));
+      const records = await readStatuses(resolveDataDir(cmd.optsWithGlobals<GlobalOptions>(), env));
       const rows = records.map((r) => ({
         ...r.connection,
         status: r.running
