@@ -1,4 +1,3 @@
-import type { FetchLike } from '../client/transport.js';
 import type { ConnectionView, LogEntry } from '../desktop/desktopApi.js';
 import { createDockerDiscovery } from '../docker/dockerDiscovery.js';
 import { createSecretStore } from '../secrets/createSecretStore.js';
@@ -34,7 +33,6 @@ export interface CreateManagerOptions {
   dockerSocket?: string;
   supervisor?: TunnelSupervisorOptions;
   testTimeoutMs?: number;
-  fetch?: FetchLike;
   logSink?: (entry: LogEntry) => void;
   onConnectionStatus?: (connection: ConnectionView) => void;
 }
@@ -75,7 +73,6 @@ export async function createManager(options: CreateManagerOptions): Promise<Mana
       env,
       ...(options.dockerSocket ? { socketPath: options.dockerSocket } : {}),
     }),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.supervisor ? { supervisor: options.supervisor } : {}),
     ...(options.testTimeoutMs ? { testTimeoutMs: options.testTimeoutMs } : {}),
     ...(options.logSink ? { logSink: options.logSink } : {}),

@@ -2,7 +2,6 @@ import type { PaidPlan, RegisterRequest } from '../api/index.js';
 import { ApiError } from '../client/apiError.js';
 import { InstanceClient, type InstanceApi } from '../client/instanceClient.js';
 import { RelayClient } from '../client/relayClient.js';
-import type { FetchLike } from '../client/transport.js';
 import type {
   ConnectionInput,
   ConnectionPatch,
@@ -33,12 +32,7 @@ import { secretTokenStore } from './sessionTokens.js';
 /** How the Manager makes tunnel drivers; tests and hosts can point them at other binaries. */
 export interface DriverFactory {
   cloudflared(token: string): TunnelDriver;
-  wireguard(options: {
-    api: InstanceApi;
-    privateKey: string;
-    target: string;
-    relayUrl: string;
-  }): TunnelDriver;
+  wireguard(options: { api: InstanceApi; privateKey: string; target: string }): TunnelDriver;
 }
 
 export interface ManagerDeps {
@@ -46,7 +40,6 @@ export interface ManagerDeps {
   secrets: SecretStore;
   drivers: DriverFactory;
   docker: DockerDiscovery;
-  fetch?: FetchLike;
   supervisor?: TunnelSupervisorOptions;
   /** Seed 000 P13-2.4 waits up to 30 s for a test connection. */
   testTimeoutMs?: number;
@@ -107,10 +100,7 @@ export class Manager implements ManagerApi {
   }
 
   private makeClient(relayUrl: string): RelayClient {
-    return new RelayClient(
-      { baseUrl: relayUrl, ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}) },
-      secretTokenStore(this.deps.secrets),
-    );
+    return new RelayClient({ baseUrl: relayUrl }, secretTokenStore(this.deps.secrets));
   }
 
   private unexpected = (cause: unknown) => {
@@ -438,12 +428,8 @@ export class Manager implements ManagerApi {
       privateKey = generateKeyPair().privateKey;
       await this.setSecret(secretAccounts.wireguardKey(c.id), privateKey);
     }
-    const relayUrl = this.deps.settings.getRelayUrl();
-    const api = new InstanceClient(
-      { baseUrl: relayUrl, ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}) },
-      instanceToken,
-    );
-    return this.deps.drivers.wireguard({ api, privateKey, target: c.target ?? '', relayUrl });
+    const api = new InstanceClient({ baseUrl: this.deps.settings.getRelayUrl() }, instanceToken);
+    return this.deps.drivers.wireguard({ api, privateKey, target: c.target ?? '' });
   }
 
   private watch(id: string, supervisor: TunnelSupervisor): () => void {
