@@ -1,4 +1,11 @@
-import type { ConnectionView, DesktopMethod, LogEntry, Result, SessionView } from './desktopApi.js';
+import type {
+  ConnectionView,
+  DesktopEvents,
+  DesktopMethod,
+  LogEntry,
+  Result,
+  SessionView,
+} from './desktopApi.js';
 
 /**
  * The web host's WebSocket protocol (`/ws`), the browser-side equivalent of Electron's
@@ -19,7 +26,8 @@ export type ClientMessage =
   | { type: 'hello'; token: string }
   | { type: 'call'; id: number; method: DesktopMethod; args: unknown[] };
 
-export type EventChannel = 'connections' | 'session' | 'log';
+/** The event channels of the DesktopApi (`DesktopEvents` maps each to its subscribe method). */
+export type EventChannel = keyof typeof DesktopEvents;
 
 export interface EventPayloads {
   connections: ConnectionView[];
