@@ -15,10 +15,9 @@ import {
   type CreateInstanceResponse,
   type DomainListItem,
   type InstanceListItem,
-  type Plan,
+  type SessionUser as ApiSessionUser,
   type SubdomainCheckResponse,
   type Subscription,
-  type SubscriptionStatus,
   type UpdateInstanceResponse,
   type VerifyDomainResponse,
 } from '../api/index.js';
@@ -40,14 +39,8 @@ export type Result<T> =
 
 export type Unsubscribe = () => void;
 
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string;
-  email_verified: boolean;
-  subscription_status: SubscriptionStatus;
-  subscription_plan: Plan;
-}
+/** The signed-in user, as the API's login answer describes them. */
+export type SessionUser = z.infer<typeof ApiSessionUser>;
 
 export interface SessionView {
   signedIn: boolean;
