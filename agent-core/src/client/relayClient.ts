@@ -24,16 +24,14 @@ export function memoryTokenStore(initial: TokenPair | null = null): TokenStore {
   };
 }
 
-type UserEndpoint = Exclude<
-  EndpointName,
-  | 'registerTunnel'
-  | 'heartbeat'
-  | 'disconnectTunnel'
-  | 'tunnelStatus'
-  | 'webhook'
-  | 'billingSuccess'
-  | 'billingCancel'
->;
+/** Endpoints a user (or anyone) calls for JSON: not the instance or Stripe ones, not the HTML pages. */
+type UserEndpoint = {
+  [N in EndpointName]: (typeof endpoints)[N] extends { auth: 'user' | 'none' }
+    ? (typeof endpoints)[N] extends { html: true }
+      ? never
+      : N
+    : never;
+}[EndpointName];
 
 /** Seconds left before a JWT's `exp`, read without verifying (the server verifies). */
 function secondsLeft(jwt: string): number {
