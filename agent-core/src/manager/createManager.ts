@@ -10,6 +10,7 @@ import {
   type WireGuardDriverOptions,
 } from '../tunnels/wireguard/wireguardDriver.js';
 import { Manager, type DriverFactory } from './manager.js';
+import { ManagerError } from './results.js';
 
 export interface CreateManagerOptions {
   /** The app's data dir: settings, and the encrypted secrets file when that backend is used. */
@@ -19,6 +20,8 @@ export interface CreateManagerOptions {
   settings?: SettingsStore;
   /** Relay URL of a fresh install (an existing settings file keeps its own). */
   defaultRelayUrl?: string;
+  /** Use this relay now, whatever the settings say (CLOUD_CONNECT_RELAY_URL for the desktop hosts). */
+  relayUrl?: string;
   /** A SecretStore to use instead of choosing one (keychain, or file with CLOUD_CONNECT_SECRET_KEY). */
   secrets?: SecretStore;
   secretBackend?: SecretBackend;
@@ -65,7 +68,7 @@ export async function createManager(options: CreateManagerOptions): Promise<Mana
     wireguard: ({ api, privateKey, target }) =>
       new WireGuardDriver({ ...options.wireguard, api, privateKey, target }),
   };
-  return Manager.create({
+  const manager = await Manager.create({
     settings,
     secrets,
     drivers,
@@ -78,4 +81,9 @@ export async function createManager(options: CreateManagerOptions): Promise<Mana
     ...(options.logSink ? { logSink: options.logSink } : {}),
     ...(options.onConnectionStatus ? { onConnectionStatus: options.onConnectionStatus } : {}),
   });
+  if (options.relayUrl) {
+    const set = await manager.setRelayUrl(options.relayUrl);
+    if (!set.ok) throw new ManagerError(set.code, `CLOUD_CONNECT_RELAY_URL: ${set.message}`);
+  }
+  return manager;
 }

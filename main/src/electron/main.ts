@@ -34,7 +34,7 @@ async function onReady(): Promise<void> {
     dataDir,
     settings,
     ...(process.env.CLOUD_CONNECT_RELAY_URL
-      ? { defaultRelayUrl: process.env.CLOUD_CONNECT_RELAY_URL }
+      ? { relayUrl: process.env.CLOUD_CONNECT_RELAY_URL }
       : {}),
   });
   const api = composeDesktopApi(manager, electronHostApi(settings));

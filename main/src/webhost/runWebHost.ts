@@ -39,10 +39,9 @@ export async function runWebHost(options: WebHostRunOptions = {}): Promise<Runni
   const manager = await createManager({
     dataDir: desktopDataDir(env),
     env,
-    ...(env.CLOUD_CONNECT_RELAY_URL ? { defaultRelayUrl: env.CLOUD_CONNECT_RELAY_URL } : {}),
+    ...(env.CLOUD_CONNECT_RELAY_URL ? { relayUrl: env.CLOUD_CONNECT_RELAY_URL } : {}),
     ...options.manager,
   });
-  if (env.CLOUD_CONNECT_RELAY_URL) await manager.setRelayUrl(env.CLOUD_CONNECT_RELAY_URL);
   const api = composeDesktopApi(manager, webHostApi(APP_VERSION, options.onOpenExternal));
   const web = await startWebHost({
     api,
