@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commandFailure, WireGuardError, type RunCommand } from './commandRunner.js';
-import { InterfaceServer } from './interfaceServer.js';
+import { InterfaceServer, type StartDaemon, type WireGuardDaemon } from './interfaceServer.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -155,5 +155,79 @@ describe('InterfaceServer in wireguard-go mode, with programs missing', () => {
     const err = (await InterfaceServer.start(goOptions).catch((e: unknown) => e)) as WireGuardError;
     expect(err.code).toBe('BINARY_MISSING');
     expect(err.message).toMatch(/^wireguard-go is not installed.*apt install wireguard-go/);
+  });
+});
+
+/** A wireguard-go stand-in for the start logic: it exits at once with `output`, or runs. */
+function fakeDaemon(exitWith: string | null): WireGuardDaemon {
+  const exited = Promise.resolve({
+    exitCode: exitWith === null ? null : 1,
+    signal: null,
+    spawnError: null,
+  });
+  return {
+    pid: 4242,
+    running: exitWith === null,
+    exited: exitWith === null ? new Promise(() => undefined) : exited,
+    tail: () => exitWith ?? '',
+    stop: async () => undefined,
+  };
+}
+
+describe('InterfaceServer in wireguard-go mode: starting', () => {
+  const goOptions = (run: RunCommand, startDaemon: StartDaemon) => ({
+    ...kernelOptions(run),
+    mode: 'wireguard-go' as const,
+    startDaemon,
+  });
+
+  it('tries a start again when wireguard-go exits on its own, then comes up', async () => {
+    let started = 0;
+    let daemonUp = false;
+    const r = recordingRunner();
+    const run: RunCommand = async (file, args) => {
+      // `wg show <if> listen-port` answers only while a daemon runs.
+      if (file === 'wg' && args[0] === 'show' && args[2] === 'listen-port' && !daemonUp) {
+        throw commandFailure(file, args, {
+          stderr: 'Unable to access interface: No such device',
+          exitCode: 1,
+        });
+      }
+      return r.run(file, args);
+    };
+    const startDaemon: StartDaemon = () => {
+      started += 1;
+      if (started === 1)
+        return fakeDaemon('ERROR: Failed to listen on uapi socket: no such file or directory');
+      daemonUp = true;
+      return fakeDaemon(null);
+    };
+    const server = await InterfaceServer.start(goOptions(run, startDaemon));
+    expect(started).toBe(2);
+    expect(r.calls).toContain('wg set ccwg-test listen-port 51820 private-key /data/wireguard.key');
+    await server.close();
+  });
+
+  it('gives up with the reason after three failed starts, and at once when permission is denied', async () => {
+    const r = recordingRunner({ 'wg show ccwg-test listen-port': 'No such device' });
+    let started = 0;
+    const failing: StartDaemon = () => {
+      started += 1;
+      return fakeDaemon('ERROR: Failed to listen on uapi socket: no such file or directory');
+    };
+    await expect(InterfaceServer.start(goOptions(r.run, failing))).rejects.toMatchObject({
+      code: 'COMMAND_FAILED',
+    });
+    expect(started).toBe(3);
+
+    started = 0;
+    const denied: StartDaemon = () => {
+      started += 1;
+      return fakeDaemon('ERROR: Failed to create TUN device: operation not permitted');
+    };
+    await expect(InterfaceServer.start(goOptions(r.run, denied))).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+    });
+    expect(started).toBe(1);
   });
 });

@@ -196,7 +196,25 @@ export class InterfaceServer implements WireGuardServer {
     );
   }
 
-  private async startWireGuardGo(): Promise<void> {
+  /**
+   * Start wireguard-go; a start where it exits on its own for another reason than a missing
+   * binary, no permission or a name in use (e.g. it lost a race in the control-socket directory
+   * every namespace shares) is tried again, as a crash after start is.
+   */
+  private async startWireGuardGo(attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.startWireGuardGoOnce();
+      } catch (e) {
+        if (!(e instanceof WireGuardError) || e.code !== 'COMMAND_FAILED' || attempt >= attempts)
+          throw e;
+        this.logger.warn({ wg_interface: this.ifName, attempt }, `${e.message}; trying again`);
+        await sleep(250 * attempt);
+      }
+    }
+  }
+
+  private async startWireGuardGoOnce(): Promise<void> {
     // The control socket directory is shared by every namespace: never take over a name in use.
     if (await this.interfaceAnswers()) {
       throw new WireGuardError(
