@@ -159,7 +159,7 @@ describe('InterfaceServer in wireguard-go mode, with programs missing', () => {
 });
 
 /** A wireguard-go stand-in for the start logic: it exits at once with `output`, or runs. */
-function fakeDaemon(exitWith: string | null): WireGuardDaemon {
+function fakeDaemon(exitWith: string | null, stopped = { count: 0 }): WireGuardDaemon {
   const exited = Promise.resolve({
     exitCode: exitWith === null ? null : 1,
     signal: null,
@@ -170,7 +170,9 @@ function fakeDaemon(exitWith: string | null): WireGuardDaemon {
     running: exitWith === null,
     exited: exitWith === null ? new Promise(() => undefined) : exited,
     tail: () => exitWith ?? '',
-    stop: async () => undefined,
+    stop: async () => {
+      stopped.count += 1;
+    },
   };
 }
 
@@ -229,5 +231,21 @@ describe('InterfaceServer in wireguard-go mode: starting', () => {
       code: 'PERMISSION_DENIED',
     });
     expect(started).toBe(1);
+  });
+
+  it('stops a wireguard-go that never opens its control socket before trying again', async () => {
+    const r = recordingRunner({ 'wg show ccwg-test listen-port': 'No such device' });
+    const daemons: Array<{ count: number }> = [];
+    const silent: StartDaemon = () => {
+      const stopped = { count: 0 };
+      daemons.push(stopped);
+      return fakeDaemon(null, stopped);
+    };
+    await expect(
+      InterfaceServer.start({ ...goOptions(r.run, silent), readyTimeoutMs: 100 }),
+    ).rejects.toMatchObject({ code: 'COMMAND_FAILED' });
+    expect(daemons).toHaveLength(3);
+    // Every wireguard-go that was started is stopped: none is left behind untracked.
+    expect(daemons.every((d) => d.count > 0)).toBe(true);
   });
 });

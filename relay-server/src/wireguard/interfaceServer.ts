@@ -244,6 +244,8 @@ export class InterfaceServer implements WireGuardServer {
       }
       if (await this.interfaceAnswers()) break;
       if (Date.now() > deadline) {
+        // Never leave a half-started wireguard-go behind: the next attempt starts its own.
+        await daemon.stop();
         throw new WireGuardError(
           'COMMAND_FAILED',
           `wireguard-go -f ${this.ifName} did not open its control socket within ${this.options.readyTimeoutMs ?? 10_000} ms`,
