@@ -59,7 +59,9 @@ export async function runForeground(
     io.err(`Received ${signal}; stopping the tunnel…`);
     settle(0);
   };
-  for (const s of signals) process.once(s, onSignal);
+  // `on`, not `once`: execa's exit hook (signal-exit) re-raises a signal that no other listener
+  // is left to handle, which would kill the process before its children are stopped.
+  for (const s of signals) process.on(s, onSignal);
   try {
     unwrap(await ctx.manager.connect(connectionId));
     const code = await finished;

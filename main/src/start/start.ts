@@ -69,15 +69,20 @@ async function main(): Promise<void> {
   const port = env.CLOUD_CONNECT_WEB_PORT ? Number(env.CLOUD_CONNECT_WEB_PORT) : 5174;
   const web = await runWebHost({ env, port });
   console.log(`Open Cloud Connect in your browser:\n\n  ${web.url}\n\nStop with Ctrl-C.`);
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     void (async () => {
       await web.stop();
       await relay?.stop();
       process.exit(0);
     })();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // `on`, not `once`: execa's exit hook (signal-exit) re-raises a signal that no other listener
+  // is left to handle, which would kill the process before its children are stopped.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((e: unknown) => {

@@ -19,14 +19,19 @@ async function main(): Promise<void> {
   if (host !== '127.0.0.1' && host !== 'localhost') {
     console.log('Warning: the web host listens beyond this machine; keep the link private.');
   }
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     running.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // `on`, not `once`: execa's exit hook (signal-exit) re-raises a signal that no other listener
+  // is left to handle, which would kill the process before its children are stopped.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((e: unknown) => {
