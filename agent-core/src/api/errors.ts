@@ -24,6 +24,13 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   METHOD_NOT_ALLOWED: 405,
   SERVICE_UNAVAILABLE: 503,
+  /** A request body that is not `application/json` (UTF-8) sent to a JSON endpoint. */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A request that is not valid HTTP (the server's parser refused it). */
+  BAD_REQUEST: 400,
+  REQUEST_HEADERS_TOO_LARGE: 431,
+  /** The request's headers did not arrive in time. */
+  REQUEST_TIMEOUT: 408,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
