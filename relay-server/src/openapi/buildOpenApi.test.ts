@@ -32,6 +32,7 @@ interface JsonSchema {
 }
 interface Doc {
   openapi: string;
+  info: { license?: unknown };
   servers: Array<{ url: string }>;
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, object> };
@@ -80,11 +81,55 @@ describe('GET /v1/openapi.json', () => {
     expect(result.errors ?? [], JSON.stringify(result.errors, null, 2)).toEqual([]);
     expect(result.valid).toBe(true);
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.servers).toEqual([{ url: `${t.url}/v1` }]);
+    // Paths start at the relay's root (`/v1/...`), so the server URL must not add `/v1` again.
+    expect(doc.servers.map((server) => server.url)).toEqual([t.url]);
+    expect(Object.keys(doc.paths).every((p) => !p.startsWith('/v1/v1'))).toBe(true);
+  });
+
+  it('names its license', () => {
+    expect(doc.info.license).toEqual({ name: 'MIT', identifier: 'MIT' });
+  });
+
+  it('says on every operation who may call it, public ones with an empty security list', () => {
+    const schemes = Object.keys(doc.components.securitySchemes);
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.security, `${method} ${p} has no security`).toBeDefined();
+        for (const requirement of op.security!) {
+          for (const name of Object.keys(requirement)) expect(schemes).toContain(name);
+        }
+      }
+    }
+  });
+
+  it('describes the pages email links open and the metrics, as the relay serves them', async () => {
+    for (const [p, method] of [
+      ['/verify-email', 'get'],
+      ['/verify-email', 'post'],
+      ['/reset-password', 'get'],
+      ['/reset-password', 'post'],
+      ['/metrics', 'get'],
+      ['/v1/openapi.json', 'get'],
+    ] as const) {
+      const op = doc.paths[p]?.[method];
+      expect(op, `${method} ${p} is missing`).toBeDefined();
+      expect(op!.security).toEqual([]);
+    }
+    const metrics = await fetch(`${t.url}/metrics`);
+    const documented = Object.keys(doc.paths['/metrics']!.get!.responses['200']!.content!);
+    expect(documented).toHaveLength(1);
+    expect(metrics.headers.get('content-type')).toContain(documented[0]);
+    const page = await fetch(`${t.url}/reset-password?token=x`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const form = doc.paths['/reset-password']!.post!.requestBody!.content;
+    expect(Object.keys(form)).toEqual(['application/x-www-form-urlencoded']);
+    expect(Object.keys(form['application/x-www-form-urlencoded']!.schema.properties ?? {})).toEqual(
+      ['token', 'password', 'password_confirmation'],
+    );
   });
 
   it('is the document buildOpenApi makes, so it cannot drift from the route table', () => {
-    expect(doc).toEqual(buildOpenApi(VERSION, `${t.url}/v1`));
+    expect(doc).toEqual(buildOpenApi(VERSION, t.url));
   });
 
   it('every $ref in it resolves', () => {
@@ -108,7 +153,8 @@ describe.each(table)('the document describes %s', (name, e) => {
     expect(op!.summary).toBe(e.summary);
     if (e.auth === 'user') expect(op!.security).toEqual([{ userToken: [] }]);
     else if (e.auth === 'instance') expect(op!.security).toEqual([{ instanceToken: [] }]);
-    else expect(op!.security).toBeUndefined();
+    else if (e.auth === 'stripe') expect(op!.security).toEqual([{ stripeSignature: [] }]);
+    else expect(op!.security).toEqual([]);
   });
 
   it('with every path and query parameter', () => {
@@ -126,9 +172,11 @@ describe.each(table)('the document describes %s', (name, e) => {
     const op = operationOf(e)!;
     if (!e.body) {
       if (e.auth === 'stripe') {
-        expect(op.parameters).toContainEqual(
-          expect.objectContaining({ name: 'Stripe-Signature', in: 'header', required: true }),
-        );
+        expect(doc.components.securitySchemes.stripeSignature).toMatchObject({
+          type: 'apiKey',
+          in: 'header',
+          name: 'Stripe-Signature',
+        });
       } else expect(op.requestBody).toBeUndefined();
       return;
     }

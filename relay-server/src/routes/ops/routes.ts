@@ -53,7 +53,7 @@ export function opsRoutes(
 
   let doc: Record<string, unknown> | null = null;
   router.get('openapi', '/openapi.json', (ctx) => {
-    doc ??= buildOpenApi(VERSION, `${deps.config.publicUrl}/v1`);
+    doc ??= buildOpenApi(VERSION, deps.config.publicUrl);
     ctx.body = doc;
   });
 }
