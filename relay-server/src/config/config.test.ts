@@ -78,6 +78,8 @@ const BAD: Record<Variable, BadValue[]> = {
   EDGE_CADDY_ASK_LISTEN: [{ value: '127.0.0.1' }, { value: 'localhost:9000' }],
   EDGE_CADDY_ISSUER: [{ value: 'letsencrypt' }],
   DOMAIN_REVERIFY_INTERVAL_S: [{ value: '1h' }, { value: '999999999' }],
+  DOMAIN_PENDING_TTL_H: [{ value: '0' }, { value: '3d' }, { value: '9000' }],
+  DOMAIN_RELEASE_GRACE_H: [{ value: '-1' }, { value: '1.5' }],
 };
 
 let dir: string;

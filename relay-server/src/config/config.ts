@@ -39,6 +39,10 @@ export interface Config {
   caddy: CaddyConfig;
   /** Seconds between re-checks of verified domains; 0 = never. */
   domainReverifyIntervalSeconds: number;
+  /** Hours a custom-domain claim may stay unverified before the name is free again. */
+  domainPendingTtlHours: number;
+  /** Hours a verified domain whose CNAME moved away is kept for its owner before release. */
+  domainReleaseGraceHours: number;
   trustProxy: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -172,6 +176,16 @@ export const CONFIG_VARIABLES = [
     'DOMAIN_REVERIFY_INTERVAL_S',
     '3600',
     'Seconds between CNAME re-checks of verified custom domains; 0 turns it off.',
+  ],
+  [
+    'DOMAIN_PENDING_TTL_H',
+    '72',
+    'Hours an unverified custom-domain claim holds its name; then anyone may claim it.',
+  ],
+  [
+    'DOMAIN_RELEASE_GRACE_H',
+    '168',
+    'Hours a verified custom domain whose CNAME moved away stays with its owner before release.',
   ],
 ] as const;
 
@@ -408,6 +422,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       issuer: oneOf(env, 'EDGE_CADDY_ISSUER', ['acme', 'internal'] as const, 'acme'),
     },
     domainReverifyIntervalSeconds: integer(env, 'DOMAIN_REVERIFY_INTERVAL_S', 3600, 0, 604_800),
+    domainPendingTtlHours: integer(env, 'DOMAIN_PENDING_TTL_H', 72, 1, 8760),
+    domainReleaseGraceHours: integer(env, 'DOMAIN_RELEASE_GRACE_H', 168, 0, 8760),
     trustProxy: oneOf(env, 'RELAY_TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
     logLevel: oneOf(
       env,
