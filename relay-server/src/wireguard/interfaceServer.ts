@@ -1,3 +1,4 @@
+import { createLineSplitter, wireGuardGoLineLevel } from '@cloud-connect/agent-core/tunnels';
 import { execa } from 'execa';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -29,10 +30,6 @@ export interface WireGuardDaemon {
 
 export type StartDaemon = (ifName: string, logger: Logger) => WireGuardDaemon;
 
-/** Banner lines wireguard-go prints on kernels that have WireGuard built in: noise in our log. */
-const BANNER =
-  /^[\s│┌└─┐┘]*$|Running wireguard-go is not required|first class support|information on installing|wireguard\.com\/install/;
-
 /**
  * Spawn `wireguard-go -f <if>` in the foreground, so it lives and dies with the relay (execa's
  * `cleanup` kills it if the relay exits) and is never a daemon nobody tracks. It gets a minimal
@@ -49,16 +46,25 @@ export const spawnWireGuardGo: StartDaemon = (ifName, logger) => {
   });
   const lines: string[] = [];
   let running = true;
-  const onLines = (level: 'info' | 'warn') => (chunk: Buffer) => {
-    for (const line of chunk.toString('utf8').split('\n')) {
-      if (!line.trim() || BANNER.test(line)) continue;
+  const onLine = (given: 'info' | 'warn') => (line: string) => {
+    if (!line.trim()) return;
+    // The start-up banner is advice for a terminal, not a problem with the interface.
+    const level = wireGuardGoLineLevel(line, given);
+    if (level !== 'debug') {
       lines.push(line);
       if (lines.length > 40) lines.shift();
-      logger[level]({ wg_interface: ifName }, `wireguard-go: ${line}`);
     }
+    logger[level]({ wg_interface: ifName }, `wireguard-go: ${line}`);
   };
-  sub.stdout?.on('data', onLines('info'));
-  sub.stderr?.on('data', onLines('warn'));
+  // One splitter per stream: a line cut across two reads is classified whole.
+  for (const [stream, level] of [
+    [sub.stdout, 'info'],
+    [sub.stderr, 'warn'],
+  ] as const) {
+    const split = createLineSplitter();
+    stream?.on('data', (chunk: Buffer) => split.push(chunk).forEach(onLine(level)));
+    stream?.on('end', () => split.flush().forEach(onLine(level)));
+  }
   const exited = sub.then((r) => {
     running = false;
     return {

@@ -8,3 +8,8 @@ export {
 } from './wireguardDriver.js';
 export type { InterfaceMode } from './wireguardInterface.js';
 export type { RunCommand } from './commandRunner.js';
+export {
+  createLineSplitter,
+  isWireGuardGoBanner,
+  wireGuardGoLineLevel,
+} from './wireguardGoOutput.js';

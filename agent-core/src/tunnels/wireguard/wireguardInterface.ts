@@ -2,6 +2,7 @@ import { execa } from 'execa';
 import { TunnelError } from '../tunnelError.js';
 import { execaRunner, missingBinary, type RunCommand } from './commandRunner.js';
 import { parseWgPeers, type WgPeerDump } from './wgDump.js';
+import { createLineSplitter, isWireGuardGoBanner } from './wireguardGoOutput.js';
 
 /**
  * How the interface runs: userspace `wireguard-go` (a tracked child of this process), the
@@ -23,10 +24,6 @@ export interface InterfaceSpec {
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   readyTimeoutMs?: number;
 }
-
-/** Banner lines wireguard-go prints on kernels that have WireGuard built in. */
-const BANNER =
-  /^[\s│┌└─┐┘]*$|Running wireguard-go is not required|first class support|information on installing|wireguard\.com\/install/;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -140,16 +137,22 @@ export class WireGuardInterface {
     });
     this.daemon = sub;
     this.daemonRunning = true;
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim() || BANNER.test(line)) continue;
-        this.daemonLines.push(line);
-        if (this.daemonLines.length > 40) this.daemonLines.shift();
-        this.spec.log?.('warn', `wireguard-go: ${line}`);
+    const onLine = (line: string) => {
+      if (!line.trim()) return;
+      if (isWireGuardGoBanner(line)) {
+        this.spec.log?.('debug', `wireguard-go: ${line}`);
+        return;
       }
+      this.daemonLines.push(line);
+      if (this.daemonLines.length > 40) this.daemonLines.shift();
+      this.spec.log?.('warn', `wireguard-go: ${line}`);
     };
-    sub.stdout?.on('data', onData);
-    sub.stderr?.on('data', onData);
+    // One splitter per stream: a line cut across two reads is classified whole.
+    for (const stream of [sub.stdout, sub.stderr]) {
+      const split = createLineSplitter();
+      stream?.on('data', (chunk: Buffer) => split.push(chunk).forEach(onLine));
+      stream?.on('end', () => split.flush().forEach(onLine));
+    }
     this.daemonExit = sub.then((r) => {
       this.daemonRunning = false;
       const info: DaemonExit = {
