@@ -78,6 +78,10 @@ test.describe('Instances: create with a live subdomain check, token shown once',
     await page.getByRole('button', { name: 'Done' }).click();
     await expect(tokenField).toBeHidden();
     await expect(card(page, 'Photos')).toContainText(pick);
+    // The card shows the instance id (the CLI's --instance) with a button that copies it.
+    await expect(card(page, 'Photos')).toContainText(created!.id);
+    await card(page, 'Photos').getByRole('button', { name: 'Copy the id of Photos' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(created!.id);
     await goTo(page, 'Connections');
     await goTo(page, 'Instances');
     await expect(card(page, 'Photos')).toBeVisible();

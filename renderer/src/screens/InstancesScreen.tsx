@@ -243,6 +243,12 @@ function InstanceCard({ instance }: { instance: InstanceListItem }) {
         </p>
       </header>
       <dl className="facts">
+        <dt>Instance id</dt>
+        <dd>
+          {/* The CLI (`cloud-connect connect --instance …`) and support ask for it. */}
+          <code>{instance.id}</code>{' '}
+          <CopyButton label={`Copy the id of ${instance.name}`} text={instance.id} />
+        </dd>
         <dt>Subdomain</dt>
         <dd>
           <code>{instance.subdomain}</code>
