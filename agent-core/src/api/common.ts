@@ -92,6 +92,13 @@ export const RESERVED_SUBDOMAINS: ReadonlySet<string> = new Set([
 /** A DNS label we hand out: a–z, 0–9 and inner hyphens, 3–63 characters. */
 export const SUBDOMAIN_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;
 
+/**
+ * Hyphens in the 3rd and 4th places mark a reserved LDH label (RFC 5891 §4.2.3.1), such as an
+ * IDN A-label `xn--…`: a browser may show one as Unicode, a look-alike of a brand's name, so
+ * none is handed out under the operator's domain.
+ */
+export const RESERVED_LDH_PATTERN = /^..--/;
+
 export const Subdomain = z
   .string()
   .trim()
@@ -101,6 +108,10 @@ export const Subdomain = z
   .regex(
     SUBDOMAIN_PATTERN,
     'may contain only letters a–z, digits and hyphens, and may not start or end with a hyphen',
+  )
+  .refine(
+    (s) => !RESERVED_LDH_PATTERN.test(s),
+    'may not have hyphens in both the 3rd and 4th places (like xn--…): such names are reserved for internationalised domain names',
   );
 
 /** A fully-qualified hostname a customer owns, normalised to lower case without a trailing dot. */

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { subdomainProblem } from './instancesSlice.js';
 import { scriptedStore, settle } from './scriptedDesktopApi.js';
 
 beforeEach(() => void vi.useFakeTimers());
@@ -210,5 +211,13 @@ describe('instancesSlice', () => {
     await store.getState().deleteInstance(created.instance.id);
     expect(store.getState().instances).toEqual([]);
     expect(host.callsOf('deleteInstance')).toEqual([[created.instance.id]]);
+  });
+});
+
+describe('subdomainProblem', () => {
+  it('refuses hyphens in the 3rd and 4th places (xn--…) before asking the relay', () => {
+    expect(subdomainProblem('xn--80ak6aa92e')).toMatch(/3rd and 4th/);
+    expect(subdomainProblem('ab--cd')).toMatch(/3rd and 4th/);
+    expect(subdomainProblem('a-b--c')).toBeNull();
   });
 });

@@ -46,6 +46,8 @@ export function subdomainProblem(subdomain: string): string | null {
   if (subdomain.length > 63) return 'Use at most 63 characters.';
   if (!SUBDOMAIN.test(subdomain))
     return 'Use only letters a–z, digits and hyphens, and do not start or end with a hyphen.';
+  // Reserved for internationalised names (xn--…), which can imitate a brand (RFC 5891).
+  if (subdomain.slice(2, 4) === '--') return 'Do not put hyphens in both the 3rd and 4th places.';
   return null;
 }
 

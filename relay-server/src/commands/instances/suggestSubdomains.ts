@@ -1,4 +1,4 @@
-import { RESERVED_SUBDOMAINS, SUBDOMAIN_PATTERN } from '@cloud-connect/agent-core/api';
+import { RESERVED_SUBDOMAINS, Subdomain } from '@cloud-connect/agent-core/api';
 import type { Store } from '../../store/types.js';
 
 export function isReserved(subdomain: string): boolean {
@@ -24,7 +24,8 @@ export async function suggestSubdomains(store: Store, subdomain: string, year: n
   const out: string[] = [];
   for (const c of candidates) {
     if (out.length >= count) break;
-    if (!SUBDOMAIN_PATTERN.test(c) || c.length > 63 || isReserved(c) || out.includes(c)) continue;
+    // The request schema is the one rule of what may be handed out (length, characters, xn--).
+    if (Subdomain.safeParse(c).data !== c || isReserved(c) || out.includes(c)) continue;
     if (!(await store.instances.findBySubdomain(c))) out.push(c);
   }
   return out;

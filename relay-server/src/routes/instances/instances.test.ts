@@ -671,3 +671,54 @@ describe('rate limit on GET /subdomains/check', () => {
     }
   });
 });
+
+describe('reserved LDH labels (RFC 5891 §4.2.3.1)', () => {
+  // `xn--` labels are IDN A-labels a browser may show as a look-alike of a brand's name.
+  const reserved = ['xn--pple-43d', 'XN--80AK6AA92E', 'ab--cd', 'a1--b'];
+  const rule = /3rd and 4th places.*xn--/;
+
+  it.each(reserved)(
+    'refuses "%s" on create with VALIDATION_ERROR, creating nothing',
+    async (sub) => {
+      const ann = await createAccount(t);
+      const res = await t.api.post('/instances', { name: 'X', subdomain: sub }, auth(ann));
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('VALIDATION_ERROR');
+      expect(res.body.error.details.fields.subdomain).toMatch(rule);
+      expect(await instancesOf(ann)).toEqual([]);
+    },
+  );
+
+  it('refuses one as a new subdomain of an existing instance, changing nothing', async () => {
+    const ann = await createAccount(t);
+    const sub = fresh();
+    const { instance } = await createInstance(t, ann, sub);
+    const res = await t.api.patch(
+      `/instances/${instance.id}`,
+      { subdomain: 'xn--e1afmkfd' },
+      auth(ann),
+    );
+    expect(res.status).toBe(422);
+    expect(res.body.error.details.fields.subdomain).toMatch(rule);
+    expect(await store().instances.get(instance.id)).toMatchObject({ subdomain: sub });
+  });
+
+  it('answers the check endpoint with VALIDATION_ERROR, not "available"', async () => {
+    const ann = await createAccount(t);
+    const res = await t.api.get('/subdomains/check?subdomain=xn--80ak6aa92e', auth(ann));
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('VALIDATION_ERROR');
+    expect(res.body.error.details.fields.subdomain).toMatch(rule);
+  });
+
+  it('still accepts hyphens elsewhere, and never suggests a reserved label', async () => {
+    const ann = await createAccount(t);
+    await setPlan(t, ann, 'business');
+    const sub = `a-b--c${++seq}`;
+    expect((await createInstance(t, ann, sub)).instance.subdomain).toBe(sub);
+    const res = await t.api.get(`/subdomains/check?subdomain=${sub}`, auth(ann));
+    expect(res.body.available).toBe(false);
+    expect(res.body.suggestions.length).toBeGreaterThan(0);
+    for (const s of res.body.suggestions) expect(s.slice(2, 4)).not.toBe('--');
+  });
+});
