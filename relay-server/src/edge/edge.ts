@@ -2,6 +2,7 @@ import type { Services } from '../services.js';
 import { BuiltinEdge, type RunningEdge } from './builtinEdge.js';
 import { CaddyEdge } from './caddyEdge.js';
 import { RouteTable } from './routeTable.js';
+import { kernelRouteGuard } from './tunnelRouteGuard.js';
 
 /** The edge a relay runs: its route table and, unless `EDGE_MODE=off`, a proxy. */
 export interface Edge {
@@ -18,7 +19,21 @@ export interface Edge {
  */
 export async function startEdge(services: Services): Promise<Edge> {
   const { config, store, events, logger } = services;
-  const routes = await RouteTable.open({ store, events, baseDomain: config.baseDomain, logger });
+  // The edge dials a tunnel IP only where this host routes it into WireGuard or loopback. With
+  // WG_MODE=off WireGuard (if any) runs outside the relay and the host's routes decide; the
+  // relay's own interface in the other modes is WireGuard by construction.
+  const guard = kernelRouteGuard({
+    trustedInterfaces: config.wgMode === 'off' ? [] : [config.wgInterface],
+  });
+  const routes = await RouteTable.open({
+    store,
+    events,
+    baseDomain: config.baseDomain,
+    logger,
+    guard,
+    tunnelCidr: config.tunnelCidr,
+    isConnected: (i) => services.liveness.isConnected(i),
+  });
   let proxy: BuiltinEdge | CaddyEdge | null = null;
   try {
     if (config.edgeMode === 'builtin') {

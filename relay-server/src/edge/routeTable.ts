@@ -1,6 +1,8 @@
 import type { RelayEvents } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import type { DomainRecord, InstanceRecord, Store } from '../store/types.js';
+import { clientAddressAt, clientCount, type Cidr } from '../wireguard/cidr.js';
+import type { RouteGuard, TunnelRoute } from './tunnelRouteGuard.js';
 
 /** What the edge needs to know about one instance. */
 export interface InstanceRoute {
@@ -10,8 +12,9 @@ export interface InstanceRoute {
    * `tunnelIp:targetPort` (the port the agent's forwarder registered) while the agent is
    * online: it registered a key and its last word was "connected" (heartbeat), not a
    * disconnect or a regenerated token. Null otherwise. A crashed agent still counts until the
-   * connection through the tunnel fails, which the proxy reports as offline too. Worked out
-   * once per store change, not per request.
+   * connection through the tunnel fails, which the proxy reports as offline too. Null as well
+   * while the host routes the tunnel IP anywhere but WireGuard or loopback (see RouteGuard).
+   * Worked out once per store change, not per request.
    */
   upstream: { host: string; port: number } | null;
 }
@@ -43,14 +46,23 @@ export function hostName(header: string | undefined): string | null {
   return h;
 }
 
-function toRoute(i: InstanceRecord): InstanceRoute {
-  const online = i.status === 'connected' && i.publicKey !== null;
-  return {
-    instanceId: i.id,
-    subdomain: i.subdomain,
-    upstream: online && i.targetPort !== null ? { host: i.tunnelIp, port: i.targetPort } : null,
-  };
+/** Where an online instance's traffic would go, before the route guard has its say. */
+/** Whether an instance may take traffic; the relay passes its LivenessWatch's rule. */
+export type IsConnected = (i: InstanceRecord) => boolean;
+
+/** Without a liveness rule (tests of the table alone): the store's last word. */
+const storeSaysConnected: IsConnected = (i) => i.status === 'connected';
+
+function candidateUpstream(
+  i: InstanceRecord,
+  isConnected: IsConnected,
+): { host: string; port: number } | null {
+  const online = i.publicKey !== null && isConnected(i);
+  return online && i.targetPort !== null ? { host: i.tunnelIp, port: i.targetPort } : null;
 }
+
+/** How often the host's routes for tunnel IPs are asked again (routes change without events). */
+export const ROUTE_RECHECK_INTERVAL_MS = 30_000;
 
 /**
  * Host → instance, kept in memory and indexed both ways, so a request costs two map lookups
@@ -65,6 +77,13 @@ export class RouteTable {
   private readonly customDomains = new Map<string, string>();
   private readonly domainsByInstance = new Map<string, Set<string>>();
   private readonly listeners = new Set<() => void>();
+  /** Instance id → where its traffic would go if the route guard allows it. */
+  private readonly candidates = new Map<string, { host: string; port: number } | null>();
+  /** Tunnel IP → the guard's last verdict; asked again every recheck. */
+  private readonly verdicts = new Map<string, TunnelRoute>();
+  /** Routes already warned about, so a misrouted TUNNEL_CIDR is logged once, not per instance. */
+  private readonly warned = new Set<string>();
+  private recheckTimer: NodeJS.Timeout | null = null;
   /** Updates run one after another so a slow read never overwrites a newer one. */
   private queue: Promise<void> = Promise.resolve();
   private readonly suffix: string;
@@ -78,24 +97,78 @@ export class RouteTable {
     private readonly events: RelayEvents,
     readonly baseDomain: string,
     private readonly logger: Logger,
+    private readonly guard: RouteGuard,
+    private readonly isConnected: IsConnected,
   ) {
     this.suffix = `.${baseDomain}`;
   }
 
-  /** Load every instance and verified domain, then follow the events until `close()`. */
+  /**
+   * Load every instance and verified domain, then follow the events until `close()`. The
+   * guard is asked once about `tunnelCidr` (so a misrouted pool is warned about at start-up,
+   * with or without instances online) and about each online instance's tunnel IP; its
+   * verdicts are cached per IP and asked again every `recheckIntervalMs` (0: never).
+   */
   static async open(deps: {
     store: Store;
     events: RelayEvents;
     baseDomain: string;
     logger: Logger;
+    guard: RouteGuard;
+    /** The relay's liveness rule, so the edge and the API agree on who is connected. */
+    isConnected?: IsConnected;
+    tunnelCidr: Cidr;
+    recheckIntervalMs?: number;
   }): Promise<RouteTable> {
-    const table = new RouteTable(deps.store, deps.events, deps.baseDomain, deps.logger);
+    const table = new RouteTable(
+      deps.store,
+      deps.events,
+      deps.baseDomain,
+      deps.logger,
+      deps.guard,
+      deps.isConnected ?? storeSaysConnected,
+    );
     // Subscribe first: an event during the load is applied after it, never lost.
     deps.events.on('instance-changed', table.onInstance);
     deps.events.on('domain-changed', table.onDomain);
+    table.enqueue(() => table.checkPool(deps.tunnelCidr));
     table.enqueue(() => table.load());
     await table.settled();
+    const every = deps.recheckIntervalMs ?? ROUTE_RECHECK_INTERVAL_MS;
+    if (every > 0) {
+      table.recheckTimer = setInterval(() => table.recheckRoutes(), every);
+      table.recheckTimer.unref();
+    }
     return table;
+  }
+
+  /**
+   * Ask the guard again about every cached tunnel IP and re-route the instances whose verdict
+   * changed (an operator brought WireGuard up, or a route moved to a LAN). Resolves once
+   * applied; listeners hear of it only when a route changed.
+   */
+  recheckRoutes(): Promise<void> {
+    this.enqueue(async () => {
+      const inUse = new Set([...this.candidates.values()].flatMap((c) => c?.host ?? []));
+      // IPs no online instance uses any more are forgotten rather than asked about forever.
+      for (const ip of this.verdicts.keys()) if (!inUse.has(ip)) this.verdicts.delete(ip);
+      if (inUse.size === 0) return false;
+      let changed = false;
+      for (const [ip, v] of await this.guard.check([...inUse])) {
+        if (this.verdicts.get(ip)?.safe !== v.safe) changed = true;
+        this.verdicts.set(ip, v);
+        this.warnIfUnsafe(v, ip);
+      }
+      if (!changed) return false;
+      for (const [id, route] of this.instances) {
+        this.instances.set(id, {
+          ...route,
+          upstream: this.guarded(this.candidates.get(id) ?? null),
+        });
+      }
+      return true;
+    });
+    return this.settled();
   }
 
   /** Where a request with this Host header goes; null when no instance serves it. */
@@ -146,15 +219,20 @@ export class RouteTable {
   }
 
   close(): void {
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
+    this.recheckTimer = null;
     this.events.off('instance-changed', this.onInstance);
     this.events.off('domain-changed', this.onDomain);
     this.listeners.clear();
   }
 
-  private enqueue(task: () => Promise<void>): void {
+  /** Run `task` after every earlier one; listeners hear of it unless it returns false. */
+  private enqueue(task: () => Promise<void | boolean>): void {
     this.queue = this.queue
       .then(task)
-      .then(() => this.notify())
+      .then((changed) => {
+        if (changed !== false) this.notify();
+      })
       .catch((e: unknown) => {
         // A store read failing leaves the previous route in place; the next event fixes it.
         this.logger.error({ err: (e as Error).message }, 'edge: route update failed');
@@ -171,16 +249,53 @@ export class RouteTable {
     }
   }
 
+  /** The start-up look at the pool: its first and last client address stand for it. */
+  private async checkPool(cidr: Cidr) {
+    const sample = [clientAddressAt(cidr, 0), clientAddressAt(cidr, clientCount(cidr) - 1)];
+    for (const v of (await this.guard.check(sample)).values()) this.warnIfUnsafe(v, cidr.text);
+    return false;
+  }
+
+  /** Make sure the guard has a verdict for each of these IPs (cached ones are kept). */
+  private async learnRoutes(ips: string[]) {
+    const unknown = [...new Set(ips)].filter((ip) => !this.verdicts.has(ip));
+    if (unknown.length === 0) return;
+    for (const [ip, v] of await this.guard.check(unknown)) {
+      this.verdicts.set(ip, v);
+      this.warnIfUnsafe(v, ip);
+    }
+  }
+
+  private guarded(upstream: { host: string; port: number } | null) {
+    return upstream && this.verdicts.get(upstream.host)?.safe === true ? upstream : null;
+  }
+
+  /** One warning per distinct route the host would send tunnel traffic out of. */
+  private warnIfUnsafe(v: TunnelRoute, label: string) {
+    if (v.safe || this.warned.has(v.route)) return;
+    this.warned.add(v.route);
+    this.logger.warn(
+      { route: `${label} → ${v.route}`, reason: v.why },
+      `edge: ${label} → ${v.route} is not a WireGuard interface or loopback (${v.why}), so the edge does not dial tunnel IPs routed there; their instances show as offline (502). Route TUNNEL_CIDR through the WireGuard interface that reaches the agents (e.g. ip route add <TUNNEL_CIDR> dev wg0), or let the relay run its own with WG_MODE=wireguard-go or kernel.`,
+    );
+  }
+
   private async load() {
     // The one full read, at start-up; everything after is per record.
     const data = await this.store.dump();
-    for (const i of Object.values(data.instances)) this.setInstance(i);
+    const instances = Object.values(data.instances);
+    await this.learnRoutes(
+      instances.flatMap((i) => candidateUpstream(i, this.isConnected)?.host ?? []),
+    );
+    for (const i of instances) this.setInstance(i);
     for (const d of Object.values(data.domains)) this.setDomain(d);
   }
 
   private async refreshInstance(id: string) {
     const record = await this.store.instances.get(id);
     if (!record) return this.dropInstance(id);
+    const candidate = candidateUpstream(record, this.isConnected);
+    if (candidate) await this.learnRoutes([candidate.host]);
     this.setInstance(record);
     // A moved or re-created instance keeps only the domains the store still verifies.
     for (const d of [...(this.domainsByInstance.get(id) ?? [])]) await this.refreshDomain(d);
@@ -198,7 +313,13 @@ export class RouteTable {
       if (this.bySubdomain.get(previous.subdomain) === i.id)
         this.bySubdomain.delete(previous.subdomain);
     }
-    this.instances.set(i.id, toRoute(i));
+    const candidate = candidateUpstream(i, this.isConnected);
+    this.candidates.set(i.id, candidate);
+    this.instances.set(i.id, {
+      instanceId: i.id,
+      subdomain: i.subdomain,
+      upstream: this.guarded(candidate),
+    });
     this.bySubdomain.set(i.subdomain, i.id);
   }
 
@@ -207,6 +328,7 @@ export class RouteTable {
     if (previous && this.bySubdomain.get(previous.subdomain) === id)
       this.bySubdomain.delete(previous.subdomain);
     this.instances.delete(id);
+    this.candidates.delete(id);
     for (const d of this.domainsByInstance.get(id) ?? []) this.customDomains.delete(d);
     this.domainsByInstance.delete(id);
   }
