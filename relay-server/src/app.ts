@@ -1,3 +1,4 @@
+import { METHODS } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { errorMiddleware } from './errors/errorMiddleware.js';
@@ -28,7 +29,10 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   app.proxy = services.config.trustProxy;
   const opts = { checkResponses: options.checkResponses ?? false };
 
-  const v1 = new Router<AppState>({ prefix: '/v1' });
+  // Every method Node's parser accepts counts as implemented, so a known path answers an
+  // unhandled one (TRACE, PROPFIND, MKCOL…) with 405 and its Allow list, never 501.
+  const methods = [...METHODS];
+  const v1 = new Router<AppState>({ prefix: '/v1', methods });
   authRoutes(v1, services, opts);
   userRoutes(v1, services, opts);
   billingRoutes(v1, services, opts);
@@ -37,7 +41,7 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
   tunnelRoutes(v1, services, opts);
   opsRoutes(v1, services, opts);
 
-  const root = new Router<AppState>();
+  const root = new Router<AppState>({ methods });
   pageRoutes(root, services);
   root.get('/metrics', async (ctx) => {
     ctx.type = services.metrics.registry.contentType;

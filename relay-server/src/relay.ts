@@ -12,6 +12,7 @@ import { createCnameResolver } from './dns/cnameResolver.js';
 import { startEdge, type Edge } from './edge/edge.js';
 import { startReverification, type Reverification } from './edge/reverification.js';
 import { RelayEvents } from './events.js';
+import { answerProtocolErrors } from './http/protocolErrors.js';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './http/rateLimit.js';
 import { createLogger } from './logging/logger.js';
 import { outboxMailer, smtpMailer } from './mail/mailer.js';
@@ -116,6 +117,7 @@ export async function startRelay(
   const reverification = startReverification(services, config.domainReverifyIntervalSeconds);
   const app = createApp(services, { checkResponses: options.checkResponses ?? false });
   const server = app.listen(config.port, config.host);
+  answerProtocolErrors(server, services.logger);
   await once(server, 'listening');
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;

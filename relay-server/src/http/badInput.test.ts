@@ -14,6 +14,7 @@ import type { Clock } from '../clock.js';
 import {
   createAccount,
   createInstance,
+  rawRequest,
   startTestRelay,
   type ApiResponse,
   type TestAccount,
@@ -111,6 +112,8 @@ interface Attempt {
   headers?: Record<string, string>;
   /** Move the relay's clock forward for this request only. */
   clockOffsetMs?: number;
+  /** Send exactly these headers over a socket (fetch adds a Content-Type to a string body). */
+  raw?: boolean;
 }
 
 interface Case {
@@ -344,6 +347,27 @@ function casesFor(name: EndpointName, e: Endpoint): Case[] {
       );
     }
   }
+  // Media types: a body that is not JSON is refused before anything else, whatever the endpoint
+  // does with bodies, so no cross-site form or text/plain post reaches a handler.
+  if (e.method !== 'GET') {
+    const payload = json ?? '{}';
+    const unsupported = (label: string, headers: Record<string, string>, raw = false): Case => ({
+      name: `a body sent as ${label} → 415`,
+      build: (world) => at(world, { body: payload, headers, ...(raw ? { raw } : {}) }),
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    });
+    cases.push(
+      unsupported('text/plain', { 'content-type': 'text/plain' }),
+      unsupported('a urlencoded form', { 'content-type': 'application/x-www-form-urlencoded' }),
+      unsupported('multipart/form-data', { 'content-type': 'multipart/form-data; boundary=x' }),
+      unsupported('no Content-Type', {}, true),
+      unsupported('JSON in ISO-8859-1', { 'content-type': 'application/json; charset=iso-8859-1' }),
+      unsupported('application/merge-patch+json', {
+        'content-type': 'application/merge-patch+json',
+      }),
+    );
+  }
   if (e.method !== 'GET') {
     const limit = e.auth === 'stripe' ? 1024 * 1024 : MAX_BODY_BYTES;
     cases.push({
@@ -478,9 +502,32 @@ const BODY_TOKEN_CASES: Partial<Record<EndpointName, Case[]>> = {
   ],
 };
 
+/** The attempt over a raw socket, headers exactly as given. */
+async function sendRaw(a: Attempt): Promise<ApiResponse> {
+  const headers: Record<string, string> = {
+    host: new URL(t.url).host,
+    connection: 'close',
+    ...(a.token ? { authorization: `Bearer ${a.token}` } : {}),
+    ...(a.body !== undefined ? { 'content-length': String(Buffer.byteLength(a.body)) } : {}),
+    ...a.headers,
+  };
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`);
+  const res = await rawRequest(
+    t.url,
+    `${a.method} /v1${a.path} HTTP/1.1\r\n${head.join('')}\r\n${a.body ?? ''}`,
+  );
+  return {
+    status: res.status,
+    headers: new Headers(res.headers),
+    body: res.json ?? res.text,
+    text: res.text,
+  };
+}
+
 async function send(a: Attempt): Promise<ApiResponse> {
   offsetMs = a.clockOffsetMs ?? 0;
   try {
+    if (a.raw) return await sendRaw(a);
     return await t.api.request(a.method, a.path, {
       ...(a.token ? { token: a.token } : {}),
       ...(a.body !== undefined ? { body: a.body } : {}),
@@ -608,6 +655,22 @@ describe.each(Object.entries(endpoints) as [EndpointName, Endpoint][])(
       for (const m of methods) expect(allow).toContain(m);
     });
 
+    // fetch will not send TRACE; WebDAV verbs pass Node's parser and used to get a 501 in text.
+    it.each(['TRACE', 'PROPFIND', 'MKCOL', 'PROPPATCH', 'LOCK', 'COPY', 'SEARCH'])(
+      `%s ${e.path} → 405 METHOD_NOT_ALLOWED in the error format, Allow listing the path's methods`,
+      async (method) => {
+        const before = await t.relay.services.store.dump();
+        const res = await send({ method, path: fillPath(e.path, idsOfA(w)), raw: true });
+        expectErrorFormat(res);
+        expect(res.status, res.text).toBe(405);
+        expect((res.body as ErrorBody).error.code).toBe('METHOD_NOT_ALLOWED');
+        const allow = (res.headers.get('allow') ?? '').split(/,\s*/);
+        for (const m of methods) expect(allow).toContain(m);
+        expect(allow).not.toContain(method);
+        expect(await t.relay.services.store.dump()).toEqual(before);
+      },
+    );
+
     it(`${e.path}/no-such-part/x/y → 404 NOT_FOUND`, async () => {
       await expectRefused({
         name: 'unknown sub-path',
@@ -641,6 +704,107 @@ describe('bad input anywhere else', () => {
       const schema = endpoints[name as WithBody].body;
       expect(schema.safeParse(body).success, name).toBe(true);
     }
+  });
+
+  it.each([
+    'application/json; charset=utf-8',
+    'Application/JSON; Charset="UTF-8"',
+    'application/json;charset=utf8',
+  ])('a JSON body sent as %s is accepted', async (type) => {
+    const res = await send({
+      method: 'PATCH',
+      path: '/user',
+      token: w.b.accessToken,
+      body: JSON.stringify({ name: 'Bee' }),
+      headers: { 'content-type': type },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ name: 'Bee' });
+  });
+
+  it('a body-less call needs no Content-Type, and any Content-Type without a body is no body', async () => {
+    const path = `/instances/${w.instB.id}/regenerate-token`;
+    const bare = await send({ method: 'POST', path, token: w.b.accessToken, raw: true });
+    expect(bare.status, bare.text).toBe(200);
+    const typed = await send({
+      method: 'POST',
+      path,
+      token: w.b.accessToken,
+      body: '',
+      headers: { 'content-type': 'text/plain' },
+      raw: true,
+    });
+    expect(typed.status, typed.text).toBe(200);
+    w.instB.token = (typed.body as { instance_token: string }).instance_token;
+  });
+
+  it.each([
+    ['TRACE', '/v1/nope'],
+    ['PROPFIND', '/nope'],
+    ['MKCOL', '/v1/instances/x/y/z/q'],
+  ])('%s %s (no such path) → 404 NOT_FOUND in the error format', async (method, path) => {
+    const res = await rawRequest(
+      t.url,
+      `${method} ${path} HTTP/1.1\r\nHost: relay.test\r\nConnection: close\r\n\r\n`,
+    );
+    expect(res.status, res.raw).toBe(404);
+    expect(ErrorBody.parse(res.json).error.code).toBe('NOT_FOUND');
+  });
+
+  it.each([
+    ['TRACE', '/verify-email', ['GET', 'POST']],
+    ['PROPFIND', '/reset-password', ['GET', 'POST']],
+    ['PATCH', '/metrics', ['GET']],
+    ['DELETE', '/v1/billing/success', ['GET']],
+  ])(
+    '%s %s (a page) → 405 METHOD_NOT_ALLOWED in the error format with Allow',
+    async (method, path, allowed) => {
+      const res = await rawRequest(
+        t.url,
+        `${method} ${path} HTTP/1.1\r\nHost: relay.test\r\nConnection: close\r\n\r\n`,
+      );
+      expect(res.status, res.raw).toBe(405);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(ErrorBody.parse(res.json).error.code).toBe('METHOD_NOT_ALLOWED');
+      const allow = (res.headers.allow ?? '').split(/,\s*/);
+      for (const m of allowed) expect(allow).toContain(m);
+    },
+  );
+
+  it('CONNECT → 405 METHOD_NOT_ALLOWED in the error format (not a dropped connection)', async () => {
+    const res = await rawRequest(
+      t.url,
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+    );
+    expect(res.status, res.raw).toBe(405);
+    expect(res.headers.allow).toBe('');
+    expect(ErrorBody.parse(res.json).error.code).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it.each([
+    ['a method token the parser does not know', 'FOO /v1/health HTTP/1.1\r\nHost: relay.test'],
+    ['a lower-case method', 'get /v1/health HTTP/1.1\r\nHost: relay.test'],
+    ['a space before a header colon', 'GET /v1/health HTTP/1.1\r\nHost : relay.test'],
+    [
+      'Content-Length and Transfer-Encoding together',
+      'POST /v1/auth/login HTTP/1.1\r\nHost: relay.test\r\nContent-Length: 3\r\nTransfer-Encoding: chunked',
+    ],
+  ])('%s → 400 BAD_REQUEST in the error format', async (_label, head) => {
+    const before = await t.relay.services.store.dump();
+    const res = await rawRequest(t.url, `${head}\r\nConnection: close\r\n\r\n`);
+    expect(res.status, res.raw).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(ErrorBody.parse(res.json).error.code).toBe('BAD_REQUEST');
+    expect(await t.relay.services.store.dump()).toEqual(before);
+  });
+
+  it('headers over the size limit → 431 REQUEST_HEADERS_TOO_LARGE in the error format', async () => {
+    const res = await rawRequest(
+      t.url,
+      `GET /v1/health HTTP/1.1\r\nHost: relay.test\r\nX-Pad: ${'x'.repeat(64 * 1024)}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(res.status, res.raw.slice(0, 200)).toBe(431);
+    expect(ErrorBody.parse(res.json).error.code).toBe('REQUEST_HEADERS_TOO_LARGE');
   });
 
   it('a body sent to an endpoint that takes none is refused, not ignored', async () => {

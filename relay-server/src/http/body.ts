@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Middleware } from 'koa';
 import getRawBody from 'raw-body';
 import { AppError } from '../errors/appError.js';
@@ -5,13 +6,20 @@ import type { AppState } from './context.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * Whether the request carries a body: a Transfer-Encoding, or a Content-Length above 0
+ * (RFC 9112 §6.3). Content-Length 0 or none, without Transfer-Encoding, is no body.
+ */
+export function hasBody(req: IncomingMessage): boolean {
+  return (
+    req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0
+  );
+}
+
 /** Reads the request body (up to MAX_BODY_BYTES) into `ctx.state.rawBody`; JSON parsing is validate's. */
 export function readBody(limit = MAX_BODY_BYTES): Middleware<AppState> {
   return async (ctx, next) => {
-    const hasBody =
-      ctx.request.headers['transfer-encoding'] !== undefined ||
-      Number(ctx.request.headers['content-length'] ?? 0) > 0;
-    if (hasBody && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+    if (hasBody(ctx.req) && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       try {
         ctx.state.rawBody = await getRawBody(ctx.req, {
           limit,

@@ -6,6 +6,7 @@ import {
   type ResponseOf,
 } from '@cloud-connect/agent-core/api';
 import type { AppContext, AppMiddleware, AppState } from './context.js';
+import { requireJsonBody } from './mediaType.js';
 import { parseRequest } from './validate.js';
 
 export type Handler<N extends EndpointName> = (
@@ -14,7 +15,8 @@ export type Handler<N extends EndpointName> = (
 ) => Promise<ResponseOf<N>> | ResponseOf<N>;
 
 /**
- * Mount one endpoint of the contract: `guards` (auth, rate limits) run first, then the
+ * Mount one endpoint of the contract: a body that is not JSON is refused (415) before anything
+ * else, then `guards` (auth, rate limits) run, then the
  * request is parsed against the endpoint's schemas and the handler's result is sent with
  * the endpoint's status. With `checkResponses`, the result is also checked against the
  * response schema (tests turn this on to catch drift from the contract).
@@ -28,7 +30,7 @@ export function mount<N extends EndpointName>(
 ): void {
   const endpoint = endpoints[name];
   const method = endpoint.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
-  router[method](name, endpoint.path, ...guards, async (ctx: AppContext) => {
+  router[method](name, endpoint.path, requireJsonBody, ...guards, async (ctx: AppContext) => {
     const input = parseRequest(endpoint, ctx) as RequestOf<N>;
     // Set first so a handler may answer another status (health answers 503 when degraded).
     ctx.status = endpoint.status;

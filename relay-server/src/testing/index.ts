@@ -10,6 +10,7 @@ export {
 export { LogCapture, SecretLedger } from './logCapture.js';
 export { manualClock, type ManualClock } from './manualClock.js';
 export { latestMailToken, readOutbox, type OutboxMail } from './outbox.js';
+export { rawRequest, type RawResponse } from './rawHttp.js';
 export { mailText, startSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtpServer.js';
 export { setPlan } from './plans.js';
 export {
