@@ -3,11 +3,13 @@ import { newId } from '../ids.js';
 import {
   createAccount,
   createInstance,
+  manualClock,
   startTestRelay,
   type ApiResponse,
   type TestRelay,
 } from '../testing/index.js';
 import { generateKeyPair } from '../wireguard/keys.js';
+import { DEFAULT_LOGIN_THROTTLE } from './loginThrottle.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimit.js';
 
 let t: TestRelay | undefined;
@@ -29,6 +31,14 @@ function expectLimited(res: ApiResponse<LimitedBody>, windowSeconds: number): vo
   expect(retry).toBeLessThanOrEqual(windowSeconds);
   expect(retry).toBeGreaterThan(windowSeconds / 2);
   expect(res.body.error.details.retry_after_seconds).toBe(retry);
+}
+
+/** 429 RATE_LIMITED asking to wait exactly `seconds`. */
+function expectWait(res: ApiResponse<LimitedBody>, seconds: number): void {
+  expect(res.status, res.text).toBe(429);
+  expect(res.body.error.code).toBe('RATE_LIMITED');
+  expect(res.headers.get('retry-after')).toBe(String(seconds));
+  expect(res.body.error.details.retry_after_seconds).toBe(seconds);
 }
 
 describe('forgot-password, per account', () => {
@@ -64,27 +74,113 @@ describe('forgot-password, per account', () => {
   });
 });
 
-describe('failed logins, per account', () => {
-  it('lock the account after its budget even for the right password; other accounts sign in', async () => {
+describe('failed sign-ins, per account and source', () => {
+  // Two addresses on loopback: the relay trusts X-Forwarded-For when RELAY_TRUST_PROXY is set.
+  const ATTACKER = '203.0.113.7';
+  const OWNER = '198.51.100.20';
+  const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+  const login = (email: string, password: string, ip: string) =>
+    t!.api.post('/auth/login', { email, password }, from(ip));
+
+  it('slow the guessing address down with doubling waits while the owner signs in from another at once', async () => {
+    const clock = manualClock();
+    t = await startTestRelay({ clock, env: { RELAY_TRUST_PROXY: 'true' } });
+    const account = await createAccount(t);
+    const { freePerSource, maxDelaySeconds } = DEFAULT_LOGIN_THROTTLE;
+    const waits = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900];
+
+    for (let i = 0; i < freePerSource; i++) {
+      expect((await login(account.email, 'wrong guess!', ATTACKER)).status).toBe(401);
+    }
+    // From now on every try waits, twice as long as the one before; an early try is refused
+    // without checking the password (not even the right one) and without being counted.
+    for (const wait of waits) {
+      expectWait(await login(account.email, 'wrong guess!', ATTACKER), wait);
+      expectWait(await login(account.email, account.password, ATTACKER), wait);
+      clock.advance(wait * 1000 - 1);
+      expect((await login(account.email, 'wrong guess!', ATTACKER)).status).toBe(429);
+      clock.advance(1);
+      expect((await login(account.email, 'wrong guess!', ATTACKER)).status).toBe(401);
+
+      // However many guesses the attacker made, the owner signs in from home at once.
+      expect((await login(account.email, account.password, OWNER)).status).toBe(200);
+    }
+    // The wait runs out on the clock, and a right password from that address is let through.
+    clock.advance(maxDelaySeconds * 1000);
+    expect((await login(account.email, account.password, ATTACKER)).status).toBe(200);
+  });
+
+  it('forget a source’s failures a day after the last one, and count an unknown email the same way', async () => {
+    const clock = manualClock();
+    t = await startTestRelay({ clock, env: { RELAY_TRUST_PROXY: 'true' } });
+    const { freePerSource, forgetAfterSeconds } = DEFAULT_LOGIN_THROTTLE;
+    for (const email of ['nobody-here@example.test', (await createAccount(t)).email]) {
+      for (let i = 0; i < freePerSource; i++) {
+        expect((await login(email, 'wrong guess!', ATTACKER)).status).toBe(401);
+      }
+      expectWait(await login(email, 'wrong guess!', ATTACKER), 1);
+    }
+    clock.advance(forgetAfterSeconds * 1000);
+    const fresh = await login('nobody-here@example.test', 'wrong guess!', ATTACKER);
+    expect(fresh.status).toBe(401);
+    expect((await login('nobody-here@example.test', 'wrong guess!', ATTACKER)).status).toBe(401);
+  });
+
+  it('slow a guesser spread over many addresses once the account total is reached, except where the owner signed in before', async () => {
+    const clock = manualClock();
     t = await startTestRelay({
-      rateLimits: { loginFailuresPerAccount: { points: 3, durationSeconds: 900 } },
+      clock,
+      env: { RELAY_TRUST_PROXY: 'true' },
+      rateLimits: {
+        loginFailures: { ...DEFAULT_LOGIN_THROTTLE, freePerSource: 3, freePerAccount: 6 },
+      },
     });
     const account = await createAccount(t);
-    const other = await createAccount(t);
-    for (let i = 0; i < 3; i++) {
-      const res = await t.api.post('/auth/login', {
-        email: account.email,
-        password: 'wrong guess!',
-      });
-      expect(res.status).toBe(401);
+    expect((await login(account.email, account.password, OWNER)).status).toBe(200);
+
+    // Three addresses, two guesses each: no address reached its own limit, the account has.
+    for (const ip of ['203.0.113.1', '203.0.113.2', '203.0.113.3']) {
+      for (let i = 0; i < 2; i++) {
+        expect((await login(account.email, 'wrong guess!', ip)).status).toBe(401);
+      }
     }
-    const right = await t.api.post('/auth/login', {
-      email: account.email,
-      password: account.password,
+    expectWait(await login(account.email, 'wrong guess!', '203.0.113.4'), 1);
+    // The owner's usual address still works; a new address of the owner's waits like any other.
+    expect((await login(account.email, account.password, OWNER)).status).toBe(200);
+    const traveling = await login(account.email, account.password, '192.0.2.50');
+    expectWait(traveling, 1);
+    clock.advance(1000);
+    expect((await login(account.email, account.password, '192.0.2.50')).status).toBe(200);
+
+    // The owner's sign-in does not let the guessers off: the next unfamiliar guess waits longer.
+    expect((await login(account.email, 'wrong guess!', '203.0.113.5')).status).toBe(401);
+    expectWait(await login(account.email, 'wrong guess!', '203.0.113.6'), 2);
+  });
+
+  it('a password reset by mail clears the account total', async () => {
+    const clock = manualClock();
+    t = await startTestRelay({
+      clock,
+      env: { RELAY_TRUST_PROXY: 'true' },
+      rateLimits: {
+        loginFailures: { ...DEFAULT_LOGIN_THROTTLE, freePerSource: 5, freePerAccount: 2 },
+      },
     });
-    expectLimited(right, 900);
-    const fine = await t.api.post('/auth/login', { email: other.email, password: other.password });
-    expect(fine.status).toBe(200);
+    const account = await createAccount(t);
+    for (const ip of ['203.0.113.1', '203.0.113.2']) {
+      expect((await login(account.email, 'wrong guess!', ip)).status).toBe(401);
+    }
+    expectWait(await login(account.email, account.password, OWNER), 1);
+    expect((await t.api.post('/auth/forgot-password', { email: account.email })).status).toBe(200);
+    const token = await t.mailToken(account.email, 'reset-password');
+    const password = 'a brand new password';
+    const reset = await t.api.post('/auth/reset-password', {
+      token,
+      password,
+      password_confirmation: password,
+    });
+    expect(reset.status, reset.text).toBe(200);
+    expect((await login(account.email, password, OWNER)).status).toBe(200);
   });
 });
 

@@ -1,6 +1,11 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError } from '../errors/appError.js';
 import type { AppContext, AppMiddleware } from './context.js';
+import {
+  DEFAULT_LOGIN_THROTTLE,
+  LoginThrottle,
+  rateLimited,
+  type LoginThrottleConfig,
+} from './loginThrottle.js';
 
 export interface RateRule {
   points: number;
@@ -11,8 +16,8 @@ export interface RateRule {
 export interface RateLimitConfig {
   /** All auth endpoints, per client IP. */
   authPerIp: RateRule;
-  /** Failed logins per account; when spent, even a right password waits. */
-  loginFailuresPerAccount: RateRule;
+  /** Failed sign-ins: progressive delays per account and source (see LoginThrottle). */
+  loginFailures: LoginThrottleConfig;
   /** Reset and verification emails per account (keyed by the email asked for). */
   mailPerAccount: RateRule;
   /** Reset and verification token attempts per IP. */
@@ -24,32 +29,31 @@ export interface RateLimitConfig {
 
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   authPerIp: { points: 300, durationSeconds: 300 },
-  loginFailuresPerAccount: { points: 10, durationSeconds: 900 },
+  loginFailures: DEFAULT_LOGIN_THROTTLE,
   mailPerAccount: { points: 5, durationSeconds: 3600 },
   tokenAttemptsPerIp: { points: 60, durationSeconds: 600 },
   subdomainCheckPerUser: { points: 120, durationSeconds: 60 },
   tunnelPerInstance: { points: 120, durationSeconds: 60 },
 };
 
-export type Bucket = keyof RateLimitConfig;
+/** The fixed-window budgets; failed sign-ins have their own throttle. */
+export type Bucket = Exclude<keyof RateLimitConfig, 'loginFailures'>;
 
-function limited(res: RateLimiterRes): AppError {
-  const retry = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  return new AppError(
-    'RATE_LIMITED',
-    `Too many requests; try again in ${retry} second${retry === 1 ? '' : 's'}`,
-    { retry_after_seconds: retry },
-    { 'Retry-After': String(retry) },
-  );
-}
+const limited = (res: RateLimiterRes) => rateLimited(res.msBeforeNext / 1000);
 
-/** In-memory token buckets (rate-limiter-flexible); one limiter per purpose. */
+/**
+ * In-memory fixed-window budgets (rate-limiter-flexible), one limiter per purpose, and the
+ * failed sign-in throttle (`logins`), which runs on the app's clock (callers pass the time).
+ */
 export class RateLimits {
   private readonly limiters: Record<Bucket, RateLimiterMemory>;
+  readonly logins: LoginThrottle;
 
   constructor(readonly config: RateLimitConfig = DEFAULT_RATE_LIMITS) {
+    const { loginFailures, ...buckets } = config;
+    this.logins = new LoginThrottle(loginFailures);
     this.limiters = Object.fromEntries(
-      Object.entries(config).map(([bucket, rule]) => [
+      Object.entries(buckets).map(([bucket, rule]) => [
         bucket,
         new RateLimiterMemory({
           keyPrefix: bucket,
@@ -68,18 +72,6 @@ export class RateLimits {
       if (e instanceof RateLimiterRes) throw limited(e);
       throw e;
     }
-  }
-
-  /** Throw RATE_LIMITED if the budget is already spent, without spending. */
-  async check(bucket: Bucket, key: string): Promise<void> {
-    const res = await this.limiters[bucket].get(key);
-    if (res && res.remainingPoints <= 0 && res.consumedPoints > this.config[bucket].points - 1) {
-      throw limited(res);
-    }
-  }
-
-  async reset(bucket: Bucket, key: string): Promise<void> {
-    await this.limiters[bucket].delete(key);
   }
 }
 

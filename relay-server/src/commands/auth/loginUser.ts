@@ -8,18 +8,19 @@ import { issueSession } from './issueSession.js';
 let decoyHash: Promise<string> | null = null;
 
 /**
- * Check the password and open a session. Failed attempts count against the account; when its
- * budget is spent even the right password waits, which stops guessing from many addresses.
+ * Check the password and open a session. Failures slow down the source that made them (and,
+ * far later, unfamiliar sources of the account), so guesses from one address never lock the
+ * owner out elsewhere; `source` is the client's address.
  */
-export async function loginUser(deps: Services, input: RequestOf<'login'>['body']) {
-  await deps.limits.check('loginFailuresPerAccount', input.email);
+export async function loginUser(deps: Services, input: RequestOf<'login'>['body'], source: string) {
+  await deps.limits.logins.check(input.email, source, deps.clock.now());
   const user = await deps.store.users.findByEmail(input.email);
   decoyHash ??= deps.passwords.hash('decoy-password-for-unknown-accounts');
   const ok = await deps.passwords.verify(user?.passwordHash ?? (await decoyHash), input.password);
   if (!user || !ok) {
-    await deps.limits.consume('loginFailuresPerAccount', input.email);
+    await deps.limits.logins.failed(input.email, source, deps.clock.now());
     throw AppError.unauthorized('Email or password is incorrect');
   }
-  await deps.limits.reset('loginFailuresPerAccount', input.email);
+  await deps.limits.logins.succeeded(input.email, source, deps.clock.now());
   return { ...(await issueSession(deps, user.id)), user: toSessionUser(user) };
 }

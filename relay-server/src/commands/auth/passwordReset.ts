@@ -29,6 +29,6 @@ export async function resetPassword(deps: Services, input: RequestOf<'resetPassw
     emailVerifiedAt: user.emailVerifiedAt ?? now,
   });
   await deps.store.refreshTokens.revokeAllForUser(user.id, now);
-  await deps.limits.reset('loginFailuresPerAccount', user.email);
+  await deps.limits.logins.passwordChanged(user.email);
   return { message: 'Password reset successfully' };
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LOGIN_THROTTLE } from '../../http/loginThrottle.js';
 import { createAccount, startTestRelay, type TestRelay } from '../../testing/index.js';
 
 let t: TestRelay;
@@ -195,10 +196,12 @@ describe('password reset', () => {
 });
 
 describe('rate limits', () => {
-  it('locks an account after repeated failed logins, even for the right password, with Retry-After', async () => {
+  it('makes an address wait after repeated failed logins, even for the right password, with Retry-After', async () => {
     await t.stop();
     t = await startTestRelay({
-      rateLimits: { loginFailuresPerAccount: { points: 3, durationSeconds: 60 } },
+      rateLimits: {
+        loginFailures: { ...DEFAULT_LOGIN_THROTTLE, freePerSource: 3, firstDelaySeconds: 60 },
+      },
     });
     const a = await createAccount(t);
     for (let i = 0; i < 3; i++) {

@@ -17,7 +17,7 @@ export function authRoutes(
   const perIp = rateLimit(deps.limits, 'authPerIp', (ctx) => ctx.state.clientIp);
   const tokenTries = rateLimit(deps.limits, 'tokenAttemptsPerIp', (ctx) => ctx.state.clientIp);
   mount(router, 'register', [perIp], (i) => registerUser(deps, i.body), opts);
-  mount(router, 'login', [perIp], (i) => loginUser(deps, i.body), opts);
+  mount(router, 'login', [perIp], (i, ctx) => loginUser(deps, i.body, ctx.state.clientIp), opts);
   mount(router, 'refresh', [perIp], (i) => refreshSession(deps, i.body.refresh_token), opts);
   mount(router, 'forgotPassword', [perIp], (i) => requestPasswordReset(deps, i.body.email), opts);
   mount(router, 'resetPassword', [perIp, tokenTries], (i) => resetPassword(deps, i.body), opts);

@@ -1,0 +1,162 @@
+import { AppError } from '../errors/appError.js';
+
+/**
+ * How failed sign-ins slow an attacker down without locking the owner out (OWASP's
+ * "Blocking Brute Force Attacks", Microsoft's Smart Lockout): failures are counted per
+ * account *and* source address, so guesses from one address delay only that address; a
+ * far higher per-account count slows a guesser spread over many addresses, except on
+ * addresses the account recently signed in from.
+ */
+export interface LoginThrottleConfig {
+  /** Failures one source may make for one account before each further try must wait. */
+  freePerSource: number;
+  /** Failures for one account, from all sources, before sources it never signed in from wait. */
+  freePerAccount: number;
+  /** The first wait; every further failure doubles it, up to `maxDelaySeconds`. */
+  firstDelaySeconds: number;
+  maxDelaySeconds: number;
+  /** A count with no new failure for this long is forgotten. */
+  forgetAfterSeconds: number;
+  /** A source the account signed in from counts as familiar for this long. */
+  familiarForSeconds: number;
+}
+
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottleConfig = {
+  freePerSource: 5,
+  freePerAccount: 50,
+  firstDelaySeconds: 1,
+  maxDelaySeconds: 900,
+  forgetAfterSeconds: 24 * 3600,
+  familiarForSeconds: 30 * 24 * 3600,
+};
+
+/** A count, the time of its last increment, and when it is forgotten. */
+export interface AttemptRecord {
+  count: number;
+  lastAt: Date;
+  expiresAt: Date;
+}
+
+/**
+ * Where sign-in attempts are counted. Memory for one process; a database table
+ * (key, count, last_at, expires_at, with an atomic upsert for `bump`) once several relay
+ * processes share one PostgreSQL.
+ */
+export interface AttemptStore {
+  /** Add one to `key` (starting at 1, or again at 1 once expired); it expires at `expiresAt`. */
+  bump(key: string, now: Date, expiresAt: Date): Promise<AttemptRecord>;
+  /** The live record under `key`, or null when there is none or it expired. */
+  get(key: string, now: Date): Promise<AttemptRecord | null>;
+  delete(key: string): Promise<void>;
+}
+
+/** A Map that drops expired records on read and sweeps them as it grows. */
+export class MemoryAttemptStore implements AttemptStore {
+  private readonly records = new Map<string, AttemptRecord>();
+  private writesSinceSweep = 0;
+
+  async bump(key: string, now: Date, expiresAt: Date): Promise<AttemptRecord> {
+    if (++this.writesSinceSweep >= 1000) this.sweep(now);
+    const live = this.live(key, now);
+    const record = { count: (live?.count ?? 0) + 1, lastAt: now, expiresAt };
+    this.records.set(key, record);
+    return { ...record };
+  }
+
+  async get(key: string, now: Date): Promise<AttemptRecord | null> {
+    const live = this.live(key, now);
+    return live ? { ...live } : null;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.records.delete(key);
+  }
+
+  private live(key: string, now: Date): AttemptRecord | undefined {
+    const record = this.records.get(key);
+    if (record && record.expiresAt <= now) {
+      this.records.delete(key);
+      return undefined;
+    }
+    return record;
+  }
+
+  private sweep(now: Date): void {
+    this.writesSinceSweep = 0;
+    for (const [key, record] of this.records) if (record.expiresAt <= now) this.records.delete(key);
+  }
+}
+
+/** The answer to a request that must wait: 429 RATE_LIMITED with Retry-After. */
+export function rateLimited(retrySeconds: number): AppError {
+  const retry = Math.max(1, Math.ceil(retrySeconds));
+  return new AppError(
+    'RATE_LIMITED',
+    `Too many requests; try again in ${retry} second${retry === 1 ? '' : 's'}`,
+    { retry_after_seconds: retry },
+    { 'Retry-After': String(retry) },
+  );
+}
+
+/**
+ * Progressive delays for failed sign-ins. Nothing sleeps on the server: an attempt that comes
+ * before its wait is over is refused at once with the time left, and is not counted. Callers
+ * pass the app's clock time, so tests move time instead of waiting.
+ */
+export class LoginThrottle {
+  constructor(
+    readonly config: LoginThrottleConfig,
+    private readonly store: AttemptStore = new MemoryAttemptStore(),
+  ) {}
+
+  /** Throw RATE_LIMITED if `source` must still wait before trying a password for `account`. */
+  async check(account: string, source: string, now: Date): Promise<void> {
+    const [bySource, byAccount, familiar] = await Promise.all([
+      this.store.get(sourceKey(account, source), now),
+      this.store.get(accountKey(account), now),
+      this.store.get(familiarKey(account, source), now),
+    ]);
+    const waits = [this.waitMs(bySource, this.config.freePerSource, now)];
+    if (!familiar) waits.push(this.waitMs(byAccount, this.config.freePerAccount, now));
+    const wait = Math.max(...waits);
+    if (wait > 0) throw rateLimited(wait / 1000);
+  }
+
+  /** Count a wrong password (or an unknown account: the same, so the count reveals nothing). */
+  async failed(account: string, source: string, now: Date): Promise<void> {
+    const forget = new Date(now.getTime() + this.config.forgetAfterSeconds * 1000);
+    await Promise.all([
+      this.store.bump(sourceKey(account, source), now, forget),
+      this.store.bump(accountKey(account), now, forget),
+    ]);
+  }
+
+  /**
+   * The right password: this source's failures are forgiven and it becomes familiar. The
+   * account-wide count stays, so a distributed guesser is not let off by the owner's sign-in.
+   */
+  async succeeded(account: string, source: string, now: Date): Promise<void> {
+    const familiarUntil = new Date(now.getTime() + this.config.familiarForSeconds * 1000);
+    await Promise.all([
+      this.store.delete(sourceKey(account, source)),
+      this.store.bump(familiarKey(account, source), now, familiarUntil),
+    ]);
+  }
+
+  /** A new password (reset by mail): earlier guesses at the old one no longer matter. */
+  async passwordChanged(account: string): Promise<void> {
+    await this.store.delete(accountKey(account));
+  }
+
+  /** Milliseconds left before the next try, after `free` failures: first delay, doubling. */
+  private waitMs(record: AttemptRecord | null, free: number, now: Date): number {
+    if (!record || record.count < free) return 0;
+    const { firstDelaySeconds, maxDelaySeconds } = this.config;
+    const delaySeconds = Math.min(firstDelaySeconds * 2 ** (record.count - free), maxDelaySeconds);
+    return record.lastAt.getTime() + delaySeconds * 1000 - now.getTime();
+  }
+}
+
+const sourceKey = (account: string, source: string) => `login-fail:${account}|${source}`;
+const accountKey = (account: string) => `login-fail:${account}`;
+const familiarKey = (account: string, source: string) => `login-ok:${account}|${source}`;
