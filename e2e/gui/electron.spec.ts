@@ -36,6 +36,51 @@ test.describe('The Electron app', () => {
     if (home) await rm(home, { recursive: true, force: true });
   });
 
+  test('denies every web permission but the clipboard write its copy buttons use', async ({
+    world,
+    keyring,
+  }) => {
+    execFileSync('npx', ['tsc', '-b', 'main'], { cwd: REPO_ROOT, stdio: 'inherit' });
+    home = await mkdtemp(path.join(tmpdir(), 'cc-gui-electron-'));
+    app = await electron.launch({
+      executablePath: binary.path!,
+      args: [path.join(REPO_ROOT, 'main/dist/electron/main.js'), '--no-sandbox'],
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: home,
+        XDG_CONFIG_HOME: path.join(home, '.config'),
+        DBUS_SESSION_BUS_ADDRESS: keyring.busAddress,
+        CLOUD_CONNECT_DATA_DIR: path.join(home, 'data'),
+        CLOUD_CONNECT_RELAY_URL: world.relay.url,
+        ELECTRON_DISABLE_SECURITY_WARNINGS: 'true',
+      },
+    });
+    const page = await app.firstWindow();
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    const answers = await page.evaluate(async () => {
+      const state = async (name: string) =>
+        (await navigator.permissions.query({ name } as unknown as PermissionDescriptor)).state;
+      return {
+        notifications: await Notification.requestPermission(),
+        geolocation: await state('geolocation'),
+        camera: await navigator.mediaDevices.getUserMedia({ video: true }).then(
+          () => 'granted',
+          (e: Error) => e.name,
+        ),
+        clipboardWrite: await navigator.clipboard.writeText('x').then(
+          () => 'granted',
+          (e: Error) => e.name,
+        ),
+      };
+    });
+    expect(answers).toEqual({
+      notifications: 'denied',
+      geolocation: 'denied',
+      camera: 'NotAllowedError',
+      clipboardWrite: 'granted',
+    });
+  });
+
   test('signs up, verifies, signs in, creates an instance whose token lands in the keychain, and signs out', async ({
     world,
     keyring,

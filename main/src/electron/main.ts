@@ -2,11 +2,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createManager } from '@cloud-connect/agent-core/manager';
 import { openSettings } from '@cloud-connect/agent-core/settings';
-import { app, type BrowserWindow } from 'electron';
+import { app, session, type BrowserWindow } from 'electron';
 import { composeDesktopApi } from '../host/composeDesktopApi.js';
 import { electronHostApi } from './electronHostApi.js';
 import { setupIpc } from './ipc.js';
 import { createMainWindow } from './mainWindow.js';
+import { setupPermissionHandlers } from './permissionPolicy.js';
 import { setupNavigationGuards } from './security.js';
 import { setupTray } from './tray.js';
 
@@ -26,7 +27,10 @@ let window: BrowserWindow | null = null;
 let appUrl = '';
 let quitting = false;
 
-/** Start up: one instance, the Manager, IPC, tray, the window, then auto-start of enabled tunnels. */
+/**
+ * Start up: one instance, the Manager, navigation and permission guards, IPC, tray, the window,
+ * then auto-start of enabled tunnels.
+ */
 async function onReady(): Promise<void> {
   const dataDir = process.env.CLOUD_CONNECT_DATA_DIR ?? app.getPath('userData');
   const settings = await openSettings({ dataDir });
@@ -39,6 +43,7 @@ async function onReady(): Promise<void> {
   });
   const api = composeDesktopApi(manager, electronHostApi(settings));
   setupNavigationGuards(() => appUrl);
+  setupPermissionHandlers(session.defaultSession, () => appUrl);
   setupIpc(api, () => appUrl);
 
   const show = () => {

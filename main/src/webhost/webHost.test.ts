@@ -99,7 +99,12 @@ describe('web host: the page', () => {
     const ok = await get('/', { host: `127.0.0.1:${host.port}` });
     expect(ok.status).toBe(200);
     expect(ok.body).toContain('<title>Cloud Connect</title>');
-    expect(ok.headers['content-security-policy']).toContain("default-src 'self'");
+    const csp = String(ok.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'self'");
+    // Only its own origin (the bridge socket): no ws:/wss:/http: wildcard to anywhere else.
+    expect(csp).toMatch(/connect-src 'self'(;|$)/);
+    for (const d of ["base-uri 'none'", "object-src 'none'", "frame-ancestors 'none'"])
+      expect(csp).toContain(d);
     expect(ok.headers['x-frame-options']).toBe('DENY');
     expect((await get('/', { host: `localhost:${host.port}` })).status).toBe(200);
     // A DNS-rebinding page reaches us under its own name: refused.

@@ -42,8 +42,10 @@ const CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
-  "connect-src 'self' ws: wss:",
+  // The bridge socket is on this origin; 'self' covers ws:// to it (CSP Level 3).
+  "connect-src 'self'",
   "img-src 'self' data:",
+  "object-src 'none'",
   "frame-ancestors 'none'",
   "base-uri 'none'",
   "form-action 'none'",

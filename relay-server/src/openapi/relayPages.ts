@@ -21,7 +21,10 @@ const tokenInQuery = {
  * relay answers: the pages that email links open (a form whose button posts the token, so mail
  * scanners that prefetch links change nothing) and the Prometheus metrics. All are public.
  */
-export function relayPageOperations(schemaOf: SchemaOf, errorRef: Json): Record<string, Json> {
+export function relayPageOperations(
+  schemaOf: SchemaOf,
+  errorRef: Json,
+): Record<string, Record<string, Json>> {
   const rateLimited = {
     description: 'RATE_LIMITED: too many tries from this address; see Retry-After',
     headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
