@@ -1,5 +1,6 @@
 import { mkdir, realpath, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { Low } from 'lowdb';
 import { createOnce } from '../config/dataDir.js';
 import { Journal, type Change } from './journal.js';
@@ -9,7 +10,9 @@ import {
   StoreConflictError,
   StoreLimitError,
   type Collection,
+  releaseKey,
   type DomainRecord,
+  type DomainReleaseRecord,
   type EmailTokenRecord,
   type InstanceRecord,
   type Store,
@@ -164,6 +167,9 @@ function sameIndexedFields(collection: Collection, a: unknown, b: unknown): bool
   if (collection === 'domains') {
     return (a as DomainRecord).instanceId === (b as DomainRecord).instanceId;
   }
+  if (collection === 'domainReleases') {
+    return (a as DomainReleaseRecord).instanceId === (b as DomainReleaseRecord).instanceId;
+  }
   return true;
 }
 
@@ -208,6 +214,7 @@ export class LowdbStore implements Store {
   private byPublicKey = new Map<string, string>();
   private instancesByUser = new Map<string, Set<string>>();
   private domainsByInstance = new Map<string, Set<string>>();
+  private releasesByInstance = new Map<string, Set<string>>();
 
   private constructor(
     private readonly dir: string,
@@ -333,6 +340,8 @@ export class LowdbStore implements Store {
       addTo(this.instancesByUser, i.userId, key);
     } else if (collection === 'domains') {
       addTo(this.domainsByInstance, (value as DomainRecord).instanceId, key);
+    } else if (collection === 'domainReleases') {
+      addTo(this.releasesByInstance, (value as DomainReleaseRecord).instanceId, key);
     }
   }
 
@@ -349,6 +358,8 @@ export class LowdbStore implements Store {
       removeFrom(this.instancesByUser, i.userId, key);
     } else if (collection === 'domains') {
       removeFrom(this.domainsByInstance, (value as DomainRecord).instanceId, key);
+    } else if (collection === 'domainReleases') {
+      removeFrom(this.releasesByInstance, (value as DomainReleaseRecord).instanceId, key);
     }
   }
 
@@ -435,6 +446,17 @@ export class LowdbStore implements Store {
   private ownedDomains(instanceId: string): DomainRecord[] {
     const names = this.domainsByInstance.get(instanceId) ?? new Set<string>();
     return [...names].flatMap((d) => this.data.domains[d] ?? []);
+  }
+
+  private ownedReleases(instanceId: string): DomainReleaseRecord[] {
+    const keys = this.releasesByInstance.get(instanceId) ?? new Set<string>();
+    return [...keys].flatMap((k) => this.data.domainReleases[k] ?? []);
+  }
+
+  /** The change that drops the instance's notice for a name it claims again, if it has one. */
+  private clearRelease(instanceId: string, domain: string): Change[] {
+    const key = releaseKey(instanceId, domain);
+    return this.data.domainReleases[key] ? [['domainReleases', key, null]] : [];
   }
 
   users: Store['users'] = {
@@ -565,9 +587,11 @@ export class LowdbStore implements Store {
       const cur = this.data.instances[id];
       if (!cur) return null;
       const domains = this.ownedDomains(id).sort(byCreated);
+      const releases = this.ownedReleases(id);
       await this.commit([
         ['instances', id, null],
         ...domains.map((d): Change => ['domains', d.domain, null]),
+        ...releases.map((r): Change => ['domainReleases', releaseKey(id, r.domain), null]),
       ]);
       // Nothing in the store points at these objects any more; they are the caller's.
       return { instance: cur, domains };
@@ -586,7 +610,10 @@ export class LowdbStore implements Store {
       const owned = this.domainsByInstance.get(domain.instanceId)?.size ?? 0;
       if (owned >= maxPerInstance) throw new StoreLimitError('domains', maxPerInstance);
       const rec = copy(domain);
-      await this.commit([['domains', rec.domain, rec]]);
+      await this.commit([
+        ['domains', rec.domain, rec],
+        ...this.clearRelease(rec.instanceId, rec.domain),
+      ]);
       return copy(rec);
     },
     get: async (domain) => copyOrNull(this.data.domains[domain]),
@@ -595,6 +622,47 @@ export class LowdbStore implements Store {
       Object.values(this.data.domains)
         .filter((d) => d.status === 'verified')
         .map(copy),
+    listPending: async () =>
+      Object.values(this.data.domains)
+        .filter((d) => d.status === 'pending_verification')
+        .sort(byCreated)
+        .map(copy),
+    release: async (current, notice, claim) => {
+      const stored = this.data.domains[current.domain];
+      if (!stored || !isDeepStrictEqual(stored, current)) throw new StoreConflictError('domain');
+      const changes: Change[] = [['domains', current.domain, null]];
+      if (claim) {
+        const { record, maxPerInstance } = claim;
+        if (record.domain !== current.domain) throw new StoreConflictError('domain');
+        const sameInstance = record.instanceId === current.instanceId ? 1 : 0;
+        const owned = (this.domainsByInstance.get(record.instanceId)?.size ?? 0) - sameInstance;
+        if (owned >= maxPerInstance) throw new StoreLimitError('domains', maxPerInstance);
+        changes.push(
+          ['domains', record.domain, copy(record)],
+          ...this.clearRelease(record.instanceId, record.domain),
+        );
+      }
+      // An instance that claims the name again needs no notice that it lost it.
+      if (claim?.record.instanceId !== notice.instanceId) {
+        changes.push([
+          'domainReleases',
+          releaseKey(notice.instanceId, notice.domain),
+          copy(notice),
+        ]);
+      }
+      await this.commit(changes);
+    },
+    listReleases: async (instanceId) =>
+      this.ownedReleases(instanceId)
+        .sort((a, b) => a.releasedAt.localeCompare(b.releasedAt))
+        .map(copy),
+    deleteRelease: async (instanceId, domain) => {
+      const key = releaseKey(instanceId, domain);
+      const cur = this.data.domainReleases[key];
+      if (!cur) return null;
+      await this.commit([['domainReleases', key, null]]);
+      return cur;
+    },
     update: async (domain, patch) => {
       const cur = this.data.domains[domain];
       if (!cur) return null;

@@ -3,6 +3,7 @@ import {
   StoreConflictError,
   StoreLimitError,
   type DomainRecord,
+  type DomainReleaseRecord,
   type EmailTokenRecord,
   type InstanceRecord,
   type RefreshTokenRecord,
@@ -69,6 +70,18 @@ export const records = {
       lastCheckedAt: null,
       lastError: null,
       createdAt: iso(n),
+      ...over,
+    };
+  },
+  release(domain: DomainRecord, over: Partial<DomainReleaseRecord> = {}): DomainReleaseRecord {
+    const n = next();
+    return {
+      domain: domain.domain,
+      instanceId: domain.instanceId,
+      userId: domain.userId,
+      reason: 'claimed_elsewhere',
+      releasedAt: iso(n),
+      lastError: null,
       ...over,
     };
   },
@@ -688,6 +701,139 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         (await store.domains.listByInstance(inst.id))[0]!.status = 'verified';
         expect(await store.domains.get(expected.domain)).toEqual(expected);
         expect(await store.domains.listVerified()).toEqual([]);
+      });
+
+      it('lists every pending claim oldest first, and no verified one', async () => {
+        const other = await store.instances.create(records.instance('usr_b'), { maxPerUser: 10 });
+        const late = records.domain(other, { createdAt: iso(9_000) });
+        const early = records.domain(inst, { createdAt: iso(1_000) });
+        const verified = records.domain(inst, { status: 'verified', verifiedAt: iso(2_000) });
+        for (const d of [late, early, verified]) {
+          await store.domains.create(d, { maxPerInstance: 5 });
+        }
+        expect(await store.domains.listPending()).toEqual([early, late]);
+      });
+
+      it('keeps optional fields such as expiresAt as given', async () => {
+        const d = records.domain(inst, { expiresAt: iso(72 * 3_600_000) });
+        await store.domains.create(d, { maxPerInstance: 5 });
+        expect(await store.domains.get(d.domain)).toEqual(d);
+        await store.domains.update(d.domain, { status: 'verified', expiresAt: null });
+        expect(await store.domains.get(d.domain)).toMatchObject({ expiresAt: null });
+      });
+
+      it('releases a claim, leaving its instance a notice, and frees the name', async () => {
+        const d = await store.domains.create(records.domain(inst), { maxPerInstance: 1 });
+        const notice = records.release(d, {
+          reason: 'expired',
+          lastError: 'CNAME record not found',
+        });
+        await store.domains.release(d, notice);
+        expect(await store.domains.get(d.domain)).toBeNull();
+        expect(await store.domains.listByInstance(inst.id)).toEqual([]);
+        expect(await store.domains.listReleases(inst.id)).toEqual([notice]);
+        // The limit counts claims only: the notice does not hold a place.
+        await store.domains.create(records.domain(inst), { maxPerInstance: 1 });
+      });
+
+      it('hands the name to a new claim in the same step, and refuses a stale or missing record', async () => {
+        const d = await store.domains.create(records.domain(inst), { maxPerInstance: 5 });
+        const other = await store.instances.create(records.instance('usr_b'), { maxPerUser: 10 });
+        const claim = records.domain(other, { domain: d.domain, status: 'verified' });
+        const notice = records.release(d);
+        // Changed since it was read (verified meanwhile): nothing happens.
+        const stale = { ...d, lastError: 'seen by an older check' };
+        await expectConflict(
+          store.domains.release(stale, notice, { record: claim, maxPerInstance: 5 }),
+          'domain',
+        );
+        expect(await store.domains.get(d.domain)).toEqual(d);
+        expect(await store.domains.listReleases(inst.id)).toEqual([]);
+
+        await store.domains.release(d, notice, { record: claim, maxPerInstance: 5 });
+        expect(await store.domains.get(d.domain)).toEqual(claim);
+        expect(await store.domains.listByInstance(other.id)).toEqual([claim]);
+        expect(await store.domains.listVerified()).toEqual([claim]);
+        expect(await store.domains.listReleases(inst.id)).toEqual([notice]);
+        // Released already: a second release of the same read is refused.
+        await expectConflict(store.domains.release(d, notice), 'domain');
+        expect(await store.domains.get(d.domain)).toEqual(claim);
+      });
+
+      it('lets exactly one of concurrent releases of one claim through', async () => {
+        const d = await store.domains.create(records.domain(inst), { maxPerInstance: 5 });
+        const claimants = [];
+        for (const u of ['usr_b', 'usr_c', 'usr_d']) {
+          claimants.push(await store.instances.create(records.instance(u), { maxPerUser: 10 }));
+        }
+        const results = await Promise.allSettled(
+          claimants.map((c) =>
+            store.domains.release(d, records.release(d), {
+              record: records.domain(c, { domain: d.domain }),
+              maxPerInstance: 5,
+            }),
+          ),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const winner = await store.domains.get(d.domain);
+        expect(claimants.map((c) => c.id)).toContain(winner?.instanceId);
+        expect(await store.domains.listReleases(inst.id)).toHaveLength(1);
+      });
+
+      it('refuses a new claim past its instance’s limit with StoreLimitError, changing nothing', async () => {
+        const d = await store.domains.create(records.domain(inst), { maxPerInstance: 5 });
+        const other = await store.instances.create(records.instance('usr_b'), { maxPerUser: 10 });
+        await store.domains.create(records.domain(other), { maxPerInstance: 1 });
+        const e = await rejection(
+          store.domains.release(d, records.release(d), {
+            record: records.domain(other, { domain: d.domain }),
+            maxPerInstance: 1,
+          }),
+        );
+        expect(e).toBeInstanceOf(StoreLimitError);
+        expect(await store.domains.get(d.domain)).toEqual(d);
+        expect(await store.domains.listReleases(inst.id)).toEqual([]);
+      });
+
+      it('drops an instance’s notice once it claims the name again, or when the notice is deleted', async () => {
+        const d = await store.domains.create(records.domain(inst), { maxPerInstance: 5 });
+        await store.domains.release(d, records.release(d));
+        await store.domains.create(records.domain(inst, { domain: d.domain }), {
+          maxPerInstance: 5,
+        });
+        expect(await store.domains.listReleases(inst.id)).toEqual([]);
+
+        // Re-claimed by the same instance in the release itself: no notice at all.
+        const again = (await store.domains.get(d.domain))!;
+        const fresh = records.domain(inst, { domain: d.domain });
+        await store.domains.release(again, records.release(again, { reason: 'expired' }), {
+          record: fresh,
+          maxPerInstance: 1,
+        });
+        expect(await store.domains.get(d.domain)).toEqual(fresh);
+        expect(await store.domains.listReleases(inst.id)).toEqual([]);
+
+        await store.domains.release(fresh, records.release(fresh));
+        expect(await store.domains.listReleases(inst.id)).toHaveLength(1);
+        expect(await store.domains.deleteRelease(inst.id, d.domain)).toMatchObject({
+          domain: d.domain,
+        });
+        expect(await store.domains.listReleases(inst.id)).toEqual([]);
+        expect(await store.domains.deleteRelease(inst.id, d.domain)).toBeNull();
+      });
+
+      it('lists an instance’s notices oldest first, one per name, and deletes them with it', async () => {
+        const a = await store.domains.create(records.domain(inst), { maxPerInstance: 5 });
+        const b = await store.domains.create(records.domain(inst), { maxPerInstance: 5 });
+        const later = records.release(a, { releasedAt: iso(9_000) });
+        const earlier = records.release(b, { releasedAt: iso(1_000) });
+        await store.domains.release(a, later);
+        await store.domains.release(b, earlier);
+        expect(await store.domains.listReleases(inst.id)).toEqual([earlier, later]);
+        expect(await store.domains.listReleases('inst_none')).toEqual([]);
+        await store.instances.delete(inst.id);
+        expect(await store.domains.listReleases(inst.id)).toEqual([]);
+        expect(Object.keys((await store.dump()).domainReleases)).toEqual([]);
       });
     });
 

@@ -1,4 +1,5 @@
 import type {
+  DomainReleaseReason,
   DomainStatus,
   InstanceStatus,
   Plan,
@@ -82,6 +83,22 @@ export interface DomainRecord {
   lastCheckedAt: string | null;
   lastError: string | null;
   createdAt: string;
+  /**
+   * When an unverified claim lapses and the name is free for anyone; null while verified.
+   * Absent on records written before claims expired (read as createdAt + the pending TTL).
+   */
+  expiresAt?: string | null;
+}
+
+/** What the owner of an instance is told about a domain it no longer holds, until dismissed. */
+export interface DomainReleaseRecord {
+  domain: string;
+  instanceId: string;
+  userId: string;
+  reason: DomainReleaseReason;
+  releasedAt: string;
+  /** The released claim's last check result, to say what was wrong. */
+  lastError: string | null;
 }
 
 export interface WebhookEventRecord {
@@ -96,8 +113,13 @@ export interface StoreData {
   emailTokens: Record<string, EmailTokenRecord>;
   instances: Record<string, InstanceRecord>;
   domains: Record<string, DomainRecord>;
+  /** Keyed by `releaseKey(instanceId, domain)`: one notice per name and instance. */
+  domainReleases: Record<string, DomainReleaseRecord>;
   webhookEvents: Record<string, WebhookEventRecord>;
 }
+
+/** The key of a release notice: one per instance and name. */
+export const releaseKey = (instanceId: string, domain: string) => `${instanceId}/${domain}`;
 
 export type Collection = keyof StoreData;
 
@@ -185,7 +207,10 @@ export interface Store {
      * rewriting the data file. Null for an unknown instance.
      */
     touch(id: string, lastSeen: string): Promise<InstanceRecord | null>;
-    /** Deletes the instance and its domains in one step; returns what was deleted. */
+    /**
+     * Deletes the instance, its domains and its release notices in one step; returns the
+     * instance and domains deleted.
+     */
     delete(id: string): Promise<{ instance: InstanceRecord; domains: DomainRecord[] } | null>;
     /** The tunnel IPs of all instances (a fresh set the caller may change). */
     usedTunnelIps(): Promise<Set<string>>;
@@ -194,12 +219,33 @@ export interface Store {
     count(): Promise<number>;
   };
   domains: {
-    /** Conflicts on domain (across all users); StoreLimitError past maxPerInstance. */
+    /**
+     * Conflicts on domain (across all users); StoreLimitError past maxPerInstance. Removes
+     * the instance's release notice for the name in the same step (it holds the name again).
+     */
     create(domain: DomainRecord, opts: { maxPerInstance: number }): Promise<DomainRecord>;
     get(domain: string): Promise<DomainRecord | null>;
     /** Oldest first. */
     listByInstance(instanceId: string): Promise<DomainRecord[]>;
     listVerified(): Promise<DomainRecord[]>;
+    /** Every claim not verified (status `pending_verification`), oldest first. */
+    listPending(): Promise<DomainRecord[]>;
+    /**
+     * In one step: delete `current` and keep `notice` for its instance (replacing an older
+     * notice for the name there), and with `claim` give the name to that record (its
+     * instance's notice for the name goes; StoreLimitError past `maxPerInstance`). Only while
+     * the stored record still equals `current` in every field: otherwise (changed, deleted
+     * or re-created meanwhile) a StoreConflictError on `domain` and nothing changes.
+     */
+    release(
+      current: DomainRecord,
+      notice: DomainReleaseRecord,
+      claim?: { record: DomainRecord; maxPerInstance: number },
+    ): Promise<void>;
+    /** The instance's release notices, oldest first. */
+    listReleases(instanceId: string): Promise<DomainReleaseRecord[]>;
+    /** Removes one notice; returns it, or null when there was none. */
+    deleteRelease(instanceId: string, domain: string): Promise<DomainReleaseRecord | null>;
     update(
       domain: string,
       patch: Patch<DomainRecord, 'domain' | 'instanceId' | 'userId'>,
@@ -226,6 +272,7 @@ export function emptyData(): StoreData {
     emailTokens: {},
     instances: {},
     domains: {},
+    domainReleases: {},
     webhookEvents: {},
   };
 }
