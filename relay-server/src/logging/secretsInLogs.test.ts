@@ -180,7 +180,10 @@ describe('secrets in the logs', () => {
     await expectStatus(api.post('/tunnel/disconnect', undefined, { token: instanceToken }), 200);
     const webhook = await fetch(`${t.url}/v1/billing/webhook`, {
       method: 'POST',
-      headers: { 'stripe-signature': `t=1,v1=${STRIPE_WEBHOOK_SECRET}` },
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': `t=1,v1=${STRIPE_WEBHOOK_SECRET}`,
+      },
       body: '{}',
     });
     expect(webhook.status).toBe(400);
