@@ -9,6 +9,7 @@ import {
   type SecretStore,
 } from '@cloud-connect/agent-core/secrets';
 import {
+  childProcessesOf,
   cloudflaredStandInPath,
   isProcessAlive,
   makeTunnelToken,
@@ -18,6 +19,7 @@ import {
   writeStandInScenario,
   type DockerEngineStandIn,
 } from '@cloud-connect/agent-core/testing';
+import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
 import { startTestRelay, type TestRelay } from '@cloud-connect/relay-server/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -30,7 +32,9 @@ let scenario: string;
 let manager: Manager;
 let secrets: SecretStore;
 
-async function newManager(): Promise<Manager> {
+async function newManager(
+  extra: Partial<Parameters<typeof createManager>[0]> = {},
+): Promise<Manager> {
   return createManager({
     dataDir: path.join(dir, 'app'),
     env: { CLOUD_CONNECT_SECRET_KEY: SECRET_KEY },
@@ -40,6 +44,7 @@ async function newManager(): Promise<Manager> {
     dockerSocket: docker.socketPath,
     supervisor: { healthCheckIntervalMs: 500, backoff: { initialMs: 100, capMs: 1000 } },
     testTimeoutMs: 10_000,
+    ...extra,
   });
 }
 
@@ -269,7 +274,111 @@ describe('Manager: Cloudflare connections', () => {
     if (bad.ok) expect(bad.value.error).toContain('Provided Tunnel token is not valid.');
   });
 
-  it('restores a running connection after testing it', async () => {
+  it('tests a running connection where it stands: same cloudflared, never disconnected', async () => {
+    const added = await manager.addConnection({
+      kind: 'cloudflare',
+      name: 'Files',
+      token: makeTunnelToken(),
+      enabled: true,
+    });
+    if (!added.ok) throw new Error(added.message);
+    const [before] = await waitForConnections(manager, (l) => l[0]?.status.status === 'connected');
+    const pid = Number(before!.status.details.pid);
+    const seen: string[] = [];
+    manager.onConnections((l) => seen.push(l[0]!.status.status));
+
+    const test = await manager.testConnection({ id: added.value.id });
+    expect(test).toMatchObject({
+      ok: true,
+      value: { success: true, error: null, hostname: 'files.example.com', tested: 'running' },
+    });
+    if (test.ok) expect(test.value.latency_ms).toBeGreaterThan(0);
+    // The same process serves on, the status never left connected, and nothing else started.
+    expect(seen.filter((s) => s !== 'connected')).toEqual([]);
+    expect(await cloudflaredProcesses()).toEqual([pid]);
+    expect(await manager.listConnections()).toMatchObject({
+      ok: true,
+      value: [{ status: { status: 'connected', reconnect_count: 0, details: { pid } } }],
+    });
+  });
+
+  it('tests a draft token beside the running connection, leaving it running', async () => {
+    const added = await manager.addConnection({
+      kind: 'cloudflare',
+      name: 'Files',
+      token: makeTunnelToken(),
+      enabled: true,
+    });
+    if (!added.ok) throw new Error(added.message);
+    const [before] = await waitForConnections(manager, (l) => l[0]?.status.status === 'connected');
+    const pid = Number(before!.status.details.pid);
+    const draft = await manager.testConnection({ kind: 'cloudflare', token: makeTunnelToken() });
+    expect(draft).toMatchObject({ ok: true, value: { success: true, tested: 'started' } });
+    // The draft's own cloudflared is gone again; the running one never stopped.
+    expect(await cloudflaredProcesses()).toEqual([pid]);
+    const list = await manager.listConnections();
+    expect(list).toMatchObject({ ok: true, value: [{ status: { status: 'connected' } }] });
+  });
+});
+
+/** The cloudflared stand-ins this test process runs now (real processes, counted from /proc). */
+async function cloudflaredProcesses(): Promise<number[]> {
+  return (await childProcessesOf(process.pid))
+    .filter((p) => p.argv.some((a) => a.endsWith('cloudflared.mjs')))
+    .map((p) => p.pid);
+}
+
+describe('Manager: testing a WireGuard connection another agent runs', () => {
+  it('reports the relay’s view instead of registering again, and leaves that agent’s peer in place', async () => {
+    // A name no interface can have: should the test ever start this tunnel, it stops after
+    // registering and before touching the host's network.
+    await manager.shutdown();
+    manager = await newManager({ wireguard: { interfaceName: 'not a name!' } });
+    await signedInUser(manager);
+    const created = await manager.createInstance({
+      name: 'Files',
+      subdomain: `elsewhere${Date.now() % 1e6}`,
+    });
+    if (!created.ok) throw new Error(created.message);
+    const { instance, instance_token: token } = created.value;
+    relay.ledger.add(token);
+    const conn = await manager.addConnection({
+      kind: 'wireguard',
+      name: 'Files tunnel',
+      instanceId: instance.id,
+      target: 'http://localhost:8080',
+    });
+    if (!conn.ok) throw new Error(conn.message);
+
+    // Another agent (the CLI's connect, or another machine) serves the instance.
+    const otherKey = generateKeyPair().publicKey;
+    const auth = { token };
+    expect((await relay.api.post('/tunnel/register', { public_key: otherKey }, auth)).status).toBe(
+      200,
+    );
+    expect((await relay.api.post('/tunnel/heartbeat', {}, auth)).status).toBe(200);
+
+    const test = await manager.testConnection({ id: conn.value.id });
+    expect(test).toMatchObject({
+      ok: true,
+      value: {
+        success: true,
+        tested: 'elsewhere',
+        hostname: `${instance.subdomain}.cloud.test`,
+      },
+    });
+    if (test.ok) expect(test.value.note).toMatch(/another Cloud Connect process/);
+    // The other agent keeps its peer and stays connected: nothing registered or disconnected.
+    const stored = await relay.relay.services.store.instances.get(instance.id);
+    expect(stored?.publicKey).toBe(otherKey);
+    expect((await relay.api.get('/tunnel/status', auth)).body.tunnel_status).toBe('connected');
+    const logs = await manager.getLogs({ connectionId: conn.value.id });
+    expect(JSON.stringify(logs)).not.toMatch(/Registering the tunnel/);
+  });
+});
+
+describe('Manager: one tunnel per connection', () => {
+  it('starts one cloudflared for concurrent connects plus auto-start, and shutdown leaves none', async () => {
     const added = await manager.addConnection({
       kind: 'cloudflare',
       name: 'Files',
@@ -278,9 +387,45 @@ describe('Manager: Cloudflare connections', () => {
     });
     if (!added.ok) throw new Error(added.message);
     await waitForConnections(manager, (l) => l[0]?.status.status === 'connected');
-    const test = await manager.testConnection({ id: added.value.id });
-    expect(test).toMatchObject({ ok: true, value: { success: true } });
+    await manager.shutdown();
+    expect(await cloudflaredProcesses()).toEqual([]);
+
+    // A fresh launch: auto-start and a burst of clicks on Connect, all at once.
+    manager = await newManager();
+    const id = added.value.id;
+    const results = await Promise.all([
+      manager.autoStart(),
+      ...Array.from({ length: 5 }, () => manager.connect(id)),
+    ]);
+    for (const r of results.slice(1)) expect(r).toMatchObject({ ok: true });
     await waitForConnections(manager, (l) => l[0]?.status.status === 'connected');
+    const running = await cloudflaredProcesses();
+    expect(running).toHaveLength(1);
+
+    await manager.shutdown();
+    expect(await cloudflaredProcesses()).toEqual([]);
+    expect(await isProcessAlive(running[0]!)).toBe(false);
+  });
+
+  it('serialises connect, disconnect and connect again: the last word wins, one process', async () => {
+    const added = await manager.addConnection({
+      kind: 'cloudflare',
+      name: 'Files',
+      token: makeTunnelToken(),
+    });
+    if (!added.ok) throw new Error(added.message);
+    const id = added.value.id;
+    const [, off, on] = await Promise.all([
+      manager.connect(id),
+      manager.disconnect(id),
+      manager.connect(id),
+    ]);
+    expect(off).toMatchObject({ ok: true, value: { status: { status: 'disconnected' } } });
+    expect(on).toMatchObject({ ok: true });
+    await waitForConnections(manager, (l) => l[0]?.status.status === 'connected');
+    expect(await cloudflaredProcesses()).toHaveLength(1);
+    await manager.shutdown();
+    expect(await cloudflaredProcesses()).toEqual([]);
   });
 });
 

@@ -19,12 +19,13 @@ import { secretAccounts } from '../secrets/secretAccounts.js';
 import type { SecretStore } from '../secrets/secretStore.js';
 import type { ConnectionSettings } from '../settings/settingsSchema.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
-import { testTunnelConnectivity } from '../tunnels/connectivityTest.js';
+import { probeRunningTunnel, testTunnelConnectivity } from '../tunnels/connectivityTest.js';
 import type { TunnelDriver } from '../tunnels/driver.js';
-import type { TunnelStatus } from '../tunnels/status.js';
+import type { TunnelStatus, TunnelTestResult } from '../tunnels/status.js';
 import { TunnelSupervisor, type TunnelSupervisorOptions } from '../tunnels/supervisor/index.js';
 import { generateKeyPair } from '../tunnels/wireguard/keys.js';
 import { idleStatus } from './idleStatus.js';
+import { KeyedLock } from './keyedLock.js';
 import { LogBook } from './logBook.js';
 import { attempt, ManagerError, ok } from './results.js';
 import { secretTokenStore } from './sessionTokens.js';
@@ -80,7 +81,13 @@ export class Manager implements ManagerApi {
   private readonly tokenAccounts = new Set<string>();
   private readonly connectionListeners = new Set<(c: ConnectionView[]) => void>();
   private readonly sessionListeners = new Set<(s: SessionView) => void>();
+  /**
+   * Starting, stopping, editing, removing and testing a connection run one at a time per
+   * connection id: two clicks on Connect (or auto-start plus a click) must not start two drivers.
+   */
+  private readonly lifecycle = new KeyedLock();
   private shuttingDown = false;
+  private shutdownDone: Promise<void> | null = null;
 
   private constructor(private readonly deps: ManagerDeps) {
     this.logs = new LogBook(2000, deps.logSink);
@@ -314,7 +321,7 @@ export class Manager implements ManagerApi {
     return this.userCall(async () => {
       await this.client.call('deleteInstance', { params: { instance_id: id } });
       for (const c of this.deps.settings.listConnections().filter((c) => c.instanceId === id)) {
-        await this.removeConnectionNow(c.id);
+        await this.lifecycle.run(c.id, () => this.removeConnectionNow(c.id));
         this.logs.add('info', `Connection "${c.name}" removed with its instance`, c.id);
       }
       await this.deleteSecret(secretAccounts.instanceToken(id));
@@ -328,7 +335,9 @@ export class Manager implements ManagerApi {
       await this.setSecret(secretAccounts.instanceToken(id), res.instance_token);
       // A running tunnel of this instance holds the old token: restart it with the new one.
       for (const c of this.deps.settings.listConnections().filter((c) => c.instanceId === id)) {
-        if (this.running.has(c.id)) await this.restart(c.id);
+        await this.lifecycle.run(c.id, async () => {
+          if (this.running.has(c.id)) await this.restart(c.id);
+        });
       }
       return res;
     });
@@ -414,6 +423,17 @@ export class Manager implements ManagerApi {
         );
       return this.deps.drivers.cloudflared(token);
     }
+    const api = await this.instanceApiFor(c);
+    let privateKey = await this.deps.secrets.get(secretAccounts.wireguardKey(c.id));
+    if (!privateKey) {
+      privateKey = generateKeyPair().privateKey;
+      await this.setSecret(secretAccounts.wireguardKey(c.id), privateKey);
+    }
+    return this.deps.drivers.wireguard({ api, privateKey, target: c.target ?? '' });
+  }
+
+  /** The tunnel endpoints with a WireGuard connection's instance token. */
+  private async instanceApiFor(c: ConnectionSettings): Promise<InstanceApi> {
     const instanceToken = await this.deps.secrets.get(
       secretAccounts.instanceToken(c.instanceId ?? ''),
     );
@@ -423,13 +443,7 @@ export class Manager implements ManagerApi {
         `"${c.name}" has no instance token on this machine; paste it when editing the connection, or regenerate it`,
       );
     }
-    let privateKey = await this.deps.secrets.get(secretAccounts.wireguardKey(c.id));
-    if (!privateKey) {
-      privateKey = generateKeyPair().privateKey;
-      await this.setSecret(secretAccounts.wireguardKey(c.id), privateKey);
-    }
-    const api = new InstanceClient({ baseUrl: this.deps.settings.getRelayUrl() }, instanceToken);
-    return this.deps.drivers.wireguard({ api, privateKey, target: c.target ?? '' });
+    return new InstanceClient({ baseUrl: this.deps.settings.getRelayUrl() }, instanceToken);
   }
 
   private watch(id: string, supervisor: TunnelSupervisor): () => void {
@@ -445,19 +459,35 @@ export class Manager implements ManagerApi {
     };
   }
 
-  /** Start (or keep) the connection's supervisor; failures show in its status. */
-  private async start(id: string): Promise<ConnectionView> {
+  /**
+   * Make the connection's supervisor and set it going, unless one exists; the caller holds the
+   * connection's lifecycle lock. `started` settles when its first start attempt has (failures
+   * show in its status); it is wrapped so the caller may await it after releasing the lock,
+   * since the supervisor is in `running` and started by then, so a stop queued behind the lock
+   * stops it.
+   */
+  private async startLocked(id: string): Promise<{ started: Promise<unknown> }> {
     const c = this.connection(id);
-    if (this.running.has(id)) return this.view(c);
+    if (this.running.has(id)) return { started: Promise.resolve() };
+    if (this.shuttingDown) {
+      throw new ManagerError('SERVICE_UNAVAILABLE', 'Cloud Connect is shutting down');
+    }
     const driver = await this.driverFor(c);
     const supervisor = new TunnelSupervisor(driver, this.deps.supervisor);
     this.running.set(id, { supervisor, unsubscribe: this.watch(id, supervisor) });
     this.logs.add('info', `Starting "${c.name}"`, id);
     // No emit here: the supervisor's first status (connecting) reaches listeners through watch().
-    await supervisor.start();
-    return this.view(c);
+    return { started: supervisor.start() };
   }
 
+  /** Start (or keep) the connection's supervisor; failures show in its status. */
+  private async start(id: string): Promise<ConnectionView> {
+    const { started } = await this.lifecycle.run(id, () => this.startLocked(id));
+    await started;
+    return this.view(this.connection(id));
+  }
+
+  /** Stop the connection's supervisor, if any; the caller holds the connection's lifecycle lock. */
   private async stopRunning(id: string): Promise<void> {
     const r = this.running.get(id);
     if (!r) return;
@@ -467,9 +497,11 @@ export class Manager implements ManagerApi {
     this.emitConnections(id);
   }
 
+  /** Stop and start again; the caller holds the connection's lifecycle lock. */
   private async restart(id: string): Promise<void> {
     await this.stopRunning(id);
-    await this.start(id);
+    const { started } = await this.startLocked(id);
+    await started;
   }
 
   listConnections() {
@@ -503,41 +535,46 @@ export class Manager implements ManagerApi {
   }
 
   updateConnection(id: string, patch: ConnectionPatch) {
-    return this.run(async () => {
-      const before = this.connection(id);
-      if (patch.token !== undefined && before.kind !== 'cloudflare') {
-        throw new ManagerError(
-          'VALIDATION_ERROR',
-          'Only Cloudflare connections take a tunnel token',
-          { token: 'is only for Cloudflare connections' },
-        );
-      }
-      if (patch.instanceToken !== undefined && before.kind !== 'wireguard') {
-        throw new ManagerError(
-          'VALIDATION_ERROR',
-          'Only WireGuard connections take an instance token',
-          { instanceToken: 'is only for WireGuard connections' },
-        );
-      }
-      const after = await this.deps.settings.updateConnection(id, {
-        ...(patch.name !== undefined ? { name: patch.name } : {}),
-        ...(patch.target !== undefined ? { target: patch.target } : {}),
-        ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
-      });
-      if (patch.token) await this.setSecret(secretAccounts.cloudflareToken(id), patch.token);
-      if (patch.instanceToken && after.instanceId)
-        await this.setSecret(secretAccounts.instanceToken(after.instanceId), patch.instanceToken);
-      const needsRestart =
-        patch.token !== undefined ||
-        patch.instanceToken !== undefined ||
-        (patch.target !== undefined && patch.target !== before.target);
-      if (needsRestart && this.running.has(id)) await this.restart(id);
-      else if (after.enabled && !before.enabled && !this.running.has(id)) {
-        await this.start(id).catch((e: unknown) => this.logStartFailure(after, e));
-      }
-      this.emitConnections(id);
-      return this.view(this.connection(id));
+    return this.run(() => this.lifecycle.run(id, () => this.updateConnectionLocked(id, patch)));
+  }
+
+  /** `updateConnection` with the connection's lifecycle lock held. */
+  private async updateConnectionLocked(id: string, patch: ConnectionPatch) {
+    const before = this.connection(id);
+    if (patch.token !== undefined && before.kind !== 'cloudflare') {
+      throw new ManagerError(
+        'VALIDATION_ERROR',
+        'Only Cloudflare connections take a tunnel token',
+        { token: 'is only for Cloudflare connections' },
+      );
+    }
+    if (patch.instanceToken !== undefined && before.kind !== 'wireguard') {
+      throw new ManagerError(
+        'VALIDATION_ERROR',
+        'Only WireGuard connections take an instance token',
+        { instanceToken: 'is only for WireGuard connections' },
+      );
+    }
+    const after = await this.deps.settings.updateConnection(id, {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.target !== undefined ? { target: patch.target } : {}),
+      ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
     });
+    if (patch.token) await this.setSecret(secretAccounts.cloudflareToken(id), patch.token);
+    if (patch.instanceToken && after.instanceId)
+      await this.setSecret(secretAccounts.instanceToken(after.instanceId), patch.instanceToken);
+    const needsRestart =
+      patch.token !== undefined ||
+      patch.instanceToken !== undefined ||
+      (patch.target !== undefined && patch.target !== before.target);
+    if (needsRestart && this.running.has(id)) await this.restart(id);
+    else if (after.enabled && !before.enabled && !this.running.has(id)) {
+      await this.startLocked(id)
+        .then((s) => s.started)
+        .catch((e: unknown) => this.logStartFailure(after, e));
+    }
+    this.emitConnections(id);
+    return this.view(this.connection(id));
   }
 
   private async removeConnectionNow(id: string): Promise<void> {
@@ -551,7 +588,7 @@ export class Manager implements ManagerApi {
 
   removeConnection(id: string) {
     return this.run(async () => {
-      await this.removeConnectionNow(id);
+      await this.lifecycle.run(id, () => this.removeConnectionNow(id));
       return null;
     });
   }
@@ -561,51 +598,132 @@ export class Manager implements ManagerApi {
   }
 
   disconnect(id: string) {
+    return this.run(() =>
+      this.lifecycle.run(id, async () => {
+        const c = this.connection(id);
+        await this.stopRunning(id);
+        this.logs.add('info', `"${c.name}" disconnected`, id);
+        return this.view(c);
+      }),
+    );
+  }
+
+  /**
+   * The connectivity test (seed 000 P13-2.4), which never interrupts a running tunnel: a draft
+   * token runs as a cloudflared of its own beside whatever runs; a connection running here is
+   * probed where it stands; a WireGuard connection whose instance the relay sees served by an
+   * agent elsewhere (another process, e.g. `cloud-connect connect`, or machine) is reported as
+   * the relay sees it, since registering it again would take the peer away from that agent;
+   * only a connection that runs nowhere is started for the test and stopped after it.
+   */
+  testConnection(input: TestConnectionInput) {
     return this.run(async () => {
-      const c = this.connection(id);
-      await this.stopRunning(id);
-      this.logs.add('info', `"${c.name}" disconnected`, id);
-      return this.view(c);
+      if (!('id' in input)) {
+        return this.testCandidate(
+          this.deps.drivers.cloudflared(input.token),
+          'a Cloudflare token',
+          null,
+        );
+      }
+      const id = input.id;
+      // Under the lock only the choice and a candidate's run: a live probe starts and stops
+      // nothing, so a Disconnect clicked meanwhile need not wait for it.
+      const outcome = await this.lifecycle.run(id, async () => {
+        const c = this.connection(id);
+        const supervisor = this.running.get(id)?.supervisor;
+        if (supervisor?.isActive) return { live: true as const, c, supervisor };
+        return { live: false as const, result: await this.testNotRunning(c) };
+      });
+      if (!outcome.live) return outcome.result;
+      const { c, supervisor } = outcome;
+      this.logs.add('info', `Testing "${c.name}" where it runs (it is not restarted)…`, id);
+      const result = await probeRunningTunnel({
+        tunnel: supervisor,
+        timeoutMs: this.deps.testTimeoutMs ?? 30_000,
+      });
+      this.logTestResult(result, id);
+      return result;
     });
   }
 
-  testConnection(input: TestConnectionInput) {
-    return this.run(async () => {
-      let candidate: TunnelDriver;
-      let previous: TunnelSupervisor | null = null;
-      let label: string;
-      if ('id' in input) {
-        const c = this.connection(input.id);
-        candidate = await this.driverFor(c);
-        previous = this.running.get(c.id)?.supervisor ?? null;
-        label = `"${c.name}"`;
-      } else {
-        candidate = this.deps.drivers.cloudflared(input.token);
-        label = 'a Cloudflare token';
+  /** Test a saved connection this app does not run; the caller holds its lifecycle lock. */
+  private async testNotRunning(c: ConnectionSettings): Promise<TunnelTestResult> {
+    if (c.kind === 'wireguard') {
+      const elsewhere = await this.testServedElsewhere(c);
+      if (elsewhere) {
+        this.logTestResult(elsewhere, c.id);
+        return elsewhere;
       }
-      const connectionId = 'id' in input ? input.id : null;
-      this.logs.add('info', `Testing ${label}…`, connectionId);
-      const onLog = (line: { level: LogEntry['level']; message: string; at: Date }) =>
-        this.logs.add(line.level, `[test] ${line.message}`, connectionId, line.at);
-      candidate.events.on('log', onLog);
-      try {
-        const result = await testTunnelConnectivity({
-          candidate,
-          previous,
-          timeoutMs: this.deps.testTimeoutMs ?? 30_000,
-        });
-        this.logs.add(
-          result.success ? 'info' : 'warn',
-          result.success
-            ? `Test passed in ${result.latency_ms} ms${result.hostname ? ` (${result.hostname})` : ''}`
-            : `Test failed: ${result.error}`,
-          connectionId,
-        );
-        return result;
-      } finally {
-        candidate.events.off('log', onLog);
-      }
-    });
+    }
+    return this.testCandidate(await this.driverFor(c), `"${c.name}"`, c.id);
+  }
+
+  /**
+   * A WireGuard connection's instance served by an agent this app does not run, as the relay
+   * sees it; null when no agent is alive for it (or the relay cannot say: then the test's own
+   * start meets and reports the problem).
+   */
+  private async testServedElsewhere(c: ConnectionSettings): Promise<TunnelTestResult | null> {
+    const s = await (await this.instanceApiFor(c)).status().catch(() => null);
+    if (!s) return null;
+    // Relays that predate `agent` only say `connected`, which implies an agent alive.
+    const alive = s.agent ? s.agent.alive : s.tunnel_status === 'connected';
+    if (!alive) return null;
+    const where =
+      'This tunnel runs in another Cloud Connect process or on another machine, so it was not started again for the test (a second start would take the tunnel over)';
+    const relaySays = s.data_path?.detail ?? (s.tunnel_status === 'connected' ? 'connected' : '');
+    const hostname = s.domains.subdomain.domain;
+    if (s.tunnel_status === 'connected') {
+      return {
+        success: true,
+        error: null,
+        error_code: null,
+        latency_ms: null,
+        hostname,
+        tested: 'elsewhere',
+        note: `${where}. The relay sees it connected${relaySays && relaySays !== 'connected' ? `: ${relaySays}` : ''}.`,
+      };
+    }
+    return {
+      success: false,
+      error: `${where}. Its agent is alive, but the relay reports: ${relaySays || 'not connected'}.`,
+      error_code: s.data_path?.state === 'down' ? 'NO_HANDSHAKE' : 'HEALTH_CHECK_FAILED',
+      latency_ms: null,
+      hostname,
+      tested: 'elsewhere',
+    };
+  }
+
+  /** Start `candidate` for the test and stop it after (nothing of it runs before or after). */
+  private async testCandidate(
+    candidate: TunnelDriver,
+    label: string,
+    connectionId: string | null,
+  ): Promise<TunnelTestResult> {
+    this.logs.add('info', `Testing ${label}…`, connectionId);
+    const onLog = (line: { level: LogEntry['level']; message: string; at: Date }) =>
+      this.logs.add(line.level, `[test] ${line.message}`, connectionId, line.at);
+    candidate.events.on('log', onLog);
+    try {
+      const result = await testTunnelConnectivity({
+        candidate,
+        timeoutMs: this.deps.testTimeoutMs ?? 30_000,
+      });
+      this.logTestResult(result, connectionId);
+      return result;
+    } finally {
+      candidate.events.off('log', onLog);
+    }
+  }
+
+  private logTestResult(result: TunnelTestResult, connectionId: string | null): void {
+    this.logs.add(
+      result.success ? 'info' : 'warn',
+      result.success
+        ? `Test passed${result.latency_ms !== null ? ` in ${result.latency_ms} ms` : ''}${result.hostname ? ` (${result.hostname})` : ''}${result.note ? `. ${result.note}` : ''}`
+        : `Test failed: ${result.error}`,
+      connectionId,
+    );
   }
 
   private logStartFailure(c: ConnectionSettings, e: unknown): void {
@@ -634,11 +752,17 @@ export class Manager implements ManagerApi {
     );
   }
 
-  /** Stop every tunnel cleanly (app quit, SIGTERM). */
-  async shutdown(): Promise<void> {
-    if (this.shuttingDown) return;
+  /**
+   * Stop every tunnel cleanly (app quit, SIGTERM). A start, edit or test in flight finishes
+   * first (each stop waits behind the connection's lock), and no new start begins after this.
+   */
+  shutdown(): Promise<void> {
     this.shuttingDown = true;
-    await Promise.all([...this.running.keys()].map((id) => this.stopRunning(id)));
+    this.shutdownDone ??= (async () => {
+      const ids = new Set([...this.running.keys(), ...this.lifecycle.busyKeys]);
+      await Promise.all([...ids].map((id) => this.lifecycle.run(id, () => this.stopRunning(id))));
+    })();
+    return this.shutdownDone;
   }
 
   // ---------------------------------------------------------------- docker, logs, events

@@ -1,5 +1,6 @@
 import type { DriverProbe, TunnelDriver } from './driver.js';
-import type { TunnelTestResult } from './status.js';
+import type { TunnelStatus, TunnelTestResult } from './status.js';
+import type { TunnelSupervisor } from './supervisor/tunnelSupervisor.js';
 import { TunnelError } from './tunnelError.js';
 
 /** What runs now and is put back afterwards (a TunnelSupervisor fits). */
@@ -59,6 +60,7 @@ export async function testTunnelConnectivity(
           error_code: null,
           latency_ms: latency,
           hostname: hostnames[0] ?? null,
+          tested: 'started',
         };
       }
       case 'failed':
@@ -68,6 +70,7 @@ export async function testTunnelConnectivity(
           error_code: outcome.error.code,
           latency_ms: null,
           hostname: null,
+          tested: 'started',
         };
       case 'timeout':
         return {
@@ -78,6 +81,7 @@ export async function testTunnelConnectivity(
           error_code: outcome.lastError?.code ?? 'TIMEOUT',
           latency_ms: elapsed(),
           hostname: null,
+          tested: 'started',
         };
     }
   };
@@ -152,5 +156,96 @@ function waitForHostname(candidate: TunnelDriver, waitMs: number): Promise<strin
     };
     const timer = setTimeout(() => done([]), waitMs);
     candidate.events.on('probe', onProbe);
+  });
+}
+
+/** A tunnel that runs now: its driver, its status and its status changes. */
+export type LiveTunnel = Pick<TunnelSupervisor, 'driver' | 'status' | 'events'>;
+
+export interface LiveProbeOptions {
+  tunnel: LiveTunnel;
+  /** How long to wait for a tunnel that is still connecting (seed 000: 30 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Test a running tunnel where it stands, never stopping or restarting it: wait while it is
+ * still connecting (up to `timeoutMs`), probe its data path now (cloudflared: `/ready` of the
+ * running process; WireGuard: the relay answers through the tunnel), then dial the app it
+ * forwards to where the driver knows it. The answer has the seed's fields: success with the
+ * probe's latency and the hostname, or the specific error of whichever step failed.
+ */
+export async function probeRunningTunnel(options: LiveProbeOptions): Promise<TunnelTestResult> {
+  const { tunnel } = options;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const failure = (error: { code: string; message: string }): TunnelTestResult => ({
+    success: false,
+    error: error.message,
+    error_code: error.code,
+    latency_ms: null,
+    hostname: null,
+    tested: 'running',
+  });
+  if (tunnel.status.status === 'connecting') await waitWhileConnecting(tunnel, timeoutMs);
+  const status = tunnel.status;
+  if (status.status === 'connecting') {
+    return failure({
+      code: 'TIMEOUT',
+      message: `The tunnel is still connecting after ${Math.round(timeoutMs / 1000)} s`,
+    });
+  }
+  if (status.status !== 'connected' && !status.is_running) {
+    // Between restarts (backing off) or given up: say why it is down and when it retries.
+    return failure({
+      code: status.error_code ?? 'PROCESS_EXITED',
+      message: `${status.error ?? 'The tunnel is not running'}${status.next_retry_at ? ` (Cloud Connect retries at ${status.next_retry_at})` : ''}`,
+    });
+  }
+  const started = performance.now();
+  let probe: DriverProbe;
+  try {
+    probe = await tunnel.driver.status();
+  } catch (cause) {
+    return failure(TunnelError.from(cause, 'HEALTH_CHECK_FAILED'));
+  }
+  const probeMs = performance.now() - started;
+  if (!probe.connected) {
+    return failure(
+      probe.error ??
+        (status.error_code && status.error
+          ? { code: status.error_code, message: status.error }
+          : new TunnelError('HEALTH_CHECK_FAILED', 'The tunnel runs but is not connected now')),
+    );
+  }
+  const targetError = (await tunnel.driver.checkTarget?.()) ?? null;
+  if (targetError) return failure(targetError);
+  // WireGuard measured the round trip through the tunnel; otherwise the probe's own time.
+  const throughTunnel = probe.details?.probe_ms;
+  return {
+    success: true,
+    error: null,
+    error_code: null,
+    latency_ms: Math.max(
+      1,
+      Math.round(typeof throughTunnel === 'number' ? throughTunnel : probeMs),
+    ),
+    hostname: probe.hostnames[0] ?? status.hostname,
+    tested: 'running',
+  };
+}
+
+/** Resolve when the tunnel's status leaves `connecting`, or after `timeoutMs`. */
+function waitWhileConnecting(tunnel: LiveTunnel, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      tunnel.events.off('status', onStatus);
+      resolve();
+    };
+    const onStatus = (s: TunnelStatus) => {
+      if (s.status !== 'connecting') done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    tunnel.events.on('status', onStatus);
   });
 }

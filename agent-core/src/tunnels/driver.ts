@@ -48,4 +48,9 @@ export interface TunnelDriver {
   stop(): Promise<void>;
   /** Probe now (the supervisor's health check calls this). */
   status(): Promise<DriverProbe>;
+  /**
+   * Dial the local app the tunnel forwards to, once, as the tunnel would: null when it
+   * accepts, else why not. Only drivers that forward to a target they know implement it.
+   */
+  checkTarget?(): Promise<TunnelError | null>;
 }

@@ -31,4 +31,12 @@ export interface TunnelTestResult {
   error_code: string | null;
   latency_ms: number | null;
   hostname: string | null;
+  /**
+   * What was tested: a tunnel `started` for the test and stopped after it (none ran), the one
+   * `running` in this app probed where it stands, or one running `elsewhere` (another process
+   * or machine) as the relay sees it. Running tunnels are never stopped or started again.
+   */
+  tested?: 'started' | 'running' | 'elsewhere';
+  /** What the result rests on, in words, when that is not obvious (e.g. the relay's view). */
+  note?: string | null;
 }
