@@ -1,0 +1,66 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { ErrorBody } from '@cloud-connect/agent-core/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logging/logger.js';
+import { LogCapture, rawRequest } from '../testing/index.js';
+import { answerProtocolErrors } from './protocolErrors.js';
+
+let server: http.Server | undefined;
+
+/** A Node server with `answerProtocolErrors`, its handler, and short timeouts. */
+async function start(
+  handler: http.RequestListener,
+  options: http.ServerOptions = {},
+): Promise<string> {
+  server = http.createServer(options, handler);
+  answerProtocolErrors(server, createLogger('debug', new LogCapture()));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r));
+  server = undefined;
+});
+
+describe('answerProtocolErrors', () => {
+  it('answers headers that do not arrive in time with 408 REQUEST_TIMEOUT in the error format', async () => {
+    // Node's own timer (headersTimeout, checked every connectionsCheckingInterval) ends the wait.
+    const url = await start((_req, res) => res.end('app'), {
+      headersTimeout: 200,
+      requestTimeout: 300,
+      connectionsCheckingInterval: 50,
+    });
+    const res = await rawRequest(url, 'GET / HTTP/1.1\r\nHost: relay.test\r\nX-Slow: ');
+    expect(res.status, res.raw).toBe(408);
+    expect(ErrorBody.parse(res.json).error.code).toBe('REQUEST_TIMEOUT');
+  });
+
+  it('never writes an error into a response already on its way', async () => {
+    const url = new URL(
+      await start((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('first part;');
+        // The response stays open: the refused request below arrives while it is in flight.
+      }),
+    );
+    const socket = net.connect(Number(url.port), url.hostname);
+    let received = '';
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+      // Once the first response is on its way, pipeline a request the parser refuses.
+      if (received.includes('first part;'))
+        socket.write('FOO / HTTP/1.1\r\nHost: relay.test\r\n\r\n');
+    });
+    socket.on('error', () => undefined);
+    socket.write('GET / HTTP/1.1\r\nHost: relay.test\r\n\r\n');
+    await once(socket, 'close');
+    expect(received).toMatch(/^HTTP\/1\.1 200 /);
+    expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    expect(received).not.toContain('BAD_REQUEST');
+  });
+});
