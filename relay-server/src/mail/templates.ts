@@ -41,3 +41,22 @@ export function passwordResetMail(to: string, name: string, link: string): MailM
     ),
   };
 }
+
+/**
+ * To the owner of an address someone tried to sign up with again. The sign-up answer is the
+ * same as for a new address (it must not reveal who has an account), so this mail is where
+ * the owner learns what happened: how to sign in, and a reset link in case it was them.
+ */
+export function alreadyRegisteredMail(to: string, name: string, link: string): MailMessage {
+  return {
+    to,
+    subject: 'Someone tried to sign up with your Cloud Connect address',
+    text: `Hi ${name},\n\nSomeone tried to create a Cloud Connect account with this email address, but you already have one, so nothing was created or changed.\n\nIf it was you, sign in with this email address and your password. Forgot your password? Choose a new one here:\n\n${link}\n\nThe link works once, for 1 hour. If it was not you, ignore this message; your account and password are unchanged.\n`,
+    html: layout(
+      'You already have an account',
+      `Hi ${escape(name)}, someone tried to create a Cloud Connect account with this email address, but you already have one, so nothing was created or changed. If it was you, sign in with this email address and your password, or choose a new password with the link below (it works once, for 1 hour). If it was not you, ignore this message.`,
+      link,
+      'Choose a new password',
+    ),
+  };
+}

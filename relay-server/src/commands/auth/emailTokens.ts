@@ -1,16 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { MailMessage } from '../../mail/mailer.js';
 import { passwordResetMail, verificationMail } from '../../mail/templates.js';
 import type { Services } from '../../services.js';
 import type { EmailTokenPurpose, UserRecord } from '../../store/types.js';
 
 const TTL_MS: Record<EmailTokenPurpose, number> = { verify: 24 * 3600_000, reset: 3600_000 };
 const PAGE: Record<EmailTokenPurpose, string> = { verify: 'verify-email', reset: 'reset-password' };
+const MAIL: Record<EmailTokenPurpose, MailTemplate> = {
+  verify: verificationMail,
+  reset: passwordResetMail,
+};
+
+/** A message carrying a link, addressed to a user by name. */
+export type MailTemplate = (to: string, name: string, link: string) => MailMessage;
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
  * Issue a single-use email token (only its hash is stored; earlier unused ones of the same
- * purpose stop working) and mail the link `<RELAY_PUBLIC_URL>/<page>?token=…`.
+ * purpose stop working) and mail the link `<RELAY_PUBLIC_URL>/<page>?token=…`, worded by
+ * `mail` (the purpose's usual message by default).
  *
  * A failed send is logged, not thrown: the account change is already committed, and an
  * error only for existing accounts would tell forgot-password's caller which emails have one.
@@ -20,6 +29,7 @@ export async function sendEmailToken(
   deps: Pick<Services, 'store' | 'mailer' | 'clock' | 'config' | 'logger'>,
   user: UserRecord,
   purpose: EmailTokenPurpose,
+  mail: MailTemplate = MAIL[purpose],
 ): Promise<void> {
   const now = deps.clock.now();
   const token = randomBytes(32).toString('base64url');
@@ -33,7 +43,6 @@ export async function sendEmailToken(
     usedAt: null,
   });
   const link = `${deps.config.publicUrl}/${PAGE[purpose]}?token=${token}`;
-  const mail = purpose === 'verify' ? verificationMail : passwordResetMail;
   try {
     await deps.mailer.send(mail(user.email, user.name, link));
   } catch (e) {
