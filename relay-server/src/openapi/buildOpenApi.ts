@@ -12,6 +12,8 @@ import { relayPageOperations } from './relayPages.js';
 type Json = Record<string, unknown>;
 
 const ALWAYS: ErrorCode[] = ['VALIDATION_ERROR', 'RATE_LIMITED', 'INTERNAL'];
+/** Any call that may carry a body is refused with 415 when the body is not JSON (mediaType.ts). */
+const WITH_BODY: ErrorCode[] = ['UNSUPPORTED_MEDIA_TYPE'];
 
 /** Endpoints that answer 503 with their own body (which part is down), not the error body. */
 const DEGRADED_WITH_BODY: ReadonlySet<string> = new Set(['health']);
@@ -90,7 +92,9 @@ export function buildOpenApi(version: string, serverUrl: string): Json {
         content: { 'application/json': { schema: schema(e.response, 'output', components) } },
       };
     }
-    const codes = [...new Set<ErrorCode>([...e.errors, ...ALWAYS])];
+    const codes = [
+      ...new Set<ErrorCode>([...e.errors, ...ALWAYS, ...(e.method === 'GET' ? [] : WITH_BODY)]),
+    ];
     const byStatus = new Map<number, ErrorCode[]>();
     for (const c of codes)
       byStatus.set(ERROR_STATUS[c], [...(byStatus.get(ERROR_STATUS[c]) ?? []), c]);
