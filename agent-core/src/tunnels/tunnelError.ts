@@ -12,8 +12,14 @@ export type TunnelErrorCode =
   | 'PROCESS_EXITED'
   /** No connection came up within the allowed time. */
   | 'TIMEOUT'
-  /** The relay or Cloudflare edge could not be reached. */
+  /** The relay or Cloudflare edge could not be reached (a network failure: DNS, refused, timed out). */
   | 'UNREACHABLE'
+  /** The relay's API answered, but with an error it may get over (5xx, rate limit). */
+  | 'RELAY_ERROR'
+  /** WireGuard: the relay's API answers, its WireGuard endpoint does not (UDP blocked?). */
+  | 'NO_HANDSHAKE'
+  /** WireGuard: the relay reports it runs without WireGuard (`WG_MODE=off`) and no handshake came. */
+  | 'RELAY_WITHOUT_WIREGUARD'
   /** The tunnel was up and the health check now fails. */
   | 'HEALTH_CHECK_FAILED'
   /** The local target (the Docker app) could not be used. */

@@ -3,7 +3,12 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TunnelError } from '../tunnelError.js';
-import { startTcpForwarder, type TcpForwarder } from './tcpForwarder.js';
+import {
+  dialTarget,
+  startTcpForwarder,
+  targetDialError,
+  type TcpForwarder,
+} from './tcpForwarder.js';
 
 const portOf = (s: Server | HttpServer) => (s.address() as AddressInfo).port;
 
@@ -100,7 +105,32 @@ describe('startTcpForwarder', () => {
     sock.on('error', () => {});
     await once(sock, 'close');
     expect(errors[0]?.code).toBe('TARGET_UNAVAILABLE');
-    expect(errors[0]?.message).toMatch(/is it running\?/);
+    expect(errors[0]?.message).toBe(
+      `The app at 127.0.0.1:${deadPort} refused the connection: is it running and listening on port ${deadPort}?`,
+    );
+  });
+
+  it('dials the target once for a test: null when the app accepts, the refusal in words when not', async () => {
+    const app = createServer((s) => s.end());
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => app.close(r)));
+    expect(await dialTarget('127.0.0.1', portOf(app))).toBeNull();
+
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, '127.0.0.1', r));
+    const deadPort = portOf(gone);
+    await new Promise<void>((r) => gone.close(() => r()));
+    const refused = await dialTarget('127.0.0.1', deadPort);
+    expect(refused).toMatchObject({ code: 'TARGET_UNAVAILABLE', retryable: true });
+    expect(refused?.message).toMatch(/^The app at 127\.0\.0\.1:\d+ refused the connection/);
+    expect(refused?.message).not.toMatch(/internet/i);
+  });
+
+  it('names an unknown target host as a wrong address, not a network problem', () => {
+    const e = targetDialError('no-such-app.invalid', 8080, { code: 'ENOTFOUND', message: '' });
+    expect(e.message).toBe(
+      'The target host "no-such-app.invalid" is not known on this machine (ENOTFOUND); check the target address',
+    );
   });
 
   it('refuses to start on a port that is taken, with a TunnelError', async () => {

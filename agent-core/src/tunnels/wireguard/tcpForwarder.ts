@@ -21,6 +21,79 @@ export interface TcpForwarder {
 }
 
 /**
+ * Why the local app at `host:port` could not be used, in words that name the cause: a refusal
+ * means nothing listens there (the app is down or on another port), an unknown name or an
+ * unreachable host means the target address is wrong; none of them is about the internet.
+ */
+export function targetDialError(
+  host: string,
+  port: number,
+  e: Pick<NodeJS.ErrnoException, 'code' | 'message'>,
+): TunnelError {
+  const at = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const details = { target: at, errno: e.code ?? null };
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return new TunnelError(
+        'TARGET_UNAVAILABLE',
+        `The app at ${at} refused the connection: is it running and listening on port ${port}?`,
+        details,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new TunnelError(
+        'TARGET_UNAVAILABLE',
+        `The target host "${host}" is not known on this machine (${e.code}); check the target address`,
+        details,
+      );
+    case 'ETIMEDOUT':
+      return new TunnelError(
+        'TARGET_UNAVAILABLE',
+        `The app at ${at} did not answer (connection timed out); check the target address`,
+        details,
+      );
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new TunnelError(
+        'TARGET_UNAVAILABLE',
+        `The app at ${at} cannot be reached from this machine (${e.code}); check the target address`,
+        details,
+      );
+    default:
+      return new TunnelError(
+        'TARGET_UNAVAILABLE',
+        `The app at ${at} dropped the connection (${e.code ?? e.message})`,
+        details,
+      );
+  }
+}
+
+/**
+ * Open one TCP connection to the app and close it: null when it accepts, else why not. What
+ * the forwarder does for every tunnel connection, done once for a connectivity test.
+ */
+export function dialTarget(
+  host: string,
+  port: number,
+  timeoutMs = 3000,
+): Promise<TunnelError | null> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const finish = (error: TunnelError | null) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(error);
+    };
+    const timer = setTimeout(
+      () => finish(targetDialError(host, port, { code: 'ETIMEDOUT', message: 'timed out' })),
+      timeoutMs,
+    );
+    socket.once('connect', () => finish(null));
+    socket.once('error', (e: NodeJS.ErrnoException) => finish(targetDialError(host, port, e)));
+  });
+}
+
+/**
  * A byte pipe from `listenHost:listenPort` (the agent's tunnel IP) to the Docker target. It is
  * plain TCP, so HTTP keep-alive, streaming bodies and WebSocket upgrades pass through as they are.
  */
@@ -52,12 +125,7 @@ export async function startTcpForwarder(options: TcpForwarderOptions): Promise<T
     upstream.pipe(client).on('finish', finished);
     client.on('error', closeBoth);
     upstream.on('error', (e: NodeJS.ErrnoException) => {
-      options.onTargetError?.(
-        new TunnelError(
-          'TARGET_UNAVAILABLE',
-          `The local app at ${options.targetHost}:${options.targetPort} did not accept the connection (${e.code ?? e.message}); is it running?`,
-        ),
-      );
+      options.onTargetError?.(targetDialError(options.targetHost, options.targetPort, e));
       closeBoth();
     });
     client.on('close', () => {

@@ -9,7 +9,7 @@ import type { DriverEventMap, DriverLogLine, DriverProbe, TunnelDriver } from '.
 import { TunnelError } from '../tunnelError.js';
 import { execaRunner, type RunCommand } from './commandRunner.js';
 import { publicKeyOf } from './keys.js';
-import { startTcpForwarder, type TcpForwarder } from './tcpForwarder.js';
+import { dialTarget, startTcpForwarder, type TcpForwarder } from './tcpForwarder.js';
 import { probeTcp, type ProbeOutcome } from './tunnelProbe.js';
 import { planFromTunnelConfig, renderSetconf, type TunnelPlan } from './wgConfig.js';
 import { WireGuardInterface, type InterfaceMode } from './wireguardInterface.js';
@@ -57,9 +57,19 @@ interface Session {
   heartbeatError: TunnelError | null;
   lastProbe: ProbeOutcome | null;
   targetError: TunnelError | null;
+  /** When the interface came up (ms since the epoch): "no handshake after N s" counts from it. */
+  startedAt: number;
+  /** Whether the relay runs WireGuard itself, once asked (its status's `data_path`); null: unknown. */
+  relayRunsWireGuard: Promise<boolean | null> | null;
 }
 
 const PROBE_FAST_MS = 1000;
+/**
+ * How long a fresh interface may go without a handshake before that is an error: wireguard-go
+ * sends its first initiation at once and retries every 5 s (REKEY_TIMEOUT), so a reachable
+ * relay has answered well within this.
+ */
+const FIRST_HANDSHAKE_GRACE_MS = 6000;
 
 /**
  * `<prefix><random hex>` within Linux's 15-character limit. Names must be unique machine-wide:
@@ -116,9 +126,10 @@ export function tunnelErrorFromApi(e: unknown, relay = 'the relay'): TunnelError
     case 'VALIDATION_ERROR':
       return new TunnelError('CONFIG_INVALID', `${relay} refused the registration: ${e.message}`);
     default:
-      // Rate limits, 5xx, answers off the contract: the relay is there but not usable right now.
+      // Rate limits, 5xx, answers off the contract: the relay is there (the network works) but
+      // not usable right now.
       return new TunnelError(
-        'UNREACHABLE',
+        'RELAY_ERROR',
         `${relay} answered ${e.status || ''} ${e.code}: ${e.message}`.replace(/\s+/g, ' '),
         {
           api_code: e.code,
@@ -258,6 +269,8 @@ export class WireGuardDriver implements TunnelDriver {
         heartbeatError: null,
         lastProbe: null,
         targetError: null,
+        startedAt: Date.now(),
+        relayRunsWireGuard: null,
       } satisfies Session);
       this.session = session as Session;
     } catch (e) {
@@ -382,13 +395,12 @@ export class WireGuardDriver implements TunnelDriver {
     session.lastProbe = probe;
     const server = peers.find((p) => p.publicKey === session.plan.serverPublicKey);
     const nowS = Math.floor(Date.now() / 1000);
+    // A failing heartbeat names the network problem; when the API answers, the tunnel is the cause.
     const error = probe.reachable
       ? null
       : (session.heartbeatError ??
-        new TunnelError(
-          'UNREACHABLE',
-          `No answer from the relay through the tunnel (${probe.result}); waiting for WireGuard to reconnect to ${session.plan.endpoint}`,
-        ));
+        (await this.dataPathError(session, server?.latestHandshake ?? 0)));
+    if (this.session !== session) return this.status();
     const result: DriverProbe = {
       running: session.iface.running,
       connected: probe.reachable && session.iface.running,
@@ -419,6 +431,50 @@ export class WireGuardDriver implements TunnelDriver {
       this.events.emit('probe', result);
     }
     return result;
+  }
+
+  /**
+   * Why nothing comes back through the tunnel while the relay's API answers (so the internet
+   * works): the relay runs without WireGuard, or no handshake reaches it (UDP blocked on the
+   * way). Null during the first seconds of a fresh interface, which is still connecting.
+   */
+  private async dataPathError(
+    session: Session,
+    latestHandshake: number,
+  ): Promise<TunnelError | null> {
+    const now = Date.now();
+    const endpoint = session.plan.endpoint;
+    if (latestHandshake === 0 && now - session.startedAt < FIRST_HANDSHAKE_GRACE_MS) return null;
+    session.relayRunsWireGuard ??= this.options.api
+      .status()
+      .then((s) => (s.data_path ? s.data_path.checked_by_relay : null))
+      .catch(() => null);
+    if (latestHandshake === 0 && (await session.relayRunsWireGuard) === false) {
+      return new TunnelError(
+        'RELAY_WITHOUT_WIREGUARD',
+        `This relay runs without WireGuard (WG_MODE=off): nothing answered the handshakes sent to ${endpoint}. Ask its operator to enable WireGuard on it (WG_MODE=wireguard-go or kernel) or to run WireGuard for it.`,
+        { endpoint },
+      );
+    }
+    if (latestHandshake === 0) {
+      const waited = Math.round((now - session.startedAt) / 1000);
+      return new TunnelError(
+        'NO_HANDSHAKE',
+        `No WireGuard handshake from the relay after ${waited} s (UDP to ${endpoint} blocked?). The relay's API answers, so the internet connection works; a firewall on the way may drop UDP.`,
+        { endpoint, waited_seconds: waited },
+      );
+    }
+    const age = Math.max(0, Math.round(now / 1000 - latestHandshake));
+    return new TunnelError(
+      'NO_HANDSHAKE',
+      `No answer from the relay through the tunnel; the last WireGuard handshake was ${age} s ago (UDP to ${endpoint} blocked?). Waiting for WireGuard to reconnect.`,
+      { endpoint, handshake_age_seconds: age },
+    );
+  }
+
+  /** Dial the target once (a connectivity test of the running tunnel): null when the app accepts. */
+  checkTarget(): Promise<TunnelError | null> {
+    return dialTarget(this.target.host, this.target.port);
   }
 
   /** The tunnel died on its own: clean up everything, then tell the owner why. */
