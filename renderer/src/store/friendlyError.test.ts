@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { friendlyError } from './friendlyError.js';
+import { friendlyError, tunnelErrorWords } from './friendlyError.js';
 
 describe('friendlyError', () => {
   it('words a network failure with what to do and where', () => {
@@ -46,5 +46,26 @@ describe('friendlyError', () => {
 
     expect(friendlyError(failure, 'signIn').message).toMatch(/do not match/);
     expect(friendlyError(failure, 'loadInstances').message).toMatch(/session has expired/);
+  });
+  it('words a tunnel error by its cause, never as an internet problem the cause rules out', () => {
+    const noHandshake = tunnelErrorWords(
+      'NO_HANDSHAKE',
+      'No WireGuard handshake from the relay after 12 s (UDP to relay.example.com:51820 blocked?)',
+    );
+    expect(noHandshake).toBe(
+      'No WireGuard handshake from the relay after 12 s (UDP to relay.example.com:51820 blocked?).',
+    );
+    const refused = tunnelErrorWords(
+      'TARGET_UNAVAILABLE',
+      'The app at localhost:8080 refused the connection: is it running and listening on port 8080?',
+    );
+    expect(refused).toMatch(/^The app at localhost:8080 refused the connection/);
+    const relayError = tunnelErrorWords('RELAY_ERROR', null);
+    for (const words of [noHandshake, refused, relayError, tunnelErrorWords('UNREACHABLE', null)]) {
+      expect(words).not.toMatch(/internet connection/i);
+    }
+    expect(tunnelErrorWords('RELAY_WITHOUT_WIREGUARD', null)).toBe(
+      'This relay runs without WireGuard, so the tunnel cannot carry traffic.',
+    );
   });
 });

@@ -22,6 +22,11 @@ interface Wording {
   action?: FriendlyError['action'];
   /** Append the host's own message (it carries the specifics, e.g. which limit). */
   withDetail?: boolean;
+  /**
+   * The host's own message is the wording, `message` only stands in when there is none: tunnel
+   * drivers name the cause (which endpoint, which app, which port) better than any generic line.
+   */
+  detailFirst?: boolean;
 }
 
 const PLANS = { label: 'See plans', route: { name: 'plans' } } as const;
@@ -116,8 +121,21 @@ const WORDING: Record<string, Wording> = {
   },
   PROCESS_EXITED: { message: 'The tunnel stopped unexpectedly.', withDetail: true },
   UNREACHABLE: {
+    message: 'The relay or Cloudflare could not be reached. Cloud Connect keeps retrying.',
+    detailFirst: true,
+  },
+  RELAY_ERROR: {
+    message: 'The relay server answered with an error. Cloud Connect keeps retrying.',
+    detailFirst: true,
+  },
+  NO_HANDSHAKE: {
     message:
-      'The relay or Cloudflare could not be reached. Check your internet connection; Cloud Connect keeps retrying.',
+      'The relay answers, but its WireGuard endpoint does not: a firewall may block UDP on the way. Cloud Connect keeps retrying.',
+    detailFirst: true,
+  },
+  RELAY_WITHOUT_WIREGUARD: {
+    message: 'This relay runs without WireGuard, so the tunnel cannot carry traffic.',
+    detailFirst: true,
   },
   HEALTH_CHECK_FAILED: {
     message: 'The tunnel stopped answering its health check. Cloud Connect is restarting it.',
@@ -126,6 +144,7 @@ const WORDING: Record<string, Wording> = {
     message:
       'The app on this computer could not be reached at the target address. Is its container running?',
     field: ['target', 'Nothing answers at this address.'],
+    detailFirst: true,
   },
   PERMISSION_DENIED: {
     message: 'Cloud Connect is not allowed to create the network tunnel on this computer.',
@@ -194,6 +213,7 @@ export function friendlyError(failure: Failure, requestKey?: string): FriendlyEr
 
   let message: string;
   if (!wording) message = sentence(failure.message || 'Something went wrong.');
+  else if (wording.detailFirst && failure.message.trim()) message = sentence(failure.message);
   else if (wording.withDetail && failure.message.trim())
     // The detail often starts with a name (a domain, a program): keep its case as it is.
     message = `${wording.message} (${failure.message.trim().replace(/\.$/, '')}.)`;
