@@ -14,16 +14,15 @@ import { startReverification, type Reverification } from './edge/reverification.
 import { RelayEvents } from './events.js';
 import { answerProtocolErrors } from './http/protocolErrors.js';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './http/rateLimit.js';
+import { LivenessWatch } from './liveness/livenessWatch.js';
 import { createLogger } from './logging/logger.js';
 import { outboxMailer, smtpMailer } from './mail/mailer.js';
 import { Metrics } from './metrics/metrics.js';
 import { argon2Hasher } from './passwords/passwords.js';
-import { liveStatus } from './presenters/instance.js';
 import type { Services, TunnelTiming } from './services.js';
 import { LowdbStore, type LowdbStoreOptions } from './store/lowdbStore.js';
 import { TokenService } from './tokens/tokens.js';
 import { createWireGuardServer } from './wireguard/createWireGuardServer.js';
-import { latestHandshakes } from './wireguard/handshakeLiveness.js';
 import { loadOrCreateServerKey } from './wireguard/keys.js';
 
 export interface RelayOptions {
@@ -59,6 +58,7 @@ export async function buildServices(config: Config, options: RelayOptions = {}):
   const timing: TunnelTiming = {
     heartbeatIntervalSeconds: 60,
     missedHeartbeats: 3,
+    livenessSweepSeconds: 5,
     ...options.timing,
   };
   const wireguard =
@@ -69,13 +69,11 @@ export async function buildServices(config: Config, options: RelayOptions = {}):
         throw e;
       },
     ));
-  const metrics = new Metrics(async () => {
-    const now = clock.now();
-    const handshakes = await latestHandshakes(wireguard);
-    return (await store.instances.listRegistered()).filter(
-      (i) => liveStatus(i, now, timing, handshakes) === 'connected',
-    ).length;
-  });
+  const events = options.services?.events ?? new RelayEvents();
+  const liveness =
+    options.services?.liveness ??
+    new LivenessWatch({ config, store, wireguard, clock, timing, events, logger });
+  const metrics = new Metrics(() => liveness.countConnected());
   const mailer = config.smtpUrl
     ? smtpMailer(config.smtpUrl, `Cloud Connect <no-reply@${config.baseDomain}>`, logger)
     : outboxMailer(config.dataDir, logger);
@@ -92,8 +90,9 @@ export async function buildServices(config: Config, options: RelayOptions = {}):
     passwords: argon2Hasher,
     limits: new RateLimits({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
     metrics,
-    events: new RelayEvents(),
+    events,
     timing,
+    liveness,
     edgeHealth: async () => ({ ok: true, detail: 'off: no edge in this process' }),
     ...options.services,
   };
@@ -107,6 +106,8 @@ export async function startRelay(
   const services = await buildServices(config, options);
   let edge: Edge;
   try {
+    // Handshakes first, so the edge's first routes already follow the liveness rule.
+    await services.liveness.sweep();
     edge = await startEdge(services);
   } catch (e) {
     await services.store.close();
@@ -114,6 +115,11 @@ export async function startRelay(
     throw e;
   }
   if (!options.services?.edgeHealth) services.edgeHealth = () => edge.health();
+  // EDGE_PORT=0 picks a free port: the public URLs the API reports must name the one it got.
+  if (edge.proxy?.mode === 'builtin' && config.edgePort === 0) {
+    config.edgePort = Number(new URL(edge.proxy.url).port);
+  }
+  services.liveness.start(services.timing.livenessSweepSeconds * 1000);
   const reverification = startReverification(services, config.domainReverifyIntervalSeconds);
   const app = createApp(services, { checkResponses: options.checkResponses ?? false });
   const server = app.listen(config.port, config.host);
@@ -148,6 +154,7 @@ export async function startRelay(
         await closed;
         clearTimeout(force);
         await reverification.close();
+        services.liveness.close();
         await edge.close();
         await services.store.close();
         await services.wireguard.close();

@@ -4,6 +4,7 @@ import type { Config } from './config/config.js';
 import type { CnameResolver } from './dns/cnameResolver.js';
 import type { RelayEvents } from './events.js';
 import type { RateLimits } from './http/rateLimit.js';
+import type { LivenessWatch } from './liveness/livenessWatch.js';
 import type { Logger } from './logging/logger.js';
 import type { Mailer } from './mail/mailer.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -18,6 +19,8 @@ export interface TunnelTiming {
   heartbeatIntervalSeconds: number;
   /** Heartbeats an instance may miss before it counts as disconnected. */
   missedHeartbeats: number;
+  /** Seconds between liveness sweeps (stale heartbeats and handshakes take the edge offline). */
+  livenessSweepSeconds: number;
 }
 
 /** Everything the Cloud API depends on, passed in so tests build the real ones on temp dirs. */
@@ -37,6 +40,8 @@ export interface Services {
   metrics: Metrics;
   events: RelayEvents;
   timing: TunnelTiming;
+  /** Who is connected now: one rule for the API, the edge and the metrics. */
+  liveness: LivenessWatch;
   /** Health of the edge, reported by whichever edge runs. */
   edgeHealth: () => Promise<{ ok: boolean; detail: string }>;
 }

@@ -10,6 +10,40 @@ const InstanceName = z
   .min(1, 'is required')
   .max(100, 'must be at most 100 characters');
 
+/**
+ * Whether traffic can reach the instance's agent through its tunnel, as this relay sees it.
+ * `unchecked`: the relay has no WireGuard interface (`WG_MODE=off`) and cannot see the data
+ * path, so `connected` rests on heartbeats alone; `detail` says so in words.
+ */
+export const DataPathState = z.enum(['up', 'down', 'unchecked']);
+export type DataPathState = z.infer<typeof DataPathState>;
+export const DataPath = z.object({
+  state: DataPathState,
+  /** False when the relay cannot see the data path (`WG_MODE=off`). */
+  checked_by_relay: z.boolean(),
+  /** The cause in words, e.g. "no WireGuard handshake from the agent for 4 min (UDP to relay.example.com:51820 blocked?)". */
+  detail: z.string(),
+  /** The agent's latest WireGuard handshake with the relay; null when never or not checked. */
+  last_handshake_at: Timestamp.nullable(),
+});
+export type DataPath = z.infer<typeof DataPath>;
+
+/** Whether the agent process is heartbeating (alive says nothing about the data path). */
+export const AgentPresence = z.object({ alive: z.boolean(), last_seen: Timestamp.nullable() });
+export type AgentPresence = z.infer<typeof AgentPresence>;
+
+/**
+ * The relay's status model of one instance: `status` is `connected` only while the agent is
+ * alive and the data path is up (or unchecked); `agent` and `data_path` say why. Optional in
+ * the schema so answers of relays that predate them stay valid.
+ */
+export const InstanceHealthFields = {
+  agent: AgentPresence.optional(),
+  data_path: DataPath.optional(),
+  /** The address a browser opens: scheme and port from the relay's edge. */
+  public_url: z.string().optional(),
+};
+
 export const InstanceListItem = z.object({
   id: InstanceId,
   name: z.string(),
@@ -19,6 +53,7 @@ export const InstanceListItem = z.object({
   tunnel_ip: z.string(),
   last_seen: Timestamp.nullable(),
   created_at: Timestamp,
+  ...InstanceHealthFields,
 });
 export const InstanceList = z.object({ instances: z.array(InstanceListItem) });
 export type InstanceListItem = z.infer<typeof InstanceListItem>;

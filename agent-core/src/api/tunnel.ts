@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WireGuardKey } from './common.js';
+import { InstanceHealthFields } from './instances.js';
 import { DomainStatus, SslStatus } from './domains.js';
 
 export const RegisterTunnelRequest = z.strictObject({
@@ -22,6 +23,8 @@ export const RegisterTunnelResponse = z.object({
   status: z.literal('registered'),
   tunnel_config: TunnelConfig,
   domains: z.object({ subdomain: z.string(), custom_domains: z.array(z.string()) }),
+  /** The address a browser opens (scheme and port from the relay's edge); absent on older relays. */
+  public_url: InstanceHealthFields.public_url,
 });
 export type RegisterTunnelResponse = z.infer<typeof RegisterTunnelResponse>;
 
@@ -37,6 +40,7 @@ export const DisconnectResponse = z.object({ status: z.literal('disconnected') }
 export const TunnelStatus = z.enum(['pending', 'connected', 'disconnected']);
 export const TunnelStatusResponse = z.object({
   tunnel_status: TunnelStatus,
+  ...InstanceHealthFields,
   domains: z.object({
     subdomain: z.object({ domain: z.string(), status: z.enum(['active', 'inactive']) }),
     custom_domains: z.array(

@@ -70,6 +70,13 @@ const BAD: Record<Variable, BadValue[]> = {
   EDGE_MODE: [{ value: 'nginx' }],
   EDGE_HOST: [{ value: 'not a host!' }],
   EDGE_PORT: [{ value: '8080/tcp' }],
+  EDGE_PUBLIC_URL: [
+    { value: 'example.com' },
+    { value: 'ftp://localhost' },
+    { value: 'https://other.example' },
+    { value: 'https://localhost/apps' },
+    { value: 'https://localhost/?q=1' },
+  ],
   EDGE_CONNECT_TIMEOUT_MS: [{ value: '5s' }, { value: '0' }, { value: '1.5' }],
   EDGE_RESPONSE_TIMEOUT_MS: [{ value: '-1' }, { value: '99999999999' }],
   EDGE_IDLE_TIMEOUT_MS: [{ value: 'forever' }],

@@ -35,6 +35,11 @@ export interface Config {
   edgeMode: EdgeMode;
   edgeHost: string;
   edgePort: number;
+  /**
+   * Scheme and port browsers reach the edge at (`EDGE_PUBLIC_URL`, e.g. `https://example.com`
+   * behind a TLS proxy); null derives them from the edge mode and `EDGE_PORT`.
+   */
+  edgePublicUrl: string | null;
   edgeTimeouts: EdgeTimeouts;
   caddy: CaddyConfig;
   /** Seconds between re-checks of verified domains; 0 = never. */
@@ -137,6 +142,11 @@ export const CONFIG_VARIABLES = [
   ],
   ['EDGE_HOST', '0.0.0.0', 'Address the built-in edge listens on.'],
   ['EDGE_PORT', '8080', 'Port the edge listens on (the built-in proxy, or Caddy’s HTTPS server).'],
+  [
+    'EDGE_PUBLIC_URL',
+    '(from EDGE_MODE and EDGE_PORT)',
+    'Scheme and port browsers reach the edge at, as a URL on RELAY_BASE_DOMAIN (e.g. https://example.com behind a TLS proxy). Instance addresses shown to users use it.',
+  ],
   [
     'EDGE_CONNECT_TIMEOUT_MS',
     '5000',
@@ -241,6 +251,26 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 }
 
 /** Caddy's admin endpoint: loopback TCP or a unix socket (Caddy's recommended setup). */
+/** `EDGE_PUBLIC_URL`: only its scheme and port matter, so anything else would mislead. */
+function edgePublicUrl(env: Env, baseDomain: string): string | null {
+  const raw = read(env, 'EDGE_PUBLIC_URL');
+  if (raw === undefined) return null;
+  const url = httpUrl('EDGE_PUBLIC_URL', raw);
+  if (
+    url.hostname !== baseDomain ||
+    url.pathname !== '/' ||
+    url.search ||
+    url.hash ||
+    url.username
+  ) {
+    throw new ConfigError(
+      'EDGE_PUBLIC_URL',
+      `must be scheme://${baseDomain}[:port] with no path, e.g. https://${baseDomain}; got "${raw}"`,
+    );
+  }
+  return url.origin;
+}
+
 function caddyAdmin(env: Env): string {
   const raw = read(env, 'EDGE_CADDY_ADMIN') ?? 'http://127.0.0.1:2019';
   if (/^unix:\/\S+$/.test(raw)) return raw;
@@ -410,6 +440,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     edgeMode: oneOf(env, 'EDGE_MODE', ['off', 'builtin', 'caddy'] as const, 'builtin'),
     edgeHost: listenHost(env, 'EDGE_HOST', '0.0.0.0'),
     edgePort: port(env, 'EDGE_PORT', 8080),
+    edgePublicUrl: edgePublicUrl(env, baseDomain),
     edgeTimeouts: {
       connectMs: integer(env, 'EDGE_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
       responseMs: integer(env, 'EDGE_RESPONSE_TIMEOUT_MS', 60_000, 100, 3_600_000),

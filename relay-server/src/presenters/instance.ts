@@ -1,39 +1,127 @@
+import type { AgentPresence, DataPath, InstanceStatus } from '@cloud-connect/agent-core/api';
+import type { Config } from '../config/config.js';
+import { publicUrlOf } from '../edge/publicUrl.js';
 import type { Services, TunnelTiming } from '../services.js';
 import type { DomainRecord, InstanceRecord } from '../store/types.js';
-import { handshakeFresh, type Handshakes } from '../wireguard/handshakeLiveness.js';
+import { HANDSHAKE_STALE_SECONDS, type Handshakes } from '../wireguard/handshakeLiveness.js';
+
+/** The relay's one status model of an instance: what the API, the edge and the metrics use. */
+export interface InstanceHealth {
+  status: InstanceStatus;
+  agent: AgentPresence;
+  data_path: DataPath;
+}
+
+/** "42 s", "4 min", "3 h": how long, as a person reads it in a status detail. */
+function span(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${Math.round(s / 3600)} h`;
+}
+
+function dataPath(
+  i: InstanceRecord,
+  now: Date,
+  handshakes: Handshakes | null,
+  wgEndpoint: string,
+): DataPath {
+  if (!handshakes) {
+    return {
+      state: 'unchecked',
+      checked_by_relay: false,
+      detail: 'data path not checked by this relay (it runs without WireGuard)',
+      last_handshake_at: null,
+    };
+  }
+  if (!i.publicKey) {
+    return {
+      state: 'down',
+      checked_by_relay: true,
+      detail: 'no tunnel registered yet: start the agent with this instance’s token',
+      last_handshake_at: null,
+    };
+  }
+  const at = handshakes.get(i.publicKey) ?? 0;
+  const nowS = now.getTime() / 1000;
+  const lastHandshakeAt = at > 0 ? new Date(at * 1000).toISOString() : null;
+  if (at > 0 && nowS - at <= HANDSHAKE_STALE_SECONDS) {
+    return {
+      state: 'up',
+      checked_by_relay: true,
+      detail: `WireGuard handshake ${span(nowS - at)} ago`,
+      last_handshake_at: lastHandshakeAt,
+    };
+  }
+  const since =
+    at > 0
+      ? `for ${span(nowS - at)}`
+      : i.registeredAt
+        ? `in the ${span(nowS - Date.parse(i.registeredAt) / 1000)} since it registered`
+        : 'yet';
+  return {
+    state: 'down',
+    checked_by_relay: true,
+    detail: `no WireGuard handshake from the agent ${since} (UDP to ${wgEndpoint} blocked?)`,
+    last_handshake_at: lastHandshakeAt,
+  };
+}
 
 /**
- * The status an instance has now: a `connected` instance that missed `missedHeartbeats`
- * heartbeats is `disconnected`, whatever the store last recorded; so is one whose WireGuard
- * handshake is older than 180 s when the relay runs an interface. `handshakes` is
- * `latestHandshakes(wireguard)` (null without an interface); it has no default, so no caller
- * leaves the WireGuard side out by accident.
+ * The instance's status now. The agent is alive while it heartbeats (the store says
+ * `connected` and the last heartbeat is at most `missedHeartbeats` intervals old); the data
+ * path is up while its WireGuard handshake is under 180 s old, or unchecked when the relay has
+ * no interface (`handshakes` null, `WG_MODE=off`). `connected` needs both: heartbeats alone
+ * only mean "agent alive". `handshakes` has no default, so no caller leaves WireGuard out.
  */
+export function instanceHealth(
+  i: InstanceRecord,
+  now: Date,
+  timing: Pick<TunnelTiming, 'heartbeatIntervalSeconds' | 'missedHeartbeats'>,
+  handshakes: Handshakes | null,
+  wgEndpoint: string,
+): InstanceHealth {
+  const silentMs = i.lastSeen ? now.getTime() - Date.parse(i.lastSeen) : Infinity;
+  const alive =
+    i.status === 'connected' &&
+    silentMs <= timing.heartbeatIntervalSeconds * timing.missedHeartbeats * 1000;
+  const path = dataPath(i, now, handshakes, wgEndpoint);
+  const status: InstanceStatus =
+    i.status === 'pending'
+      ? 'pending'
+      : alive && path.state !== 'down'
+        ? 'connected'
+        : 'disconnected';
+  return { status, agent: { alive, last_seen: i.lastSeen }, data_path: path };
+}
+
+/** `instanceHealth(…).status`, for callers that need only the word. */
 export function liveStatus(
   i: InstanceRecord,
   now: Date,
-  timing: TunnelTiming,
+  timing: Pick<TunnelTiming, 'heartbeatIntervalSeconds' | 'missedHeartbeats'>,
   handshakes: Handshakes | null,
-): InstanceRecord['status'] {
-  if (i.status !== 'connected') return i.status;
-  if (handshakes && !handshakeFresh(handshakes, i.publicKey, now)) return 'disconnected';
-  const silentMs = i.lastSeen ? now.getTime() - Date.parse(i.lastSeen) : Infinity;
-  return silentMs > timing.heartbeatIntervalSeconds * timing.missedHeartbeats * 1000
-    ? 'disconnected'
-    : 'connected';
+): InstanceStatus {
+  return instanceHealth(i, now, timing, handshakes, '').status;
 }
 
 export const fullDomain = (i: InstanceRecord, baseDomain: string) => `${i.subdomain}.${baseDomain}`;
+
+/** The address a browser opens for the instance (its subdomain on the relay's edge). */
+export const instancePublicUrl = (
+  i: InstanceRecord,
+  config: Pick<Config, 'baseDomain' | 'edgeMode' | 'edgePort' | 'edgePublicUrl'>,
+) => publicUrlOf(config, fullDomain(i, config.baseDomain));
 
 function primaryDomain(domains: DomainRecord[]): string | null {
   return domains.find((d) => d.status === 'verified')?.domain ?? null;
 }
 
 export function toInstanceDetail(
-  deps: Pick<Services, 'config' | 'clock' | 'timing'>,
+  deps: Pick<Services, 'config'>,
   i: InstanceRecord,
   domains: DomainRecord[],
-  handshakes: Handshakes | null,
+  health: InstanceHealth,
 ) {
   return {
     id: i.id,
@@ -41,7 +129,10 @@ export function toInstanceDetail(
     subdomain: i.subdomain,
     full_domain: fullDomain(i, deps.config.baseDomain),
     custom_domain: primaryDomain(domains),
-    status: liveStatus(i, deps.clock.now(), deps.timing, handshakes),
+    status: health.status,
+    agent: health.agent,
+    data_path: health.data_path,
+    public_url: instancePublicUrl(i, deps.config),
     tunnel_ip: i.tunnelIp,
     last_seen: i.lastSeen,
     created_at: i.createdAt,

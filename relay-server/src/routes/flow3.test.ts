@@ -115,6 +115,10 @@ describe('seed 003 flow 3: adding a custom domain', () => {
     const status = await t.api.get('/tunnel/status', agent);
     expect(status.body).toEqual({
       tunnel_status: 'connected',
+      // Additive to seed 003: the status model and the address a browser opens.
+      agent: { alive: true, last_seen: expect.any(String) },
+      data_path: expect.objectContaining({ state: 'unchecked', checked_by_relay: false }),
+      public_url: `https://${sub}.erugo.cloud`,
       domains: {
         subdomain: { domain: `${sub}.erugo.cloud`, status: 'active' },
         custom_domains: [

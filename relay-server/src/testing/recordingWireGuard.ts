@@ -17,18 +17,29 @@ export interface RecordingWireGuard extends WireGuardServer {
   /** The peer table now: public key → tunnel IP. */
   readonly peers: ReadonlyMap<string, string>;
   readonly calls: readonly WireGuardCall[];
+  /**
+   * Report `unixSeconds` as the peer's latest handshake (0: never). Only a server made with
+   * `{ handshakes: true }` reports handshakes at all; by default it is `WG_MODE=off`-like.
+   */
+  setHandshake(publicKey: string, unixSeconds: number): void;
 }
 
 export function recordingWireGuard(
   publicKey: string = generateKeyPair().publicKey,
+  options: { handshakes?: boolean } = {},
 ): RecordingWireGuard {
   const peers = new Map<string, string>();
   const calls: WireGuardCall[] = [];
+  const handshakes = new Map<string, number>();
   return {
-    mode: 'off',
+    // A mode other than off is what makes the relay ask for handshakes.
+    mode: options.handshakes ? 'wireguard-go' : 'off',
     publicKey,
     peers,
     calls,
+    setHandshake(key, unixSeconds) {
+      handshakes.set(key, unixSeconds);
+    },
     async addPeer(peer) {
       calls.push({ op: 'add', ...peer });
       peers.set(peer.publicKey, peer.tunnelIp);
@@ -47,7 +58,7 @@ export function recordingWireGuard(
         publicKey: key,
         tunnelIp: ip,
         endpoint: null,
-        latestHandshake: 0,
+        latestHandshake: handshakes.get(key) ?? 0,
         rxBytes: 0,
         txBytes: 0,
       }));

@@ -1,5 +1,5 @@
 import { AppError } from '../../errors/appError.js';
-import { fullDomain } from '../../presenters/instance.js';
+import { fullDomain, instancePublicUrl } from '../../presenters/instance.js';
 import type { Services } from '../../services.js';
 import { StoreConflictError, type InstanceRecord } from '../../store/types.js';
 import { serverAddress } from '../../wireguard/cidr.js';
@@ -59,5 +59,6 @@ export async function registerTunnel(
       subdomain: fullDomain(updated, deps.config.baseDomain),
       custom_domains: verified.map((d) => d.domain),
     },
+    public_url: instancePublicUrl(updated, deps.config),
   };
 }

@@ -1,20 +1,18 @@
-import { fullDomain, liveStatus } from '../../presenters/instance.js';
+import { fullDomain, instancePublicUrl } from '../../presenters/instance.js';
 import type { Services } from '../../services.js';
 import type { InstanceRecord } from '../../store/types.js';
-import { latestHandshakes } from '../../wireguard/handshakeLiveness.js';
 
 /** Tunnel and domain status as the relay sees them. */
 export async function tunnelStatus(deps: Services, instance: InstanceRecord) {
-  const status = liveStatus(
-    instance,
-    deps.clock.now(),
-    deps.timing,
-    await latestHandshakes(deps.wireguard),
-  );
+  const health = await deps.liveness.health(instance);
+  const status = health.status;
   const up = status === 'connected';
   const domains = await deps.store.domains.listByInstance(instance.id);
   return {
     tunnel_status: status,
+    agent: health.agent,
+    data_path: health.data_path,
+    public_url: instancePublicUrl(instance, deps.config),
     domains: {
       subdomain: {
         domain: fullDomain(instance, deps.config.baseDomain),

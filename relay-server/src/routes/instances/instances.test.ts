@@ -47,6 +47,8 @@ describe('GET /instances', () => {
           subdomain: sub,
           custom_domain: null,
           status: 'pending',
+          ...PENDING_HEALTH,
+          public_url: `https://${sub}.cloud.test`,
           tunnel_ip: created.instance.tunnel_ip,
           last_seen: null,
           created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
@@ -72,6 +74,21 @@ describe('GET /instances', () => {
     }
   });
 });
+
+/**
+ * Seed 003's shapes plus the additive status model: a new instance's agent was never seen,
+ * and this relay (WG_MODE=off) says it cannot check the data path. With EDGE_MODE=off the
+ * public URL is https on the default port.
+ */
+const PENDING_HEALTH = {
+  agent: { alive: false, last_seen: null },
+  data_path: {
+    state: 'unchecked',
+    checked_by_relay: false,
+    detail: 'data path not checked by this relay (it runs without WireGuard)',
+    last_handshake_at: null,
+  },
+};
 
 describe('POST /instances', () => {
   it('creates an instance with seed 003’s body: instance, token and WireGuard credentials', async () => {
@@ -284,6 +301,8 @@ describe('GET /instances/:instance_id', () => {
       full_domain: `${sub}.cloud.test`,
       custom_domain: null,
       status: 'pending',
+      ...PENDING_HEALTH,
+      public_url: `https://${sub}.cloud.test`,
       tunnel_ip: instance.tunnel_ip,
       last_seen: null,
       created_at: expect.any(String),

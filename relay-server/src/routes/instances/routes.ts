@@ -11,7 +11,6 @@ import { mount } from '../../http/mount.js';
 import { rateLimit } from '../../http/rateLimit.js';
 import { toInstanceDetail } from '../../presenters/instance.js';
 import type { Services } from '../../services.js';
-import { latestHandshakes } from '../../wireguard/handshakeLiveness.js';
 
 export function instanceRoutes(
   router: Router<AppState>,
@@ -25,14 +24,13 @@ export function instanceRoutes(
     [auth],
     async (_i, ctx) => {
       const instances = await deps.store.instances.listByUser(userOf(ctx).id);
-      const handshakes = await latestHandshakes(deps.wireguard);
       const rows = await Promise.all(
         instances.map(async (inst) => {
           const { full_domain: _omit, ...row } = toInstanceDetail(
             deps,
             inst,
             await deps.store.domains.listByInstance(inst.id),
-            handshakes,
+            await deps.liveness.health(inst),
           );
           return row;
         }),
@@ -58,7 +56,7 @@ export function instanceRoutes(
         deps,
         inst,
         await deps.store.domains.listByInstance(inst.id),
-        await latestHandshakes(deps.wireguard),
+        await deps.liveness.health(inst),
       );
     },
     opts,

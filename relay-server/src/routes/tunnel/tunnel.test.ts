@@ -81,6 +81,8 @@ describe('POST /tunnel/register', () => {
         },
       },
       domains: { subdomain: `${a.subdomain}.cloud.test`, custom_domains: [] },
+      // Additive: the address a browser opens (EDGE_MODE=off here: https on 443).
+      public_url: `https://${a.subdomain}.cloud.test`,
     });
     expect(wg.peers.get(key)).toBe(a.tunnelIp);
     expect(wg.calls.at(-1)).toEqual({ op: 'add', publicKey: key, tunnelIp: a.tunnelIp });
@@ -294,6 +296,14 @@ describe('POST /tunnel/disconnect', () => {
   });
 });
 
+/** This relay's WireGuard is the recording stand-in (like WG_MODE=off): no handshakes to see. */
+const UNCHECKED = {
+  state: 'unchecked',
+  checked_by_relay: false,
+  detail: 'data path not checked by this relay (it runs without WireGuard)',
+  last_handshake_at: null,
+};
+
 describe('GET /tunnel/status', () => {
   it('answers pending with an inactive subdomain before the first heartbeat', async () => {
     const a = await agent();
@@ -301,6 +311,9 @@ describe('GET /tunnel/status', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       tunnel_status: 'pending',
+      agent: { alive: false, last_seen: null },
+      data_path: UNCHECKED,
+      public_url: `https://${a.subdomain}.cloud.test`,
       domains: {
         subdomain: { domain: `${a.subdomain}.cloud.test`, status: 'inactive' },
         custom_domains: [],
@@ -315,6 +328,9 @@ describe('GET /tunnel/status', () => {
     const res = await status(a.token);
     expect(res.body).toEqual({
       tunnel_status: 'connected',
+      agent: { alive: true, last_seen: clock.now().toISOString() },
+      data_path: UNCHECKED,
+      public_url: `https://${a.subdomain}.cloud.test`,
       domains: {
         subdomain: { domain: `${a.subdomain}.cloud.test`, status: 'active' },
         custom_domains: [],

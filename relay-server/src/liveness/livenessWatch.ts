@@ -1,0 +1,114 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/config.js';
+import type { RelayEvents } from '../events.js';
+import type { Logger } from '../logging/logger.js';
+import { instanceHealth, type InstanceHealth } from '../presenters/instance.js';
+import type { TunnelTiming } from '../services.js';
+import type { InstanceRecord, Store } from '../store/types.js';
+import { latestHandshakes, type Handshakes } from '../wireguard/handshakeLiveness.js';
+import type { WireGuardServer } from '../wireguard/server.js';
+
+export interface LivenessDeps {
+  config: Pick<Config, 'wgEndpoint'>;
+  store: Store;
+  wireguard: WireGuardServer;
+  clock: Clock;
+  timing: TunnelTiming;
+  events: RelayEvents;
+  logger: Logger;
+}
+
+/**
+ * The one place that decides whether an instance is connected, for the Cloud API and the edge
+ * alike, so the edge never serves an instance the API calls down, nor refuses one it calls up.
+ *
+ * Connectedness changes with time (a heartbeat or a handshake goes stale) without any store
+ * write, so the watch re-evaluates every registered instance on a timer (`sweep`) and on every
+ * API read (`health`), and emits `instance-changed` whenever an instance's connectedness
+ * differs from what it last published: the edge's route table follows that event within
+ * milliseconds. Handshakes come from one shared snapshot of the interface.
+ */
+export class LivenessWatch {
+  private handshakes: Handshakes | null = null;
+  /** A read of the interface in flight: concurrent API answers share it. */
+  private reading: Promise<void> | null = null;
+  private readonly published = new Map<string, boolean>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly deps: LivenessDeps) {}
+
+  /** The instance's health from the current handshake snapshot (no I/O, no event). */
+  healthNow(i: InstanceRecord): InstanceHealth {
+    const d = this.deps;
+    return instanceHealth(i, d.clock.now(), d.timing, this.handshakes, d.config.wgEndpoint);
+  }
+
+  /**
+   * Whether the edge may send traffic to the instance now. The route table calls this when it
+   * (re)computes a route, so the answer is what the edge acts on: a later sweep or API read
+   * that differs from it is a flip and re-routes.
+   */
+  isConnected(i: InstanceRecord): boolean {
+    const connected = this.healthNow(i).status === 'connected';
+    this.published.set(i.id, connected);
+    return connected;
+  }
+
+  /** The instance's health for an API answer: fresh handshakes, and the edge told of a flip. */
+  async health(i: InstanceRecord): Promise<InstanceHealth> {
+    await this.readHandshakes();
+    const h = this.healthNow(i);
+    this.publish(i.id, h.status === 'connected');
+    return h;
+  }
+
+  /** Re-read the handshakes and re-evaluate every registered instance, publishing flips. */
+  async sweep(): Promise<void> {
+    await this.readHandshakes();
+    for (const i of await this.deps.store.instances.listRegistered()) {
+      this.publish(i.id, this.healthNow(i).status === 'connected');
+    }
+  }
+
+  /** Sweep every `intervalMs` until `close()`; a failed sweep is logged and the next one runs. */
+  start(intervalMs: number): void {
+    this.timer ??= setInterval(() => {
+      this.sweep().catch((e: unknown) =>
+        this.deps.logger.error({ err: (e as Error).message }, 'liveness sweep failed'),
+      );
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** How many registered instances are connected now (the metrics' gauge). */
+  async countConnected(): Promise<number> {
+    await this.sweep();
+    const all = await this.deps.store.instances.listRegistered();
+    return all.filter((i) => this.healthNow(i).status === 'connected').length;
+  }
+
+  private readHandshakes(): Promise<void> {
+    this.reading ??= latestHandshakes(this.deps.wireguard)
+      .then((h) => {
+        this.handshakes = h;
+      })
+      .finally(() => {
+        this.reading = null;
+      });
+    return this.reading;
+  }
+
+  private publish(instanceId: string, connected: boolean): void {
+    const before = this.published.get(instanceId);
+    this.published.set(instanceId, connected);
+    // Unknown means no route was computed for it yet: the route table's own load covers it.
+    if (before !== undefined && before !== connected) {
+      this.deps.events.emit('instance-changed', { instanceId });
+    }
+  }
+}
