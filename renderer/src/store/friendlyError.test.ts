@@ -20,12 +20,12 @@ describe('friendlyError', () => {
   it('keeps the host’s own field message over the generic one', () => {
     const error = friendlyError({
       ok: false,
-      code: 'EMAIL_ALREADY_REGISTERED',
-      message: 'exists',
-      fields: { email: 'is already registered' },
+      code: 'SUBDOMAIN_TAKEN',
+      message: 'in use',
+      fields: { subdomain: 'is reserved for the service' },
     });
 
-    expect(error.fields.email).toBe('Is already registered.');
+    expect(error.fields.subdomain).toBe('Is reserved for the service.');
   });
 
   it('uses the host’s message for a code it does not know', () => {
@@ -47,6 +47,7 @@ describe('friendlyError', () => {
     expect(friendlyError(failure, 'signIn').message).toMatch(/do not match/);
     expect(friendlyError(failure, 'loadInstances').message).toMatch(/session has expired/);
   });
+
   it('words a tunnel error by its cause, never as an internet problem the cause rules out', () => {
     const noHandshake = tunnelErrorWords(
       'NO_HANDSHAKE',

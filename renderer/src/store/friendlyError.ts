@@ -80,12 +80,6 @@ const WORDING: Record<string, Wording> = {
       'Please verify your email address first: open the link we sent you, or ask for a new one.',
     action: VERIFY,
   },
-  EMAIL_ALREADY_REGISTERED: {
-    message:
-      'An account with this email already exists. Sign in, or reset your password if you forgot it.',
-    field: ['email', 'Already registered. Sign in instead.'],
-    action: SIGN_IN,
-  },
   BILLING_NOT_CONFIGURED: {
     message:
       'Paid plans are not available on this relay server (billing is not set up). Everything in the Free plan still works.',

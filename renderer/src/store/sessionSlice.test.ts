@@ -83,7 +83,7 @@ describe('sessionSlice', () => {
 
     expect(store.getState().route).toEqual({ name: 'verifyEmail' });
     expect(store.getState().pendingEmail).toBe('ada@example.com');
-    expect(store.getState().flash?.text).toMatch(/ada@example.com/);
+    expect(store.getState().flash?.text).toMatch(/^Check your mail\. .*ada@example\.com/);
   });
 
   it('maps the host’s field errors to input names, whatever prefix they carry', async () => {

@@ -99,9 +99,11 @@ export const createSessionSlice: SliceCreator<SessionSlice> = (set, get, deps) =
     if (!result.ok) return false;
     set({ pendingEmail: result.value.email });
     get().navigate({ name: 'verifyEmail' });
+    // The same words whether or not the address already had an account: the relay does not
+    // say, and the mail tells its owner what to do.
     get().showFlash(
       'success',
-      `Account created. We sent a verification link to ${result.value.email}.`,
+      `Check your mail. We sent a message to ${result.value.email}: a link to verify the address, or, if it already has an account, how to sign in.`,
     );
     return true;
   },
