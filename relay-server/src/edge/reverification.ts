@@ -1,3 +1,4 @@
+import { hasLapsed, releaseDomain } from '../commands/domains/domainClaims.js';
 import { applyCheck, checkCname } from '../commands/domains/verifyDomain.js';
 import type { Services } from '../services.js';
 
@@ -8,11 +9,13 @@ export interface Reverification {
 }
 
 /**
- * Re-check every verified custom domain's CNAME each `intervalSeconds` (0 = never). One that
- * no longer points at its instance goes back to `pending_verification` with the reason, and
- * its `domain-changed` event takes it off the edge; a DNS outage proves nothing and leaves it
- * verified (the rule in `applyCheck`). Domains are checked one at a time: a slow resolver
- * must not be hit by hundreds of parallel lookups.
+ * Re-check every custom domain's CNAME each `intervalSeconds` (0 = never). A verified one
+ * that no longer points at its instance goes back to `pending_verification` with the reason
+ * (its `domain-changed` event takes it off the edge) and is released once the grace period
+ * passes unmended; a DNS outage proves nothing and leaves it verified (the rule in
+ * `applyCheck`). A pending claim that now points here is verified (the owner need not press
+ * Verify within the TTL); one past its expiry is released, freeing the name. Domains are
+ * checked one at a time: a slow resolver must not be hit by hundreds of parallel lookups.
  */
 export function startReverification(deps: Services, intervalSeconds: number): Reverification {
   let running: Promise<number> | null = null;
@@ -22,6 +25,8 @@ export function startReverification(deps: Services, intervalSeconds: number): Re
     running ??= (async () => {
       let unverified = 0;
       try {
+        // Read before the pass, so a domain unverified below is not looked up twice.
+        const pending = await deps.store.domains.listPending();
         for (const d of await deps.store.domains.listVerified()) {
           if (closed) break;
           const check = await checkCname(deps, d);
@@ -33,6 +38,11 @@ export function startReverification(deps: Services, intervalSeconds: number): Re
               'domain no longer verified: CNAME changed',
             );
           }
+        }
+        for (const d of pending) {
+          if (closed) break;
+          if (hasLapsed(deps, d)) await releaseDomain(deps, d, 'expired');
+          else await applyCheck(deps, d, await checkCname(deps, d));
         }
       } catch (e) {
         deps.logger.warn({ err: (e as Error).message }, 'domain re-verification failed');

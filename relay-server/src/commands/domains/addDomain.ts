@@ -1,12 +1,25 @@
 import { effectivePlan, PLAN_LIMITS } from '../../billing/plans.js';
 import { AppError } from '../../errors/appError.js';
-import { cnameInstructions } from '../../presenters/domain.js';
+import { cnameInstructions, cnameTarget } from '../../presenters/domain.js';
 import type { Services } from '../../services.js';
-import { StoreConflictError, StoreLimitError, type UserRecord } from '../../store/types.js';
+import {
+  StoreConflictError,
+  StoreLimitError,
+  type DomainRecord,
+  type UserRecord,
+} from '../../store/types.js';
 import { limitExceeded } from '../instances/createInstance.js';
 import { ownedInstance } from '../instances/ownedInstance.js';
+import { hasLapsed, pendingExpiry, releaseDomain } from './domainClaims.js';
+import { checkCname } from './verifyDomain.js';
 
-/** Add a custom domain (unique across all users) within the plan; answers the CNAME to create. */
+/**
+ * Add a custom domain (unique across all users) within the plan; answers the CNAME to create.
+ * Ownership is proven by DNS, not by who asked first: a name whose claim lapsed is free, and
+ * a name another instance holds passes to this one when its CNAME already points here (the
+ * other claim is dropped and its owner told in their domain list). The new claim is then
+ * verified at once, since the check that proved it is the verification.
+ */
 export async function addDomain(
   deps: Services,
   user: UserRecord,
@@ -33,34 +46,83 @@ export async function addDomain(
       },
     );
   }
-  if (await deps.store.domains.get(domain)) throw domainExists(domain);
-  try {
-    await deps.store.domains.create(
-      {
-        domain,
-        instanceId: instance.id,
-        userId: user.id,
-        status: 'pending_verification',
-        sslStatus: 'pending',
-        verifiedAt: null,
-        lastCheckedAt: null,
-        lastError: null,
-        createdAt: deps.clock.now().toISOString(),
-      },
-      { maxPerInstance: limit },
-    );
-  } catch (e) {
-    if (e instanceof StoreConflictError) throw domainExists(domain);
+  const now = deps.clock.now();
+  const claim: DomainRecord = {
+    domain,
+    instanceId: instance.id,
+    userId: user.id,
+    status: 'pending_verification',
+    sslStatus: 'pending',
+    verifiedAt: null,
+    lastCheckedAt: null,
+    lastError: null,
+    createdAt: now.toISOString(),
+    expiresAt: pendingExpiry(deps, now),
+  };
+  const target = cnameTarget(instance.id, base);
+  const added = await claimName(deps, claim, limit, user).catch((e: unknown) => {
+    if (e instanceof StoreConflictError) throw new AppError(...alreadyAdded(domain, target));
     if (e instanceof StoreLimitError) throw limitExceeded(user, 'domains', e.limit);
     throw e;
-  }
+  });
   return {
     domain,
-    status: 'pending_verification' as const,
+    status: added.status,
     verification: cnameInstructions(domain, instance.id, base),
+    expires_at: added.expiresAt ?? null,
   };
 }
 
-function domainExists(domain: string): AppError {
-  return new AppError('DOMAIN_ALREADY_EXISTS', 'This domain has already been added', { domain });
+/** Store the claim, over a lapsed one or one DNS disproves; answers what was stored. */
+async function claimName(
+  deps: Services,
+  claim: DomainRecord,
+  maxPerInstance: number,
+  user: UserRecord,
+): Promise<DomainRecord> {
+  const held = await deps.store.domains.get(claim.domain);
+  if (!held) return deps.store.domains.create(claim, { maxPerInstance });
+  if (hasLapsed(deps, held)) {
+    if (await releaseDomain(deps, held, 'expired', { record: claim, maxPerInstance })) return claim;
+    throw new StoreConflictError('domain');
+  }
+  const target = cnameTarget(claim.instanceId, deps.config.baseDomain);
+  if (held.instanceId === claim.instanceId) {
+    throw new AppError('DOMAIN_ALREADY_EXISTS', 'This domain is already on this instance', {
+      domain: claim.domain,
+    });
+  }
+  const check = await checkCname(deps, claim);
+  // Proven only if the name points here and not (also) at the instance that holds it.
+  const heldTarget = cnameTarget(held.instanceId, deps.config.baseDomain);
+  if (!check.ok || check.found.includes(heldTarget)) {
+    throw new AppError(...alreadyAdded(claim.domain, target, held.userId === user.id));
+  }
+  const at = deps.clock.now().toISOString();
+  const verified: DomainRecord = {
+    ...claim,
+    status: 'verified',
+    sslStatus: 'provisioning',
+    verifiedAt: at,
+    lastCheckedAt: at,
+    expiresAt: null,
+  };
+  if (await releaseDomain(deps, held, 'claimed_elsewhere', { record: verified, maxPerInstance })) {
+    return verified;
+  }
+  throw new StoreConflictError('domain');
+}
+
+/** 409 for a name held elsewhere, saying how to take it over: DNS decides. */
+function alreadyAdded(
+  domain: string,
+  target: string,
+  ownInstance = false,
+): ConstructorParameters<typeof AppError> {
+  const where = ownInstance ? 'on another of your instances' : 'claimed by another account';
+  return [
+    'DOMAIN_ALREADY_EXISTS',
+    `This domain is ${where}. If it is yours to move here, point its CNAME record to ${target} and add it again: a claim proven by DNS takes the name over.`,
+    { domain, expected: target },
+  ];
 }

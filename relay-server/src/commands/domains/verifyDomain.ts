@@ -3,21 +3,25 @@ import { AppError } from '../../errors/appError.js';
 import { cnameTarget } from '../../presenters/domain.js';
 import type { Services } from '../../services.js';
 import type { DomainRecord } from '../../store/types.js';
+import { claimExpiresAt, graceExpiry, hasLapsed, releaseDomain } from './domainClaims.js';
 
 export type CnameCheck =
-  | { ok: true }
+  | { ok: true; found: string[] }
   | { ok: false; kind: 'not_found' | 'unreachable'; error: string }
   | { ok: false; kind: 'wrong_target'; error: string; found: string[] };
 
-/** Resolve the domain's CNAME through the configured resolver; the client is never trusted. */
+/**
+ * Resolve the domain's CNAME through the configured resolver and compare it with the
+ * instance's target; the client is never trusted.
+ */
 export async function checkCname(
   deps: Pick<Services, 'dns' | 'config'>,
-  d: DomainRecord,
+  d: Pick<DomainRecord, 'domain' | 'instanceId'>,
 ): Promise<CnameCheck> {
   const expected = cnameTarget(d.instanceId, deps.config.baseDomain);
   try {
     const found = await deps.dns.resolveCname(d.domain);
-    if (found.includes(expected)) return { ok: true };
+    if (found.includes(expected)) return { ok: true, found };
     return {
       ok: false,
       kind: 'wrong_target',
@@ -30,8 +34,18 @@ export async function checkCname(
   }
 }
 
-/** What a check changes on the domain record. */
-function patchFor(d: DomainRecord, check: CnameCheck, now: string): Partial<DomainRecord> {
+/**
+ * What a check changes on the domain record. A verified domain whose CNAME moved away stops
+ * routing at once but stays its owner's for the grace period (a slip at the DNS provider
+ * can be mended); a pending claim keeps the expiry it has.
+ */
+function patchFor(
+  deps: Pick<Services, 'config'>,
+  d: DomainRecord,
+  check: CnameCheck,
+  at: Date,
+): Partial<DomainRecord> {
+  const now = at.toISOString();
   if (check.ok) {
     return {
       status: 'verified',
@@ -39,6 +53,7 @@ function patchFor(d: DomainRecord, check: CnameCheck, now: string): Partial<Doma
       sslStatus: d.sslStatus === 'active' ? 'active' : 'provisioning',
       lastError: null,
       lastCheckedAt: now,
+      expiresAt: null,
     };
   }
   // A DNS outage proves nothing about the record: a verified domain keeps routing.
@@ -51,6 +66,7 @@ function patchFor(d: DomainRecord, check: CnameCheck, now: string): Partial<Doma
     verifiedAt: null,
     lastError: check.error,
     lastCheckedAt: now,
+    expiresAt: d.status === 'verified' ? graceExpiry(deps, at) : claimExpiresAt(deps, d),
   };
 }
 
@@ -60,7 +76,10 @@ export async function applyCheck(
   d: DomainRecord,
   check: CnameCheck,
 ): Promise<DomainRecord> {
-  const patch = patchFor(d, check, deps.clock.now().toISOString());
+  const patch = patchFor(deps, d, check, deps.clock.now());
+  // The name may have passed to another instance while DNS was asked: that check was not for it.
+  const current = await deps.store.domains.get(d.domain);
+  if (current?.instanceId !== d.instanceId) return d;
   const updated = (await deps.store.domains.update(d.domain, patch)) ?? d;
   if (updated.status !== d.status)
     deps.events.emit('domain-changed', { domain: d.domain, instanceId: d.instanceId });
@@ -74,6 +93,15 @@ export async function applyCheck(
  * domain stays verified when DNS cannot be asked (200 with the reason in `error`).
  */
 export async function verifyDomain(deps: Services, d: DomainRecord) {
+  if (hasLapsed(deps, d)) {
+    // The name was free for anyone since it lapsed: a claim is made again, not revived.
+    await releaseDomain(deps, d, 'expired');
+    throw new AppError(
+      'NOT_FOUND',
+      `The claim on ${d.domain} expired before its CNAME was verified. Add the domain again to claim it anew.`,
+      { domain: d.domain },
+    );
+  }
   const check = await checkCname(deps, d);
   const updated = await applyCheck(deps, d, check);
   if (check.ok) return { domain: d.domain, status: updated.status, ssl_status: updated.sslStatus };

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createAccount,
   createInstance,
+  manualClock,
   setPlan,
+  type ManualClock,
   startDnsServer,
   startTestRelay,
   type TestAccount,
@@ -62,7 +64,12 @@ describe('POST /instances/:instance_id/domains', () => {
         value: target(id),
         instructions: 'Add this CNAME record to your DNS provider',
       },
+      // Unverified claims lapse after DOMAIN_PENDING_TTL_H (72 h by default).
+      expires_at: expect.stringMatching(/Z$/),
     });
+    const hours = (Date.parse(res.body.expires_at) - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(71.9);
+    expect(hours).toBeLessThanOrEqual(72);
     expect(await store().domains.get(domain)).toMatchObject({
       instanceId: id,
       userId: account.id,
@@ -205,6 +212,7 @@ describe('GET /instances/:instance_id/domains', () => {
         verified_at: expect.stringMatching(/Z$/),
         verification: expect.objectContaining({ type: 'CNAME', value: target(id) }),
         error: null,
+        expires_at: null,
       },
       {
         domain: pending,
@@ -213,6 +221,7 @@ describe('GET /instances/:instance_id/domains', () => {
         verified_at: null,
         verification: expect.objectContaining({ name: 'files', value: target(id) }),
         error: null,
+        expires_at: expect.stringMatching(/Z$/),
       },
     ]);
   });
@@ -456,5 +465,349 @@ describe('DELETE /instances/:instance_id/domains/:domain', () => {
     const anon = await t.api.delete(`/instances/${id}/domains/${domain}`);
     expect(anon.status).toBe(401);
     expect(await store().domains.get(domain)).not.toBeNull();
+  });
+});
+
+describe('ownership is proven by DNS, not by who asked first', () => {
+  const HOUR = 3_600_000;
+  let r: TestRelay;
+  let clock: ManualClock;
+  beforeAll(async () => {
+    // Starts at the real time: the store prunes expired email tokens by wall-clock time.
+    clock = manualClock();
+    // No timer: each test runs the scheduled pass itself, at the time it set.
+    r = await startTestRelay({
+      clock,
+      env: { DNS_SERVERS: dns.address, DOMAIN_REVERIFY_INTERVAL_S: '0' },
+    });
+  });
+  afterAll(async () => {
+    await r.stop();
+  });
+
+  /** A verified account on Pro with one instance, on this relay. */
+  async function member(plan: 'pro' | 'business' = 'pro') {
+    const account = await createAccount(r);
+    await setPlan(r, account, plan);
+    const { instance } = await createInstance(r, account, freshSub('own'));
+    return { account, id: instance.id };
+  }
+  type Member = Awaited<ReturnType<typeof member>>;
+  /** Move the clock on; access tokens last 15 min, so sign the members in again. */
+  async function advance(ms: number, ...members: Member[]) {
+    clock.advance(ms);
+    for (const m of members) {
+      const login = await r.api.post('/auth/login', {
+        email: m.account.email,
+        password: m.account.password,
+      });
+      expect(login.status).toBe(200);
+      m.account.accessToken = login.body.access_token;
+    }
+  }
+  const addAs = (m: Member, domain: string) =>
+    r.api.post(`/instances/${m.id}/domains`, { domain }, auth(m.account));
+  const listOf = async (m: Member) => {
+    const res = await r.api.get(`/instances/${m.id}/domains`, auth(m.account));
+    expect(res.status).toBe(200);
+    return res.body.domains as Record<string, unknown>[];
+  };
+  const held = (domain: string) => r.relay.services.store.domains.get(domain);
+
+  it('answers when a pending claim lapses, in the add answer and in the list', async () => {
+    const ann = await member();
+    const domain = freshDomain();
+    const res = await addAs(ann, domain);
+    expect(res.status).toBe(201);
+    const expiry = new Date(clock.now().getTime() + 72 * HOUR).toISOString();
+    expect(res.body.expires_at).toBe(expiry);
+    expect((await listOf(ann))[0]).toMatchObject({ domain, expires_at: expiry });
+  });
+
+  it('frees a pending claim after 72 h: another account may add it, and the first owner is told', async () => {
+    const ann = await member();
+    const bob = await member();
+    const domain = freshDomain();
+    expect((await addAs(ann, domain)).status).toBe(201);
+    await advance(72 * HOUR - 60_000, ann, bob);
+    expect((await addAs(bob, domain)).status).toBe(409);
+    await advance(60_000, ann, bob);
+    const res = await addAs(bob, domain);
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe('pending_verification');
+    expect(await held(domain)).toMatchObject({ instanceId: bob.id, userId: bob.account.id });
+
+    const [entry, ...rest] = await listOf(ann);
+    expect(rest).toEqual([]);
+    expect(entry).toMatchObject({
+      domain,
+      status: 'released',
+      release_reason: 'expired',
+      released_at: clock.now().toISOString(),
+      expires_at: null,
+      verification: expect.objectContaining({ value: target(ann.id) }),
+    });
+    expect(entry?.error).toMatch(
+      /did not point to .* before the claim expired.*Add the domain again/,
+    );
+    // The owner dismisses the entry; it is gone, and Bob's claim is untouched.
+    const dismiss = await r.api.delete(`/instances/${ann.id}/domains/${domain}`, auth(ann.account));
+    expect(dismiss.status).toBe(204);
+    expect(await listOf(ann)).toEqual([]);
+    expect(await held(domain)).toMatchObject({ instanceId: bob.id });
+    const again = await r.api.delete(`/instances/${ann.id}/domains/${domain}`, auth(ann.account));
+    expect(again.status).toBe(404);
+  });
+
+  it('releases lapsed claims in the scheduled pass, and when their owner verifies or lists them', async () => {
+    const ann = await member('business');
+    const byPass = freshDomain();
+    expect((await addAs(ann, byPass)).status).toBe(201);
+    await advance(72 * HOUR, ann);
+    await r.relay.reverification.runOnce();
+    expect(await held(byPass)).toBeNull();
+
+    const [byVerify, byList] = [freshDomain(), freshDomain()];
+    for (const d of [byVerify, byList]) expect((await addAs(ann, d)).status).toBe(201);
+    await advance(72 * HOUR, ann);
+    // Verifying a lapsed claim says what happened instead of reviving it.
+    const verifyRes = await r.api.post(
+      `/instances/${ann.id}/domains/${byVerify}/verify`,
+      undefined,
+      auth(ann.account),
+    );
+    expect(verifyRes.status).toBe(404);
+    expect(verifyRes.body.error.message).toMatch(/expired.*Add the domain again/);
+    expect(await held(byVerify)).toBeNull();
+    expect(await held(byList)).not.toBeNull();
+    const list = await listOf(ann);
+    expect(await held(byList)).toBeNull();
+    expect(list.map((d) => [d.domain, d.status, d.release_reason])).toEqual([
+      [byPass, 'released', 'expired'],
+      [byVerify, 'released', 'expired'],
+      [byList, 'released', 'expired'],
+    ]);
+  });
+
+  it('lets the same instance claim a lapsed name again with a new expiry and no released entry', async () => {
+    const ann = await member();
+    const domain = freshDomain();
+    await addAs(ann, domain);
+    await advance(80 * HOUR, ann);
+    const res = await addAs(ann, domain);
+    expect(res.status).toBe(201);
+    expect(res.body.expires_at).toBe(new Date(clock.now().getTime() + 72 * HOUR).toISOString());
+    expect((await listOf(ann)).map((d) => d.status)).toEqual(['pending_verification']);
+  });
+
+  it('treats a claim stored before claims expired as lapsing 72 h after it was made', async () => {
+    const ann = await member();
+    const bob = await member();
+    const domain = freshDomain();
+    const made = new Date(clock.now().getTime() - 73 * HOUR).toISOString();
+    await r.relay.services.store.domains.create(
+      {
+        domain,
+        instanceId: ann.id,
+        userId: ann.account.id,
+        status: 'pending_verification',
+        sslStatus: 'pending',
+        verifiedAt: null,
+        lastCheckedAt: null,
+        lastError: null,
+        createdAt: made,
+      },
+      { maxPerInstance: 1 },
+    );
+    expect((await addAs(bob, domain)).status).toBe(201);
+  });
+
+  it('hands a pending name to an account whose CNAME points at its own instance, verified at once', async () => {
+    const ann = await member();
+    const bob = await member();
+    const domain = freshDomain();
+    expect((await addAs(ann, domain)).status).toBe(201);
+    dns.set(domain, 'CNAME', target(bob.id));
+    const res = await addAs(bob, domain);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ domain, status: 'verified', expires_at: null });
+    expect(await held(domain)).toMatchObject({
+      instanceId: bob.id,
+      status: 'verified',
+      verifiedAt: clock.now().toISOString(),
+    });
+    const entry = (await listOf(ann))[0];
+    expect(entry).toMatchObject({
+      domain,
+      status: 'released',
+      release_reason: 'claimed_elsewhere',
+    });
+    expect(entry?.error).toMatch(/another account proved by DNS.*point its CNAME to/);
+    expect(entry?.error).toContain(target(ann.id));
+    // Ann's old claim answers nothing any more.
+    const verifyRes = await r.api.post(
+      `/instances/${ann.id}/domains/${domain}/verify`,
+      undefined,
+      auth(ann.account),
+    );
+    expect(verifyRes.status).toBe(404);
+  });
+
+  it('refuses a takeover the DNS does not prove, with 409 saying how to take the name over', async () => {
+    const ann = await member();
+    const bob = await member();
+    const domain = freshDomain();
+    await addAs(ann, domain);
+    for (const arrange of [
+      () => dns.remove(domain), // no record
+      () => dns.set(domain, 'CNAME', 'elsewhere.example.net'), // someone else's target
+      () => dns.set(domain, 'CNAME', [target(ann.id), target(bob.id)]), // points at both
+    ]) {
+      arrange();
+      const res = await addAs(bob, domain);
+      expect(res.status).toBe(409);
+      expect(res.body.error).toMatchObject({
+        code: 'DOMAIN_ALREADY_EXISTS',
+        details: { domain, expected: target(bob.id) },
+      });
+      expect(res.body.error.message).toMatch(
+        new RegExp(`claimed by another account.*point its CNAME record to ${target(bob.id)}`),
+      );
+    }
+    dns.simulate('servfail', domain);
+    expect((await addAs(bob, domain)).status).toBe(409);
+    dns.simulate(null, domain);
+    expect(await held(domain)).toMatchObject({ instanceId: ann.id });
+    expect(await r.relay.services.store.domains.listReleases(ann.id)).toEqual([]);
+  });
+
+  it('counts a takeover against the plan limit: 403 LIMIT_EXCEEDED, nothing changes', async () => {
+    const ann = await member();
+    const bob = await member('pro');
+    await addAs(bob, freshDomain()); // Pro: one domain per instance
+    const domain = freshDomain();
+    await addAs(ann, domain);
+    dns.set(domain, 'CNAME', target(bob.id));
+    const res = await addAs(bob, domain);
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('LIMIT_EXCEEDED');
+    expect(await held(domain)).toMatchObject({ instanceId: ann.id });
+    expect(await r.relay.services.store.domains.listReleases(ann.id)).toEqual([]);
+  });
+
+  it('hands over a verified domain whose CNAME now points at the claimant, and routes it there', async () => {
+    const ann = await member();
+    const bob = await member();
+    const domain = freshDomain();
+    await addAs(ann, domain);
+    dns.set(domain, 'CNAME', target(ann.id));
+    await r.api.post(`/instances/${ann.id}/domains/${domain}/verify`, undefined, auth(ann.account));
+    expect(await held(domain)).toMatchObject({ status: 'verified' });
+    dns.set(domain, 'CNAME', target(bob.id));
+    const res = await addAs(bob, domain);
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe('verified');
+    await r.relay.edge.routes.settled();
+    expect(r.relay.edge.routes.resolve(domain)?.instance.instanceId).toBe(bob.id);
+    expect((await listOf(ann))[0]).toMatchObject({ status: 'released' });
+  });
+
+  it('keeps a verified domain whose CNAME moved for the 7-day grace, then releases it', async () => {
+    const ann = await member();
+    const bob = await member();
+    const domain = freshDomain();
+    await addAs(ann, domain);
+    dns.set(domain, 'CNAME', target(ann.id));
+    await r.api.post(`/instances/${ann.id}/domains/${domain}/verify`, undefined, auth(ann.account));
+    dns.set(domain, 'CNAME', 'new-host.example.net');
+
+    await r.relay.reverification.runOnce();
+    const moved = clock.now().getTime();
+    expect(await held(domain)).toMatchObject({
+      status: 'pending_verification',
+      expiresAt: new Date(moved + 168 * HOUR).toISOString(),
+    });
+    // Within the grace period the name stays Ann's; the pending TTL (72 h) does not apply.
+    await advance(167 * HOUR, ann, bob);
+    await r.relay.reverification.runOnce();
+    expect(await held(domain)).toMatchObject({ instanceId: ann.id });
+    expect((await addAs(bob, domain)).status).toBe(409);
+
+    await advance(HOUR, ann, bob);
+    await r.relay.reverification.runOnce();
+    expect(await held(domain)).toBeNull();
+    expect((await listOf(ann))[0]).toMatchObject({
+      domain,
+      status: 'released',
+      release_reason: 'expired',
+    });
+    expect((await listOf(ann))[0]?.error).toContain('new-host.example.net');
+    expect((await addAs(bob, domain)).status).toBe(201);
+  });
+
+  it('verifies again, with no expiry, when the owner mends the CNAME within the grace period', async () => {
+    const ann = await member();
+    const domain = freshDomain();
+    await addAs(ann, domain);
+    dns.set(domain, 'CNAME', target(ann.id));
+    await r.api.post(`/instances/${ann.id}/domains/${domain}/verify`, undefined, auth(ann.account));
+    dns.set(domain, 'CNAME', 'typo.example.net');
+    await r.relay.reverification.runOnce();
+    await advance(100 * HOUR, ann);
+    dns.set(domain, 'CNAME', target(ann.id));
+    await r.relay.reverification.runOnce();
+    expect(await held(domain)).toMatchObject({ status: 'verified', expiresAt: null });
+    expect((await listOf(ann))[0]).toMatchObject({ status: 'verified', expires_at: null });
+  });
+
+  it('answers 404 to removing another user’s released entry, or one never there, keeping it', async () => {
+    const ann = await member();
+    const bob = await member();
+    const domain = freshDomain();
+    await addAs(ann, domain);
+    dns.set(domain, 'CNAME', target(bob.id));
+    expect((await addAs(bob, domain)).status).toBe(201);
+    for (const [who, instanceId] of [
+      [bob, ann.id],
+      [ann, bob.id],
+    ] as const) {
+      const res = await r.api.delete(
+        `/instances/${instanceId}/domains/${domain}`,
+        auth(who.account),
+      );
+      expect(res.status).toBe(404);
+    }
+    const unknown = await r.api.delete(
+      `/instances/${ann.id}/domains/${freshDomain()}`,
+      auth(ann.account),
+    );
+    expect(unknown.status).toBe(404);
+    expect(await r.relay.services.store.domains.listReleases(ann.id)).toHaveLength(1);
+    expect(await held(domain)).toMatchObject({ instanceId: bob.id });
+  });
+});
+
+describe('DOMAIN_PENDING_TTL_H', () => {
+  it('sets how long an unverified claim holds its name', async () => {
+    const clock = manualClock();
+    const r = await startTestRelay({
+      clock,
+      env: { DNS_SERVERS: dns.address, DOMAIN_PENDING_TTL_H: '2', DOMAIN_REVERIFY_INTERVAL_S: '0' },
+    });
+    try {
+      const account = await createAccount(r);
+      await setPlan(r, account, 'pro');
+      const { instance } = await createInstance(r, account, freshSub('ttl'));
+      const domain = freshDomain();
+      const res = await r.api.post(`/instances/${instance.id}/domains`, { domain }, auth(account));
+      expect(res.body.expires_at).toBe(
+        new Date(clock.now().getTime() + 2 * 3_600_000).toISOString(),
+      );
+      clock.advance(2 * 3_600_000);
+      await r.relay.reverification.runOnce();
+      expect(await r.relay.services.store.domains.get(domain)).toBeNull();
+    } finally {
+      await r.stop();
+    }
   });
 });

@@ -1,12 +1,14 @@
 import type Router from '@koa/router';
 import { addDomain } from '../../commands/domains/addDomain.js';
+import { claimExpiresAt, dropLapsed } from '../../commands/domains/domainClaims.js';
 import { ownedDomain } from '../../commands/domains/ownedDomain.js';
+import { removeDomain } from '../../commands/domains/removeDomain.js';
 import { verifyDomain } from '../../commands/domains/verifyDomain.js';
 import { ownedInstance } from '../../commands/instances/ownedInstance.js';
 import { requireUser } from '../../http/auth.js';
 import { userOf, type AppState } from '../../http/context.js';
 import { mount } from '../../http/mount.js';
-import { toDomainListItem } from '../../presenters/domain.js';
+import { toDomainListItem, toReleasedListItem } from '../../presenters/domain.js';
 import type { Services } from '../../services.js';
 
 export function domainRoutes(
@@ -28,8 +30,15 @@ export function domainRoutes(
     [auth],
     async (i, ctx) => {
       const inst = await ownedInstance(deps.store, userOf(ctx), i.params.instance_id);
-      const domains = await deps.store.domains.listByInstance(inst.id);
-      return { domains: domains.map((d) => toDomainListItem(d, deps.config.baseDomain)) };
+      const base = deps.config.baseDomain;
+      const held = await dropLapsed(deps, await deps.store.domains.listByInstance(inst.id));
+      const released = await deps.store.domains.listReleases(inst.id);
+      return {
+        domains: [
+          ...held.map((d) => toDomainListItem(d, base, claimExpiresAt(deps, d))),
+          ...released.map((r) => toReleasedListItem(r, base)),
+        ],
+      };
     },
     opts,
   );
@@ -48,9 +57,7 @@ export function domainRoutes(
     'deleteDomain',
     [auth],
     async (i, ctx) => {
-      const d = await ownedDomain(deps.store, userOf(ctx), i.params.instance_id, i.params.domain);
-      await deps.store.domains.delete(d.domain);
-      deps.events.emit('domain-changed', { domain: d.domain, instanceId: d.instanceId });
+      await removeDomain(deps, userOf(ctx), i.params.instance_id, i.params.domain);
       return undefined;
     },
     opts,
