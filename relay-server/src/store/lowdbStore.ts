@@ -1,8 +1,8 @@
-import { mkdir, realpath, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Low } from 'lowdb';
-import { createOnce } from '../config/dataDir.js';
+import { acquireDataDirLock } from './dataDirLock.js';
 import { Journal, type Change } from './journal.js';
 import { SnapshotFile } from './snapshotFile.js';
 import {
@@ -55,66 +55,9 @@ export interface StoreStats {
   journalBytesSinceSnapshot: number;
 }
 
-/** The data dir is held by another live process (or already open in this one). */
-export class StoreLockedError extends Error {
-  constructor(
-    readonly dir: string,
-    readonly pid: number,
-  ) {
-    super(
-      pid === process.pid
-        ? `The data dir ${dir} is already open in this process.`
-        : `The data dir ${dir} is in use by process ${pid}; stop it first (if no relay runs, delete ${path.join(dir, LOCK_FILE)}).`,
-    );
-    this.name = 'StoreLockedError';
-  }
-}
+export { StoreLockedError } from './dataDirLock.js';
 
 const SNAPSHOT_FILE = 'store.json';
-const LOCK_FILE = 'store.lock';
-/** Data dirs open in this process; the pid in the lock file cannot tell them apart. */
-const openDirs = new Set<string>();
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists but belongs to another user.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Take the data dir: create `store.lock` holding our pid, exclusively. A lock left by a
- * process that is gone (kill -9) is taken over; one held by a live process is refused.
- */
-async function acquireLock(dir: string): Promise<() => Promise<void>> {
-  const real = await realpath(dir);
-  if (openDirs.has(real)) throw new StoreLockedError(dir, process.pid);
-  const file = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    // createOnce makes the lock appear with its pid already in it, so no one ever reads an
-    // empty lock and takes it. Our own pid in it is ours now, or a dead process's we reuse.
-    const held = await createOnce(file, String(process.pid)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return ''; // removed between its link and read: try again
-      throw e;
-    });
-    const holder = Number(held.trim());
-    if (holder === process.pid) {
-      openDirs.add(real);
-      return async () => {
-        openDirs.delete(real);
-        await unlink(file).catch(() => undefined);
-      };
-    }
-    if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-      throw new StoreLockedError(dir, holder);
-    }
-    await unlink(file).catch(() => undefined);
-  }
-  throw new Error(`Could not lock the data dir ${dir}; another process keeps taking it.`);
-}
 
 /** Drop keys whose value is undefined: they would not survive the journal's JSON. */
 function defined<T extends object>(patch: T): Partial<T> {
@@ -227,7 +170,7 @@ export class LowdbStore implements Store {
   /** Open (or create) the store in `dir`; refuses a dir another live process holds. */
   static async open(dir: string, options: LowdbStoreOptions = {}): Promise<LowdbStore> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const unlock = await acquireLock(dir);
+    const unlock = await acquireDataDirLock(dir);
     try {
       const file = new SnapshotFile<Snapshot>(path.join(dir, SNAPSHOT_FILE));
       const db = new Low<Snapshot>(file, { version: 1, seq: 0, data: emptyData() });
