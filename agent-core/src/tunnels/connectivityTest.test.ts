@@ -5,12 +5,13 @@ import {
   createStandInFixture,
   isProcessAlive,
   makeTunnelToken,
+  standInSignals,
   tunnelIdOf,
   waitForEvent,
   type StandInFixture,
 } from '../testing/index.js';
 import type { CloudflaredDriver } from './cloudflared/cloudflaredDriver.js';
-import { testTunnelConnectivity } from './connectivityTest.js';
+import { probeRunningTunnel, testTunnelConnectivity } from './connectivityTest.js';
 import type { DriverEventMap, DriverProbe, TunnelDriver } from './driver.js';
 import { TunnelSupervisor } from './supervisor/tunnelSupervisor.js';
 
@@ -90,6 +91,7 @@ describe('testTunnelConnectivity', () => {
       error_code: null,
       latency_ms: expect.any(Number),
       hostname: 'candidate.example.com',
+      tested: 'started',
     });
     expect(result.latency_ms).toBeGreaterThan(0);
     expect(result.latency_ms).toBeLessThan(30_000);
@@ -112,6 +114,7 @@ describe('testTunnelConnectivity', () => {
       error_code: 'INVALID_TOKEN',
       latency_ms: null,
       hostname: null,
+      tested: 'started',
     });
     await expectRestored(supervisor, driver, pid);
   });
@@ -183,5 +186,58 @@ describe('testTunnelConnectivity', () => {
     expect(supervisor.isActive).toBe(false);
     expect(supervisor.status.status).toBe('disconnected');
     expect(await cloudflaredCount()).toBe(0);
+  });
+});
+
+describe('probeRunningTunnel', () => {
+  it('probes a connected tunnel where it stands: success, latency and hostname, same process', async () => {
+    const { supervisor, driver, pid } = await setUp();
+    const seen: string[] = [];
+    supervisor.events.on('status', (st) => seen.push(st.status));
+    const result = await probeRunningTunnel({ tunnel: supervisor });
+    expect(result).toMatchObject({
+      success: true,
+      error: null,
+      hostname: 'current.example.com',
+      tested: 'running',
+    });
+    expect(result.latency_ms).toBeGreaterThan(0);
+    expect(driver.pid).toBe(pid);
+    // Details may change (the probe refreshes them); the state never leaves connected.
+    expect(seen.filter((st) => st !== 'connected')).toEqual([]);
+    expect(supervisor.status).toMatchObject({ status: 'connected', reconnect_count: 0 });
+    expect(await cloudflaredCount()).toBe(1);
+  });
+
+  it('reports the running tunnel’s own error when its edge is gone, and leaves it running to recover', async () => {
+    const { supervisor, driver, pid } = await setUp();
+    const lost = waitForEvent(supervisor.events, 'status', (st) => st.status !== 'connected');
+    process.kill(pid, standInSignals.dropConnections);
+    await lost;
+    const result = await probeRunningTunnel({ tunnel: supervisor, timeoutMs: 2000 });
+    expect(result).toMatchObject({ success: false, tested: 'running' });
+    expect(result.error).toBeTruthy();
+    expect(driver.pid).toBe(pid);
+    const back = waitForEvent(supervisor.events, 'status', (st) => st.status === 'connected');
+    process.kill(pid, standInSignals.restoreConnections);
+    await back;
+    expect(await probeRunningTunnel({ tunnel: supervisor })).toMatchObject({ success: true });
+    expect(driver.pid).toBe(pid);
+  });
+
+  it('waits for a tunnel that is still connecting, up to the timeout, without restarting it', async () => {
+    fixture = await createStandInFixture({
+      tunnels: { [tunnelIdOf(slowToken)]: { readyDelayMs: 60_000 } },
+    });
+    const driver = fixture.driver({ token: slowToken });
+    previous = new TunnelSupervisor(driver);
+    await previous.start();
+    const pid = driver.pid;
+    expect(previous.status.status).toBe('connecting');
+    const result = await probeRunningTunnel({ tunnel: previous, timeoutMs: 800 });
+    expect(result).toMatchObject({ success: false, error_code: 'TIMEOUT', tested: 'running' });
+    expect(result.error).toMatch(/still connecting after/);
+    expect(driver.pid).toBe(pid);
+    expect(previous.isActive).toBe(true);
   });
 });
