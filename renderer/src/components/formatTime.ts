@@ -18,6 +18,20 @@ export function formatDateTime(iso: string | null): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
+/**
+ * How far a moment is from now, in words: "in 3 days", "in 5 hours", "2 minutes ago". Days
+ * from two days on, hours from one hour, minutes below.
+ */
+export function formatRelative(iso: string, now = Date.now(), locale?: string): string {
+  const ms = Date.parse(iso) - now;
+  if (Number.isNaN(ms)) return iso;
+  const words = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const abs = Math.abs(ms);
+  if (abs >= 2 * 86_400_000) return words.format(Math.round(ms / 86_400_000), 'day');
+  if (abs >= 3_600_000) return words.format(Math.round(ms / 3_600_000), 'hour');
+  return words.format(Math.round(ms / 60_000), 'minute');
+}
+
 /** The time of day of a log entry, with seconds. */
 export function formatClock(iso: string): string {
   const date = new Date(iso);

@@ -6,7 +6,7 @@ import { ConfirmButton } from '../components/ConfirmButton.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
-import { formatDateTime } from '../components/formatTime.js';
+import { formatDateTime, formatRelative } from '../components/formatTime.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
 import { StatusDot } from '../components/StatusDot.js';
 import { domainKey } from '../store/domainsSlice.js';
@@ -102,7 +102,44 @@ function AddDomainForm({ instanceId }: { instanceId: string }) {
   );
 }
 
+/** A name this instance no longer holds: why, and a button to dismiss the notice. */
+function ReleasedCard({ instanceId, domain }: { instanceId: string; domain: DomainListItem }) {
+  const removeDomain = useAppStore((s) => s.removeDomain);
+  const key = domainKey(instanceId, domain.domain);
+  const removeRequest = useAppStore((s) => s.requests[`removeDomain:${key}`] ?? IDLE);
+  const titleId = `domain-${domain.domain}`;
+  return (
+    <article className="card" aria-labelledby={titleId}>
+      <header className="card-header">
+        <h2 id={titleId}>{domain.domain}</h2>
+        <p className="state" role="status">
+          <StatusDot tone="error" />{' '}
+          {domain.release_reason === 'claimed_elsewhere'
+            ? 'Claimed by another account'
+            : 'Released: not verified in time'}
+          {domain.released_at && ` ${formatRelative(domain.released_at)}`}
+        </p>
+      </header>
+      {domain.error && <p>{domain.error}</p>}
+      <ErrorMessage error={removeRequest.error} />
+      <div className="actions">
+        <Button
+          busy={removeRequest.pending}
+          onClick={() => void removeDomain(instanceId, domain.domain)}
+        >
+          Dismiss
+        </Button>
+      </div>
+    </article>
+  );
+}
+
 function DomainCard({ instanceId, domain }: { instanceId: string; domain: DomainListItem }) {
+  if (domain.status === 'released') return <ReleasedCard instanceId={instanceId} domain={domain} />;
+  return <ClaimCard instanceId={instanceId} domain={domain} />;
+}
+
+function ClaimCard({ instanceId, domain }: { instanceId: string; domain: DomainListItem }) {
   const verifyDomain = useAppStore((s) => s.verifyDomain);
   const removeDomain = useAppStore((s) => s.removeDomain);
   const key = domainKey(instanceId, domain.domain);
@@ -127,6 +164,14 @@ function DomainCard({ instanceId, domain }: { instanceId: string; domain: Domain
           <>
             <dt>Verified</dt>
             <dd>{formatDateTime(domain.verified_at)}</dd>
+          </>
+        )}
+        {!verified && domain.expires_at && (
+          <>
+            <dt>Claim expires</dt>
+            <dd title={formatDateTime(domain.expires_at)}>
+              {formatRelative(domain.expires_at)}: verify before then, or anyone may claim the name
+            </dd>
           </>
         )}
         {domain.error && !verified && (

@@ -28,6 +28,7 @@ describe('domainsSlice', () => {
         verified_at: null,
         verification,
         error: null,
+        expires_at: null,
       },
     ]);
   });
@@ -122,5 +123,66 @@ describe('domainsSlice', () => {
     await store.getState().removeDomain(INSTANCE, 'share.example.com');
 
     expect(store.getState().domainsByInstance[INSTANCE]).toEqual([]);
+  });
+
+  it('keeps when a new claim lapses, and lets a re-added name replace its released entry', async () => {
+    const { store, host } = scriptedStore();
+    const released = {
+      domain: 'share.example.com',
+      status: 'released' as const,
+      ssl_status: 'pending' as const,
+      verified_at: null,
+      verification,
+      error: 'Released: another account proved by DNS that it controls this domain.',
+      expires_at: null,
+      released_at: '2030-01-01T12:00:00.000Z',
+      release_reason: 'claimed_elsewhere' as const,
+    };
+    host.answer('listDomains', { ok: true, value: [released] });
+    await store.getState().loadDomains(INSTANCE);
+    expect(store.getState().domainsByInstance[INSTANCE]).toEqual([released]);
+
+    const expiresAt = '2030-01-04T12:00:00.000Z';
+    host.answer('addDomain', {
+      ok: true,
+      value: {
+        domain: 'share.example.com',
+        status: 'pending_verification',
+        verification,
+        expires_at: expiresAt,
+      },
+    });
+    await store.getState().addDomain(INSTANCE, 'share.example.com');
+    expect(store.getState().domainsByInstance[INSTANCE]).toEqual([
+      expect.objectContaining({ status: 'pending_verification', expires_at: expiresAt }),
+    ]);
+  });
+
+  it('dismisses a released entry without saying a domain was removed', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('listDomains', {
+      ok: true,
+      value: [
+        {
+          domain: 'gone.example.com',
+          status: 'released',
+          ssl_status: 'pending',
+          verified_at: null,
+          verification,
+          error: 'Released: its CNAME did not point here before the claim expired.',
+          expires_at: null,
+          released_at: '2030-01-01T12:00:00.000Z',
+          release_reason: 'expired',
+        },
+      ],
+    });
+    await store.getState().loadDomains(INSTANCE);
+    host.answer('removeDomain', { ok: true, value: null });
+
+    expect(await store.getState().removeDomain(INSTANCE, 'gone.example.com')).toBe(true);
+
+    expect(host.callsOf('removeDomain')).toEqual([[INSTANCE, 'gone.example.com']]);
+    expect(store.getState().domainsByInstance[INSTANCE]).toEqual([]);
+    expect(store.getState().flash).toBeNull();
   });
 });

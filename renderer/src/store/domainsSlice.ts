@@ -57,8 +57,12 @@ export const createDomainsSlice: SliceCreator<DomainsSlice> = (set, get, deps) =
         verified_at: null,
         verification: result.value.verification,
         error: null,
+        expires_at: result.value.expires_at ?? null,
       };
+      // The new claim replaces a `released` entry of the same name.
       update(instanceId, (list) => [...list.filter((d) => d.domain !== added.domain), added]);
+      // A name taken over by DNS is verified at once: the list has its certificate state.
+      if (added.status === 'verified') await get().loadDomains(instanceId);
       return true;
     },
 
@@ -88,12 +92,16 @@ export const createDomainsSlice: SliceCreator<DomainsSlice> = (set, get, deps) =
     },
 
     removeDomain: async (instanceId, domain) => {
+      const released = (get().domainsByInstance[instanceId] ?? []).some(
+        (d) => d.domain === domain && d.status === 'released',
+      );
       const result = await track(set, `removeDomain:${domainKey(instanceId, domain)}`, () =>
         deps.api.removeDomain(instanceId, domain),
       );
       if (!result.ok) return false;
       update(instanceId, (list) => list.filter((d) => d.domain !== domain));
-      get().showFlash('success', `${domain} was removed.`);
+      // Removing a released entry only dismisses the notice: the name was gone already.
+      if (!released) get().showFlash('success', `${domain} was removed.`);
       return true;
     },
   };

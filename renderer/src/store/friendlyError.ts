@@ -56,8 +56,10 @@ const WORDING: Record<string, Wording> = {
     field: ['subdomain', 'Already taken. Try another name.'],
   },
   DOMAIN_ALREADY_EXISTS: {
+    // The relay's message names the CNAME target that would take the name over.
     message: 'That domain is already connected to Cloud Connect, by you or by another account.',
     field: ['domain', 'Already added to Cloud Connect.'],
+    detailFirst: true,
   },
   SUBSCRIPTION_REQUIRED: {
     message: 'Custom domains need a Pro or Business plan. Upgrade to add one.',
