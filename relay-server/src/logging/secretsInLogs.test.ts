@@ -5,6 +5,7 @@ import {
   mailText,
   startSmtpServer,
   startTestRelay,
+  until,
   type TestRelay,
   type TestSmtpServer,
 } from '../testing/index.js';
@@ -49,17 +50,19 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-/** The token in the newest SMTP message to `to` whose link opens `page`. */
-function smtpToken(to: string, page: 'verify-email' | 'reset-password'): string {
-  for (const mail of [...smtp.received].reverse()) {
-    if (!mail.to.includes(to)) continue;
-    const m = new RegExp(`/${page}\\?token=([A-Za-z0-9_-]+)`).exec(mailText(mail.raw));
-    if (m?.[1]) {
-      t.ledger.add(m[1]);
-      return m[1];
+/** The token in the newest SMTP message to `to` whose link opens `page` (delivery is async). */
+function smtpToken(to: string, page: 'verify-email' | 'reset-password'): Promise<string> {
+  return until(`a ${page} mail to ${to}`, () => {
+    for (const mail of [...smtp.received].reverse()) {
+      if (!mail.to.includes(to)) continue;
+      const m = new RegExp(`/${page}\\?token=([A-Za-z0-9_-]+)`).exec(mailText(mail.raw));
+      if (m?.[1]) {
+        t.ledger.add(m[1]);
+        return m[1];
+      }
     }
-  }
-  throw new Error(`no ${page} mail to ${to}`);
+    return null;
+  });
 }
 
 async function expectStatus(
@@ -103,7 +106,7 @@ describe('secrets in the logs', () => {
       }),
       201,
     );
-    const verifyToken = smtpToken(email, 'verify-email');
+    const verifyToken = await smtpToken(email, 'verify-email');
     const page = await fetch(`${t.url}/verify-email`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -129,7 +132,7 @@ describe('secrets in the logs', () => {
 
     // Forgot and reset the password, sign in with the new one.
     await expectStatus(api.post('/auth/forgot-password', { email }), 200);
-    const resetToken = smtpToken(email, 'reset-password');
+    const resetToken = await smtpToken(email, 'reset-password');
     await expectStatus(
       api.post('/auth/reset-password', {
         token: resetToken,

@@ -8,6 +8,7 @@ import {
   mailText,
   startSmtpServer,
   startTestRelay,
+  until,
   type TestRelay,
   type TestSmtpServer,
 } from '../testing/index.js';
@@ -50,7 +51,7 @@ describe('mail over SMTP (SMTP_URL)', () => {
   it('delivers the verification mail with a <RELAY_PUBLIC_URL>/verify-email link that works', async () => {
     const res = await t!.api.post('/auth/register', registration('smtp-user@example.test'));
     expect(res.status).toBe(201);
-    expect(smtp!.received).toHaveLength(1);
+    await until('the verification mail', () => smtp!.received.length === 1);
     const mail = smtp!.received[0]!;
     expect(mail.user).toBe(SMTP_USER);
     expect(mail.from).toBe('no-reply@cloud.test');
@@ -73,9 +74,39 @@ describe('mail over SMTP (SMTP_URL)', () => {
     await t!.api.post('/auth/register', registration('smtp-reset@example.test'));
     const res = await t!.api.post('/auth/forgot-password', { email: 'smtp-reset@example.test' });
     expect(res.status).toBe(200);
-    expect(smtp!.received).toHaveLength(2);
+    await until('the reset mail', () => smtp!.received.length === 2);
     const text = mailText(smtp!.received[1]!.raw);
     expect(text).toMatch(new RegExp(`${PUBLIC_URL}/reset-password\\?token=[A-Za-z0-9_-]{43}\\b`));
+  });
+});
+
+describe('with a slow SMTP server', () => {
+  it('resend-verification and forgot-password answer without waiting for it, so their timing does not tell who has an account', async () => {
+    const acceptDelayMs = 1500;
+    smtp = await startSmtpServer(SMTP_USER, SMTP_PASSWORD, { acceptDelayMs });
+    t = await startTestRelay({ env: { SMTP_URL: smtp.url } });
+    t.ledger.add(SMTP_PASSWORD);
+    const reg = await t.api.post('/auth/register', registration('slow-mail@example.test'));
+    expect(reg.status).toBe(201);
+    for (const [path, email] of [
+      ['/auth/resend-verification', 'slow-mail@example.test'],
+      ['/auth/resend-verification', 'nobody-slow@example.test'],
+      ['/auth/forgot-password', 'slow-mail@example.test'],
+      ['/auth/forgot-password', 'nobody-slow@example.test'],
+    ] as const) {
+      const started = performance.now();
+      const res = await t.api.post(path, { email });
+      const ms = performance.now() - started;
+      expect(res.status).toBe(200);
+      expect(ms, `${path} for ${email}`).toBeLessThan(acceptDelayMs / 2);
+    }
+    // The mails still arrive: sign-up's, the resent one and the reset one.
+    await until('three mails', () => smtp!.received.length === 3);
+    expect(smtp.received.map((m) => m.to)).toEqual([
+      ['slow-mail@example.test'],
+      ['slow-mail@example.test'],
+      ['slow-mail@example.test'],
+    ]);
   });
 });
 
@@ -92,10 +123,16 @@ describe('when the SMTP server refuses the relay', () => {
     const missing = await t.api.post('/auth/forgot-password', { email: 'nobody@example.test' });
     expect(existing.status).toBe(200);
     expect(existing.body).toEqual(missing.body);
+    const failures = await until('both failures logged', () => {
+      const logged = t!.logs.records().filter((r) => r.msg === 'mail could not be sent');
+      return logged.length === 2 && logged;
+    });
     expect(smtp.received).toHaveLength(0);
-    const failures = t.logs.records().filter((r) => r.msg === 'mail could not be sent');
-    expect(failures).toHaveLength(2);
-    expect(failures[0]).toMatchObject({ level: 'error', mail: 'smtp', purpose: 'verify' });
+    expect(failures[0]).toMatchObject({
+      level: 'error',
+      mail: 'smtp',
+      subject: 'Confirm your Cloud Connect email address',
+    });
   });
 });
 

@@ -14,6 +14,7 @@ export interface MailMessage {
 export interface Mailer {
   /** `outbox` or `smtp`, for /health and the start-up log. */
   readonly kind: 'outbox' | 'smtp';
+  /** Resolves once the message is written (outbox) or handed to background delivery (SMTP). */
   send(message: MailMessage): Promise<void>;
   close(): Promise<void>;
 }
@@ -48,16 +49,37 @@ export function outboxMailer(dataDir: string, logger: Logger): Mailer {
   };
 }
 
-/** SMTP via nodemailer; `SMTP_URL` carries host, port, TLS and credentials. */
+/**
+ * SMTP via nodemailer; `SMTP_URL` carries host, port, TLS and credentials.
+ *
+ * `send` hands the message over and returns at once; delivery runs in the background and a
+ * failure is logged. A request therefore never waits on the mail server, so its timing cannot
+ * tell whether a mail went out: resend-verification and forgot-password mail only existing
+ * accounts, and a round trip to the SMTP server would reveal which ones exist. `close` waits
+ * for the deliveries under way.
+ */
 export function smtpMailer(smtpUrl: string, from: string, logger: Logger): Mailer {
   const transport = nodemailer.createTransport(smtpUrl);
+  const underWay = new Set<Promise<void>>();
   return {
     kind: 'smtp',
     async send(message) {
-      await transport.sendMail({ from, ...message });
-      logger.info({ to: message.to, subject: message.subject }, 'mail sent over SMTP');
+      const fields = { to: message.to, subject: message.subject };
+      const delivery: Promise<void> = transport
+        .sendMail({ from, ...message })
+        .then(
+          () => logger.info(fields, 'mail sent over SMTP'),
+          (e: unknown) =>
+            logger.error(
+              { ...fields, mail: 'smtp', reason: (e as Error).message },
+              'mail could not be sent',
+            ),
+        )
+        .finally(() => underWay.delete(delivery));
+      underWay.add(delivery);
     },
     async close() {
+      await Promise.allSettled([...underWay]);
       transport.close();
     },
   };

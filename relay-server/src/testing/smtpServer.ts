@@ -21,8 +21,13 @@ export interface TestSmtpServer {
 /**
  * A real SMTP server (smtp-server) on a loopback port that requires `user`/`password` and
  * keeps every message it accepts. No STARTTLS, so plain AUTH is allowed on loopback.
+ * `acceptDelayMs` makes it take that long to accept each message, like a slow mail server.
  */
-export async function startSmtpServer(user: string, password: string): Promise<TestSmtpServer> {
+export async function startSmtpServer(
+  user: string,
+  password: string,
+  { acceptDelayMs = 0 }: { acceptDelayMs?: number } = {},
+): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS'],
@@ -36,13 +41,15 @@ export async function startSmtpServer(user: string, password: string): Promise<T
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          user: session.user,
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        done();
+        setTimeout(() => {
+          received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            user: session.user,
+            raw: Buffer.concat(chunks).toString('utf8'),
+          });
+          done();
+        }, acceptDelayMs);
       });
     },
   });
