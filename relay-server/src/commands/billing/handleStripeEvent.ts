@@ -1,8 +1,8 @@
 import { PaidPlan, SubscriptionStatus, type Plan } from '@cloud-connect/agent-core/api';
-import type Stripe from 'stripe';
 import type { Billing } from '../../billing/billing.js';
 import type { Services } from '../../services.js';
 import type { Store, SubscriptionRecord, UserRecord } from '../../store/types.js';
+import { parseStripeEvent, type Subscription, type UsedEvent } from './stripeEvent.js';
 
 const ACTIVE_LIKE = new Set(['active', 'trialing', 'past_due']);
 /** Stripe never revives a subscription from these; a later-arriving event about it is stale. */
@@ -12,7 +12,7 @@ const iso = (unix: number | null | undefined) =>
 const idOf = (v: string | { id: string } | null | undefined) =>
   typeof v === 'string' ? v : (v?.id ?? null);
 /** The plan checkout put in the metadata (`startCheckout`); anything else is Free. */
-const metadataPlan = (metadata: Stripe.Metadata | null | undefined): Plan =>
+const metadataPlan = (metadata: Record<string, string> | null | undefined): Plan =>
   PaidPlan.safeParse(metadata?.plan).data ?? 'free';
 
 /** Find the user an event is about: by Stripe customer, then by the user id we put in metadata. */
@@ -51,24 +51,23 @@ function supersedes(
 
 function fromSubscription(
   billing: Billing,
-  sub: Stripe.Subscription,
+  sub: Subscription,
   created: number,
   previous: SubscriptionRecord | null,
 ): SubscriptionRecord {
-  const item = sub.items?.data?.[0];
-  // API versions from 2025-03-31 keep the period on the items; older ones on the subscription.
-  const legacy = sub as unknown as { current_period_start?: number; current_period_end?: number };
+  const item = sub.items?.data[0];
   const priceId = item?.price?.id ?? null;
   const plan = billing.planForPrice(priceId) ?? metadataPlan(sub.metadata);
   const status = SubscriptionStatus.safeParse(sub.status);
-  const paymentMethodId = idOf(sub.default_payment_method as string | { id: string } | null);
+  const paymentMethodId = idOf(sub.default_payment_method);
   return {
     id: sub.id,
     status: status.success ? status.data : 'incomplete',
     priceId,
     plan,
-    currentPeriodStart: iso(item?.current_period_start ?? legacy.current_period_start),
-    currentPeriodEnd: iso(item?.current_period_end ?? legacy.current_period_end),
+    // API versions from 2025-03-31 keep the period on the items; older ones on the subscription.
+    currentPeriodStart: iso(item?.current_period_start ?? sub.current_period_start),
+    currentPeriodEnd: iso(item?.current_period_end ?? sub.current_period_end),
     cancelAtPeriodEnd: Boolean(sub.cancel_at_period_end),
     paymentMethodId,
     paymentMethod:
@@ -104,27 +103,57 @@ function oneAtATime(store: Store, task: () => Promise<void>): Promise<void> {
   return run;
 }
 
+/** What became of a verified event: applied (or already seen), or acknowledged and ignored. */
+export type WebhookOutcome = 'processed' | 'ignored';
+
 /**
  * Apply one verified Stripe event. Each event id is processed once; state comes from the
- * event payload alone and an event older than the state we hold never overwrites it.
+ * event payload alone and an event older than the state we hold never overwrites it. A
+ * payload of the wrong shape is ignored with a warning (and counted): answering it with an
+ * error would only make Stripe retry it for days. A failure to apply a well-formed event (the
+ * store is down) is thrown, so Stripe retries it.
  */
-export function handleStripeEvent(
+export async function handleStripeEvent(
   deps: Services,
   billing: Billing,
-  event: Stripe.Event,
-): Promise<void> {
-  return oneAtATime(deps.store, () => applyEvent(deps, billing, event));
+  payload: unknown,
+): Promise<WebhookOutcome> {
+  const parsed = parseStripeEvent(payload);
+  if (parsed.kind === 'malformed') {
+    deps.metrics.webhookFailures.inc({ reason: 'malformed' });
+    deps.logger.warn(
+      { event_id: parsed.id, type: parsed.type, problems: parsed.problems },
+      'webhook event of an unexpected shape acknowledged and ignored',
+    );
+    return 'ignored';
+  }
+  if (parsed.kind === 'unused') {
+    deps.logger.debug({ event_id: parsed.id, type: parsed.type }, 'webhook event type not used');
+    await oneAtATime(deps.store, () => recordSeen(deps, parsed.id, parsed.type));
+    return 'processed';
+  }
+  await oneAtATime(deps.store, () => applyEvent(deps, billing, parsed.event));
+  return 'processed';
 }
 
-async function applyEvent(deps: Services, billing: Billing, event: Stripe.Event): Promise<void> {
+async function recordSeen(deps: Services, id: string, type: string): Promise<void> {
+  if (await deps.store.webhookEvents.has(id)) return;
+  await deps.store.webhookEvents.record({
+    id,
+    type,
+    processedAt: deps.clock.now().toISOString(),
+  });
+}
+
+async function applyEvent(deps: Services, billing: Billing, event: UsedEvent): Promise<void> {
   if (await deps.store.webhookEvents.has(event.id)) return;
   switch (event.type) {
     case 'checkout.session.completed': {
       const s = event.data.object;
-      const subscriptionId = idOf(s.subscription as string | { id: string } | null);
+      const subscriptionId = idOf(s.subscription);
       const user = await userFor(
         deps,
-        idOf(s.customer as string | { id: string } | null),
+        idOf(s.customer),
         s.client_reference_id ?? s.metadata?.user_id,
       );
       if (!user || !subscriptionId) break;
@@ -153,11 +182,7 @@ async function applyEvent(deps: Services, billing: Billing, event: Stripe.Event)
     case 'customer.subscription.updated':
     case 'customer.subscription.deleted': {
       const sub = event.data.object;
-      const user = await userFor(
-        deps,
-        idOf(sub.customer as string | { id: string }),
-        sub.metadata?.user_id,
-      );
+      const user = await userFor(deps, idOf(sub.customer), sub.metadata?.user_id);
       if (!user) {
         deps.logger.warn(
           { event_id: event.id, type: event.type },
@@ -173,19 +198,10 @@ async function applyEvent(deps: Services, billing: Billing, event: Stripe.Event)
       break;
     }
     case 'invoice.payment_failed': {
-      const invoice = event.data.object as Stripe.Invoice & {
-        subscription?: string | { id: string } | null;
-      };
+      const invoice = event.data.object;
       const subscriptionId =
-        idOf(
-          invoice.parent?.subscription_details?.subscription as
-            string | { id: string } | null | undefined,
-        ) ?? idOf(invoice.subscription);
-      const user = await userFor(
-        deps,
-        idOf(invoice.customer as string | { id: string } | null),
-        undefined,
-      );
+        idOf(invoice.parent?.subscription_details?.subscription) ?? idOf(invoice.subscription);
+      const user = await userFor(deps, idOf(invoice.customer), undefined);
       const current = user?.subscription;
       if (
         !user ||
@@ -203,8 +219,10 @@ async function applyEvent(deps: Services, billing: Billing, event: Stripe.Event)
       }
       break;
     }
-    default:
-      deps.logger.debug({ type: event.type }, 'webhook event type not used');
+    default: {
+      const unhandled: never = event;
+      return unhandled;
+    }
   }
   await deps.store.webhookEvents.record({
     id: event.id,

@@ -39,10 +39,17 @@ export function billingRoutes(
     async (_i, ctx) => {
       const billing = requireBilling(deps);
       const signature = ctx.get('stripe-signature');
-      let event;
+      let event: unknown;
       try {
         event = billing.constructEvent(ctx.state.rawBody ?? Buffer.alloc(0), signature);
       } catch (e) {
+        // stripe-node parses the body only once the signature holds: a signed body that is not
+        // JSON is a poison event like any other payload of the wrong shape (handleStripeEvent).
+        if (e instanceof SyntaxError) {
+          deps.metrics.webhookFailures.inc({ reason: 'malformed' });
+          deps.logger.warn('webhook body is signed but not JSON; acknowledged and ignored');
+          return { received: true as const };
+        }
         deps.metrics.webhookFailures.inc({ reason: 'signature' });
         deps.logger.warn({ reason: (e as Error).name }, 'webhook signature rejected');
         throw new AppError(

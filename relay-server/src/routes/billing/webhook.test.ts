@@ -1,5 +1,7 @@
-import type { PaidPlan } from '@cloud-connect/agent-core/api';
+import { ErrorBody, type PaidPlan } from '@cloud-connect/agent-core/api';
+import Stripe from 'stripe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../store/types.js';
 import {
   createAccount,
   manualClock,
@@ -284,5 +286,119 @@ describe('POST /billing/webhook: events', () => {
     const res = await stripe.deliver(t.url, done.events[1]);
     expect(res).toEqual({ status: 200, body: { received: true } });
     expect((await subscriptionOf(ann)).status).toBe('none');
+  });
+});
+
+/** POST `payload` exactly as given, signed with the endpoint secret as Stripe signs it. */
+async function postSigned(payload: string) {
+  const header = Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret: stripe.webhookSecret,
+  });
+  const res = await fetch(`${t.url}/v1/billing/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': header },
+    body: payload,
+  });
+  return { status: res.status, body: (await res.json()) as unknown };
+}
+
+/** Arbitrary JSON reshaped field by field; `any` keeps the poison cases short. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+/** A copy of `event` with `change` applied to the copy, as JSON. */
+function altered(event: unknown, change: (e: Json) => void): string {
+  const copy = structuredClone(event) as Json;
+  change(copy);
+  return JSON.stringify(copy);
+}
+
+describe('POST /billing/webhook: a signed payload of the wrong shape', () => {
+  /** Poison payloads built from a real subscription.created event (0), an invoice event (1), checkout (2). */
+  const POISON: Array<[string, (events: StandInEvent[]) => string]> = [
+    ['the JSON null', () => 'null'],
+    ['an array', () => '[]'],
+    ['a string', () => '"evt"'],
+    ['an empty object', () => '{}'],
+    ['not JSON at all', () => '{"id": "evt_cut_short", '],
+    ['no data', ([e]) => altered(e, (x) => delete x.data)],
+    ['data null', ([e]) => altered(e, (x) => (x.data = null))],
+    ['data.object null', ([e]) => altered(e, (x) => (x.data.object = null))],
+    ['data.object a string', ([e]) => altered(e, (x) => (x.data.object = 'sub_123'))],
+    ['no id', ([e]) => altered(e, (x) => delete x.id)],
+    ['created as a string', ([e]) => altered(e, (x) => (x.created = 'yesterday'))],
+    [
+      'a subscription event about an invoice',
+      ([e, invoiceEvent]) =>
+        altered(e, (x) => {
+          x.type = 'customer.subscription.updated';
+          x.data.object = structuredClone(invoiceEvent?.data.object);
+        }),
+    ],
+    [
+      'an object of an unknown type',
+      ([e]) => altered(e, (x) => (x.data.object.object = 'no_such_object')),
+    ],
+    ['customer as a number', ([e]) => altered(e, (x) => (x.data.object.customer = 42))],
+    ['customer as an object without id', ([e]) => altered(e, (x) => (x.data.object.customer = {}))],
+    ['status null', ([e]) => altered(e, (x) => (x.data.object.status = null))],
+    ['items.data not a list', ([e]) => altered(e, (x) => (x.data.object.items.data = 'x'))],
+    [
+      'a period end as a string',
+      ([e]) => altered(e, (x) => (x.data.object.items.data[0].current_period_end = 'soon')),
+    ],
+    [
+      'checkout metadata as a string',
+      ([, , checkout]) => altered(checkout, (x) => (x.data.object.metadata = 'plan=business')),
+    ],
+  ];
+
+  it.each(POISON)('%s → 200, ignored with a warning, nothing changed', async (_label, build) => {
+    const done = await paidCheckout(ann);
+    const payload = build(done.events);
+    const before = await dump();
+    const warnings = t.logs.records().filter((r) => r.level === 'warn').length;
+    const res = await postSigned(payload);
+    expect(res).toEqual({ status: 200, body: { received: true } });
+    expect(await dump()).toEqual(before);
+    expect(t.logs.records().filter((r) => r.level === 'warn').length).toBe(warnings + 1);
+    // The well-formed events still work afterwards: nothing was poisoned.
+    await deliverAll(done.events[0]);
+    expect((await subscriptionOf(ann)).status).toBe('active');
+  });
+
+  it('counts ignored payloads in cloud_connect_webhook_failures_total{reason="malformed"}', async () => {
+    await postSigned('null');
+    await postSigned('{"id": ');
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/^cloud_connect_webhook_failures_total\{reason="malformed"\} 2$/m);
+  });
+
+  it('answers 5xx when the store cannot be written, and applies the event when Stripe retries', async () => {
+    const done = await paidCheckout(ann);
+    const real = t.relay.services.store;
+    // A store whose writes fail, as a full or read-only disk makes them fail.
+    const diskFull = async (): Promise<never> => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    const failing: Store = Object.create(real) as Store;
+    failing.users = { ...real.users, update: diskFull };
+    failing.webhookEvents = { ...real.webhookEvents, record: diskFull };
+    t.relay.services.store = failing;
+    const before = await dump();
+    let res;
+    try {
+      res = await stripe.deliver(t.url, done.events[0]);
+    } finally {
+      t.relay.services.store = real;
+    }
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(ErrorBody.parse(res.body).error.code).toBe('INTERNAL');
+    expect(await dump()).toEqual(before);
+
+    // The failed attempt did not mark the event seen: the retry applies it.
+    await deliverAll(done.events[0]);
+    expect((await subscriptionOf(ann)).status).toBe('active');
   });
 });
