@@ -313,7 +313,8 @@ export const endpoints = {
     method: 'DELETE',
     path: '/instances/:instance_id/domains/:domain',
     auth: 'user',
-    summary: 'Remove a custom domain; it stops routing at once',
+    summary:
+      'Remove a custom domain (it stops routing at once), or dismiss a released entry of the list',
     params: domains.DomainParams,
     status: 204,
     errors: ['UNAUTHORIZED', 'NOT_FOUND'],
