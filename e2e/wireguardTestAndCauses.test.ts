@@ -4,7 +4,12 @@ import path from 'node:path';
 import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
-import { startTestApp, startWireGuardAgent, waitForStatus } from './harness/labTunnel.js';
+import {
+  startTestApp,
+  startWireGuardAgent,
+  waitForStatus,
+  type AgentLine,
+} from './harness/labTunnel.js';
 import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
 
@@ -150,7 +155,7 @@ describe.skipIf(!available.ok)(
       expect(exit.code).toBe(0);
     }, 180_000);
 
-    it('says no handshake came and that UDP to the relay endpoint may be blocked, then connects once it is not', async () => {
+    it('says no handshake came and that UDP to the relay endpoint may be blocked; once unblocked, a test of the running tunnel names the app's refusal, then passes, never touching it', async () => {
       const b = await relay.userWithInstance(`tcb-${lab.prefix.toLowerCase()}`);
       secrets.push(b.instanceToken);
       const endpoint = `${lab.ip('cloud')}:51820`;
@@ -180,7 +185,42 @@ describe.skipIf(!available.ok)(
         await lab.exec('home-b', 'iptables', ['-D', ...block], { reject: false });
       }
       const mark = agent.lines.length;
-      await waitForStatus(agent, (s) => s.status === 'connected', 40_000, mark);
+      const up = await waitForStatus(agent, (s) => s.status === 'connected', 40_000, mark);
+
+      // Testing the running tunnel probes it where it stands: with no app behind it the test
+      // names the app's refusal, and the tunnel stays up on the same wireguard-go.
+      const testMark = agent.lines.length;
+      process.kill(agent.pid!, 'SIGUSR2');
+      const refused = await agent.waitForJson<{ event: string; result: Record<string, unknown> }>(
+        (l) => l.event === 'test',
+        20_000,
+        testMark,
+      );
+      expect(refused.result).toMatchObject({
+        success: false,
+        error_code: 'TARGET_UNAVAILABLE',
+        tested: 'running',
+      });
+      expect(refused.result.error).toMatch(/^The app at localhost:8080 refused the connection/);
+      await startTestApp(lab, 'home-b', 'home-b-app');
+      const okMark = agent.lines.length;
+      process.kill(agent.pid!, 'SIGUSR2');
+      const works = await agent.waitForJson<{ event: string; result: Record<string, unknown> }>(
+        (l) => l.event === 'test',
+        20_000,
+        okMark,
+      );
+      expect(works.result).toMatchObject({
+        success: true,
+        tested: 'running',
+        hostname: `tcb-${lab.prefix.toLowerCase()}.cloud.test`,
+      });
+      expect(works.result.latency_ms).toEqual(expect.any(Number));
+      const statuses = agent
+        .jsonLines<AgentLine>()
+        .filter((l) => l.event === 'status' && Date.parse(l.at) >= Date.parse(up.at));
+      expect(statuses.filter((l) => l.status?.status !== 'connected')).toEqual([]);
+      expect(statuses.at(-1)?.tunnel?.pid).toBe(up.tunnel?.pid);
       await agent.stop();
     }, 120_000);
 

@@ -8,11 +8,14 @@
  *   CC_FORWARD_PORT (the forwarder's port at the tunnel IP; default the target's),
  *   CC_WG_INTERFACE_PREFIX, CC_HEARTBEAT_CAP_MS, CC_PROBE_INTERVAL_MS, CC_READY_GRACE_MS,
  *   CC_HEALTH_CHECK_MS, CC_BACKOFF_CAP_MS.
- * SIGTERM stops the tunnel (nothing left running) and exits 0.
+ * SIGTERM stops the tunnel (nothing left running) and exits 0. SIGUSR2 runs the connectivity
+ * test of the running tunnel (probeRunningTunnel: it never stops or restarts it) and prints
+ * `{"event":"test","result":…}`.
  */
 import { InstanceClient } from '@cloud-connect/agent-core/client';
 import {
   generateKeyPair,
+  probeRunningTunnel,
   TunnelSupervisor,
   WireGuardDriver,
 } from '@cloud-connect/agent-core/tunnels';
@@ -66,6 +69,11 @@ const shutdown = async (signal: string) => {
 };
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGUSR2', () => {
+  void probeRunningTunnel({ tunnel: supervisor, timeoutMs: 10_000 }).then((result) =>
+    print('test', { result }),
+  );
+});
 
 print('starting', { public_key: driver.registeredPublicKey });
 await supervisor.start();

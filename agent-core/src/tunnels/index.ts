@@ -12,7 +12,10 @@ export * from './cloudflared/index.js';
 export * from './wireguard/index.js';
 export * from './supervisor/index.js';
 export {
+  probeRunningTunnel,
   testTunnelConnectivity,
   type ConnectivityTestOptions,
+  type LiveProbeOptions,
+  type LiveTunnel,
   type RestorableTunnel,
 } from './connectivityTest.js';
