@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import http, { type IncomingMessage, type Server } from 'node:http';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -222,6 +222,70 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
     const h = JSON.parse(res.body) as Record<string, string>;
     expect(h['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
     expect(h['x-forwarded-proto']).toBe('https');
+  });
+
+  it('sets Forwarded, X-Real-IP and X-Forwarded-Port itself and drops every other forwarding header a client sends', async () => {
+    const forged = {
+      forwarded: 'for=6.6.6.6;host=evil.test;proto=https',
+      'x-real-ip': '6.6.6.6',
+      'x-forwarded-port': '443',
+      'x-forwarded-ssl': 'on',
+      'x-forwarded-prefix': '/admin',
+      'x-forwarded-server': 'evil.test',
+      'x-original-url': '/admin',
+      'true-client-ip': '6.6.6.6',
+      // CGI-style servers read X_Forwarded_For as X-Forwarded-For.
+      x_forwarded_for: '6.6.6.6',
+      x_real_ip: '6.6.6.6',
+    };
+    const res = await request(edge.port, 'a.cloud.test:8080', {
+      path: '/echo-headers',
+      headers: forged,
+    });
+    const h = JSON.parse(res.body) as Record<string, string>;
+    expect(h.forwarded).toBe('for=127.0.0.1;proto=http;host="a.cloud.test:8080"');
+    expect(h['x-real-ip']).toBe('127.0.0.1');
+    expect(h['x-forwarded-for']).toBe('127.0.0.1');
+    expect(h['x-forwarded-port']).toBe('8080');
+    for (const gone of [
+      'x-forwarded-ssl',
+      'x-forwarded-prefix',
+      'x-forwarded-server',
+      'x-original-url',
+      'true-client-ip',
+      'x_forwarded_for',
+      'x_real_ip',
+    ]) {
+      expect(h, gone).not.toHaveProperty(gone);
+    }
+    const plain = await request(edge.port, 'a.cloud.test', { path: '/echo-headers' });
+    expect((JSON.parse(plain.body) as Record<string, string>)['x-forwarded-port']).toBe('80');
+  });
+
+  it('keeps the forwarding headers of a trusted proxy in front and appends to its Forwarded (RELAY_TRUST_PROXY)', async () => {
+    const res = await request(trustingEdge.port, 'a.cloud.test', {
+      path: '/echo-headers',
+      headers: {
+        forwarded: 'for=203.0.113.7;proto=https',
+        'x-real-ip': '203.0.113.7',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-port': '443',
+        'x-forwarded-ssl': 'on',
+        'x-forwarded-prefix': '/app',
+        x_forwarded_for: '6.6.6.6',
+      },
+    });
+    const h = JSON.parse(res.body) as Record<string, string>;
+    expect(h.forwarded).toBe('for=203.0.113.7;proto=https, for=127.0.0.1');
+    expect(h['x-real-ip']).toBe('203.0.113.7');
+    expect(h['x-forwarded-port']).toBe('443');
+    expect(h['x-forwarded-ssl']).toBe('on');
+    expect(h['x-forwarded-prefix']).toBe('/app');
+    expect(h).not.toHaveProperty('x_forwarded_for');
+    const bare = await request(trustingEdge.port, 'a.cloud.test', { path: '/echo-headers' });
+    const b = JSON.parse(bare.body) as Record<string, string>;
+    expect(b['x-real-ip']).toBe('127.0.0.1');
+    expect(b['x-forwarded-port']).toBe('80');
   });
 
   it('drops hop-by-hop request headers, including the ones Connection names', async () => {
@@ -596,5 +660,384 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
       ok: true,
       detail: expect.stringMatching(/^builtin on http:\/\/127\.0\.0\.1:\d+/),
     });
+  });
+});
+
+interface RawResponse {
+  status: number;
+  head: string;
+  body: string;
+}
+
+/**
+ * Write crafted bytes to the edge on a raw socket and read its answers with a minimal parser
+ * (status line, headers, Content-Length body): resolves once `want` responses arrived or the
+ * edge closed the connection, and tells whether it did.
+ */
+function rawExchange(
+  port: number,
+  bytes: string,
+  {
+    want = 1,
+    bodiless = false,
+    onData,
+  }: {
+    want?: number;
+    bodiless?: boolean;
+    onData?: (text: string, socket: net.Socket) => void;
+  } = {},
+): Promise<{ responses: RawResponse[]; closed: boolean; text: string }> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    let text = '';
+    const responses: RawResponse[] = [];
+    let rest = '';
+    const finish = (closed: boolean) => {
+      s.destroy();
+      resolve({ responses, closed, text });
+    };
+    s.on('data', (d: Buffer) => {
+      const chunk = d.toString('latin1');
+      text += chunk;
+      rest += chunk;
+      for (;;) {
+        const end = rest.indexOf('\r\n\r\n');
+        if (end === -1) break;
+        const head = rest.slice(0, end);
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+        const length =
+          bodiless || status === 101
+            ? 0
+            : Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (rest.length < end + 4 + length) break;
+        responses.push({ status, head, body: rest.slice(end + 4, end + 4 + length) });
+        rest = rest.slice(end + 4 + length);
+      }
+      onData?.(text, s);
+      if (responses.length >= want) finish(false);
+    });
+    s.on('error', () => {});
+    s.on('close', () => finish(true));
+    s.write(bytes, 'latin1');
+  });
+}
+
+/** A request as the app parsed it. */
+interface Parsed {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: string;
+}
+
+describe('built-in edge: the edge owns message framing (raw sockets, pooled keep-alive app)', () => {
+  let app: Server;
+  let holding: Server;
+  let wsApp: Server;
+  let edge: BuiltinEdge;
+  const parsed: Parsed[] = [];
+  const upgrades: Parsed[] = [];
+  const held: ServerResponse[] = [];
+  const upgradedSockets: net.Socket[] = [];
+  const HOST = 'app.cloud.test';
+  /** A request that is whole by itself and would show up at the app if smuggled through. */
+  const SMUGGLED =
+    'GET /smuggled HTTP/1.1\r\nHost: evil.test\r\nX-Forwarded-For: 6.6.6.6\r\nContent-Length: 0\r\n\r\n';
+
+  beforeAll(async () => {
+    // Node's own parser at the app, keep-alive, counting every request it parses.
+    app = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        parsed.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          rawHeaders: req.rawHeaders,
+          body: Buffer.concat(chunks).toString('latin1'),
+        });
+        res.end(`parsed ${parsed.length}`);
+      });
+    });
+    app.keepAliveTimeout = 30_000;
+    holding = http.createServer((req, res) => {
+      held.push(res);
+      if (req.url === '/started') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('partial');
+      }
+    });
+    wsApp = http.createServer((_req, res) => res.end('no upgrade'));
+    wsApp.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) => {
+      upgrades.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: head.toString('latin1'),
+      });
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n',
+      );
+      upgradedSockets.push(socket);
+      socket.on('data', (d: Buffer) => socket.write(d));
+      socket.on('end', () => socket.end());
+      socket.on('error', () => {});
+    });
+    const appPort = await listen(app, '127.0.0.20');
+    const holdPort = await listen(holding, '127.0.0.21');
+    const wsPort = await listen(wsApp, '127.0.0.22');
+    edge = await BuiltinEdge.start({
+      host: '127.0.0.1',
+      port: 0,
+      routes: routesOf({
+        [HOST]: { host: '127.0.0.20', port: appPort },
+        'hold.cloud.test': { host: '127.0.0.21', port: holdPort },
+        'ws.cloud.test': { host: '127.0.0.22', port: wsPort },
+      }),
+      timeouts: TIMEOUTS,
+      trustProxy: false,
+      logger,
+      // Short, so the header-timeout test does not wait Node's minute.
+      headersTimeoutMs: 400,
+    });
+  });
+
+  afterAll(async () => {
+    for (const s of [...held, ...upgradedSockets]) s.destroy();
+    await edge?.close();
+    for (const s of [app, holding, wsApp]) s?.closeAllConnections();
+    await Promise.all([app, holding, wsApp].map((s) => new Promise((r) => s?.close(r))));
+  });
+
+  /**
+   * Every request the app parsed since the last call, not counting a marker request sent now
+   * through the edge: the edge's pool is LIFO, so the marker travels on the upstream
+   * connection the request under test used last, behind anything smuggled onto it.
+   */
+  async function appSaw(): Promise<Parsed[]> {
+    await request(edge.port, HOST, { path: '/marker' });
+    const seen = parsed.filter((p) => p.url !== '/marker');
+    parsed.length = 0;
+    return seen;
+  }
+
+  const frame = (body: string) => `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+
+  it.each(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'POST'])(
+    'sends the body of a %s with `Connection: content-length` framed: the app parses one request',
+    async (method) => {
+      const { responses } = await rawExchange(
+        edge.port,
+        `${method} /first HTTP/1.1\r\nHost: ${HOST}\r\nConnection: content-length\r\n` +
+          `Content-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+        { bodiless: method === 'HEAD' },
+      );
+      expect(responses.map((r) => r.status)).toEqual([200]);
+      const seen = await appSaw();
+      expect(seen.map((p) => [p.method, p.url, p.body])).toEqual([[method, '/first', SMUGGLED]]);
+      expect(seen[0]?.headers['content-length']).toBe(String(SMUGGLED.length));
+    },
+  );
+
+  it('sends a chunked body with `Connection: transfer-encoding, content-length, host` framed, also on GET', async () => {
+    for (const method of ['GET', 'POST']) {
+      const { responses } = await rawExchange(
+        edge.port,
+        `${method} /chunked HTTP/1.1\r\nHost: ${HOST}\r\n` +
+          'Connection: transfer-encoding, content-length, host, x-forwarded-for\r\n' +
+          `Transfer-Encoding: chunked\r\n\r\n${frame(SMUGGLED)}`,
+      );
+      expect(responses.map((r) => r.status)).toEqual([200]);
+      const seen = await appSaw();
+      expect(seen.map((p) => [p.method, p.url, p.body])).toEqual([[method, '/chunked', SMUGGLED]]);
+      expect(seen[0]?.headers.host).toBe(HOST);
+      expect(seen[0]?.headers['x-forwarded-for']).toBe('127.0.0.1');
+    }
+  });
+
+  it('accepts the transfer-coding spellings llhttp reads as plain chunked and frames them itself', async () => {
+    for (const te of [' chunked', '\tchunked', 'CHUNKED']) {
+      const { responses } = await rawExchange(
+        edge.port,
+        `POST /te HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding:${te}\r\n\r\n${frame(SMUGGLED)}`,
+      );
+      expect(
+        responses.map((r) => r.status),
+        JSON.stringify(te),
+      ).toEqual([200]);
+      const seen = await appSaw();
+      expect(seen.map((p) => p.body)).toEqual([SMUGGLED]);
+      expect(seen[0]?.headers['transfer-encoding']).toBe('chunked');
+    }
+  });
+
+  it('forwards a bodiless request with no framing headers', async () => {
+    await rawExchange(
+      edge.port,
+      `GET /nobody HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 0\r\n\r\n`,
+    );
+    const [seen] = await appSaw();
+    expect(seen?.url).toBe('/nobody');
+    expect(seen?.headers).not.toHaveProperty('content-length');
+    expect(seen?.headers).not.toHaveProperty('transfer-encoding');
+  });
+
+  // Each of these is a way to make two parsers disagree on where a request ends.
+  const ambiguous: Record<string, string> = {
+    'Content-Length with Transfer-Encoding': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+    'Transfer-Encoding with Content-Length': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+    'two equal Content-Lengths': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello${SMUGGLED}`,
+    'two different Content-Lengths': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 0\r\nContent-Length: ${SMUGGLED.length}\r\n\r\n${SMUGGLED}`,
+    'a Content-Length list': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 5, 5\r\n\r\nhello`,
+    'a signed Content-Length': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: +5\r\n\r\nhello`,
+    'Transfer-Encoding: xchunked': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+    'Transfer-Encoding: chunked, identity': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+    'Transfer-Encoding: gzip, chunked': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n`,
+    'two Transfer-Encoding headers': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+    'a space before the colon': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+    'obs-fold': `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-A: b\r\n c\r\n\r\n`,
+    'obs-fold of Transfer-Encoding': `POST / HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: identity\r\n chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`,
+    'bare LF line ends': `GET / HTTP/1.1\nHost: ${HOST}\n\n`,
+    'a bare LF after a header': `GET / HTTP/1.1\r\nHost: ${HOST}\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+    'a bare CR after a header': `GET / HTTP/1.1\r\nHost: ${HOST}\rX-A: b\r\n\r\n`,
+    'an HTTP/1.1 request with no Host header': 'GET / HTTP/1.1\r\n\r\n',
+    'two Host headers': `GET / HTTP/1.1\r\nHost: ${HOST}\r\nHost: evil.test\r\n\r\n`,
+    'two Host headers, one lowercase': `GET / HTTP/1.1\r\nhost: ${HOST}\r\nHOST: ${HOST}\r\n\r\n`,
+    'an absolute-form target with no Host header': `GET http://${HOST}/ HTTP/1.1\r\n\r\n`,
+    'userinfo in an absolute-form target': `GET http://user@${HOST}/ HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`,
+  };
+
+  it.each(Object.entries(ambiguous))(
+    'answers %s with 400 and sends the app nothing',
+    async (_name, bytes) => {
+      const { responses, closed } = await rawExchange(edge.port, bytes);
+      expect(responses.map((r) => r.status)).toEqual([400]);
+      expect(closed || /\r\nconnection: close/i.test(responses[0]?.head ?? '')).toBe(true);
+      expect(await appSaw()).toEqual([]);
+    },
+  );
+
+  it('aborts a request whose chunked body turns out malformed: the connection closes, the app parses no request', async () => {
+    // The head was fine, so the request is on its way to the app when the bad chunk arrives;
+    // its response is in flight, so no 400 is written: both ends are cut instead.
+    const { responses, closed } = await rawExchange(
+      edge.port,
+      `POST / HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\n\r\n${SMUGGLED}`,
+    );
+    expect(responses).toEqual([]);
+    expect(closed).toBe(true);
+    expect(await appSaw()).toEqual([]);
+  });
+
+  it('routes an HTTP/1.0 request without Host to the unknown-host page, not an app', async () => {
+    const { responses } = await rawExchange(edge.port, 'GET / HTTP/1.0\r\n\r\n');
+    expect(responses.map((r) => r.status)).toEqual([404]);
+    expect(await appSaw()).toEqual([]);
+  });
+
+  it('keeps the public Host when Connection names it', async () => {
+    await rawExchange(edge.port, `GET /host HTTP/1.1\r\nHost: ${HOST}\r\nConnection: host\r\n\r\n`);
+    const [seen] = await appSaw();
+    expect(seen?.headers.host).toBe(HOST);
+    expect(seen?.headers['x-forwarded-host']).toBe(HOST);
+  });
+
+  it('routes an absolute-form target by its authority and forwards it in origin-form', async () => {
+    for (const [target, path] of [
+      [`http://${HOST}/x?y=1`, '/x?y=1'],
+      [`http://${HOST.toUpperCase()}:8080?q`, '/?q'],
+      [`https://${HOST}`, '/'],
+    ] as const) {
+      const { responses } = await rawExchange(
+        edge.port,
+        `GET ${target} HTTP/1.1\r\nHost: somewhere-else.test\r\n\r\n`,
+      );
+      expect(
+        responses.map((r) => r.status),
+        target,
+      ).toEqual([200]);
+      const [seen] = await appSaw();
+      expect(seen?.url).toBe(path);
+      expect(seen?.headers.host).toBe(target.replace(/^https?:\/\//, '').replace(/[/?].*$/, ''));
+    }
+  });
+
+  it('answers headers larger than Node allows with 431 and headers that never finish with 408', async () => {
+    const big = await rawExchange(
+      edge.port,
+      `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
+    );
+    expect(big.responses.map((r) => r.status)).toEqual([431]);
+    // Half a request, then silence: the configured 400 ms header timeout answers, not a minute.
+    const slow = await rawExchange(edge.port, `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-A: b`);
+    expect(slow.responses.map((r) => r.status)).toEqual([408]);
+    expect(slow.responses[0]?.head).toMatch(/\r\nconnection: close/i);
+    expect(await appSaw()).toEqual([]);
+  });
+
+  it('never writes an error answer into a response that is already under way: it closes instead', async () => {
+    // The app has sent headers and part of a body; a pipelined request after it is garbage.
+    let sent = false;
+    const started = await rawExchange(
+      edge.port,
+      'GET /started HTTP/1.1\r\nHost: hold.cloud.test\r\n\r\n',
+      {
+        want: 2,
+        onData: (text, s) => {
+          if (!sent && text.includes('partial')) {
+            sent = true;
+            s.write('GET / HTTP/1.1\r\nHost: hold.cloud.test\r\nX-A: b\r\n c\r\n\r\n');
+          }
+        },
+      },
+    );
+    expect(sent).toBe(true);
+    expect(started.closed).toBe(true);
+    expect(started.text).not.toMatch(/ 400 /);
+    // The app has not answered yet; a 400 now would be read as the answer to the first request.
+    const queued = await rawExchange(
+      edge.port,
+      'GET /later HTTP/1.1\r\nHost: hold.cloud.test\r\n\r\nGET / HTTP/1.1\r\nHost: hold.cloud.test\r\nX-A: b\r\n c\r\n\r\n',
+    );
+    expect(queued.closed).toBe(true);
+    expect(queued.text).toBe('');
+  });
+
+  it('applies the same rules to an upgrade: public Host, no framing headers, forwarding headers its own', async () => {
+    const { responses } = await rawExchange(
+      edge.port,
+      'GET /socket HTTP/1.1\r\nHost: ws.cloud.test\r\nConnection: upgrade, host, content-length\r\n' +
+        'Upgrade: test\r\nContent-Length: 5\r\nX-Forwarded-For: 6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\n' +
+        'Forwarded: for=6.6.6.6\r\n\r\nhello',
+    );
+    expect(responses.map((r) => r.status)).toEqual([101]);
+    const seen = upgrades.splice(0);
+    expect(seen).toHaveLength(1);
+    const h = seen[0]?.headers ?? {};
+    expect(h.host).toBe('ws.cloud.test');
+    expect(h).not.toHaveProperty('content-length');
+    expect(h).not.toHaveProperty('transfer-encoding');
+    expect(h['x-forwarded-for']).toBe('127.0.0.1');
+    expect(h['x-real-ip']).toBe('127.0.0.1');
+    expect(h.forwarded).toBe('for=127.0.0.1;proto=http;host="ws.cloud.test"');
+
+    const absolute = await rawExchange(
+      edge.port,
+      'GET http://ws.cloud.test/abs?x HTTP/1.1\r\nHost: elsewhere.test\r\nConnection: upgrade\r\nUpgrade: test\r\n\r\n',
+    );
+    expect(absolute.responses.map((r) => r.status)).toEqual([101]);
+    const [abs] = upgrades.splice(0);
+    expect(abs?.url).toBe('/abs?x');
+    expect(abs?.headers.host).toBe('ws.cloud.test');
+
+    const twoHosts = await rawExchange(
+      edge.port,
+      'GET / HTTP/1.1\r\nHost: ws.cloud.test\r\nHost: evil.test\r\nConnection: upgrade\r\nUpgrade: test\r\n\r\n',
+    );
+    expect(twoHosts.responses.map((r) => r.status)).toEqual([400]);
+    expect(upgrades).toHaveLength(0);
   });
 });

@@ -5,13 +5,21 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { ConfigError, type EdgeTimeouts } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
-import { offlinePage, timeoutPage, unknownHostPage, type EdgePage } from './pages.js';
+import {
+  offlinePage,
+  requestErrorPage,
+  timeoutPage,
+  unknownHostPage,
+  type EdgePage,
+} from './pages.js';
 import {
   hasBody,
   isHopByHop,
+  requestTarget,
   upstreamRequestHeaders,
   withoutHopByHop,
   type ForwardingContext,
+  type RequestTarget,
 } from './proxyHeaders.js';
 import { hostName, type ResolvedRoute, type RouteTable } from './routeTable.js';
 
@@ -24,6 +32,12 @@ export interface BuiltinEdgeOptions {
   /** `RELAY_TRUST_PROXY`: append to X-Forwarded-* from a proxy in front instead of replacing. */
   trustProxy: boolean;
   logger: Logger;
+  /**
+   * How long a client may take to send its request line and headers before it gets a 408
+   * (slow-header clients hold connections open). Default: the idle timeout plus a second, at
+   * most 60 s.
+   */
+  headersTimeoutMs?: number;
 }
 
 /** The edge as the relay runs it: its own listener, a health check and a clean stop. */
@@ -43,6 +57,24 @@ class UpstreamError extends Error {
 }
 
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
+
+/** What the edge answers when Node's parser refuses a request, by parser error code. */
+function parserErrorPage(code: string | undefined): EdgePage {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return requestErrorPage(
+        431,
+        'The request headers are too large; send fewer or shorter ones.',
+      );
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return requestErrorPage(413, 'The request body has too many chunk extensions.');
+    case 'HPE_HEADER_TIMEOUT':
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return requestErrorPage(408, 'The request headers did not arrive in time; send it again.');
+    default:
+      return requestErrorPage(400, 'The request is not valid HTTP/1.1.');
+  }
+}
 
 /** An edge page written straight onto a socket (404/502 before an upgrade). */
 function writeRawPage(socket: Duplex, page: EdgePage) {
@@ -79,6 +111,8 @@ export class BuiltinEdge implements RunningEdge {
   private readonly server: http.Server;
   private readonly agent: http.Agent;
   private readonly upgraded = new Set<Socket | Duplex>();
+  /** Responses started and not yet closed, per client connection. */
+  private readonly inFlight = new WeakMap<Duplex, number>();
   private readonly ctx: ForwardingContext;
   private closing: Promise<void> | null = null;
   url = '';
@@ -94,17 +128,32 @@ export class BuiltinEdge implements RunningEdge {
       scheduling: 'lifo',
       maxFreeSockets: 256,
     });
-    this.server = http.createServer({ noDelay: true });
+    const headersTimeout = o.headersTimeoutMs ?? Math.min(60_000, o.timeouts.idleMs + 1000);
+    this.server = http.createServer({
+      noDelay: true,
+      // Strict parsing whatever NODE_OPTIONS says (--insecure-http-parser): llhttp refusing
+      // ambiguous framing is half of what keeps requests from being smuggled to the apps.
+      insecureHTTPParser: false,
+      // A missing Host is answered by requestTarget with the edge's own 400 page.
+      requireHostHeader: false,
+      // Node checks header deadlines on this interval (default 30 s): often enough to answer
+      // a slow client near its deadline.
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, headersTimeout / 4)),
+    });
     this.server.keepAliveTimeout = o.timeouts.keepAliveMs;
-    this.server.headersTimeout = Math.min(60_000, o.timeouts.idleMs + 1000);
+    this.server.headersTimeout = headersTimeout;
     // No limit on a whole request: a large upload may take long; idleness is what is cut.
     this.server.requestTimeout = 0;
     this.server.timeout = o.timeouts.idleMs;
     this.server.on('request', (req, res) => this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-      else socket.destroy();
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      // A response (or one queued for an earlier pipelined request) is on this connection: an
+      // error answer now would land inside it or be taken as its answer, so just close.
+      if (err.code === 'ECONNRESET' || !socket.writable || this.inFlight.get(socket)) {
+        return void socket.destroy();
+      }
+      writeRawPage(socket, parserErrorPage(err.code));
     });
   }
 
@@ -143,37 +192,47 @@ export class BuiltinEdge implements RunningEdge {
     return this.closing;
   }
 
-  private sendPage(req: IncomingMessage, res: ServerResponse, page: EdgePage) {
+  private sendPage(req: IncomingMessage, res: ServerResponse, page: EdgePage, close = false) {
     if (res.headersSent || res.destroyed) return void res.destroy();
     const headers: Record<string, string> = { ...page.headers };
     // An unread request body is not drained for keep-alive: the connection closes instead.
-    if (hasBody(req) && !req.complete) headers.connection = 'close';
+    if (close || (hasBody(req) && !req.complete)) headers.connection = 'close';
     res.writeHead(page.status, headers);
     res.end(req.method === 'HEAD' ? undefined : page.body);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse) {
-    const route = this.o.routes.resolve(req.headers.host);
-    if (!route) return this.sendPage(req, res, unknownHostPage(hostName(req.headers.host)));
+    const socket = req.socket;
+    this.inFlight.set(socket, (this.inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => this.inFlight.set(socket, (this.inFlight.get(socket) ?? 1) - 1));
+    const target = requestTarget(req);
+    if (!target.ok) {
+      // Its framing is in doubt: nothing more is read from this connection.
+      const page = requestErrorPage(400, `Bad request: ${target.reason}.`);
+      return this.sendPage(req, res, page, true);
+    }
+    const route = this.o.routes.resolve(target.host);
+    if (!route) return this.sendPage(req, res, unknownHostPage(hostName(target.host)));
     if (!route.upstream) return this.sendPage(req, res, offlinePage(route.host));
-    this.forward(req, res, route, route.upstream, 0);
+    this.forward(req, res, target, route, route.upstream, 0);
   }
 
   private forward(
     req: IncomingMessage,
     res: ServerResponse,
+    target: RequestTarget,
     route: ResolvedRoute,
     upstream: { host: string; port: number },
     attempt: number,
   ) {
     const { connectMs, responseMs, idleMs } = this.o.timeouts;
-    const bodyless = !hasBody(req);
+    const bodyless = target.framing.kind === 'none';
     const up = http.request({
       host: upstream.host,
       port: upstream.port,
       method: req.method,
-      path: req.url,
-      headers: upstreamRequestHeaders(req, this.ctx),
+      path: target.path,
+      headers: upstreamRequestHeaders(req, this.ctx, target),
       agent: this.agent,
     });
     let connectTimer: NodeJS.Timeout | undefined;
@@ -215,7 +274,7 @@ export class BuiltinEdge implements RunningEdge {
       if (responded || res.destroyed) return void res.destroy();
       // A pooled connection the app closed meanwhile: safe to send a bodiless request again.
       if (attempt === 0 && bodyless && up.reusedSocket && RETRYABLE.has(err.code ?? '')) {
-        return this.forward(req, res, route, upstream, attempt + 1);
+        return this.forward(req, res, target, route, upstream, attempt + 1);
       }
       req.unpipe(up);
       const failure =
@@ -239,15 +298,20 @@ export class BuiltinEdge implements RunningEdge {
 
   private handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     socket.on('error', () => socket.destroy());
-    const route = this.o.routes.resolve(req.headers.host);
-    if (!route) return writeRawPage(socket, unknownHostPage(hostName(req.headers.host)));
+    // The same rules as for any request; the edge sends no body with an upgrade request.
+    const target = requestTarget(req, { upgrade: true });
+    if (!target.ok) {
+      return writeRawPage(socket, requestErrorPage(400, `Bad request: ${target.reason}.`));
+    }
+    const route = this.o.routes.resolve(target.host);
+    if (!route) return writeRawPage(socket, unknownHostPage(hostName(target.host)));
     if (!route.upstream) return writeRawPage(socket, offlinePage(route.host));
     const up = http.request({
       host: route.upstream.host,
       port: route.upstream.port,
       method: req.method,
-      path: req.url,
-      headers: upstreamRequestHeaders(req, this.ctx),
+      path: target.path,
+      headers: upstreamRequestHeaders(req, this.ctx, target),
       // An upgraded connection never goes back to a pool.
       agent: false,
     });

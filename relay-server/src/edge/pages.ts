@@ -55,3 +55,17 @@ export const timeoutPage = (host: string) =>
     'The app did not answer in time',
     `The app at ${host} is connected but did not answer in time. Try again in a moment.`,
   );
+
+/** Why the edge refused a request itself, before any app saw it. */
+const REQUEST_ERRORS = {
+  400: ['bad-request', 'Bad request'],
+  408: ['request-timeout', 'The request took too long'],
+  413: ['request-too-large', 'The request is too large'],
+  431: ['headers-too-large', 'The request headers are too large'],
+} as const;
+
+/** A request the edge refuses: malformed or ambiguous (400), too slow (408) or too large. */
+export const requestErrorPage = (status: keyof typeof REQUEST_ERRORS, message: string) => {
+  const [reason, title] = REQUEST_ERRORS[status];
+  return render(status, reason, title, message);
+};
