@@ -7,11 +7,17 @@ const Email = z
   .toLowerCase()
   .max(254, 'must be at most 254 characters')
   .pipe(z.email('must be an email address'));
-/** Passwords: at least 8 characters (SPEC), capped so hashing cannot be abused. */
+/**
+ * Password length bounds: at least 8 characters (SPEC), capped so hashing cannot be abused.
+ * Counted in UTF-16 code units, as zod and HTML's minlength/maxlength both count, so a form
+ * built from these accepts exactly what the API does.
+ */
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
 export const Password = z
   .string()
-  .min(8, 'must be at least 8 characters')
-  .max(256, 'must be at most 256 characters');
+  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
 
 const passwordsMatch = <T extends { password: string; password_confirmation: string }>(
   v: T,
@@ -54,7 +60,7 @@ export type RegisterResponse = z.infer<typeof RegisterResponse>;
 
 export const LoginRequest = z.strictObject({
   email: Email,
-  password: z.string().min(1, 'is required').max(256),
+  password: z.string().min(1, 'is required').max(PASSWORD_MAX_LENGTH),
 });
 export type LoginRequest = z.input<typeof LoginRequest>;
 

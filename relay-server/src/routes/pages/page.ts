@@ -21,6 +21,9 @@ export function page(
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
   );
   ctx.set('X-Content-Type-Options', 'nosniff');
+  // The link pages carry a token in their URL and their form: no cache keeps them, and no
+  // Referer sends the URL on.
+  ctx.set('Cache-Control', 'no-store');
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">

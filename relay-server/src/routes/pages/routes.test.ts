@@ -1,4 +1,6 @@
+import { ResetPasswordRequest } from '@cloud-connect/agent-core/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createAccount, startTestRelay, type TestRelay } from '../../testing/index.js';
 
 let t: TestRelay;
@@ -33,6 +35,8 @@ function expectPage(res: Awaited<ReturnType<typeof page>>, status: number, headi
   expect(res.headers.get('content-security-policy')).toBe(CSP);
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+  // The link pages carry a token in their URL and form: no cache may keep them.
+  expect(res.headers.get('cache-control')).toBe('no-store');
   expect(res.html).toContain(`<h1>${heading}</h1>`);
   expect(res.html).not.toMatch(/<script/i);
 }
@@ -175,4 +179,84 @@ describe('/reset-password (the link in the reset mail)', () => {
       expect(login.status).toBe(200);
     },
   );
+
+  describe('accepts the same password lengths as the API', () => {
+    const schema = z.toJSONSchema(ResetPasswordRequest, { io: 'input' }) as {
+      properties: { password: { minLength: number; maxLength: number } };
+    };
+    const { minLength: min, maxLength: max } = schema.properties.password;
+
+    it('the form inputs carry the schema’s minlength and maxlength', async () => {
+      const res = await page('/reset-password?token=some-token');
+      const inputs = [...res.html.matchAll(/<input [^>]*type="password"[^>]*>/g)].map((m) => m[0]);
+      expect(inputs).toHaveLength(2);
+      for (const input of inputs) {
+        expect(input).toContain(`minlength="${min}"`);
+        expect(input).toContain(`maxlength="${max}"`);
+      }
+      expect(min).toBe(8);
+      expect(max).toBe(256);
+    });
+
+    it.each([
+      ['the shortest', () => min],
+      ['the longest', () => max],
+    ])('%s password is accepted by the API and by the form', async (_label, length) => {
+      const account = await createAccount(t);
+      const password = 'p'.repeat(length());
+      const api = await t.api.post('/auth/reset-password', {
+        token: await resetToken(account.email),
+        password,
+        password_confirmation: password,
+      });
+      expect(api.status, api.text).toBe(200);
+      const form = await page('/reset-password', {
+        token: await resetToken(account.email),
+        password: `${password.slice(1)}q`,
+        password_confirmation: `${password.slice(1)}q`,
+      });
+      expectPage(form, 200, 'Password changed');
+      const login = await t.api.post('/auth/login', {
+        email: account.email,
+        password: `${password.slice(1)}q`,
+      });
+      expect(login.status).toBe(200);
+    });
+
+    it.each([
+      ['one character too short', () => min - 1],
+      ['one character too long', () => max + 1],
+    ])(
+      'a password %s is refused by both with the same rule, and nothing changes',
+      async (_label, length) => {
+        const account = await createAccount(t);
+        const password = 'p'.repeat(length());
+        const token = await resetToken(account.email);
+        const before = await t.relay.services.store.dump();
+        const api = await t.api.post('/auth/reset-password', {
+          token,
+          password,
+          password_confirmation: password,
+        });
+        expect(api.status).toBe(422);
+        const rule = api.body.error.details.fields.password as string;
+        expect(rule).toMatch(/^must be at (least|most) \d+ characters$/);
+        const form = await page('/reset-password', {
+          token,
+          password,
+          password_confirmation: password,
+        });
+        expectPage(form, 400, 'Choose a new password');
+        expect(form.html).toContain(`<p class="error">The password ${rule}.</p>`);
+        expect(await t.relay.services.store.dump()).toEqual(before);
+        // The token is still good: the refusals consumed nothing.
+        const ok = await t.api.post('/auth/reset-password', {
+          token,
+          password: 'a fine new password',
+          password_confirmation: 'a fine new password',
+        });
+        expect(ok.status).toBe(200);
+      },
+    );
+  });
 });

@@ -1,9 +1,15 @@
 import type Router from '@koa/router';
+import {
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  ResetPasswordRequest,
+} from '@cloud-connect/agent-core/api';
 import { resetPassword } from '../../commands/auth/passwordReset.js';
 import { verifyEmail } from '../../commands/auth/verifyEmail.js';
 import { AppError } from '../../errors/appError.js';
 import type { AppContext, AppState } from '../../http/context.js';
 import { rateLimit } from '../../http/rateLimit.js';
+import { parsePart } from '../../http/validate.js';
 import type { Services } from '../../services.js';
 import { escapeHtml, page } from './page.js';
 
@@ -55,11 +61,13 @@ export function pageRoutes(router: Router<AppState>, deps: Services) {
     }
   });
 
+  // The bounds are the API schema's, so the browser refuses exactly what the API would.
+  const lengths = `minlength="${PASSWORD_MIN_LENGTH}" maxlength="${PASSWORD_MAX_LENGTH}"`;
   const resetForm = (token: string, error = '') =>
     `${error ? `<p class="error">${escapeHtml(error)}</p>` : ''}<form method="post" action="/reset-password">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
-<label for="password">New password (at least 8 characters)</label><input id="password" name="password" type="password" minlength="8" required autocomplete="new-password">
-<label for="password_confirmation">Repeat the new password</label><input id="password_confirmation" name="password_confirmation" type="password" minlength="8" required autocomplete="new-password">
+<label for="password">New password (at least ${PASSWORD_MIN_LENGTH} characters)</label><input id="password" name="password" type="password" ${lengths} required autocomplete="new-password">
+<label for="password_confirmation">Repeat the new password</label><input id="password_confirmation" name="password_confirmation" type="password" ${lengths} required autocomplete="new-password">
 <button type="submit">Set new password</button></form>`;
   router.get('/reset-password', (ctx) => {
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
@@ -67,18 +75,18 @@ export function pageRoutes(router: Router<AppState>, deps: Services) {
   });
   router.post('/reset-password', tries, async (ctx) => {
     const token = formField(ctx, 'token').slice(0, 512);
-    const password = formField(ctx, 'password');
-    const confirmation = formField(ctx, 'password_confirmation');
     try {
-      if (password.length < 8)
-        throw AppError.validation('password', 'must be at least 8 characters');
-      if (password !== confirmation)
-        throw AppError.validation('password_confirmation', 'does not match password');
-      await resetPassword(deps, {
-        token,
-        password: password.slice(0, 256),
-        password_confirmation: confirmation.slice(0, 256),
-      });
+      // The API's own schema: the same lengths and messages, and a password is never cut short.
+      const input = parsePart(
+        ResetPasswordRequest,
+        {
+          token,
+          password: formField(ctx, 'password'),
+          password_confirmation: formField(ctx, 'password_confirmation'),
+        },
+        'body',
+      );
+      await resetPassword(deps, input);
       page(
         ctx,
         'Password changed',
