@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -38,9 +40,10 @@ afterEach(async () => {
 
 describe('cloud-connect usage', () => {
   it('exits 2 with the usage hint for a missing option', async () => {
-    const res = await runCliToEnd(['connect', '--target', 'http://localhost:8080'], env);
+    // --instance may be left out (the token names its instance); --target may not.
+    const res = await runCliToEnd(['connect', '--instance', 'inst_x'], env);
     expect(res.code).toBe(2);
-    expect(res.stderr).toContain("required option '--instance <id>' not specified");
+    expect(res.stderr).toContain("required option '--target <url>' not specified");
     expect(res.stderr).toContain('cloud-connect --help');
   });
 
@@ -69,6 +72,7 @@ describe('cloud-connect login, instances, logout', () => {
     expect(table.stdout).toMatch(
       new RegExp(`${inst.instance.id}\\s+CLI box\\s+${inst.instance.subdomain}`),
     );
+    expect(table.stdout).toMatch(/\s+never\n$/);
     const json = await runCliToEnd(['instances', '--json'], env);
     expect(JSON.parse(json.stdout)).toMatchObject([{ id: inst.instance.id, status: 'pending' }]);
 
@@ -93,6 +97,155 @@ describe('cloud-connect login, instances, logout', () => {
   });
 });
 
+/** The bytes of the files a sign-in could change: settings and the encrypted secrets file. */
+async function savedState(dir: string) {
+  return {
+    // Absent until something is saved (a fresh install uses the defaults).
+    settings: await readFile(path.join(dir, 'settings.json'), 'utf8').catch(() => null),
+    secrets: await readFile(path.join(dir, 'secrets.enc.json'), 'utf8'),
+  };
+}
+
+/** A loopback HTTP server that is not a relay (an app, a typo'd port). */
+async function notARelay(): Promise<{ url: string; server: Server }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/html' });
+    res.end('<h1>Not Found</h1>');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPortUrl(): Promise<string> {
+  const { url, server } = await notARelay();
+  await new Promise((r) => server.close(r));
+  return url;
+}
+
+describe('cloud-connect login that fails changes nothing', () => {
+  async function signedInAtA() {
+    const account = await createAccount(relay);
+    const login = await runCliToEnd(
+      ['login', '--email', account.email, '--password-stdin'],
+      env,
+      account.password,
+    );
+    expect(login.code).toBe(0);
+    return { account, before: await savedState(dataDir) };
+  }
+
+  async function expectUnchanged(before: Awaited<ReturnType<typeof savedState>>, email: string) {
+    expect(await savedState(dataDir)).toEqual(before);
+    const who = await runCliToEnd(['whoami'], env);
+    expect(who.code).toBe(0);
+    expect(who.stdout).toBe(`Signed in to ${relay.url} as ${email} (free plan)\n`);
+    expect((await runCliToEnd(['instances'], env)).code).toBe(0);
+  }
+
+  it('a relay URL where nothing listens: exit 1, same relay, same session', async () => {
+    const { account, before } = await signedInAtA();
+    const wrong = await closedPortUrl();
+    const res = await runCliToEnd(
+      ['login', '--relay', wrong, '--email', account.email, '--password-stdin'],
+      env,
+      account.password,
+    );
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`Cannot reach the relay at ${wrong}`);
+    expect(res.stderr).toContain('What to do: Check that the relay is running');
+    await expectUnchanged(before, account.email);
+  });
+
+  it('a URL that answers but is not a relay: exit 1, same relay, same session', async () => {
+    const { account, before } = await signedInAtA();
+    const other = await notARelay();
+    try {
+      const res = await runCliToEnd(
+        ['login', '--relay', other.url, '--email', account.email, '--password-stdin', '--json'],
+        env,
+        account.password,
+      );
+      expect(res.code).toBe(1);
+      expect(JSON.parse(res.stdout)).toMatchObject({
+        error: { code: 'INVALID_RESPONSE', hint: expect.stringContaining('Cloud Connect relay') },
+      });
+      await expectUnchanged(before, account.email);
+    } finally {
+      await new Promise((r) => other.server.close(r));
+    }
+  });
+
+  it('a wrong password at another relay: exit 1, same relay, same session; the right one switches', async () => {
+    const { account, before } = await signedInAtA();
+    const relayB = await startTestRelay();
+    try {
+      const elsewhere = await createAccount(relayB);
+      relayB.ledger.add('not the password');
+      const res = await runCliToEnd(
+        ['login', '--relay', relayB.url, '--email', elsewhere.email, '--password-stdin'],
+        env,
+        'not the password',
+      );
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain('Error: Email or password is incorrect');
+      await expectUnchanged(before, account.email);
+
+      // Other commands never switch a signed-in relay behind the session's back.
+      const mismatch = await runCliToEnd(['instances', '--relay', relayB.url, '--json'], env);
+      expect(mismatch.code).toBe(2);
+      expect(JSON.parse(mismatch.stdout)).toMatchObject({
+        error: {
+          code: 'RELAY_MISMATCH',
+          hint: expect.stringContaining(`cloud-connect login --relay ${relayB.url}`),
+        },
+      });
+      await expectUnchanged(before, account.email);
+
+      // The right password switches relay and session at once.
+      const ok = await runCliToEnd(
+        ['login', '--relay', relayB.url, '--email', elsewhere.email, '--password-stdin'],
+        env,
+        elsewhere.password,
+      );
+      expect(ok.code).toBe(0);
+      const envB = { ...env, CLOUD_CONNECT_RELAY_URL: relayB.url };
+      const who = await runCliToEnd(['whoami', '--json'], envB);
+      expect(JSON.parse(who.stdout)).toMatchObject({
+        signedIn: true,
+        relayUrl: relayB.url,
+        user: { email: elsewhere.email },
+      });
+      expect(JSON.parse(await readFile(path.join(dataDir, 'settings.json'), 'utf8'))).toMatchObject(
+        { relayUrl: relayB.url },
+      );
+    } finally {
+      await relayB.stop();
+    }
+  });
+
+  it('a wrong password at the same relay: exit 1 with the same code as JSON, session kept', async () => {
+    const { account, before } = await signedInAtA();
+    relay.ledger.add('wrong password');
+    const text = await runCliToEnd(
+      ['login', '--email', account.email, '--password-stdin'],
+      env,
+      'wrong password',
+    );
+    const json = await runCliToEnd(
+      ['login', '--email', account.email, '--password-stdin', '--json'],
+      env,
+      'wrong password',
+    );
+    expect(text.code).toBe(1);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { code: 'UNAUTHORIZED', message: 'Email or password is incorrect' },
+    });
+    await expectUnchanged(before, account.email);
+  });
+});
+
 describe('cloud-connect cloudflare run / status / test', () => {
   it('runs a tunnel in the foreground, shows it in status, and stops cleanly on SIGTERM', async () => {
     const token = makeTunnelToken();
@@ -108,7 +261,9 @@ describe('cloud-connect cloudflare run / status / test', () => {
         },
       ]);
       const table = await runCliToEnd(['status'], env);
-      expect(table.stdout).toMatch(/Files\s+cloudflare\s+connected\s+app\.example\.com/);
+      expect(table.stdout).toMatch(
+        /Files\s+cloudflare\s+connected\s+https:\/\/app\.example\.com\s+.*cloud-connect cloudflare run \(pid \d+\)\s+just now/,
+      );
 
       // The token is in no process's argv and in no file but the encrypted secrets file.
       const children = await childProcessesOf(run.child.pid!);

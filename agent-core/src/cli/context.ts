@@ -1,33 +1,51 @@
-import { homedir } from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
 import type { LogEntry } from '../desktop/desktopApi.js';
 import { createManager } from '../manager/createManager.js';
 import type { Manager } from '../manager/manager.js';
 import { createMemorySecretStore } from '../secrets/memorySecretStore.js';
 import { createSecretStore } from '../secrets/createSecretStore.js';
+import { secretAccounts } from '../secrets/secretAccounts.js';
 import { SecretError } from '../secrets/secretError.js';
 import type { SecretStore } from '../secrets/secretStore.js';
-import { CliError, hintFor, type Io } from './output.js';
-import { removeStatus, writeStatus } from './statusFiles.js';
+import { openSettings, type SettingsStore } from '../settings/settingsStore.js';
+import { cliDataDir } from '../status/dataDirs.js';
+import { createStatusFileWriter } from '../status/statusFiles.js';
+import path from 'node:path';
+import { CliError, EXIT_USAGE, hintFor, usageError, type Io } from './output.js';
+import { normalizeRelayUrl } from './relayUrl.js';
+import { localTime } from './timeFormat.js';
 
 export interface GlobalOptions {
   dataDir?: string;
   relay?: string;
   verbose?: boolean;
+  json?: boolean;
 }
 
 /** `--data-dir`, else CLOUD_CONNECT_DATA_DIR, else $XDG_CONFIG_HOME/cloud-connect or ~/.config/cloud-connect. */
 export function resolveDataDir(opts: GlobalOptions, env: NodeJS.ProcessEnv): string {
   if (opts.dataDir) return path.resolve(opts.dataDir);
-  if (env.CLOUD_CONNECT_DATA_DIR) return path.resolve(env.CLOUD_CONNECT_DATA_DIR);
-  return path.join(env.XDG_CONFIG_HOME ?? path.join(homedir(), '.config'), 'cloud-connect');
+  return cliDataDir(env);
+}
+
+/** The relay named by `--relay` or CLOUD_CONNECT_RELAY_URL, checked; undefined when neither is given. */
+export function requestedRelay(opts: GlobalOptions, env: NodeJS.ProcessEnv): string | undefined {
+  const raw = opts.relay ?? env.CLOUD_CONNECT_RELAY_URL;
+  if (raw === undefined || raw === '') return undefined;
+  const url = normalizeRelayUrl(raw);
+  if (!url)
+    throw usageError(
+      `${opts.relay !== undefined ? '--relay' : 'CLOUD_CONNECT_RELAY_URL'}: "${raw}" is not an http(s) URL`,
+      'Give the relay as an http(s) URL, e.g. https://relay.example.com',
+    );
+  return url;
 }
 
 export interface CliContext {
   dataDir: string;
   manager: Manager;
   secrets: SecretStore;
+  settings: SettingsStore;
   /** Stop tunnels, remove status files. Calling it again waits for the first close. */
   close(): Promise<void>;
 }
@@ -35,8 +53,13 @@ export interface CliContext {
 export interface OpenContextOptions {
   /** Fall back to secrets in memory when there is no keychain (the token came from the environment). */
   allowMemorySecrets?: boolean;
-  /** Write a status file per connection for `cloud-connect status`. */
-  writeStatusFiles?: boolean;
+  /** Write a status file per connection for `cloud-connect status`, naming this runner. */
+  statusRunner?: string;
+  /**
+   * Switch to the relay of `--relay` / CLOUD_CONNECT_RELAY_URL (default true). `login` says false:
+   * it switches only once the new relay accepted the credentials.
+   */
+  applyRelay?: boolean;
 }
 
 /**
@@ -48,9 +71,11 @@ export async function openContext(
   opts: GlobalOptions,
   io: Io,
   env: NodeJS.ProcessEnv,
-  { allowMemorySecrets = false, writeStatusFiles = false }: OpenContextOptions = {},
+  { allowMemorySecrets = false, statusRunner, applyRelay = true }: OpenContextOptions = {},
 ): Promise<CliContext> {
   const dataDir = resolveDataDir(opts, env);
+  // Checked before anything is opened: a malformed URL changes nothing.
+  const relay = applyRelay ? requestedRelay(opts, env) : undefined;
   let secrets: SecretStore;
   try {
     secrets = createSecretStore({ dataDir, env });
@@ -63,53 +88,57 @@ export async function openContext(
       );
       secrets = createMemorySecretStore();
     } else {
-      throw new CliError(e.message, hintFor(e.code));
+      throw new CliError(e.code, e.message, hintFor(e.code));
     }
   }
-  const written = new Set<string>();
-  // Status writes run one after another (they share a temp file name per connection), and close
-  // waits for the last one, so no write lands after the file was removed.
-  let statusWrites: Promise<void> = Promise.resolve();
+  const status = statusRunner ? createStatusFileWriter(dataDir, statusRunner) : null;
+  const now = io.now ?? (() => new Date());
   const logSink = (entry: LogEntry) => {
     if (entry.level === 'debug' && !opts.verbose) return;
     const label = entry.level === 'info' ? '' : `${entry.level}: `;
-    io.err(`${entry.at.slice(11, 19)} ${label}${entry.message}`);
+    io.err(`${localTime(entry.at, { now: now() })} ${label}${entry.message}`);
   };
+  const settings = await openSettings({
+    dataDir,
+    ...(env.CLOUD_CONNECT_RELAY_URL ? { defaultRelayUrl: env.CLOUD_CONNECT_RELAY_URL } : {}),
+  });
   const manager = await createManager({
     dataDir,
     env,
+    settings,
     secrets,
-    ...(env.CLOUD_CONNECT_RELAY_URL ? { defaultRelayUrl: env.CLOUD_CONNECT_RELAY_URL } : {}),
     logSink,
-    ...(writeStatusFiles
-      ? {
-          onConnectionStatus: (c) => {
-            written.add(c.id);
-            statusWrites = statusWrites.then(() => writeStatus(dataDir, c)).catch(() => undefined);
-          },
-        }
-      : {}),
+    // This process writes its own status files (and removes them on close).
+    statusRunner: null,
+    ...(status ? { onConnectionStatus: (c) => status.write(c) } : {}),
   });
-  const relay = opts.relay ?? env.CLOUD_CONNECT_RELAY_URL;
-  if (relay) {
-    const res = await manager.setRelayUrl(relay);
-    if (!res.ok)
+  if (relay && relay !== settings.getRelayUrl()) {
+    // A session belongs to its relay: switching signs it out, and only `login` does that.
+    if (await secrets.get(secretAccounts.session)) {
+      await manager.shutdown();
       throw new CliError(
-        `--relay: ${res.message}`,
-        'Give the relay as an http(s) URL, e.g. https://relay.example.com',
-        2,
+        'RELAY_MISMATCH',
+        `You are signed in to ${settings.getRelayUrl()}, but this command was given ${relay} (${opts.relay !== undefined ? '--relay' : 'CLOUD_CONNECT_RELAY_URL'})`,
+        `To switch relays, sign in there: cloud-connect login --relay ${relay} --email you@example.com (it replaces the session). Otherwise leave out --relay and CLOUD_CONNECT_RELAY_URL.`,
+        EXIT_USAGE,
       );
+    }
+    const res = await manager.setRelayUrl(relay);
+    if (!res.ok) {
+      await manager.shutdown();
+      throw new CliError(res.code, `Relay ${relay}: ${res.message}`, hintFor(res.code));
+    }
   }
   let closed: Promise<void> | null = null;
   return {
     dataDir,
     manager,
     secrets,
+    settings,
     close() {
       closed ??= (async () => {
         await manager.shutdown();
-        await statusWrites;
-        await Promise.all([...written].map((id) => removeStatus(dataDir, id)));
+        await status?.close();
       })();
       return closed;
     },

@@ -1,17 +1,25 @@
 import type { ConnectionView } from '../desktop/desktopApi.js';
 import { isPermanentTunnelError } from '../tunnels/tunnelError.js';
 import type { CliContext } from './context.js';
-import { hintFor, unwrap, type Io } from './output.js';
+import { CliError, hintFor, unwrap, type Io } from './output.js';
+import { localTime, relativeTime } from './timeFormat.js';
 
-function describe(c: ConnectionView): string {
+/** The URL a browser opens for this connection, once it is known. */
+function publicUrlOf(c: ConnectionView): string | null {
+  return c.status.hostname ? `https://${c.status.hostname}` : null;
+}
+
+function describe(c: ConnectionView, now: Date): string {
   const s = c.status;
   switch (s.status) {
-    case 'connected':
-      return `Connected${s.hostname ? `: https://${s.hostname}` : ''}${s.reconnect_count ? ` (reconnects: ${s.reconnect_count})` : ''}`;
+    case 'connected': {
+      const url = publicUrlOf(c);
+      return `Connected${url ? `: ${url}` : ''}${s.reconnect_count ? ` (reconnects: ${s.reconnect_count})` : ''}`;
+    }
     case 'connecting':
       return 'Connecting…';
     case 'error':
-      return `Error: ${s.error ?? 'unknown'}${s.next_retry_at ? ` — retrying at ${s.next_retry_at.slice(11, 19)}` : ''}`;
+      return `Error: ${s.error ?? 'unknown'}${s.next_retry_at ? ` — retrying ${relativeTime(s.next_retry_at, { now })} (${localTime(s.next_retry_at, { now })})` : ''}`;
     default:
       return 'Disconnected';
   }
@@ -20,8 +28,8 @@ function describe(c: ConnectionView): string {
 /**
  * Run one connection in the foreground, as the headless agent does in a container: print each
  * status change, keep going through reconnects, and stop cleanly on SIGINT/SIGTERM (exit 0). A
- * permanent error (bad or revoked token, missing program) ends the run with exit code 1 and
- * says what to do.
+ * permanent error (bad or revoked token, missing program) stops the tunnel and is thrown as a
+ * CliError (exit code 1) that says what to do.
  */
 export async function runForeground(
   ctx: CliContext,
@@ -29,9 +37,11 @@ export async function runForeground(
   io: Io,
   signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
 ): Promise<number> {
+  const now = () => io.now?.() ?? new Date();
   let last = '';
-  let settle: (code: number) => void = () => undefined;
-  const finished = new Promise<number>((resolve) => {
+  let forwarded = '';
+  let settle: (outcome: number | CliError) => void = () => undefined;
+  const finished = new Promise<number | CliError>((resolve) => {
     settle = resolve;
   });
   const progress = setInterval(() => {
@@ -40,19 +50,26 @@ export async function runForeground(
   const off = ctx.manager.onConnections((list) => {
     const c = list.find((x) => x.id === connectionId);
     if (!c) return;
-    const line = describe(c);
+    const s = c.status;
+    if (
+      s.status === 'error' &&
+      s.error_code &&
+      !s.next_retry_at &&
+      isPermanentTunnelError(s.error_code)
+    ) {
+      // Reported once, by the CLI's error output, after the tunnel stopped.
+      settle(new CliError(s.error_code, s.error ?? 'The tunnel failed', hintFor(s.error_code)));
+      return;
+    }
+    const line = describe(c, now());
     if (line !== last) {
       last = line;
       io.err(line);
     }
-    if (
-      c.status.status === 'error' &&
-      c.status.error_code &&
-      !c.status.next_retry_at &&
-      isPermanentTunnelError(c.status.error_code)
-    ) {
-      io.err(`What to do: ${hintFor(c.status.error_code)}`);
-      settle(1);
+    const url = publicUrlOf(c);
+    if (s.status === 'connected' && url && c.target && forwarded !== url) {
+      forwarded = url;
+      io.out(`Forwarding ${url} → ${c.target}`);
     }
   });
   const onSignal = (signal: NodeJS.Signals) => {
@@ -62,10 +79,10 @@ export async function runForeground(
   // `on`, not `once`: execa's exit hook (signal-exit) re-raises a signal that no other listener
   // is left to handle, which would kill the process before its children are stopped.
   for (const s of signals) process.on(s, onSignal);
+  let outcome: number | CliError;
   try {
     unwrap(await ctx.manager.connect(connectionId));
-    const code = await finished;
-    return code;
+    outcome = await finished;
   } finally {
     clearInterval(progress);
     off();
@@ -73,4 +90,6 @@ export async function runForeground(
     await ctx.close();
     io.err('Stopped.');
   }
+  if (outcome instanceof CliError) throw outcome;
+  return outcome;
 }

@@ -1,7 +1,16 @@
 import { Command, CommanderError } from 'commander';
+import { toFailure } from '../manager/results.js';
 import { accountCommands } from './commands/account.js';
 import { tunnelCommands } from './commands/tunnels.js';
-import { CliError, processIo, type Io } from './output.js';
+import {
+  CliError,
+  EXIT_FAILED,
+  EXIT_USAGE,
+  hintFor,
+  processIo,
+  reportError,
+  type Io,
+} from './output.js';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -10,6 +19,7 @@ export function buildProgram(
   io: Io,
   env: NodeJS.ProcessEnv,
   exit: (code: number) => void,
+  { json = false }: { json?: boolean } = {},
 ): Command {
   const program = new Command('cloud-connect')
     .description(
@@ -21,16 +31,61 @@ export function buildProgram(
       'settings and status files (default: CLOUD_CONNECT_DATA_DIR or ~/.config/cloud-connect)',
     )
     .option('--relay <url>', 'the relay to use (default: CLOUD_CONNECT_RELAY_URL or the saved one)')
+    .option('--json', 'print results, and errors, as JSON on stdout')
     .option('--verbose', 'show debug log lines')
-    .showHelpAfterError('(run cloud-connect --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out(s.trimEnd()),
-      writeErr: (s) => io.err(s.trimEnd()),
+      // With --json, commander's own error text is replaced by the JSON error (runCli).
+      writeErr: (s) => (json ? undefined : io.err(s.trimEnd())),
+      outputError: (s, write) => (json ? undefined : write(s)),
     });
+  if (!json) program.showHelpAfterError('(run cloud-connect --help for usage)');
   accountCommands(program, io, env);
   tunnelCommands(program, io, env, exit);
   return program;
+}
+
+/** `--json` anywhere before `--`: known before parsing, so usage errors are JSON too. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/** The command a command line names ("connect", "cloudflare run"), for the usage hint. */
+function commandPath(program: Command, argv: string[]): string[] {
+  const path: string[] = [];
+  let at: Command = program;
+  for (const arg of argv) {
+    if (arg === '--') break;
+    const sub = at.commands.find((c) => c.name() === arg || c.aliases().includes(arg));
+    if (!sub) continue;
+    path.push(sub.name());
+    at = sub;
+  }
+  return path;
+}
+
+/** Any failure as a CliError: commander's usage errors, the CLI's own, the Manager's. */
+function asCliError(e: unknown, program: Command, argv: string[]): CliError {
+  if (e instanceof CliError) return e;
+  if (e instanceof CommanderError) {
+    const cmd = ['cloud-connect', ...commandPath(program, argv)].join(' ');
+    return new CliError(
+      'USAGE',
+      e.message.replace(/^error: /, ''),
+      `Run ${cmd} --help for usage.`,
+      EXIT_USAGE,
+    );
+  }
+  const failure = toFailure(e);
+  return new CliError(
+    failure.code,
+    failure.code === 'INTERNAL' && e instanceof Error ? e.message : failure.message,
+    hintFor(failure.code),
+    EXIT_FAILED,
+  );
 }
 
 /** Run the CLI; resolves with the exit code (0 ok, 1 failure, 2 usage). */
@@ -40,23 +95,23 @@ export async function runCli(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, env, (c) => {
-    code = c;
-  });
+  const json = wantsJson(argv);
+  const program = buildProgram(
+    io,
+    env,
+    (c) => {
+      code = c;
+    },
+    { json },
+  );
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.exitCode === 0 ? 0 : 2;
-    }
-    if (e instanceof CliError) {
-      io.err(`Error: ${e.message}`);
-      io.err(`What to do: ${e.hint}`);
-      return e.exitCode;
-    }
-    io.err(`Error: ${(e as Error).message}`);
-    io.err('What to do: run again with --verbose; if it keeps failing, report the output.');
-    return 1;
+    // --help and --version end the parse with a CommanderError whose exit code is 0.
+    if (e instanceof CommanderError && e.exitCode === 0) return 0;
+    const failure = asCliError(e, program, argv);
+    reportError(io, failure, json);
+    return failure.exitCode;
   }
 }

@@ -5,6 +5,8 @@ export interface Io {
   out(line: string): void;
   err(line: string): void;
   isTty: boolean;
+  /** The clock for times shown as "3 minutes ago" (tests pass their own). */
+  now?: () => Date;
 }
 
 export const processIo: Io = {
@@ -13,24 +15,36 @@ export const processIo: Io = {
   isTty: Boolean(process.stderr.isTTY),
 };
 
-/** A failure the CLI reports: its message, what to do next, and the exit code. */
+/** Exit codes: 0 ok, 1 the command failed, 2 the command line was wrong (nothing was done). */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** A failure the CLI reports: a code, its message, what to do next, and the exit code. */
 export class CliError extends Error {
   constructor(
+    readonly code: string,
     message: string,
     readonly hint: string,
-    readonly exitCode = 1,
+    readonly exitCode: number = EXIT_FAILED,
   ) {
     super(message);
     this.name = 'CliError';
   }
 }
 
+/** A usage error: the command line itself is wrong; exit code 2. */
+export function usageError(message: string, hint: string): CliError {
+  return new CliError('USAGE', message, hint, EXIT_USAGE);
+}
+
 /** What to do next, by error code; every failure the CLI prints ends with one of these. */
-const HINTS: Record<string, string> = {
+export const HINTS: Record<string, string> = {
   NOT_SIGNED_IN: 'Sign in first: cloud-connect login --email you@example.com',
   UNAUTHORIZED: 'Check the email and password, or reset the password from the desktop app.',
   NETWORK_ERROR:
     'Check that the relay is running and the URL is right (--relay or CLOUD_CONNECT_RELAY_URL).',
+  INVALID_RESPONSE:
+    'That URL did not answer as a Cloud Connect relay: give the relay’s own URL with --relay, e.g. https://relay.example.com',
   TIMEOUT: 'The relay is slow or unreachable; try again, or check --relay.',
   RATE_LIMITED: 'Wait a moment and try again.',
   EMAIL_NOT_VERIFIED: 'Open the link in the verification email, then try again.',
@@ -38,7 +52,7 @@ const HINTS: Record<string, string> = {
     'Give the token: CLOUD_CONNECT_INSTANCE_TOKEN for WireGuard, TUNNEL_TOKEN for Cloudflare.',
   TOKEN_REVOKED: 'The instance token was regenerated or the instance deleted: use the new token.',
   INVALID_TOKEN:
-    'Copy the whole tunnel token from the Cloudflare dashboard (Zero Trust → Tunnels).',
+    'Copy the whole tunnel token from the Cloudflare dashboard (Zero Trust → Networks → Tunnels).',
   TOKEN_REJECTED:
     'Cloudflare refused this token: check the tunnel still exists, or create a new token.',
   BINARY_MISSING:
@@ -47,22 +61,39 @@ const HINTS: Record<string, string> = {
   NO_KEYCHAIN:
     'Set CLOUD_CONNECT_SECRET_KEY (32+ characters) to keep secrets in an encrypted file.',
   VALIDATION_ERROR: 'Fix the value named above and try again.',
-  NOT_FOUND: 'Check the id: cloud-connect instances lists yours.',
-  INTERNAL: 'Run again with LOG_LEVEL=debug and report the output if it keeps failing.',
+  NOT_FOUND:
+    'Check the id: cloud-connect connections lists the saved connections, cloud-connect instances your instances.',
+  INTERNAL: 'Run again with --verbose and report the output if it keeps failing.',
 };
 
+export const DEFAULT_HINT =
+  'Try again; if it keeps failing, run with --verbose and check the log lines above.';
+
 export function hintFor(code: string): string {
-  return (
-    HINTS[code] ??
-    'Try again; if it keeps failing, run with --verbose and check the log lines above.'
-  );
+  return HINTS[code] ?? DEFAULT_HINT;
 }
 
-/** The value of a Result, or a CliError with its message, field messages and hint. */
+/** The value of a Result, or a CliError with its code, message, field messages and hint. */
 export function unwrap<T>(result: Result<T>): T {
   if (result.ok) return result.value;
   const fields = result.fields ? Object.entries(result.fields).map(([k, v]) => `  ${k}: ${v}`) : [];
-  throw new CliError([result.message, ...fields].join('\n'), hintFor(result.code));
+  throw new CliError(result.code, [result.message, ...fields].join('\n'), hintFor(result.code));
+}
+
+/** The JSON an error is printed as with `--json`, on stdout (the one place `--json` output goes). */
+export interface JsonError {
+  error: { code: string; message: string; hint: string };
+}
+
+/** Print a failure: "Error: … / What to do: …" on stderr, or one JSON line on stdout with --json. */
+export function reportError(io: Io, e: CliError, json: boolean): void {
+  if (json) {
+    const body: JsonError = { error: { code: e.code, message: e.message, hint: e.hint } };
+    io.out(JSON.stringify(body));
+    return;
+  }
+  io.err(`Error: ${e.message}`);
+  io.err(`What to do: ${e.hint}`);
 }
 
 /** A plain-text table with aligned columns. */
@@ -74,11 +105,4 @@ export function table(headers: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.floor(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }

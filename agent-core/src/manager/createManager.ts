@@ -3,6 +3,7 @@ import { createDockerDiscovery } from '../docker/dockerDiscovery.js';
 import { createSecretStore } from '../secrets/createSecretStore.js';
 import type { SecretBackend, SecretStore } from '../secrets/secretStore.js';
 import { openSettings, type SettingsStore } from '../settings/settingsStore.js';
+import { createStatusFileWriter } from '../status/statusFiles.js';
 import { CloudflaredDriver } from '../tunnels/cloudflared/cloudflaredDriver.js';
 import type { TunnelSupervisorOptions } from '../tunnels/supervisor/index.js';
 import {
@@ -38,6 +39,11 @@ export interface CreateManagerOptions {
   testTimeoutMs?: number;
   logSink?: (entry: LogEntry) => void;
   onConnectionStatus?: (connection: ConnectionView) => void;
+  /**
+   * Who runs this Manager, as `cloud-connect status` names it in the status files written under
+   * `<dataDir>/status` (default "desktop app"); null writes none (the CLI writes its own).
+   */
+  statusRunner?: string | null;
 }
 
 /** A Manager on real parts: lowdb settings, the keychain (or encrypted file), real drivers, Docker. */
@@ -68,6 +74,17 @@ export async function createManager(options: CreateManagerOptions): Promise<Mana
     wireguard: ({ api, privateKey, target }) =>
       new WireGuardDriver({ ...options.wireguard, api, privateKey, target }),
   };
+  // Status files let `cloud-connect status` see this Manager's tunnels; shutdown removes them,
+  // and readers drop (and delete) those of a process that ended without a shutdown.
+  const runner = options.statusRunner === undefined ? 'desktop app' : options.statusRunner;
+  const statusFiles = runner ? createStatusFileWriter(options.dataDir, runner) : null;
+  const onConnectionStatus =
+    statusFiles || options.onConnectionStatus
+      ? (c: ConnectionView) => {
+          statusFiles?.write(c);
+          options.onConnectionStatus?.(c);
+        }
+      : undefined;
   const manager = await Manager.create({
     settings,
     secrets,
@@ -79,7 +96,8 @@ export async function createManager(options: CreateManagerOptions): Promise<Mana
     ...(options.supervisor ? { supervisor: options.supervisor } : {}),
     ...(options.testTimeoutMs ? { testTimeoutMs: options.testTimeoutMs } : {}),
     ...(options.logSink ? { logSink: options.logSink } : {}),
-    ...(options.onConnectionStatus ? { onConnectionStatus: options.onConnectionStatus } : {}),
+    ...(onConnectionStatus ? { onConnectionStatus } : {}),
+    ...(statusFiles ? { onShutdown: () => statusFiles.close() } : {}),
   });
   if (options.relayUrl) {
     const set = await manager.setRelayUrl(options.relayUrl);

@@ -4,3 +4,11 @@ export { idleStatus } from './idleStatus.js';
 export { LogBook } from './logBook.js';
 export { Manager, type DriverFactory, type ManagerDeps } from './manager.js';
 export { ManagerError, toFailure } from './results.js';
+export { cliDataDir, desktopDataDir } from '../status/dataDirs.js';
+export {
+  createStatusFileWriter,
+  readStatuses,
+  type FoundStatus,
+  type StatusFileWriter,
+  type StatusRecord,
+} from '../status/statusFiles.js';

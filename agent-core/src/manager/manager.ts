@@ -48,6 +48,8 @@ export interface ManagerDeps {
   logSink?: (entry: LogEntry) => void;
   /** Called whenever a connection's status changes (status files for `cloud-connect status`). */
   onConnectionStatus?: (connection: ConnectionView) => void;
+  /** Awaited at the end of shutdown, once every tunnel stopped (status files are removed). */
+  onShutdown?: () => Promise<void>;
 }
 
 interface Running {
@@ -761,6 +763,7 @@ export class Manager implements ManagerApi {
     this.shutdownDone ??= (async () => {
       const ids = new Set([...this.running.keys(), ...this.lifecycle.busyKeys]);
       await Promise.all([...ids].map((id) => this.lifecycle.run(id, () => this.stopRunning(id))));
+      await this.deps.onShutdown?.();
     })();
     return this.shutdownDone;
   }

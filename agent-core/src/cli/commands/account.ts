@@ -1,7 +1,9 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { withContext } from '../context.js';
-import { CliError, table, unwrap, type Io } from '../output.js';
+import { requestedRelay, withContext, type GlobalOptions } from '../context.js';
+import { CliError, table, unwrap, usageError, type Io } from '../output.js';
+import { signInAtRelay } from '../signIn.js';
+import { whenText } from '../timeFormat.js';
 
 /** Read a password from stdin: the whole input when piped, or a hidden prompt on a terminal. */
 async function readPassword(io: Io, fromStdin: boolean): Promise<string> {
@@ -23,26 +25,48 @@ async function readPassword(io: Io, fromStdin: boolean): Promise<string> {
   });
 }
 
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 export function accountCommands(program: Command, io: Io, env: NodeJS.ProcessEnv): void {
+  const now = () => ({ now: io.now?.() ?? new Date() });
+
   program
     .command('login')
-    .description('sign in to the relay and keep the session in the keychain')
+    .description(
+      'sign in to the relay (--relay, CLOUD_CONNECT_RELAY_URL or the saved one) and keep the session in the keychain; a failed sign-in changes nothing',
+    )
     .requiredOption('--email <email>', 'your account email')
     .option('--password-stdin', 'read the password from stdin (never pass it as an argument)')
     .action(async (opts: { email: string; passwordStdin?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      if (!EMAIL.test(opts.email.trim()))
+        throw usageError(
+          `--email: "${opts.email}" is not an email address`,
+          'Give the email you signed up with: cloud-connect login --email you@example.com',
+        );
+      // Checked before the password is read: a malformed URL fails at once.
+      const relay = requestedRelay(globals, env);
       const password = await readPassword(io, Boolean(opts.passwordStdin));
       if (!password)
-        throw new CliError(
+        throw usageError(
           'No password was given',
           'Pipe it in with --password-stdin, or type it at the prompt.',
-          2,
         );
-      await withContext(cmd, io, env, {}, async (ctx) => {
-        const session = unwrap(await ctx.manager.signIn(opts.email, password));
-        io.out(
-          `Signed in to ${session.relayUrl} as ${session.user?.email} (${session.user?.subscription_plan} plan)`,
+      await withContext(cmd, io, env, { applyRelay: false }, async (ctx) => {
+        const session = await signInAtRelay(
+          ctx,
+          relay ?? ctx.settings.getRelayUrl(),
+          opts.email.trim(),
+          password,
         );
-        if (session.user && !session.user.email_verified)
+        if (globals.json) {
+          io.out(JSON.stringify({ signedIn: true, ...session }, null, 2));
+        } else {
+          io.out(
+            `Signed in to ${session.relayUrl} as ${session.user.email} (${session.user.subscription_plan} plan)`,
+          );
+        }
+        if (!session.user.email_verified)
           io.err('Your email is not verified yet: open the link in the verification email.');
       });
     });
@@ -52,19 +76,42 @@ export function accountCommands(program: Command, io: Io, env: NodeJS.ProcessEnv
     .description('forget the session (the tokens leave the keychain)')
     .action(async (_opts: unknown, cmd: Command) => {
       await withContext(cmd, io, env, {}, async (ctx) => {
-        unwrap(await ctx.manager.signOut());
-        io.out('Signed out.');
+        const session = unwrap(await ctx.manager.signOut());
+        if (cmd.optsWithGlobals<GlobalOptions>().json)
+          io.out(JSON.stringify({ signedIn: false, relayUrl: session.relayUrl }, null, 2));
+        else io.out('Signed out.');
+      });
+    });
+
+  program
+    .command('whoami')
+    .description('the relay and the account this machine is signed in to')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withContext(cmd, io, env, {}, async (ctx) => {
+        const session = unwrap(await ctx.manager.getSession());
+        if (!session.signedIn || !session.user)
+          throw new CliError(
+            'NOT_SIGNED_IN',
+            `Not signed in (relay: ${session.relayUrl})`,
+            'Sign in first: cloud-connect login --email you@example.com',
+          );
+        if (cmd.optsWithGlobals<GlobalOptions>().json) {
+          io.out(JSON.stringify(session, null, 2));
+          return;
+        }
+        io.out(
+          `Signed in to ${session.relayUrl} as ${session.user.email} (${session.user.subscription_plan} plan${session.user.email_verified ? '' : ', email not verified'})`,
+        );
       });
     });
 
   program
     .command('instances')
-    .description('list your instances')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .description('list your instances with their ids (connect --instance takes the id)')
+    .action(async (_opts: unknown, cmd: Command) => {
       await withContext(cmd, io, env, {}, async (ctx) => {
         const list = unwrap(await ctx.manager.listInstances());
-        if (opts.json) {
+        if (cmd.optsWithGlobals<GlobalOptions>().json) {
           io.out(JSON.stringify(list, null, 2));
           return;
         }
@@ -82,7 +129,7 @@ export function accountCommands(program: Command, io: Io, env: NodeJS.ProcessEnv
               i.custom_domain ?? '-',
               i.status,
               i.tunnel_ip,
-              i.last_seen ?? 'never',
+              whenText(i.last_seen, now()),
             ]),
           ),
         );

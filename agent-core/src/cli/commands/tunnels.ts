@@ -1,11 +1,31 @@
 import type { Command } from 'commander';
+import type { ConnectionView } from '../../desktop/desktopApi.js';
 import { secretAccounts } from '../../secrets/secretAccounts.js';
+import { desktopDataDir } from '../../status/dataDirs.js';
+import { readStatuses, statusDir } from '../../status/statusFiles.js';
 import { resolveDataDir, withContext, type GlobalOptions } from '../context.js';
 import { runForeground } from '../foreground.js';
-import { CliError, formatDuration, table, unwrap, type Io } from '../output.js';
-import { readStatuses } from '../statusFiles.js';
+import { instanceIdOfToken } from '../instanceToken.js';
+import { CliError, table, unwrap, usageError, type Io } from '../output.js';
+import { formatDuration, whenText } from '../timeFormat.js';
 
 const TARGET_HELP = 'where traffic goes on this machine, e.g. http://localhost:8080';
+
+/** The target as the Manager takes it: an http(s) URL with a host, checked before anything runs. */
+function checkTarget(raw: string): string {
+  let url: URL | null;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname)
+    throw usageError(
+      `--target: "${raw}" is not an http(s) URL`,
+      'Give where the app listens on this machine, e.g. --target http://localhost:8080',
+    );
+  return raw;
+}
 
 export function tunnelCommands(
   program: Command,
@@ -13,33 +33,70 @@ export function tunnelCommands(
   env: NodeJS.ProcessEnv,
   exit: (code: number) => void,
 ): void {
+  const now = () => ({ now: io.now?.() ?? new Date() });
+
   program
     .command('connect')
     .description(
-      'run a WireGuard tunnel for an instance in the foreground (stop with Ctrl-C or SIGTERM)',
+      'run a WireGuard tunnel for an instance in the foreground (stop with Ctrl-C or SIGTERM); the instance is the one CLOUD_CONNECT_INSTANCE_TOKEN was made for unless --instance says otherwise',
     )
-    .requiredOption('--instance <id>', 'the instance id (cloud-connect instances lists them)')
+    .option('--instance <id>', 'the instance id (cloud-connect instances lists them)')
     .requiredOption('--target <url>', TARGET_HELP)
     .option('--name <name>', 'a name for this connection')
-    .action(async (opts: { instance: string; target: string; name?: string }, cmd: Command) => {
+    .action(async (opts: { instance?: string; target: string; name?: string }, cmd: Command) => {
+      const target = checkTarget(opts.target);
       const fromEnv = env.CLOUD_CONNECT_INSTANCE_TOKEN?.trim();
-      const contextOptions = { allowMemorySecrets: Boolean(fromEnv), writeStatusFiles: true };
+      const tokenInstance = fromEnv ? instanceIdOfToken(fromEnv) : null;
+      if (fromEnv && !tokenInstance)
+        throw new CliError(
+          'INVALID_TOKEN',
+          'CLOUD_CONNECT_INSTANCE_TOKEN is not an instance token',
+          'Copy the whole instance token shown when the instance was created (or regenerate it in the desktop app).',
+          2,
+        );
+      if (opts.instance && tokenInstance && opts.instance !== tokenInstance)
+        throw usageError(
+          `CLOUD_CONNECT_INSTANCE_TOKEN is the token of ${tokenInstance}, not of --instance ${opts.instance}`,
+          `Leave out --instance to connect ${tokenInstance}, or set the token of ${opts.instance}.`,
+        );
+      const contextOptions = {
+        allowMemorySecrets: Boolean(fromEnv),
+        statusRunner: 'cloud-connect connect',
+      };
       await withContext(cmd, io, env, contextOptions, async (ctx) => {
-        if (!fromEnv && !(await ctx.secrets.get(secretAccounts.instanceToken(opts.instance)))) {
+        let instanceId = opts.instance ?? tokenInstance;
+        if (!instanceId) {
+          // No token given: the instance whose token this machine keeps, if there is just one.
+          const kept = (await ctx.secrets.listAccounts())
+            .filter((a) => a.startsWith(secretAccounts.instanceToken('')))
+            .map((a) => a.slice(secretAccounts.instanceToken('').length));
+          if (kept.length !== 1 || !kept[0])
+            throw usageError(
+              kept.length
+                ? `This machine keeps tokens of ${kept.length} instances (${kept.join(', ')}): which one?`
+                : 'No instance to connect: there is no instance token here',
+              kept.length
+                ? 'Pass --instance <id> (cloud-connect instances lists the ids).'
+                : 'Set CLOUD_CONNECT_INSTANCE_TOKEN to the token shown when the instance was created (or regenerate it).',
+            );
+          instanceId = kept[0];
+        }
+        if (!fromEnv && !(await ctx.secrets.get(secretAccounts.instanceToken(instanceId)))) {
           throw new CliError(
-            `There is no instance token for ${opts.instance} on this machine`,
+            'TOKEN_MISSING',
+            `There is no instance token for ${instanceId} on this machine`,
             'Set CLOUD_CONNECT_INSTANCE_TOKEN to the token shown when the instance was created (or regenerate it).',
           );
         }
         // Through the Manager, so the connection it reports knows it has a token.
         const instanceToken = fromEnv ? { instanceToken: fromEnv } : {};
         const existing = unwrap(await ctx.manager.listConnections()).find(
-          (c) => c.kind === 'wireguard' && c.instanceId === opts.instance,
+          (c) => c.kind === 'wireguard' && c.instanceId === instanceId,
         );
         const conn = existing
           ? unwrap(
               await ctx.manager.updateConnection(existing.id, {
-                target: opts.target,
+                target,
                 ...(opts.name ? { name: opts.name } : {}),
                 ...instanceToken,
               }),
@@ -47,14 +104,14 @@ export function tunnelCommands(
           : unwrap(
               await ctx.manager.addConnection({
                 kind: 'wireguard',
-                name: opts.name ?? `Instance ${opts.instance}`,
-                instanceId: opts.instance,
-                target: opts.target,
+                name: opts.name ?? `Instance ${instanceId}`,
+                instanceId,
+                target,
                 enabled: true,
                 ...instanceToken,
               }),
             );
-        io.err(`Connecting ${conn.name} (${opts.instance}) → ${opts.target}`);
+        io.err(`Connecting ${conn.name} (${instanceId}) → ${target}`);
         exit(await runForeground(ctx, conn.id, io));
       });
     });
@@ -72,8 +129,12 @@ export function tunnelCommands(
     )
     .option('--target <url>', TARGET_HELP)
     .action(async (opts: { name: string; target?: string }, cmd: Command) => {
+      const target = opts.target === undefined ? undefined : checkTarget(opts.target);
       const token = env.TUNNEL_TOKEN?.trim();
-      const contextOptions = { allowMemorySecrets: Boolean(token), writeStatusFiles: true };
+      const contextOptions = {
+        allowMemorySecrets: Boolean(token),
+        statusRunner: 'cloud-connect cloudflare run',
+      };
       await withContext(cmd, io, env, contextOptions, async (ctx) => {
         const list = unwrap(await ctx.manager.listConnections()).filter(
           (c) => c.kind === 'cloudflare',
@@ -83,7 +144,7 @@ export function tunnelCommands(
           conn = unwrap(
             await ctx.manager.updateConnection(conn.id, {
               token,
-              ...(opts.target ? { target: opts.target } : {}),
+              ...(target ? { target } : {}),
             }),
           );
         if (!conn && token) {
@@ -92,13 +153,14 @@ export function tunnelCommands(
               kind: 'cloudflare',
               name: opts.name,
               token,
-              target: opts.target ?? null,
+              target: target ?? null,
               enabled: true,
             }),
           );
         }
         if (!conn || !conn.hasToken) {
           throw new CliError(
+            'TOKEN_MISSING',
             'No Cloudflare tunnel token',
             'Set TUNNEL_TOKEN to the token from the Cloudflare dashboard (Zero Trust → Networks → Tunnels).',
             2,
@@ -109,48 +171,93 @@ export function tunnelCommands(
     });
 
   program
+    .command('connections')
+    .description(
+      'the connections saved on this machine, with their ids (test --connection takes one)',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withContext(cmd, io, env, {}, async (ctx) => {
+        const list = unwrap(await ctx.manager.listConnections());
+        if (cmd.optsWithGlobals<GlobalOptions>().json) {
+          io.out(JSON.stringify(list, null, 2));
+          return;
+        }
+        if (!list.length) {
+          io.out(
+            'No saved connections. cloud-connect connect or cloud-connect cloudflare run saves one.',
+          );
+          return;
+        }
+        io.out(
+          table(
+            ['ID', 'NAME', 'KIND', 'INSTANCE', 'TARGET', 'TOKEN'],
+            list.map((c: ConnectionView) => [
+              c.id,
+              c.name,
+              c.kind,
+              c.instanceId ?? '-',
+              c.target ?? '-',
+              c.hasToken ? 'kept' : 'missing',
+            ]),
+          ),
+        );
+      });
+    });
+
+  program
     .command('status')
-    .description('the status of the tunnels agents run on this machine')
-    .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const records = await readStatuses(resolveDataDir(cmd.optsWithGlobals<GlobalOptions>(), env));
+    .description(
+      'the tunnels running on this machine, in the desktop app or in cloud-connect connect / cloudflare run: who runs them, state, public URL',
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      const dirs = [...new Set([resolveDataDir(globals, env), desktopDataDir(env)])];
+      const records = await readStatuses(dirs);
       const rows = records.map((r) => ({
         ...r.connection,
-        status: r.running
-          ? r.connection.status
-          : {
-              ...r.connection.status,
-              status: 'disconnected' as const,
-              is_running: false,
-              is_connected: false,
-            },
-        agent_pid: r.running ? r.pid : null,
+        runner: r.runner,
+        agent_pid: r.pid,
         updated_at: r.updatedAt,
+        data_dir: r.dataDir,
       }));
-      if (opts.json) {
+      if (globals.json) {
         io.out(JSON.stringify(rows, null, 2));
         return;
       }
       if (!rows.length) {
         io.out(
-          'No tunnel is running. Start one with: cloud-connect connect … or cloud-connect cloudflare run',
+          'No tunnel is running on this machine. Start one with: cloud-connect connect --target http://localhost:8080, or cloud-connect cloudflare run',
         );
+        io.out(`(looked in ${dirs.map(statusDir).join(' and ')})`);
         return;
       }
+      const at = now();
       io.out(
         table(
-          ['NAME', 'KIND', 'STATE', 'HOSTNAME', 'UPTIME', 'RECONNECTS', 'ERROR'],
+          [
+            'NAME',
+            'KIND',
+            'STATE',
+            'PUBLIC URL',
+            'UPTIME',
+            'RECONNECTS',
+            'RUN BY',
+            'UPDATED',
+            'ERROR',
+          ],
           rows.map((c) => [
             c.name,
             c.kind,
-            c.agent_pid ? c.status.status : 'not running',
-            c.status.hostname ?? '-',
+            c.status.status,
+            c.status.hostname ? `https://${c.status.hostname}` : '-',
             c.status.is_connected
               ? formatDuration(
-                  c.status.uptime_seconds + (Date.now() - Date.parse(c.updated_at)) / 1000,
+                  c.status.uptime_seconds + (at.now.getTime() - Date.parse(c.updated_at)) / 1000,
                 )
               : '-',
             String(c.status.reconnect_count),
+            `${c.runner} (pid ${c.agent_pid})`,
+            whenText(c.updated_at, at),
             c.status.error ?? '-',
           ]),
         ),
@@ -162,12 +269,15 @@ export function tunnelCommands(
     .description(
       'try a Cloudflare tunnel token (TUNNEL_TOKEN) or a saved connection, and report latency and hostname',
     )
-    .option('--connection <id>', 'a saved connection to test instead of TUNNEL_TOKEN')
-    .option('--json', 'print JSON')
-    .action(async (opts: { connection?: string; json?: boolean }, cmd: Command) => {
+    .option(
+      '--connection <id>',
+      'a saved connection to test instead of TUNNEL_TOKEN (cloud-connect connections lists them)',
+    )
+    .action(async (opts: { connection?: string }, cmd: Command) => {
+      const json = Boolean(cmd.optsWithGlobals<GlobalOptions>().json);
       const token = env.TUNNEL_TOKEN?.trim();
       if (!opts.connection && !token) {
-        throw new CliError('Nothing to test', 'Set TUNNEL_TOKEN, or pass --connection <id>.', 2);
+        throw usageError('Nothing to test', 'Set TUNNEL_TOKEN, or pass --connection <id>.');
       }
       await withContext(cmd, io, env, { allowMemorySecrets: !opts.connection }, async (ctx) => {
         io.err('Testing the tunnel (up to 30 s)…');
@@ -176,7 +286,7 @@ export function tunnelCommands(
             opts.connection ? { id: opts.connection } : { kind: 'cloudflare', token: token ?? '' },
           ),
         );
-        if (opts.json) io.out(JSON.stringify(result, null, 2));
+        if (json) io.out(JSON.stringify(result, null, 2));
         else if (result.success)
           io.out(
             `Success: connected in ${result.latency_ms} ms${result.hostname ? `, serving ${result.hostname}` : ''}`,

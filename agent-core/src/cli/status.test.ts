@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ConnectionView } from '../desktop/desktopApi.js';
+import { createManager } from '../manager/createManager.js';
+import type { Manager } from '../manager/manager.js';
+import { cloudflaredStandInPath, makeTunnelToken } from '../testing/index.js';
+import { runCli } from './main.js';
+import type { Io } from './output.js';
+
+/**
+ * `cloud-connect status` sees the tunnels of the desktop app (Electron or the web host, each a
+ * Manager built by createManager on the desktop data dir), not only those of other
+ * `cloud-connect` processes.
+ */
+
+const SECRET_KEY = 'status-test-secret-key-0123456789abcdef';
+let root: string;
+let manager: Manager | null = null;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'cc-cli-status-'));
+});
+afterEach(async () => {
+  await manager?.shutdown();
+  manager = null;
+  await rm(root, { recursive: true, force: true });
+});
+
+async function cli(args: string[], env: NodeJS.ProcessEnv) {
+  let stdout = '';
+  const io: Io = { out: (l) => (stdout += `${l}\n`), err: () => undefined, isTty: false };
+  return { code: await runCli(args, io, env), stdout };
+}
+
+describe('cloud-connect status', () => {
+  it('lists a tunnel the desktop app runs, saying the desktop app runs it and in which process', async () => {
+    // The CLI and the desktop app each in their default data dir under one config home.
+    const env = { XDG_CONFIG_HOME: root, CLOUD_CONNECT_SECRET_KEY: SECRET_KEY };
+    manager = await createManager({
+      dataDir: path.join(root, 'Cloud Connect'),
+      env,
+      cloudflaredPath: cloudflaredStandInPath(),
+    });
+    const desktop = manager;
+    const add = await desktop.addConnection({
+      kind: 'cloudflare',
+      name: 'Desktop files',
+      token: makeTunnelToken(),
+      target: null,
+      enabled: true,
+    });
+    if (!add.ok) throw new Error(add.message);
+    const connected = new Promise<void>((resolve) => {
+      const off = desktop.onConnections((list: ConnectionView[]) => {
+        if (list.some((c) => c.status.status === 'connected')) {
+          off();
+          resolve();
+        }
+      });
+    });
+    expect((await desktop.connect(add.value.id)).ok).toBe(true);
+    await connected;
+
+    // The status file lands right after the change: poll the CLI, as a user would.
+    let json: Array<{
+      name: string;
+      runner: string;
+      agent_pid: number;
+      status: { status: string };
+    }> = [];
+    for (let i = 0; i < 100; i++) {
+      const res = await cli(['status', '--json'], env);
+      json = JSON.parse(res.stdout) as typeof json;
+      if (json[0]?.status.status === 'connected') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(json).toMatchObject([
+      {
+        name: 'Desktop files',
+        runner: 'desktop app',
+        agent_pid: process.pid,
+        status: { status: 'connected' },
+        data_dir: path.join(root, 'Cloud Connect'),
+      },
+    ]);
+    const table = await cli(['status'], env);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `Desktop files\\s+cloudflare\\s+connected\\s+https://app\\.example\\.com\\s+\\S+\\s+0\\s+desktop app \\(pid ${process.pid}\\)\\s+just now`,
+      ),
+    );
+
+    // Quitting the app removes its files: the tunnel is no longer listed.
+    await desktop.shutdown();
+    expect(JSON.parse((await cli(['status', '--json'], env)).stdout)).toEqual([]);
+  });
+
+  it('says where it looked when no tunnel runs', async () => {
+    const env = { XDG_CONFIG_HOME: root };
+    const res = await cli(['status'], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain('No tunnel is running on this machine');
+    expect(res.stdout).toContain(path.join(root, 'cloud-connect', 'status'));
+    expect(res.stdout).toContain(path.join(root, 'Cloud Connect', 'status'));
+  });
+});
