@@ -56,6 +56,8 @@ describe('seed 003 flow 3: adding a custom domain', () => {
         value: `${instance.id}.tunnel.erugo.cloud`,
         instructions: 'Add this CNAME record to your DNS provider',
       },
+      // Additive to seed 003: when the unverified claim lapses (DOMAIN_PENDING_TTL_H).
+      expires_at: expect.stringMatching(/Z$/),
     });
     // Clicking Verify before the record exists keeps it pending.
     const early = await t.api.post(
