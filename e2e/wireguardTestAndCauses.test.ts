@@ -155,7 +155,7 @@ describe.skipIf(!available.ok)(
       expect(exit.code).toBe(0);
     }, 180_000);
 
-    it('says no handshake came and that UDP to the relay endpoint may be blocked; once unblocked, a test of the running tunnel names the app's refusal, then passes, never touching it', async () => {
+    it('says no handshake came and that UDP to the relay endpoint may be blocked; once unblocked, a test of the running tunnel names the app’s refusal, then passes, never touching it', async () => {
       const b = await relay.userWithInstance(`tcb-${lab.prefix.toLowerCase()}`);
       secrets.push(b.instanceToken);
       const endpoint = `${lab.ip('cloud')}:51820`;
