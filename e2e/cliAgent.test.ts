@@ -57,9 +57,8 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
       [
         ...TSX_NODE_ARGS,
         CLI,
+        // No --instance: the instance token names its instance.
         'connect',
-        '--instance',
-        a.instanceId,
         '--target',
         'http://localhost:8080',
         '--name',
@@ -76,6 +75,16 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
       `Connected: https://cli-${lab.prefix.toLowerCase()}.cloud.test`,
     );
     expect(agent.output()).toContain('keys are kept in memory for this run');
+    expect(agent.output()).toContain(
+      `Connecting Home app (${a.instanceId}) → http://localhost:8080`,
+    );
+    // Once connected it says where the app is served from and where that goes.
+    await agent.waitForLine((l) => l.startsWith('Forwarding '), 10_000);
+    expect(agent.output()).toMatch(
+      new RegExp(
+        `Forwarding https?://cli-${lab.prefix.toLowerCase()}\\.cloud\\.test(:\\d+)?/? → http://localhost:8080`,
+      ),
+    );
 
     // The cloud side reaches the app through the tunnel and the agent's forwarder.
     const res = await lab.exec(
@@ -98,7 +107,13 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
       { cwd: REPO_ROOT, env },
     );
     expect(JSON.parse(status.stdout)).toMatchObject([
-      { name: 'Home app', kind: 'wireguard', status: { status: 'connected' } },
+      {
+        name: 'Home app',
+        kind: 'wireguard',
+        instanceId: a.instanceId,
+        runner: 'cloud-connect connect',
+        status: { status: 'connected' },
+      },
     ]);
 
     // The token never shows in any process's argv.
