@@ -104,10 +104,31 @@ export function rateLimited(retrySeconds: number): AppError {
  * pass the app's clock time, so tests move time instead of waiting.
  */
 export class LoginThrottle {
+  /** The attempt running (or last queued) per account and source; see `oneAtATime`. */
+  private readonly running = new Map<string, Promise<unknown>>();
+
   constructor(
     readonly config: LoginThrottleConfig,
     private readonly store: AttemptStore = new MemoryAttemptStore(),
   ) {}
+
+  /**
+   * Run `attempt` after the previous attempt for the same account from the same source has
+   * finished. Without this, a burst of parallel guesses would all pass `check` before the
+   * first failure is counted. (Across several processes a row lock on the count does this.)
+   */
+  async oneAtATime<T>(account: string, source: string, attempt: () => Promise<T>): Promise<T> {
+    const key = sourceKey(account, source);
+    const previous = this.running.get(key) ?? Promise.resolve();
+    const run = previous.then(attempt, attempt);
+    const settled = run.catch(() => undefined);
+    this.running.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.running.get(key) === settled) this.running.delete(key);
+    }
+  }
 
   /** Throw RATE_LIMITED if `source` must still wait before trying a password for `account`. */
   async check(account: string, source: string, now: Date): Promise<void> {

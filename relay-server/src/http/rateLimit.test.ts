@@ -74,6 +74,32 @@ describe('forgot-password, per account', () => {
   });
 });
 
+describe('sign-up, per address', () => {
+  it('limits sign-ups of one address the same whether it has an account or not, so its owner is not mail-bombed', async () => {
+    t = await startTestRelay({
+      rateLimits: { mailPerAccount: { points: 2, durationSeconds: 3600 } },
+    });
+    const signUp = (email: string) =>
+      t!.api.post('/auth/register', {
+        name: 'Someone',
+        email,
+        password: 'some password 123',
+        password_confirmation: 'some password 123',
+        accept_terms: true,
+        accept_privacy: true,
+      });
+    // A new address, then the same one taken: both answered 201; the third try waits.
+    expect((await signUp('owner@example.test')).status).toBe(201);
+    expect((await signUp('owner@example.test')).status).toBe(201);
+    const before = await t.relay.services.store.dump();
+    const mails = (await t.outbox()).length;
+    expectLimited(await signUp('owner@example.test'), 3600);
+    expect(await t.relay.services.store.dump()).toEqual(before);
+    expect(await t.outbox()).toHaveLength(mails);
+    expect((await signUp('someone-else@example.test')).status).toBe(201);
+  });
+});
+
 describe('failed sign-ins, per account and source', () => {
   // Two addresses on loopback: the relay trusts X-Forwarded-For when RELAY_TRUST_PROXY is set.
   const ATTACKER = '203.0.113.7';
@@ -108,6 +134,19 @@ describe('failed sign-ins, per account and source', () => {
     // The wait runs out on the clock, and a right password from that address is let through.
     clock.advance(maxDelaySeconds * 1000);
     expect((await login(account.email, account.password, ATTACKER)).status).toBe(200);
+  });
+
+  it('take a burst of parallel guesses from one address one at a time, so only the free ones are checked', async () => {
+    t = await startTestRelay({ env: { RELAY_TRUST_PROXY: 'true' } });
+    const account = await createAccount(t);
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, () => login(account.email, 'wrong guess!', ATTACKER)),
+    );
+    const statuses = burst.map((r) => r.status).sort();
+    const { freePerSource } = DEFAULT_LOGIN_THROTTLE;
+    expect(statuses.filter((s) => s === 401)).toHaveLength(freePerSource);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(20 - freePerSource);
+    expect((await login(account.email, account.password, OWNER)).status).toBe(200);
   });
 
   it('forget a source’s failures a day after the last one, and count an unknown email the same way', async () => {

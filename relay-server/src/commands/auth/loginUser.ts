@@ -13,14 +13,17 @@ let decoyHash: Promise<string> | null = null;
  * owner out elsewhere; `source` is the client's address.
  */
 export async function loginUser(deps: Services, input: RequestOf<'login'>['body'], source: string) {
-  await deps.limits.logins.check(input.email, source, deps.clock.now());
-  const user = await deps.store.users.findByEmail(input.email);
-  decoyHash ??= deps.passwords.hash('decoy-password-for-unknown-accounts');
-  const ok = await deps.passwords.verify(user?.passwordHash ?? (await decoyHash), input.password);
-  if (!user || !ok) {
-    await deps.limits.logins.failed(input.email, source, deps.clock.now());
-    throw AppError.unauthorized('Email or password is incorrect');
-  }
-  await deps.limits.logins.succeeded(input.email, source, deps.clock.now());
-  return { ...(await issueSession(deps, user.id)), user: toSessionUser(user) };
+  const { logins } = deps.limits;
+  return logins.oneAtATime(input.email, source, async () => {
+    await logins.check(input.email, source, deps.clock.now());
+    const user = await deps.store.users.findByEmail(input.email);
+    decoyHash ??= deps.passwords.hash('decoy-password-for-unknown-accounts');
+    const ok = await deps.passwords.verify(user?.passwordHash ?? (await decoyHash), input.password);
+    if (!user || !ok) {
+      await logins.failed(input.email, source, deps.clock.now());
+      throw AppError.unauthorized('Email or password is incorrect');
+    }
+    await logins.succeeded(input.email, source, deps.clock.now());
+    return { ...(await issueSession(deps, user.id)), user: toSessionUser(user) };
+  });
 }
