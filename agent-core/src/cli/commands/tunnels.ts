@@ -289,7 +289,8 @@ export function tunnelCommands(
         if (json) io.out(JSON.stringify(result, null, 2));
         else if (result.success)
           io.out(
-            `Success: connected in ${result.latency_ms} ms${result.hostname ? `, serving ${result.hostname}` : ''}`,
+            // A tunnel running elsewhere is reported as the relay sees it: no latency, a note.
+            `Success: ${result.latency_ms !== null ? `connected in ${result.latency_ms} ms` : 'connected'}${result.hostname ? `, serving ${result.hostname}` : ''}${result.note ? `\n${result.note}` : ''}`,
           );
         else io.out(`Failed: ${result.error}`);
         if (!result.success) exit(1);
