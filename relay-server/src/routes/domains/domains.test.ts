@@ -142,6 +142,10 @@ describe('POST /instances/:instance_id/domains', () => {
     const second = await createInstance(t, ann.account, freshSub());
     const again = await add(ann.account, second.instance.id, domain);
     expect(again.status).toBe(409);
+    // Moving a name between one's own instances goes the same way: point the CNAME, add again.
+    expect(again.body.error.message).toMatch(
+      new RegExp(`on another of your instances.*CNAME record to ${target(second.instance.id)}`),
+    );
     expect(await store().domains.get(domain)).toMatchObject({
       instanceId: ann.id,
       userId: ann.account.id,
