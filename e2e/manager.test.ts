@@ -407,6 +407,39 @@ describe('Manager: one tunnel per connection', () => {
     expect(await isProcessAlive(running[0]!)).toBe(false);
   });
 
+  it('answers lifecycle calls for an unknown connection with NOT_FOUND and starts nothing, then still serves the next call', async () => {
+    const calls = await Promise.all([
+      manager.connect('conn_doesnotexist'),
+      manager.testConnection({ id: 'conn_doesnotexist' }),
+      manager.disconnect('conn_doesnotexist'),
+      manager.updateConnection('conn_doesnotexist', { name: 'x' }),
+      manager.removeConnection('conn_doesnotexist'),
+    ]);
+    for (const c of calls) expect(c).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+    expect(await cloudflaredProcesses()).toEqual([]);
+    const added = await manager.addConnection({
+      kind: 'cloudflare',
+      name: 'Files',
+      token: makeTunnelToken(),
+    });
+    if (!added.ok) throw new Error(added.message);
+    expect(await manager.connect(added.value.id)).toMatchObject({ ok: true });
+  });
+
+  it('refuses to start a connection once shutdown has begun', async () => {
+    const added = await manager.addConnection({
+      kind: 'cloudflare',
+      name: 'Files',
+      token: makeTunnelToken(),
+    });
+    if (!added.ok) throw new Error(added.message);
+    const stopping = manager.shutdown();
+    const late = await manager.connect(added.value.id);
+    await stopping;
+    expect(late).toMatchObject({ ok: false, code: 'SERVICE_UNAVAILABLE' });
+    expect(await cloudflaredProcesses()).toEqual([]);
+  });
+
   it('serialises connect, disconnect and connect again: the last word wins, one process', async () => {
     const added = await manager.addConnection({
       kind: 'cloudflare',
