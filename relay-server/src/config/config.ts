@@ -185,7 +185,7 @@ export const CONFIG_VARIABLES = [
   [
     'DOMAIN_REVERIFY_INTERVAL_S',
     '3600',
-    'Seconds between CNAME re-checks of verified custom domains; 0 turns it off.',
+    'Seconds between CNAME re-checks of custom domains (verified and pending); 0 turns it off.',
   ],
   [
     'DOMAIN_PENDING_TTL_H',
