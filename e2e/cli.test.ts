@@ -294,6 +294,35 @@ describe('cloud-connect cloudflare run / status / test', () => {
     expect(res.stderr).toContain('What to do: Copy the whole tunnel token');
   });
 
+  it('with --json: the forwarding and a permanent error are JSON on stdout, exit codes as without', async () => {
+    const run = startCli(
+      ['cloudflare', 'run', '--name', 'Json', '--target', 'http://localhost:8080', '--json'],
+      { ...env, TUNNEL_TOKEN: makeTunnelToken() },
+    );
+    try {
+      await run.waitFor('"forwarding"');
+      expect(JSON.parse(run.stdout())).toEqual({
+        forwarding: { public_url: 'https://app.example.com', target: 'http://localhost:8080' },
+      });
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+    const bad = await runCliToEnd(['cloudflare', 'run', '--name', 'Bad', '--json'], {
+      ...env,
+      TUNNEL_TOKEN: 'not-a-token'.repeat(6),
+    });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      error: {
+        code: 'INVALID_TOKEN',
+        message: expect.stringContaining('Provided Tunnel token is not valid.'),
+        hint: expect.stringContaining('Copy the whole tunnel token'),
+      },
+    });
+  });
+
   it('tests a token: success with latency and hostname, failure with the reason', async () => {
     const good = await runCliToEnd(['test'], { ...env, TUNNEL_TOKEN: makeTunnelToken() });
     expect(good.code).toBe(0);

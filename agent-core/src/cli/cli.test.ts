@@ -109,6 +109,18 @@ const BAD_INPUT: Array<{
   },
   { args: ['test'], code: 'USAGE', exit: 2, says: 'Nothing to test' },
   {
+    args: ['connections', '--data-dir', '/etc/passwd'],
+    code: 'USAGE',
+    exit: 2,
+    says: '--data-dir: /etc/passwd is not a directory',
+  },
+  {
+    args: ['status', '--data-dir', '/etc/passwd'],
+    code: 'USAGE',
+    exit: 2,
+    says: '--data-dir: /etc/passwd is not a directory',
+  },
+  {
     args: ['test', '--connection', 'conn_nope'],
     code: 'NOT_FOUND',
     exit: 1,

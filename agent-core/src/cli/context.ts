@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { LogEntry } from '../desktop/desktopApi.js';
 import { createManager } from '../manager/createManager.js';
@@ -10,7 +12,6 @@ import type { SecretStore } from '../secrets/secretStore.js';
 import { openSettings, type SettingsStore } from '../settings/settingsStore.js';
 import { cliDataDir } from '../status/dataDirs.js';
 import { createStatusFileWriter } from '../status/statusFiles.js';
-import path from 'node:path';
 import { CliError, EXIT_USAGE, hintFor, usageError, type Io } from './output.js';
 import { normalizeRelayUrl } from './relayUrl.js';
 import { localTime } from './timeFormat.js';
@@ -22,10 +23,19 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-/** `--data-dir`, else CLOUD_CONNECT_DATA_DIR, else $XDG_CONFIG_HOME/cloud-connect or ~/.config/cloud-connect. */
+/**
+ * `--data-dir`, else CLOUD_CONNECT_DATA_DIR, else $XDG_CONFIG_HOME/cloud-connect or
+ * ~/.config/cloud-connect. Something there that is not a directory is a usage error.
+ */
 export function resolveDataDir(opts: GlobalOptions, env: NodeJS.ProcessEnv): string {
-  if (opts.dataDir) return path.resolve(opts.dataDir);
-  return cliDataDir(env);
+  const dir = opts.dataDir ? path.resolve(opts.dataDir) : cliDataDir(env);
+  const found = statSync(dir, { throwIfNoEntry: false });
+  if (found && !found.isDirectory())
+    throw usageError(
+      `${opts.dataDir ? '--data-dir' : 'The data dir'}: ${dir} is not a directory`,
+      'Give a directory (it is created if missing) with --data-dir or CLOUD_CONNECT_DATA_DIR.',
+    );
+  return dir;
 }
 
 /** The relay named by `--relay` or CLOUD_CONNECT_RELAY_URL, checked; undefined when neither is given. */

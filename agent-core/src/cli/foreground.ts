@@ -35,7 +35,10 @@ export async function runForeground(
   ctx: CliContext,
   connectionId: string,
   io: Io,
-  signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+  {
+    json = false,
+    signals = ['SIGINT', 'SIGTERM'],
+  }: { json?: boolean; signals?: NodeJS.Signals[] } = {},
 ): Promise<number> {
   const now = () => io.now?.() ?? new Date();
   let last = '';
@@ -69,7 +72,9 @@ export async function runForeground(
     const url = publicUrlOf(c);
     if (s.status === 'connected' && url && c.target && forwarded !== url) {
       forwarded = url;
-      io.out(`Forwarding ${url} → ${c.target}`);
+      // stdout carries only this line: what a script wants to know (with --json, as JSON).
+      if (json) io.out(JSON.stringify({ forwarding: { public_url: url, target: c.target } }));
+      else io.out(`Forwarding ${url} → ${c.target}`);
     }
   });
   const onSignal = (signal: NodeJS.Signals) => {

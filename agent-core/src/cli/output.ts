@@ -60,6 +60,16 @@ export const HINTS: Record<string, string> = {
   PERMISSION_DENIED: 'Run as root, or give the container NET_ADMIN and /dev/net/tun.',
   NO_KEYCHAIN:
     'Set CLOUD_CONNECT_SECRET_KEY (32+ characters) to keep secrets in an encrypted file.',
+  KEYCHAIN_LOCKED:
+    'Unlock the keychain (log in to the desktop session), or set CLOUD_CONNECT_SECRET_KEY.',
+  SECRET_KEY_TOO_SHORT: 'Set CLOUD_CONNECT_SECRET_KEY to 32 characters or more.',
+  SECRET_KEY_WRONG:
+    'Set CLOUD_CONNECT_SECRET_KEY to the key the secrets file was written with (or remove the file to start over).',
+  SECRET_FILE_UNAVAILABLE:
+    'Check that the data dir (--data-dir or CLOUD_CONNECT_DATA_DIR) is a directory you can write.',
+  SETTINGS_UNAVAILABLE:
+    'Check that the data dir (--data-dir or CLOUD_CONNECT_DATA_DIR) is a directory you can write.',
+  SETTINGS_NEWER_VERSION: 'Update cloud-connect: a newer version wrote these settings.',
   VALIDATION_ERROR: 'Fix the value named above and try again.',
   NOT_FOUND:
     'Check the id: cloud-connect connections lists the saved connections, cloud-connect instances your instances.',

@@ -112,7 +112,11 @@ export function tunnelCommands(
               }),
             );
         io.err(`Connecting ${conn.name} (${instanceId}) → ${target}`);
-        exit(await runForeground(ctx, conn.id, io));
+        exit(
+          await runForeground(ctx, conn.id, io, {
+            json: Boolean(cmd.optsWithGlobals<GlobalOptions>().json),
+          }),
+        );
       });
     });
 
@@ -166,7 +170,11 @@ export function tunnelCommands(
             2,
           );
         }
-        exit(await runForeground(ctx, conn.id, io));
+        exit(
+          await runForeground(ctx, conn.id, io, {
+            json: Boolean(cmd.optsWithGlobals<GlobalOptions>().json),
+          }),
+        );
       });
     });
 
