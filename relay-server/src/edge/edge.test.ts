@@ -84,6 +84,9 @@ async function onlineInstance(plan: 'free' | 'pro' = 'pro'): Promise<Online> {
   );
   expect(reg.status).toBe(200);
   expect((await t.api.post('/tunnel/heartbeat', {}, { token })).status).toBe(200);
+  // The route table applies events in order, asynchronously (a new tunnel IP's route is
+  // looked up with `ip`): requests sent now must find the instance online.
+  await t.relay.edge.routes.settled();
   return {
     account,
     id: created.instance.id,

@@ -79,6 +79,8 @@ export class RouteTable {
   private readonly listeners = new Set<() => void>();
   /** Instance id → where its traffic would go if the route guard allows it. */
   private readonly candidates = new Map<string, { host: string; port: number } | null>();
+  /** Instance id → its tunnel IP, whose route is known before the instance comes online. */
+  private readonly tunnelIps = new Map<string, string>();
   /** Tunnel IP → the guard's last verdict; asked again every recheck. */
   private readonly verdicts = new Map<string, TunnelRoute>();
   /** Routes already warned about, so a misrouted TUNNEL_CIDR is logged once, not per instance. */
@@ -149,8 +151,8 @@ export class RouteTable {
    */
   recheckRoutes(): Promise<void> {
     this.enqueue(async () => {
-      const inUse = new Set([...this.candidates.values()].flatMap((c) => c?.host ?? []));
-      // IPs no online instance uses any more are forgotten rather than asked about forever.
+      const inUse = new Set(this.tunnelIps.values());
+      // IPs no instance uses any more are forgotten rather than asked about forever.
       for (const ip of this.verdicts.keys()) if (!inUse.has(ip)) this.verdicts.delete(ip);
       if (inUse.size === 0) return false;
       let changed = false;
@@ -284,9 +286,9 @@ export class RouteTable {
     // The one full read, at start-up; everything after is per record.
     const data = await this.store.dump();
     const instances = Object.values(data.instances);
-    await this.learnRoutes(
-      instances.flatMap((i) => candidateUpstream(i, this.isConnected)?.host ?? []),
-    );
+    // Every instance's tunnel IP, online or not, so one that comes online later (register,
+    // heartbeat) is routed at once rather than after a route lookup.
+    await this.learnRoutes(instances.map((i) => i.tunnelIp));
     for (const i of instances) this.setInstance(i);
     for (const d of Object.values(data.domains)) this.setDomain(d);
   }
@@ -294,8 +296,7 @@ export class RouteTable {
   private async refreshInstance(id: string) {
     const record = await this.store.instances.get(id);
     if (!record) return this.dropInstance(id);
-    const candidate = candidateUpstream(record, this.isConnected);
-    if (candidate) await this.learnRoutes([candidate.host]);
+    await this.learnRoutes([record.tunnelIp]);
     this.setInstance(record);
     // A moved or re-created instance keeps only the domains the store still verifies.
     for (const d of [...(this.domainsByInstance.get(id) ?? [])]) await this.refreshDomain(d);
@@ -315,6 +316,7 @@ export class RouteTable {
     }
     const candidate = candidateUpstream(i, this.isConnected);
     this.candidates.set(i.id, candidate);
+    this.tunnelIps.set(i.id, i.tunnelIp);
     this.instances.set(i.id, {
       instanceId: i.id,
       subdomain: i.subdomain,
@@ -329,6 +331,7 @@ export class RouteTable {
       this.bySubdomain.delete(previous.subdomain);
     this.instances.delete(id);
     this.candidates.delete(id);
+    this.tunnelIps.delete(id);
     for (const d of this.domainsByInstance.get(id) ?? []) this.customDomains.delete(d);
     this.domainsByInstance.delete(id);
   }

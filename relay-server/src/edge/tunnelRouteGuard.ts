@@ -192,7 +192,11 @@ export function kernelRouteGuard(options: KernelRouteGuardOptions = {}): RouteGu
             valid.map((ip) => `route get ${ip}\n`).join(''),
           ),
         );
-        const links = parseLinks((await run('ip', ['-j', '-d', 'link', 'show'], '')).stdout);
+        // A local route (loopback, or an address of this host) needs no look at the links.
+        const needsLinks = [...routes.values()].some((r) => 'dev' in r && r.type !== 'local');
+        const links = needsLinks
+          ? parseLinks((await run('ip', ['-j', '-d', 'link', 'show'], '')).stdout)
+          : new Map<string, never>();
         const needsWg = [...routes.values()].some(
           (r) =>
             'dev' in r &&
