@@ -181,7 +181,7 @@ describe('/reset-password (the link in the reset mail)', () => {
   );
 
   describe('accepts the same password lengths as the API', () => {
-    const schema = z.toJSONSchema(ResetPasswordRequest, { io: 'input' }) as {
+    const schema = z.toJSONSchema(ResetPasswordRequest, { io: 'input' }) as unknown as {
       properties: { password: { minLength: number; maxLength: number } };
     };
     const { minLength: min, maxLength: max } = schema.properties.password;
