@@ -874,6 +874,19 @@ describe('built-in edge: the edge owns message framing (raw sockets, pooled keep
     }
   });
 
+  it('forwards a Content-Length with leading zeros as the plain length it framed the body by', async () => {
+    await rawExchange(
+      edge.port,
+      `POST /zeros HTTP/1.1\r\nHost: ${HOST}\r\nContent-Length: 005\r\n\r\nhello`,
+    );
+    const [seen] = await appSaw();
+    expect([seen?.url, seen?.body, seen?.headers['content-length']]).toEqual([
+      '/zeros',
+      'hello',
+      '5',
+    ]);
+  });
+
   it('forwards a bodiless request with no framing headers', async () => {
     await rawExchange(
       edge.port,

@@ -113,7 +113,11 @@ export interface ForwardingContext {
 }
 
 /** How the edge frames the request body it sends upstream: always its own decision. */
-export type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' };
+export type Framing =
+  | { kind: 'none' }
+  /** The decimal length llhttp validated, kept as digits: a Number would round above 2^53. */
+  | { kind: 'length'; length: string }
+  | { kind: 'chunked' };
 
 /** A request the edge refuses before routing it (400, the app sees nothing). */
 export interface BadRequest {
@@ -155,8 +159,8 @@ function requestFraming(req: IncomingMessage): Framing | BadRequest {
     }
     return { kind: 'chunked' };
   }
-  const length = Number(req.headers['content-length'] ?? '0');
-  return length > 0 ? { kind: 'length', length } : { kind: 'none' };
+  const length = (req.headers['content-length'] ?? '').trim().replace(/^0+/, '');
+  return /^\d+$/.test(length) ? { kind: 'length', length } : { kind: 'none' };
 }
 
 const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)(.*)$/is;
@@ -257,7 +261,7 @@ export function upstreamRequestHeaders(
     headers.upgrade = upgrade;
   }
   if (target.framing.kind === 'length') {
-    headers['content-length'] = String(target.framing.length);
+    headers['content-length'] = target.framing.length;
   } else if (target.framing.kind === 'chunked') {
     headers['transfer-encoding'] = 'chunked';
   }
