@@ -25,6 +25,8 @@ export function TestResult({
       <p className="panel panel-success">
         Connection works: {result.hostname ? `reached ${result.hostname}` : 'connected'}
         {result.latency_ms !== null && ` in ${result.latency_ms} ms`}.
+        {/* e.g. the tunnel runs in the CLI and the relay was asked instead of starting it again */}
+        {result.note && ` ${result.note}`}
       </p>
     );
   } else if (result) {

@@ -1,4 +1,6 @@
 import { readdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -66,6 +68,27 @@ describe('WireGuardDriver before the interface', () => {
     expect(err.code).toBe('UNREACHABLE');
     expect(err.retryable).toBe(true);
     expect(await readdir(runtimeDir)).toEqual([]);
+  });
+
+  it('fails start with RELAY_ERROR, not UNREACHABLE, when the relay answers but with a 5xx', async () => {
+    const busy = createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ error: { code: 'SERVICE_UNAVAILABLE', message: 'The store is busy' } }),
+      );
+    });
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = busy.address() as AddressInfo;
+      const driver = driverWith(`http://127.0.0.1:${port}`, 'some-token-value');
+      const err = (await driver.start().catch((e: unknown) => e)) as TunnelError;
+      expect(err).toMatchObject({ code: 'RELAY_ERROR', retryable: true });
+      expect(err.message).toMatch(/answered 503/);
+      expect(err.message).not.toMatch(/internet/i);
+      expect(await readdir(runtimeDir)).toEqual([]);
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
   });
 
   it('stops cleanly when it never started', async () => {
