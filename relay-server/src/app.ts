@@ -9,6 +9,7 @@ import { authRoutes } from './routes/auth/routes.js';
 import { billingRoutes } from './routes/billing/routes.js';
 import { domainRoutes } from './routes/domains/routes.js';
 import { instanceRoutes } from './routes/instances/routes.js';
+import { metricsRoute } from './routes/ops/metricsRoute.js';
 import { opsRoutes } from './routes/ops/routes.js';
 import { pageRoutes } from './routes/pages/routes.js';
 import { tunnelRoutes } from './routes/tunnel/routes.js';
@@ -43,10 +44,7 @@ export function createApp(services: Services, options: AppOptions = {}): Koa<App
 
   const root = new Router<AppState>({ methods });
   pageRoutes(root, services);
-  root.get('/metrics', async (ctx) => {
-    ctx.type = services.metrics.registry.contentType;
-    ctx.body = await services.metrics.registry.metrics();
-  });
+  metricsRoute(root, services);
 
   const webhookPath = '/v1/billing/webhook';
   const normalBody = readBody(MAX_BODY_BYTES);

@@ -43,6 +43,7 @@ const BAD: Record<Variable, BadValue[]> = {
   RELAY_SECRET: [{ value: 'too-short-secret' }],
   RELAY_TRUST_PROXY: [{ value: 'yes' }],
   LOG_LEVEL: [{ value: 'loud' }],
+  METRICS_TOKEN: [{ value: 'short' }, { value: '123456789012345' }],
   SMTP_URL: [{ value: 'http://mail.example.com' }, { value: 'mail.example.com:25' }],
   STRIPE_SECRET_KEY: [{ value: 'pk_test_publishable', with: STRIPE }],
   STRIPE_WEBHOOK_SECRET: [{ value: 'not-a-signing-secret', with: STRIPE }],

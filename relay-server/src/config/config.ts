@@ -49,6 +49,8 @@ export interface Config {
   /** Hours a verified domain whose CNAME moved away is kept for its owner before release. */
   domainReleaseGraceHours: number;
   trustProxy: boolean;
+  /** Bearer token `/metrics` requires (`METRICS_TOKEN`); null leaves it open. */
+  metricsToken: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -103,6 +105,11 @@ export const CONFIG_VARIABLES = [
     'Trust X-Forwarded-For from a reverse proxy for client addresses.',
   ],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent.'],
+  [
+    'METRICS_TOKEN',
+    '(public)',
+    'Bearer token /metrics asks for (16+ chars). Set it when the API port is reachable from outside.',
+  ],
   [
     'SMTP_URL',
     '(outbox)',
@@ -378,6 +385,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     );
   }
 
+  const metricsToken = read(env, 'METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters (or unset)');
+  }
+
   const smtpUrl = read(env, 'SMTP_URL') ?? null;
   if (smtpUrl !== null && !/^smtps?:\/\//.test(smtpUrl)) {
     throw new ConfigError('SMTP_URL', 'must start with smtp:// or smtps://');
@@ -456,6 +468,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     domainPendingTtlHours: integer(env, 'DOMAIN_PENDING_TTL_H', 72, 1, 8760),
     domainReleaseGraceHours: integer(env, 'DOMAIN_RELEASE_GRACE_H', 168, 0, 8760),
     trustProxy: oneOf(env, 'RELAY_TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true',
+    metricsToken,
     logLevel: oneOf(
       env,
       'LOG_LEVEL',

@@ -108,13 +108,13 @@ describe('GET /v1/openapi.json', () => {
       ['/verify-email', 'post'],
       ['/reset-password', 'get'],
       ['/reset-password', 'post'],
-      ['/metrics', 'get'],
-      ['/v1/openapi.json', 'get'],
     ] as const) {
       const op = doc.paths[p]?.[method];
       expect(op, `${method} ${p} is missing`).toBeDefined();
       expect(op!.security).toEqual([]);
     }
+    // Public unless METRICS_TOKEN is set: either no requirement or the bearer token.
+    expect(doc.paths['/metrics']?.get?.security).toEqual([{}, { metricsToken: [] }]);
     const metrics = await fetch(`${t.url}/metrics`);
     const documented = Object.keys(doc.paths['/metrics']!.get!.responses['200']!.content!);
     expect(documented).toHaveLength(1);

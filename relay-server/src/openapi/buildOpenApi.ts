@@ -164,6 +164,11 @@ export function buildOpenApi(version: string, serverUrl: string): Json {
           bearerFormat: 'JWT',
           description: 'Instance token from instance creation',
         },
+        metricsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'METRICS_TOKEN, where the relay sets one',
+        },
         stripeSignature: {
           type: 'apiKey',
           in: 'header',

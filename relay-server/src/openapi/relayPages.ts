@@ -19,7 +19,7 @@ const tokenInQuery = {
 /**
  * The relay's routes outside the JSON API, described so the document covers everything the
  * relay answers: the pages that email links open (a form whose button posts the token, so mail
- * scanners that prefetch links change nothing) and the Prometheus metrics. All are public.
+ * scanners that prefetch links change nothing) and the Prometheus metrics.
  */
 export function relayPageOperations(
   schemaOf: SchemaOf,
@@ -84,25 +84,17 @@ export function relayPageOperations(
         operationId: 'metrics',
         summary: 'Prometheus metrics',
         description:
-          'Active tunnels, request latency, failed registrations and webhook failures in the Prometheus text format. Publish it only to your monitoring (e.g. keep the API port private or filter /metrics in the reverse proxy).',
-        security: [],
+          'Active tunnels, request latency, failed registrations and webhook failures in the Prometheus text format. Public unless the relay sets METRICS_TOKEN; then only a scraper that sends it as a bearer token.',
+        security: [{}, { metricsToken: [] }],
         responses: {
           '200': {
             description: 'Prometheus text exposition format 0.0.4',
             content: { 'text/plain; version=0.0.4': { schema: { type: 'string' } } },
           },
-        },
-      },
-    },
-    '/v1/openapi.json': {
-      get: {
-        operationId: 'openapi',
-        summary: 'This OpenAPI document',
-        security: [],
-        responses: {
-          '200': {
-            description: 'The OpenAPI 3.1 document',
-            content: { 'application/json': { schema: { type: 'object' } } },
+          '401': {
+            description:
+              'UNAUTHORIZED: the relay sets METRICS_TOKEN and the request did not send it',
+            content: { 'application/json': { schema: errorRef } },
           },
         },
       },

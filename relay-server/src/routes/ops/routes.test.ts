@@ -202,3 +202,34 @@ describe('GET /metrics', () => {
     expect(sample(await metrics(t), name, { reason: 'signature' })).toBe(1);
   });
 });
+
+describe('GET /metrics with METRICS_TOKEN', () => {
+  const TOKEN = 'scrape-token-0123456789';
+
+  it('answers only a scraper that sends the token, in the error format otherwise', async () => {
+    t = await startTestRelay({ env: { METRICS_TOKEN: TOKEN } });
+    t.ledger.add(TOKEN);
+    for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${TOKEN}`, TOKEN]) {
+      const res = await fetch(`${t.url}/metrics`, {
+        headers: authorization ? { authorization } : {},
+      });
+      expect(res.status, `authorization: ${authorization}`).toBe(401);
+      expect(res.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('UNAUTHORIZED');
+      expect(JSON.stringify(body)).not.toContain(TOKEN);
+    }
+    const ok = await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('cloud_connect_');
+    expect(t.logs.text()).not.toContain(TOKEN);
+  });
+
+  it('stays open without it, and a token too short to be one stops the start-up', async () => {
+    t = await startTestRelay();
+    await metrics(t);
+    await expect(startTestRelay({ env: { METRICS_TOKEN: 'short' } })).rejects.toThrow(
+      /METRICS_TOKEN: must be at least 16 characters/,
+    );
+  });
+});
