@@ -112,15 +112,16 @@ describe('kernelRouteGuard', () => {
     expect(calls.some((c) => c.file === 'wg')).toBe(false);
   });
 
-  it('refuses everything, with the reason, when ip is not installed', async () => {
+  it('refuses all but 127/8 (loopback by definition), with the reason, when ip is not installed', async () => {
     const run: RunProgram = async () => {
       throw new WireGuardError(
         'BINARY_MISSING',
         'ip is not installed or not on PATH (Debian/Ubuntu: apt install iproute2)',
       );
     };
-    const v = await kernelRouteGuard({ run }).check(['127.0.0.2', '10.8.0.2']);
-    for (const ip of ['127.0.0.2', '10.8.0.2']) {
+    const v = await kernelRouteGuard({ run }).check(['127.0.0.2', '10.8.0.2', '192.168.1.9']);
+    expect(v.get('127.0.0.2')).toMatchObject({ safe: true, kind: 'loopback' });
+    for (const ip of ['10.8.0.2', '192.168.1.9']) {
       expect(v.get(ip)).toMatchObject({ safe: false, why: expect.stringMatching(/iproute2/) });
     }
   });

@@ -228,8 +228,17 @@ export function kernelRouteGuard(options: KernelRouteGuardOptions = {}): RouteGu
         }
       } catch (e) {
         // ip missing or not permitted: nothing can be checked, so nothing is dialled.
+        // 127/8 is loopback by definition (RFC 1122 3.2.1.3: never sent out of the host), so
+        // a 127.x pool still works on a host without iproute2 (macOS development).
         const why = e instanceof WireGuardError ? e.message : `ip failed: ${(e as Error).message}`;
-        for (const ip of valid) verdicts.set(ip, { safe: false, ip, route: 'unknown', why });
+        for (const ip of valid) {
+          verdicts.set(
+            ip,
+            ip.startsWith('127.')
+              ? { safe: true, ip, dev: 'lo', kind: 'loopback' }
+              : { safe: false, ip, route: 'unknown', why },
+          );
+        }
       }
       return verdicts;
     },
