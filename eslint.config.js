@@ -46,7 +46,9 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'The renderer never imports Node modules.' },
             {
-              group: ['@cloud-connect/agent-core/*'],
+              // `/status` is the exception: pure functions with type-only imports (the status
+              // words every surface shares), safe in a browser.
+              group: ['@cloud-connect/agent-core/*', '!@cloud-connect/agent-core/status'],
               allowTypeImports: true,
               message: 'Import agent-core with `import type` only.',
             },

@@ -1,6 +1,6 @@
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 /**
  * React's dev server injects an inline refresh preamble that the production CSP
@@ -24,6 +24,9 @@ export default defineConfig({
   root: import.meta.dirname,
   base: './',
   plugins: [react(), devCspPlugin()],
+  // agent-core's browser-safe entry (`/status`: the status words every surface shares) is
+  // bundled from source, like the tests load it; nothing needs a prior agent-core build.
+  resolve: { conditions: ['@cloud-connect/source', ...defaultClientConditions] },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
   server: {
     port: 5173,

@@ -27,6 +27,7 @@ import {
   ConnectionSettings,
   Target,
 } from '../settings/settingsSchema.js';
+import type { RelayInstanceStatus } from '../status/statusWords.js';
 import type { TunnelStatus, TunnelTestResult } from '../tunnels/status.js';
 
 /**
@@ -64,6 +65,17 @@ export interface ConnectionView {
   /** A token (Cloudflare tunnel token or instance token) is in the keychain. */
   hasToken: boolean;
   status: TunnelStatus;
+  /**
+   * The address a browser opens: for WireGuard what the relay reports (scheme and port of its
+   * edge), for Cloudflare `https://<hostname>`; null until known.
+   */
+  publicUrl: string | null;
+  /**
+   * The relay's status model of a WireGuard connection's instance, as last reported to this
+   * agent (refreshed while the tunnel runs); null for Cloudflare and until the relay answered.
+   * `connectionStatusWords` (agent-core/status) turns it and `status` into the words shown.
+   */
+  relay: RelayInstanceStatus | null;
   createdAt: string;
   updatedAt: string;
 }

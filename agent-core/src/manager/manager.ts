@@ -19,6 +19,7 @@ import { secretAccounts } from '../secrets/secretAccounts.js';
 import type { SecretStore } from '../secrets/secretStore.js';
 import type { ConnectionSettings } from '../settings/settingsSchema.js';
 import type { SettingsStore } from '../settings/settingsStore.js';
+import type { RelayInstanceStatus } from '../status/statusWords.js';
 import { probeRunningTunnel, testTunnelConnectivity } from '../tunnels/connectivityTest.js';
 import type { TunnelDriver } from '../tunnels/driver.js';
 import type { TunnelStatus, TunnelTestResult } from '../tunnels/status.js';
@@ -50,6 +51,14 @@ export interface ManagerDeps {
   onConnectionStatus?: (connection: ConnectionView) => void;
   /** Awaited at the end of shutdown, once every tunnel stopped (status files are removed). */
   onShutdown?: () => Promise<void>;
+  /** How often a running WireGuard connection asks the relay for its instance's status (15 s). */
+  relayStatusIntervalMs?: number;
+}
+
+/** What the relay last told this agent about a WireGuard connection's instance. */
+interface RelayReport {
+  publicUrl: string | null;
+  relay: RelayInstanceStatus | null;
 }
 
 interface Running {
@@ -79,6 +88,8 @@ export class Manager implements ManagerApi {
   private client: RelayClient;
   private user: SessionUser | null = null;
   private readonly running = new Map<string, Running>();
+  /** What the relay last said per WireGuard connection (public URL, status model). */
+  private readonly relayReports = new Map<string, RelayReport>();
   /** Which secrets exist (for `hasToken`): listed at start, then updated by this Manager's writes. */
   private readonly tokenAccounts = new Set<string>();
   private readonly connectionListeners = new Set<(c: ConnectionView[]) => void>();
@@ -381,6 +392,8 @@ export class Manager implements ManagerApi {
 
   private view(c: ConnectionSettings): ConnectionView {
     const running = this.running.get(c.id);
+    const status = running ? running.supervisor.status : idleStatus(c.kind);
+    const report = this.relayReports.get(c.id);
     return {
       id: c.id,
       name: c.name,
@@ -389,7 +402,14 @@ export class Manager implements ManagerApi {
       target: c.target,
       enabled: c.enabled,
       hasToken: this.tokenAccounts.has(this.tokenAccountOf(c)),
-      status: running ? running.supervisor.status : idleStatus(c.kind),
+      status,
+      publicUrl:
+        c.kind === 'cloudflare'
+          ? status.hostname
+            ? `https://${status.hostname}`
+            : null
+          : (report?.publicUrl ?? null),
+      relay: c.kind === 'wireguard' ? (report?.relay ?? null) : null,
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
     };
@@ -425,7 +445,7 @@ export class Manager implements ManagerApi {
         );
       return this.deps.drivers.cloudflared(token);
     }
-    const api = await this.instanceApiFor(c);
+    const api = this.reportingApi(c.id, await this.instanceApiFor(c));
     let privateKey = await this.deps.secrets.get(secretAccounts.wireguardKey(c.id));
     if (!privateKey) {
       privateKey = generateKeyPair().privateKey;
@@ -448,14 +468,67 @@ export class Manager implements ManagerApi {
     return new InstanceClient({ baseUrl: this.deps.settings.getRelayUrl() }, instanceToken);
   }
 
+  /**
+   * The instance API with what the relay says on the way recorded for the connection's view:
+   * the public URL from the registration, the status model from every status answer.
+   */
+  private reportingApi(id: string, api: InstanceApi): InstanceApi {
+    return {
+      registerTunnel: async (body) => {
+        const res = await api.registerTunnel(body);
+        this.noteRelayReport(id, { publicUrl: res.public_url ?? null });
+        return res;
+      },
+      heartbeat: () => api.heartbeat(),
+      disconnect: () => api.disconnect(),
+      status: async () => {
+        const res = await api.status();
+        this.noteRelayReport(id, {
+          publicUrl: res.public_url ?? null,
+          relay: { status: res.tunnel_status, agent: res.agent, data_path: res.data_path },
+        });
+        return res;
+      },
+    };
+  }
+
+  private noteRelayReport(id: string, update: Partial<RelayReport>): void {
+    const before = this.relayReports.get(id) ?? { publicUrl: null, relay: null };
+    const after = { ...before, ...update };
+    this.relayReports.set(id, after);
+    if (JSON.stringify(after) !== JSON.stringify(before)) this.emitConnections(id);
+  }
+
+  /** Ask the relay how it sees a WireGuard connection's instance; a failure keeps the last word. */
+  private async refreshRelayReport(id: string): Promise<void> {
+    const c = this.deps.settings.getConnection(id);
+    if (!c || c.kind !== 'wireguard') return;
+    try {
+      await this.reportingApi(id, await this.instanceApiFor(c)).status();
+    } catch {
+      // The driver reports an unreachable relay in its own status; nothing to add here.
+    }
+  }
+
   private watch(id: string, supervisor: TunnelSupervisor): () => void {
     // The supervisor logs its own transitions (connected, lost, restarting); only forward them.
-    const onStatus = (_s: TunnelStatus) => this.emitConnections(id);
+    // Each transition and a steady timer also ask the relay, so the connection shows the
+    // relay's status model as the Instances screen does.
+    const onStatus = (_s: TunnelStatus) => {
+      this.emitConnections(id);
+      void this.refreshRelayReport(id);
+    };
     const onLog = (line: { level: LogEntry['level']; message: string; at: Date }) =>
       this.logs.add(line.level, line.message, id, line.at);
     supervisor.events.on('status', onStatus);
     supervisor.events.on('log', onLog);
+    const timer = setInterval(
+      () => void this.refreshRelayReport(id),
+      this.deps.relayStatusIntervalMs ?? 15_000,
+    );
+    timer.unref?.();
     return () => {
+      clearInterval(timer);
       supervisor.events.off('status', onStatus);
       supervisor.events.off('log', onLog);
     };
@@ -585,6 +658,7 @@ export class Manager implements ManagerApi {
     if (c.kind === 'cloudflare') await this.deleteSecret(secretAccounts.cloudflareToken(id));
     await this.deleteSecret(secretAccounts.wireguardKey(id));
     await this.deps.settings.removeConnection(id);
+    this.relayReports.delete(id);
     this.emitConnections();
   }
 

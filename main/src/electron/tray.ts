@@ -33,6 +33,7 @@ export function setupTray(api: DesktopApi, assetsDir: string, handlers: TrayHand
   const run = (action: TrayAction) => {
     if (action.type === 'open') handlers.open();
     else if (action.type === 'quit') handlers.quit();
+    else if (action.type === 'openUrl') void api.openExternal(action.url);
     else if (action.type === 'connect') void api.connect(action.connectionId);
     else void api.disconnect(action.connectionId);
   };

@@ -15,7 +15,12 @@ function status(s: TunnelStatus['status'], extra: Partial<TunnelStatus> = {}): T
   };
 }
 
-function conn(id: string, name: string, s: TunnelStatus): ConnectionView {
+function conn(
+  id: string,
+  name: string,
+  s: TunnelStatus,
+  extra: Partial<ConnectionView> = {},
+): ConnectionView {
   return {
     id,
     name,
@@ -25,10 +30,24 @@ function conn(id: string, name: string, s: TunnelStatus): ConnectionView {
     enabled: true,
     hasToken: true,
     status: s,
+    publicUrl: null,
+    relay: null,
     createdAt: '',
     updatedAt: '',
+    ...extra,
   };
 }
+
+/** A running WireGuard connection and what the relay last said about its instance. */
+function wireguard(name: string, relay: ConnectionView['relay'], local = status('connected')) {
+  return conn(`conn_${name.toLowerCase().padEnd(6, '0')}`, name, local, {
+    kind: 'wireguard',
+    instanceId: 'inst_photos000000000000',
+    publicUrl: `http://${name.toLowerCase()}.relay.test:8080`,
+    relay,
+  });
+}
+const lastSeen = '2026-12-07T19:00:00.000Z';
 
 describe('aggregateState', () => {
   it('is off with no connections and when none runs', () => {
@@ -74,7 +93,7 @@ describe('buildTrayMenu', () => {
     ]);
     expect(menu.map((i) => i.label ?? i.type)).toEqual([
       'Files — Connected',
-      'Photos — Off',
+      'Photos — Disconnected',
       'Wiki — Error',
       'separator',
       'Open Cloud Connect',
@@ -108,5 +127,67 @@ describe('buildTrayMenu', () => {
     const menu = buildTrayMenu(many);
     expect(menu.filter((i) => i.submenu)).toHaveLength(12);
     expect(menu.some((i) => i.label === '…and 8 more')).toBe(true);
+  });
+});
+
+describe('the tray speaks the status model every screen uses', () => {
+  it('shows a WireGuard tunnel as the relay sees it: connected with the data path unchecked, and why', () => {
+    const c = wireguard(
+      'Files',
+      {
+        status: 'connected',
+        agent: { alive: true, last_seen: lastSeen },
+        data_path: {
+          state: 'unchecked',
+          checked_by_relay: false,
+          detail: 'data path not checked by this relay (it runs without WireGuard)',
+          last_handshake_at: null,
+        },
+      },
+      // The local probe cannot reach a relay without WireGuard: the relay's word wins.
+      status('error', { error: 'this relay runs without WireGuard' }),
+    );
+    const [item] = buildTrayMenu([c]);
+    expect(item?.label).toBe('Files — Connected');
+    expect(item?.sublabel).toBe('data path not checked by this relay (it runs without WireGuard)');
+    expect(aggregateState([c])).toBe('connected');
+  });
+
+  it('shows an agent that heartbeats without a data path as such, and the icon asks for attention', () => {
+    const detail =
+      'no WireGuard handshake from the agent for 4 min (UDP to relay.test:51820 blocked?)';
+    const c = wireguard('Wiki', {
+      status: 'disconnected',
+      agent: { alive: true, last_seen: lastSeen },
+      data_path: { state: 'down', checked_by_relay: true, detail, last_handshake_at: null },
+    });
+    const [item] = buildTrayMenu([c]);
+    expect(item?.label).toBe('Wiki — Agent alive, no data path');
+    expect(item?.submenu?.[0]).toEqual({ label: detail, enabled: false });
+    expect(aggregateState([c])).toBe('error');
+    expect(trayTooltip([c])).toBe('Cloud Connect: 1 error');
+  });
+
+  it('lists each connection’s public address with an "Open <url>" item', () => {
+    const c = wireguard('Photos', {
+      status: 'connected',
+      agent: { alive: true, last_seen: lastSeen },
+      data_path: {
+        state: 'up',
+        checked_by_relay: true,
+        detail: 'WireGuard handshake 12 s ago',
+        last_handshake_at: lastSeen,
+      },
+    });
+    const [item] = buildTrayMenu([c]);
+    expect(item?.label).toBe('Photos — Connected');
+    expect(item?.submenu).toEqual([
+      { label: 'http://photos.relay.test:8080', enabled: false },
+      {
+        label: 'Open http://photos.relay.test:8080',
+        action: { type: 'openUrl', url: 'http://photos.relay.test:8080' },
+      },
+      { label: 'Disconnect', action: { type: 'disconnect', connectionId: c.id } },
+    ]);
   });
 });

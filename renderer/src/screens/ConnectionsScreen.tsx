@@ -2,15 +2,15 @@ import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
 import { Button } from '../components/Button.js';
 import { ConfirmButton } from '../components/ConfirmButton.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
-import { ExternalLink } from '../components/ExternalLink.js';
 import { formatDateTime, formatDuration } from '../components/formatTime.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
 import { StatusDot } from '../components/StatusDot.js';
+import { PublicAddress } from '../components/PublicAddress.js';
 import { TestResult } from '../components/TestResult.js';
-import { tunnelStateWords } from '../components/tunnelStateWords.js';
 import { useNow } from '../components/useNow.js';
 import { tunnelErrorWords } from '../store/friendlyError.js';
 import { IDLE } from '../store/requests.js';
+import { connectionStatusView } from '../store/statusSelectors.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
 /** Every connection with its live status (pushed by the host, never polled). */
@@ -84,7 +84,7 @@ function ConnectionCard({ id }: { id: string }) {
   if (!connection || !status) return null;
 
   const titleId = `connection-${id}`;
-  const state = tunnelStateWords(status.status);
+  const state = connectionStatusView(connection);
   const uptime = status.is_connected
     ? status.uptime_seconds + Math.max(0, (now - receivedAt) / 1000)
     : null;
@@ -108,21 +108,23 @@ function ConnectionCard({ id }: { id: string }) {
             {connection.target && <> → {connection.target}</>}
           </p>
         </div>
-        <p className={`state state-${status.status}`} role="status" aria-live="polite">
-          <StatusDot tone={state.tone} /> {state.words}
-        </p>
+        <div>
+          <p className={`state state-${status.status}`} role="status" aria-live="polite">
+            <StatusDot tone={state.tone} /> {state.words}
+          </p>
+          {state.note && <p className="muted status-note">{state.note}</p>}
+        </div>
       </header>
       <dl className="facts">
         <dt>Public address</dt>
         <dd>
-          {hostnames.length === 0
-            ? 'not known yet'
-            : hostnames.map((host, index) => (
-                <span key={host}>
-                  {index > 0 && ', '}
-                  <ExternalLink href={`https://${host}`}>{host}</ExternalLink>
-                </span>
-              ))}
+          {state.publicUrl ? (
+            <PublicAddress url={state.publicUrl} />
+          ) : hostnames.length === 0 ? (
+            'not known yet'
+          ) : (
+            hostnames.join(', ')
+          )}
         </dd>
         <dt>Uptime</dt>
         <dd>{uptime === null ? '—' : formatDuration(uptime)}</dd>

@@ -8,19 +8,14 @@ import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
 import { formatDateTime } from '../components/formatTime.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
-import type { StatusTone } from '../components/StatusDot.js';
+import { PublicAddress } from '../components/PublicAddress.js';
 import { StatusDot } from '../components/StatusDot.js';
 import { SubmitRow } from '../components/SubmitRow.js';
 import { IDLE } from '../store/requests.js';
+import { instanceStatusView } from '../store/statusSelectors.js';
 import { useAppStore } from '../store/StoreProvider.js';
 
 const INSTANCE_LIMIT = { free: 1, pro: 3, business: 10 } as const;
-
-const STATUS: Record<InstanceListItem['status'], { tone: StatusTone; words: string }> = {
-  pending: { tone: 'busy', words: 'Waiting for its first connection' },
-  connected: { tone: 'ok', words: 'Connected' },
-  disconnected: { tone: 'off', words: 'Disconnected' },
-};
 
 /** The account's instances: create (live subdomain check), token shown once, rename, delete. */
 export function InstancesScreen() {
@@ -226,7 +221,8 @@ function InstanceCard({ instance }: { instance: InstanceListItem }) {
   );
   const [renaming, setRenaming] = useState(false);
   const [newName, setNewName] = useState(instance.name);
-  const status = STATUS[instance.status];
+  const connections = useAppStore((s) => s.connections);
+  const status = instanceStatusView(instance, connections);
   const titleId = `instance-${instance.id}`;
 
   async function handleRename(event: FormEvent) {
@@ -238,11 +234,22 @@ function InstanceCard({ instance }: { instance: InstanceListItem }) {
     <article className="card" aria-labelledby={titleId}>
       <header className="card-header">
         <h2 id={titleId}>{instance.name}</h2>
-        <p className="state">
-          <StatusDot tone={status.tone} /> {status.words}
-        </p>
+        <div>
+          <p className="state" role="status">
+            <StatusDot tone={status.tone} /> {status.words}
+          </p>
+          {status.note && <p className="muted status-note">{status.note}</p>}
+        </div>
       </header>
       <dl className="facts">
+        <dt>Public address</dt>
+        <dd>
+          {status.publicUrl ? (
+            <PublicAddress url={status.publicUrl} />
+          ) : (
+            <code>{instance.subdomain}</code>
+          )}
+        </dd>
         <dt>Instance id</dt>
         <dd>
           {/* The CLI (`cloud-connect connect --instance …`) and support ask for it. */}

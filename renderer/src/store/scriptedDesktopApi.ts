@@ -183,6 +183,8 @@ export function connectionView(
     target: 'http://localhost:8080',
     enabled: true,
     hasToken: true,
+    publicUrl: null,
+    relay: null,
     createdAt: '2025-06-01T10:00:00.000Z',
     updatedAt: '2025-06-01T10:00:00.000Z',
     ...rest,
