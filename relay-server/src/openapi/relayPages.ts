@@ -11,9 +11,9 @@ const html = (description: string) => ({ description, content: { 'text/html': {}
 const tokenInQuery = {
   name: 'token',
   in: 'query',
-  required: false,
-  description: "The one-time token from the email's link. The page only shows it in a form.",
-  schema: { type: 'string' },
+  required: true,
+  description: "The one-time token from the email's link. The page only puts it in a form.",
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
 };
 
 /**
@@ -42,7 +42,10 @@ export function relayPageOperations(
         description: 'Shows a button that posts the token; opening the link changes nothing.',
         security: [],
         parameters: [tokenInQuery],
-        responses: { '200': html('A form that confirms the address when posted') },
+        responses: {
+          '200': html('A form that confirms the address when posted'),
+          '400': html('The link has no token or a damaged one (e.g. cut by a mail program)'),
+        },
       },
       post: {
         operationId: 'verifyEmailForm',
@@ -63,7 +66,10 @@ export function relayPageOperations(
         description: 'Shows a form for the new password; opening the link changes nothing.',
         security: [],
         parameters: [tokenInQuery],
-        responses: { '200': html('A form that sets a new password when posted') },
+        responses: {
+          '200': html('A form that sets a new password when posted'),
+          '400': html('The link has no token or a damaged one (e.g. cut by a mail program)'),
+        },
       },
       post: {
         operationId: 'resetPasswordForm',

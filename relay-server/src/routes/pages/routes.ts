@@ -4,6 +4,7 @@ import {
   PASSWORD_MIN_LENGTH,
   ResetPasswordRequest,
 } from '@cloud-connect/agent-core/api';
+import { EMAIL_TOKEN_PATTERN } from '../../commands/auth/emailTokens.js';
 import { resetPassword } from '../../commands/auth/passwordReset.js';
 import { verifyEmail } from '../../commands/auth/verifyEmail.js';
 import { AppError } from '../../errors/appError.js';
@@ -33,8 +34,30 @@ function reasonOf(e: unknown): string {
 export function pageRoutes(router: Router<AppState>, deps: Services) {
   const tries = rateLimit(deps.limits, 'tokenAttemptsPerIp', (ctx) => ctx.state.clientIp);
 
-  router.get('/verify-email', (ctx) => {
+  /**
+   * The link's token, or null after answering 400 when it is missing or not the shape a mailed
+   * token has: a mail program that wrapped or cut the link is told so at once, instead of
+   * showing a form whose button can only fail.
+   */
+  const linkToken = (ctx: AppContext, askAgain: string): string | null => {
     const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    if (EMAIL_TOKEN_PATTERN.test(token)) return token;
+    page(
+      ctx,
+      'Link not complete',
+      `This link is cut short or damaged. Open it again from the email, or copy the whole link into the address bar (some mail programs split long links). ${askAgain}`,
+      '',
+      400,
+    );
+    return null;
+  };
+
+  router.get('/verify-email', (ctx) => {
+    const token = linkToken(
+      ctx,
+      'If it still fails, ask Cloud Connect to send a new verification email.',
+    );
+    if (token === null) return;
     page(
       ctx,
       'Confirm your email',
@@ -70,7 +93,8 @@ export function pageRoutes(router: Router<AppState>, deps: Services) {
 <label for="password_confirmation">Repeat the new password</label><input id="password_confirmation" name="password_confirmation" type="password" ${lengths} required autocomplete="new-password">
 <button type="submit">Set new password</button></form>`;
   router.get('/reset-password', (ctx) => {
-    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    const token = linkToken(ctx, 'If it still fails, ask for a new password-reset email.');
+    if (token === null) return;
     page(ctx, 'Choose a new password', 'Enter your new password twice.', resetForm(token));
   });
   router.post('/reset-password', tries, async (ctx) => {
