@@ -70,9 +70,10 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
         env,
       },
     );
-    await agent.waitForLine((l) => l.startsWith('Connected: https://'), 90_000);
-    expect(agent.output()).toContain(
-      `Connected: https://cli-${lab.prefix.toLowerCase()}.cloud.test`,
+    // The public URL is the relay's: scheme and port of its edge (plain HTTP on 8080 in the lab).
+    await agent.waitForLine((l) => /^Connected: https?:\/\//.test(l), 90_000);
+    expect(agent.output()).toMatch(
+      new RegExp(`Connected: https?://cli-${lab.prefix.toLowerCase()}\\.cloud\\.test`),
     );
     expect(agent.output()).toContain('keys are kept in memory for this run');
     expect(agent.output()).toContain(

@@ -1,28 +1,23 @@
 import type { ConnectionView } from '../desktop/desktopApi.js';
+import { connectionStatusWords } from '../status/statusWords.js';
 import { isPermanentTunnelError } from '../tunnels/tunnelError.js';
 import type { CliContext } from './context.js';
 import { CliError, hintFor, unwrap, type Io } from './output.js';
 import { localTime, relativeTime } from './timeFormat.js';
 
-/** The URL a browser opens for this connection, once it is known. */
+/** The URL a browser opens for this connection (the relay's, with its edge's scheme and port). */
 function publicUrlOf(c: ConnectionView): string | null {
-  return c.status.hostname ? `https://${c.status.hostname}` : null;
+  return c.publicUrl;
 }
 
+/** One line per state, in the words the desktop app and the tray use for it. */
 function describe(c: ConnectionView, now: Date): string {
   const s = c.status;
-  switch (s.status) {
-    case 'connected': {
-      const url = publicUrlOf(c);
-      return `Connected${url ? `: ${url}` : ''}${s.reconnect_count ? ` (reconnects: ${s.reconnect_count})` : ''}`;
-    }
-    case 'connecting':
-      return 'Connecting…';
-    case 'error':
-      return `Error: ${s.error ?? 'unknown'}${s.next_retry_at ? ` — retrying ${relativeTime(s.next_retry_at, { now })} (${localTime(s.next_retry_at, { now })})` : ''}`;
-    default:
-      return 'Disconnected';
-  }
+  if (s.status === 'error')
+    return `Error: ${s.error ?? 'unknown'}${s.next_retry_at ? ` — retrying ${relativeTime(s.next_retry_at, { now })} (${localTime(s.next_retry_at, { now })})` : ''}`;
+  const words = connectionStatusWords(c);
+  const url = words.state.startsWith('connected') ? publicUrlOf(c) : null;
+  return `${words.words}${url ? `: ${url}` : ''}${s.reconnect_count ? ` (reconnects: ${s.reconnect_count})` : ''}${words.note ? ` — ${words.note}` : ''}`;
 }
 
 /**

@@ -89,7 +89,7 @@ describe('cloud-connect status', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(
       new RegExp(
-        `Desktop files\\s+cloudflare\\s+connected\\s+https://app\\.example\\.com\\s+\\S+\\s+0\\s+desktop app \\(pid ${process.pid}\\)\\s+just now`,
+        `Desktop files\\s+cloudflare\\s+Connected\\s+https://app\\.example\\.com\\s+\\S+\\s+0\\s+desktop app \\(pid ${process.pid}\\)\\s+just now`,
       ),
     );
 

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { requestedRelay, withContext, type GlobalOptions } from '../context.js';
+import { instanceStatusWords } from '../../status/statusWords.js';
 import { CliError, table, unwrap, usageError, type Io } from '../output.js';
 import { signInAtRelay } from '../signIn.js';
 import { whenText } from '../timeFormat.js';
@@ -121,16 +122,30 @@ export function accountCommands(program: Command, io: Io, env: NodeJS.ProcessEnv
         }
         io.out(
           table(
-            ['ID', 'NAME', 'SUBDOMAIN', 'CUSTOM DOMAIN', 'STATUS', 'TUNNEL IP', 'LAST SEEN'],
-            list.map((i) => [
-              i.id,
-              i.name,
-              i.subdomain,
-              i.custom_domain ?? '-',
-              i.status,
-              i.tunnel_ip,
-              whenText(i.last_seen, now()),
-            ]),
+            [
+              'ID',
+              'NAME',
+              'SUBDOMAIN',
+              'CUSTOM DOMAIN',
+              'PUBLIC URL',
+              'STATUS',
+              'TUNNEL IP',
+              'LAST SEEN',
+            ],
+            list.map((i) => {
+              // The words the Instances screen uses for the same state.
+              const status = instanceStatusWords(i);
+              return [
+                i.id,
+                i.name,
+                i.subdomain,
+                i.custom_domain ?? '-',
+                i.public_url ?? '-',
+                status.note ? `${status.words} (${status.note})` : status.words,
+                i.tunnel_ip,
+                whenText(i.last_seen, now()),
+              ];
+            }),
           ),
         );
       });

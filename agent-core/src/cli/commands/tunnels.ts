@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { ConnectionView } from '../../desktop/desktopApi.js';
 import { secretAccounts } from '../../secrets/secretAccounts.js';
 import { desktopDataDir } from '../../status/dataDirs.js';
+import { connectionStatusWords } from '../../status/statusWords.js';
 import { readStatuses, statusDir } from '../../status/statusFiles.js';
 import { resolveDataDir, withContext, type GlobalOptions } from '../context.js';
 import { runForeground } from '../foreground.js';
@@ -251,13 +252,14 @@ export function tunnelCommands(
             'RECONNECTS',
             'RUN BY',
             'UPDATED',
-            'ERROR',
+            'NOTE',
           ],
           rows.map((c) => [
             c.name,
             c.kind,
-            c.status.status,
-            c.status.hostname ? `https://${c.status.hostname}` : '-',
+            // The words the desktop app and the tray use for the same state.
+            connectionStatusWords(c).words,
+            c.publicUrl ?? '-',
             c.status.is_connected
               ? formatDuration(
                   c.status.uptime_seconds + (at.now.getTime() - Date.parse(c.updated_at)) / 1000,
@@ -266,7 +268,7 @@ export function tunnelCommands(
             String(c.status.reconnect_count),
             `${c.runner} (pid ${c.agent_pid})`,
             whenText(c.updated_at, at),
-            c.status.error ?? '-',
+            c.status.error ?? connectionStatusWords(c).note ?? '-',
           ]),
         ),
       );
