@@ -102,7 +102,7 @@ export const CONFIG_VARIABLES = [
   [
     'RELAY_TRUST_PROXY',
     'false',
-    'Trust X-Forwarded-For from a reverse proxy for client addresses.',
+    'A reverse proxy sits in front: client addresses (rate limits, sign-in throttling) come from its X-Forwarded-For, and the edge keeps its X-Forwarded-*, Forwarded and X-Real-IP, appending the client.',
   ],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent.'],
   [
