@@ -1054,3 +1054,63 @@ describe('built-in edge: the edge owns message framing (raw sockets, pooled keep
     expect(upgrades).toHaveLength(0);
   });
 });
+
+describe('built-in edge: retries on a pooled connection the app closed', () => {
+  let app: Server;
+  let edge: BuiltinEdge;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    // Keep-alive app that takes in every request and, for /drop, closes the connection
+    // without answering: to the edge that looks like a pooled socket the app had closed.
+    app = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(`${req.method} ${req.url}`);
+        if (req.url === '/drop') req.socket.destroy();
+        else res.end('ok');
+      });
+    });
+    app.keepAliveTimeout = 30_000;
+    const port = await listen(app, '127.0.0.24');
+    edge = await BuiltinEdge.start({
+      host: '127.0.0.1',
+      port: 0,
+      routes: routesOf({ 'retry.cloud.test': { host: '127.0.0.24', port } }),
+      timeouts: TIMEOUTS,
+      trustProxy: false,
+      logger,
+    });
+  });
+
+  afterAll(async () => {
+    await edge?.close();
+    app?.closeAllConnections();
+    await new Promise((r) => app?.close(r));
+  });
+
+  afterEach(() => {
+    received.length = 0;
+  });
+
+  // RFC 9110 §9.2.2: a proxy must not retry a non-idempotent request by itself; the app may
+  // have acted on it before the connection went, and issue 8 wants one request at the app
+  // per client request.
+  it.each(['POST', 'PATCH'])(
+    'never sends a %s twice when the pooled connection fails: the client gets 502, the app one request',
+    async (method) => {
+      await request(edge.port, 'retry.cloud.test', { path: '/warm' });
+      const res = await request(edge.port, 'retry.cloud.test', { method, path: '/drop' });
+      expect(res.status).toBe(502);
+      expect(received).toEqual(['GET /warm', `${method} /drop`]);
+    },
+  );
+
+  it('sends an idempotent bodiless request again on a fresh connection', async () => {
+    await request(edge.port, 'retry.cloud.test', { path: '/warm' });
+    const res = await request(edge.port, 'retry.cloud.test', { method: 'DELETE', path: '/drop' });
+    // Retried once on a new connection, which the app drops too: then the 502 page.
+    expect(res.status).toBe(502);
+    expect(received).toEqual(['GET /warm', 'DELETE /drop', 'DELETE /drop']);
+  });
+});

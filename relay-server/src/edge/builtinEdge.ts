@@ -57,6 +57,11 @@ class UpstreamError extends Error {
 }
 
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
+/**
+ * Methods the edge may send again by itself (RFC 9110 §9.2.2: a proxy must not retry a
+ * non-idempotent request): the app may have acted on a POST before its connection went.
+ */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /** What the edge answers when Node's parser refuses a request, by parser error code. */
 function parserErrorPage(code: string | undefined): EdgePage {
@@ -272,8 +277,15 @@ export class BuiltinEdge implements RunningEdge {
     up.on('error', (err: NodeJS.ErrnoException) => {
       clearTimers();
       if (responded || res.destroyed) return void res.destroy();
-      // A pooled connection the app closed meanwhile: safe to send a bodiless request again.
-      if (attempt === 0 && bodyless && up.reusedSocket && RETRYABLE.has(err.code ?? '')) {
+      // A pooled connection the app closed meanwhile: safe to send a bodiless idempotent
+      // request again (a body is already consumed; a POST may have been acted on).
+      if (
+        attempt === 0 &&
+        bodyless &&
+        IDEMPOTENT.has(req.method ?? '') &&
+        up.reusedSocket &&
+        RETRYABLE.has(err.code ?? '')
+      ) {
         return this.forward(req, res, target, route, upstream, attempt + 1);
       }
       req.unpipe(up);
