@@ -4,6 +4,7 @@ import { createManager } from '@cloud-connect/agent-core/manager';
 import { openSettings } from '@cloud-connect/agent-core/settings';
 import { app, session, type BrowserWindow } from 'electron';
 import { composeDesktopApi } from '../host/composeDesktopApi.js';
+import { desktopDataDir } from '../host/dataDir.js';
 import { electronHostApi } from './electronHostApi.js';
 import { setupIpc } from './ipc.js';
 import { createMainWindow } from './mainWindow.js';
@@ -32,7 +33,9 @@ let quitting = false;
  * then auto-start of enabled tunnels.
  */
 async function onReady(): Promise<void> {
-  const dataDir = process.env.CLOUD_CONNECT_DATA_DIR ?? app.getPath('userData');
+  // The same dir as the web host's and the one `cloud-connect status` reads, packaged or not
+  // (a dev run's userData would be named after main/package.json instead).
+  const dataDir = desktopDataDir(process.env);
   const settings = await openSettings({ dataDir });
   const manager = await createManager({
     dataDir,
