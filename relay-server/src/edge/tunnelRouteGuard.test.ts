@@ -105,6 +105,27 @@ describe('kernelRouteGuard', () => {
     });
   });
 
+  it('tells a tun device wg does not list from one wg could not be asked about', async () => {
+    const routes: Routes = { '10.6.0.2': { dev: 'tap9' } };
+    // wg answered (its list ends with a newline): tap9 is simply not WireGuard.
+    const listed = await kernelRouteGuard({ run: fakeIp(routes).run }).check(['10.6.0.2']);
+    expect(listed.get('10.6.0.2')).toMatchObject({
+      safe: false,
+      why: 'tap9 is neither WireGuard nor loopback',
+    });
+    // wg ran and failed: whether tap9 is WireGuard is unknown, and the reason is wg's.
+    const denied = {
+      stdout: '',
+      stderr: 'Unable to list interfaces: Permission denied\n',
+      exitCode: 1,
+    };
+    const failed = await kernelRouteGuard({ run: fakeIp(routes, denied).run }).check(['10.6.0.2']);
+    expect(failed.get('10.6.0.2')).toMatchObject({
+      safe: false,
+      why: expect.stringMatching(/could not be checked: wg show interfaces failed: Unable to list/),
+    });
+  });
+
   it("trusts the relay's own interface without asking wg", async () => {
     const { run, calls } = fakeIp({ '10.7.0.2': { dev: 'tap9' } });
     const v = await kernelRouteGuard({ run, trustedInterfaces: ['tap9'] }).check(['10.7.0.2']);

@@ -208,10 +208,11 @@ export function kernelRouteGuard(options: KernelRouteGuardOptions = {}): RouteGu
         if (needsWg) {
           try {
             const wg = await run('wg', ['show', 'interfaces'], '');
-            if (wg.exitCode === 0)
-              for (const n of wg.stdout.split(/\s+/))
-                if (n) wireguard.names.add(n);
-                else wireguard.unknownWhy = `wg show interfaces failed: ${wg.stderr.trim()}`;
+            if (wg.exitCode === 0) {
+              for (const n of wg.stdout.split(/\s+/)) if (n) wireguard.names.add(n);
+            } else {
+              wireguard.unknownWhy = `wg show interfaces failed: ${wg.stderr.trim()}`;
+            }
           } catch (e) {
             wireguard.unknownWhy = (e as Error).message;
           }
