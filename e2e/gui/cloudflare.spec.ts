@@ -99,7 +99,11 @@ test.describe('Cloudflare Tunnel connections', () => {
     const files = card(page, 'Files');
     await expect(files.locator('.state')).toHaveText('Connected');
     expect(await states()).toEqual(['Connecting…', 'Connected']);
-    await expect(fact(files, 'Public address')).toHaveText(HOSTNAME);
+    // Cloudflare serves HTTPS on the hostname: the address a browser opens, with copy and open.
+    await expect(fact(files, 'Public address').locator('code')).toHaveText(`https://${HOSTNAME}`);
+    await expect(
+      fact(files, 'Public address').getByRole('button', { name: `Open https://${HOSTNAME}` }),
+    ).toBeVisible();
     await expect(fact(files, 'Reconnects')).toHaveText('0');
     await expect(fact(files, 'Starts with the app')).toHaveText('yes');
     await expect(fact(files, 'Ready connections')).toHaveText('4');

@@ -136,7 +136,14 @@ test.describe('WireGuard connection between namespaces', () => {
     const home = card(page, 'Home app');
     await expect(home.locator('.state')).toHaveText('Connected', { timeout: 60_000 });
     expect(await states()).toEqual(['Connecting…', 'Connected']);
-    await expect(fact(home, 'Public address')).toHaveText(`${subdomain}.cloud.test`);
+    // The address a browser opens (scheme and port from the relay's edge), with copy and open.
+    const address = fact(home, 'Public address');
+    const publicUrl = (await address.locator('code').textContent())!.trim();
+    expect(publicUrl).toMatch(new RegExp(`^http://${subdomain}\\.cloud\\.test(:\\d+)?$`));
+    await expect(address.getByRole('button', { name: 'Copy address' })).toBeVisible();
+    await expect(address.getByRole('button', { name: `Open ${publicUrl}` })).toBeVisible();
+    const cardState = (await home.locator('.state').textContent())!.trim();
+    const cardNote = await home.locator('.status-note').allTextContents();
     const tunnelIp = (await fact(home, 'Tunnel ip').textContent())!.trim();
     expect(tunnelIp).toMatch(/^10\.100\.\d+\.\d+$/);
     await captureScreen(page, 'connections-wireguard-connected');
@@ -151,8 +158,16 @@ test.describe('WireGuard connection between namespaces', () => {
     expect(res.stdout).toBe('hello from home-gui');
 
     // The relay sees the instance connected too (a fresh handshake and heartbeats).
+    // ...in the same words as the connection card, with the same address.
     await goTo(page, 'Instances');
-    await expect(card(page, 'Home app').locator('.state')).toHaveText('Connected');
+    const instanceCard = card(page, 'Home app');
+    await expect(instanceCard.locator('.state')).toHaveText('Connected');
+    expect(cardState).toBe('Connected');
+    expect(await instanceCard.locator('.status-note').allTextContents()).toEqual(cardNote);
+    const instanceAddress = fact(instanceCard, 'Public address');
+    await expect(instanceAddress.locator('code')).toHaveText(publicUrl);
+    await expect(instanceAddress.getByRole('button', { name: 'Copy address' })).toBeVisible();
+    await expect(instanceAddress.getByRole('button', { name: `Open ${publicUrl}` })).toBeVisible();
     await captureScreen(page, 'instances-connected');
   });
 });

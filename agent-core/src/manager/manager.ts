@@ -90,6 +90,8 @@ export class Manager implements ManagerApi {
   private readonly running = new Map<string, Running>();
   /** What the relay last said per WireGuard connection (public URL, status model). */
   private readonly relayReports = new Map<string, RelayReport>();
+  /** Bumped on every tunnel status change, so a relay answer from before it is dropped. */
+  private readonly relayEpochs = new Map<string, number>();
   /** Which secrets exist (for `hasToken`): listed at start, then updated by this Manager's writes. */
   private readonly tokenAccounts = new Set<string>();
   private readonly connectionListeners = new Set<(c: ConnectionView[]) => void>();
@@ -482,7 +484,10 @@ export class Manager implements ManagerApi {
       heartbeat: () => api.heartbeat(),
       disconnect: () => api.disconnect(),
       status: async () => {
+        const asked = this.relayEpochs.get(id) ?? 0;
         const res = await api.status();
+        // An answer to a question asked before the tunnel last changed may already be stale.
+        if ((this.relayEpochs.get(id) ?? 0) !== asked) return res;
         this.noteRelayReport(id, {
           publicUrl: res.public_url ?? null,
           relay: { status: res.tunnel_status, agent: res.agent, data_path: res.data_path },
@@ -515,6 +520,11 @@ export class Manager implements ManagerApi {
     // Each transition and a steady timer also ask the relay, so the connection shows the
     // relay's status model as the Instances screen does.
     const onStatus = (_s: TunnelStatus) => {
+      // The relay's last word predates this change (e.g. "pending" from before the tunnel
+      // came up): drop it until the relay answers again, so no stale word is shown meanwhile.
+      this.relayEpochs.set(id, (this.relayEpochs.get(id) ?? 0) + 1);
+      const report = this.relayReports.get(id);
+      if (report) this.relayReports.set(id, { ...report, relay: null });
       this.emitConnections(id);
       void this.refreshRelayReport(id);
     };
@@ -659,6 +669,7 @@ export class Manager implements ManagerApi {
     await this.deleteSecret(secretAccounts.wireguardKey(id));
     await this.deps.settings.removeConnection(id);
     this.relayReports.delete(id);
+    this.relayEpochs.delete(id);
     this.emitConnections();
   }
 

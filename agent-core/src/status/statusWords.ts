@@ -82,13 +82,9 @@ export function connectionStatusWords(c: ConnectionStatusInput): StatusWords {
     return { state: 'stopped', tone: 'off', words: 'Disconnected', note: null };
   }
   const relay = c.relay ? instanceStatusWords(c.relay) : null;
-  // The relay knowing nothing yet (no heartbeat) says less than a tunnel still coming up.
-  if (
-    relay &&
-    !(local === 'connecting' && (relay.state === 'offline' || relay.state === 'pending'))
-  ) {
-    return relay;
-  }
+  // While the tunnel comes up the relay cannot have seen its data path yet: "Connecting…"
+  // says more than a passing "no data path", until the relay sees it connected.
+  if (relay && (local !== 'connecting' || relay.tone === 'ok')) return relay;
   switch (local) {
     case 'connected':
       return { state: 'connected', tone: 'ok', words: 'Connected', note: null };

@@ -30,8 +30,9 @@ export interface LivenessDeps {
  */
 export class LivenessWatch {
   private handshakes: Handshakes | null = null;
-  /** A read of the interface in flight: concurrent API answers share it. */
-  private reading: Promise<void> | null = null;
+  /** Reads of the interface started so far, so an older answer never replaces a newer one. */
+  private reads = 0;
+  private appliedRead = 0;
   private readonly published = new Map<string, boolean>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -54,12 +55,23 @@ export class LivenessWatch {
     return connected;
   }
 
-  /** The instance's health for an API answer: fresh handshakes, and the edge told of a flip. */
-  async health(i: InstanceRecord): Promise<InstanceHealth> {
+  /**
+   * The instances' health for an API answer: handshakes read now (never a read already in
+   * flight, which may predate a handshake the caller knows of), and the edge told of a flip.
+   */
+  async healthOf(records: readonly InstanceRecord[]): Promise<InstanceHealth[]> {
     await this.readHandshakes();
-    const h = this.healthNow(i);
-    this.publish(i.id, h.status === 'connected');
-    return h;
+    return records.map((i) => {
+      const h = this.healthNow(i);
+      this.publish(i.id, h.status === 'connected');
+      return h;
+    });
+  }
+
+  /** `healthOf` for one instance. */
+  async health(i: InstanceRecord): Promise<InstanceHealth> {
+    const [h] = await this.healthOf([i]);
+    return h as InstanceHealth;
   }
 
   /** Re-read the handshakes and re-evaluate every registered instance, publishing flips. */
@@ -92,15 +104,12 @@ export class LivenessWatch {
     return all.filter((i) => this.healthNow(i).status === 'connected').length;
   }
 
-  private readHandshakes(): Promise<void> {
-    this.reading ??= latestHandshakes(this.deps.wireguard)
-      .then((h) => {
-        this.handshakes = h;
-      })
-      .finally(() => {
-        this.reading = null;
-      });
-    return this.reading;
+  private async readHandshakes(): Promise<void> {
+    const n = ++this.reads;
+    const handshakes = await latestHandshakes(this.deps.wireguard);
+    if (n < this.appliedRead) return;
+    this.appliedRead = n;
+    this.handshakes = handshakes;
   }
 
   private publish(instanceId: string, connected: boolean): void {

@@ -9,7 +9,7 @@ import { requireUser } from '../../http/auth.js';
 import { userOf, type AppState } from '../../http/context.js';
 import { mount } from '../../http/mount.js';
 import { rateLimit } from '../../http/rateLimit.js';
-import { toInstanceDetail } from '../../presenters/instance.js';
+import { toInstanceDetail, type InstanceHealth } from '../../presenters/instance.js';
 import type { Services } from '../../services.js';
 
 export function instanceRoutes(
@@ -24,13 +24,15 @@ export function instanceRoutes(
     [auth],
     async (_i, ctx) => {
       const instances = await deps.store.instances.listByUser(userOf(ctx).id);
+      // One read of the interface for the whole list.
+      const health = await deps.liveness.healthOf(instances);
       const rows = await Promise.all(
-        instances.map(async (inst) => {
+        instances.map(async (inst, n) => {
           const { full_domain: _omit, ...row } = toInstanceDetail(
             deps,
             inst,
             await deps.store.domains.listByInstance(inst.id),
-            await deps.liveness.health(inst),
+            health[n] as InstanceHealth,
           );
           return row;
         }),
