@@ -16,6 +16,9 @@ export type MailTemplate = (to: string, name: string, link: string) => MailMessa
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** What a mailed token looks like: 32 random bytes, base64url. A link page checks it. */
+export const EMAIL_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
 /**
  * Issue a single-use email token (only its hash is stored; earlier unused ones of the same
  * purpose stop working) and mail the link `<RELAY_PUBLIC_URL>/<page>?token=…`, worded by
@@ -25,9 +28,6 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
  * error only for existing accounts would tell forgot-password's caller which emails have one.
  * The user asks again (resend-verification, forgot-password) once mail works.
  */
-/** What a mailed token looks like: 32 random bytes, base64url. A link page checks it. */
-export const EMAIL_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
 export async function sendEmailToken(
   deps: Pick<Services, 'store' | 'mailer' | 'clock' | 'config' | 'logger'>,
   user: UserRecord,
