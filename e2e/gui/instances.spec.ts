@@ -1,4 +1,5 @@
 import { createInstance, setPlan } from '@cloud-connect/relay-server/testing';
+import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
 import { expect, test } from './harness/fixtures.js';
 import { captureScreen } from './harness/screenshots.js';
 import {
@@ -120,6 +121,41 @@ test.describe('Instances: create with a live subdomain check, token shown once',
     });
     expect(list.body.instances).toEqual([]);
     await expect(page.getByText('No instances yet.')).toBeVisible();
+  });
+});
+
+test.describe('Instance status and address', () => {
+  test('an agent running elsewhere, on a relay without WireGuard: Connected, why the data path is unchecked, and the address with copy and open', async ({
+    gui: page,
+    world,
+  }) => {
+    const account = await signedInAsNewUser(page, world.relay);
+    const sub = unique('elsewhere');
+    const { credentials } = await createInstance(world.relay, account, sub, 'Elsewhere');
+    const agent = { token: credentials.instance_token };
+    world.relay.ledger.add(agent.token);
+    // The agent (e.g. `cloud-connect connect` in a container) registers and heartbeats.
+    const key = generateKeyPair().publicKey;
+    expect(
+      (await world.relay.api.post('/tunnel/register', { public_key: key }, agent)).status,
+    ).toBe(200);
+    expect((await world.relay.api.post('/tunnel/heartbeat', {}, agent)).status).toBe(200);
+
+    await goTo(page, 'Instances');
+    const elsewhere = card(page, 'Elsewhere');
+    await expect(elsewhere.locator('.state')).toHaveText('Connected');
+    await expect(elsewhere.locator('.status-note')).toHaveText(
+      'data path not checked by this relay (it runs without WireGuard)',
+    );
+    // This relay runs no edge of its own (EDGE_MODE=off): another edge serves HTTPS on 443.
+    const address = fact(elsewhere, 'Public address');
+    const url = `https://${sub}.cloud.test`;
+    await expect(address.locator('code')).toHaveText(url);
+    await expect(address.getByRole('button', { name: `Open ${url}` })).toBeVisible();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await address.getByRole('button', { name: 'Copy address' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+    await captureScreen(page, 'instances-connected-unchecked');
   });
 });
 
