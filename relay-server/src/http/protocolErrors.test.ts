@@ -63,4 +63,37 @@ describe('answerProtocolErrors', () => {
     expect(received.match(/HTTP\/1\.1 /g)).toHaveLength(1);
     expect(received).not.toContain('BAD_REQUEST');
   });
+
+  it('never answers a refused request in place of an earlier one still being handled', async () => {
+    // The first request's handler has not answered yet when the parser refuses the second:
+    // an error written now would be read by the client as the answer to the first.
+    const held: http.ServerResponse[] = [];
+    const url = new URL(await start((_req, res) => void held.push(res)));
+    const socket = net.connect(Number(url.port), url.hostname);
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.write(
+      'GET / HTTP/1.1\r\nHost: relay.test\r\n\r\nFOO / HTTP/1.1\r\nHost: relay.test\r\n\r\n',
+    );
+    await once(socket, 'close');
+    expect(held).toHaveLength(1);
+    expect(received).not.toContain('BAD_REQUEST');
+    expect(received).not.toMatch(/^HTTP\/1\.1 400/);
+  });
+
+  it('still answers a refused request once the earlier responses on the connection are done', async () => {
+    const url = new URL(await start((_req, res) => res.end('app')));
+    const socket = net.connect(Number(url.port), url.hostname);
+    let received = '';
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1');
+      if (received.endsWith('app')) socket.write('FOO / HTTP/1.1\r\nHost: relay.test\r\n\r\n');
+    });
+    socket.on('error', () => undefined);
+    socket.write('GET / HTTP/1.1\r\nHost: relay.test\r\n\r\n');
+    await once(socket, 'close');
+    expect(received.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 400']);
+    expect(received).toContain('BAD_REQUEST');
+  });
 });

@@ -62,17 +62,18 @@ function answerFor(err: NodeJS.ErrnoException & { reason?: string }): string {
  * connection, as Node's default handler does, so it never lands inside another response.
  */
 export function answerProtocolErrors(server: Server, logger: Logger): void {
-  const inFlight = new WeakMap<Duplex, ServerResponse>();
+  // Responses not yet finished, per connection: one whose handler has not started writing is in
+  // flight too (pipelining), and an error written then would be read as its answer.
+  const inFlight = new WeakMap<Duplex, number>();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    inFlight.set(req.socket, res);
-    res.once('finish', () => {
-      if (inFlight.get(req.socket) === res) inFlight.delete(req.socket);
-    });
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1));
   });
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     logger.debug({ code: err.code }, 'request refused by the HTTP parser');
-    if (err.code === 'ECONNRESET' || !socket.writable || inFlight.get(socket)?.headersSent) {
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight.get(socket)) {
       socket.destroy();
       return;
     }
