@@ -1,16 +1,23 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { AppError } from '../errors/appError.js';
 
 /**
  * How failed sign-ins slow an attacker down without locking the owner out (OWASP's
  * "Blocking Brute Force Attacks", Microsoft's Smart Lockout): failures are counted per
- * account *and* source address, so guesses from one address delay only that address; a
- * far higher per-account count slows a guesser spread over many addresses, except on
- * addresses the account recently signed in from.
+ * account *and* source address, so guesses from one address delay only that address. Once
+ * the far higher per-account count is reached, a guesser spread over many addresses gets one
+ * guess per address before that address waits; an address with no failures of its own (the
+ * owner travelling) always gets its try, and addresses the account recently signed in from
+ * keep the per-source budget. An IPv6 source is counted by its /64 (one host usually holds a
+ * whole /64), an IPv4-mapped one as the IPv4 address.
  */
 export interface LoginThrottleConfig {
   /** Failures one source may make for one account before each further try must wait. */
   freePerSource: number;
-  /** Failures for one account, from all sources, before sources it never signed in from wait. */
+  /**
+   * Failures for one account, from all sources, after which a source it never signed in from
+   * waits after its first failure instead of after `freePerSource`.
+   */
   freePerAccount: number;
   /** The first wait; every further failure doubles it, up to `maxDelaySeconds`. */
   firstDelaySeconds: number;
@@ -50,15 +57,40 @@ export interface AttemptStore {
   delete(key: string): Promise<void>;
 }
 
-/** A Map that drops expired records on read and sweeps them as it grows. */
+/** How many records the memory store keeps at most (a few tens of MB at worst). */
+export const DEFAULT_MAX_ATTEMPT_RECORDS = 100_000;
+
+/**
+ * A Map that drops expired records on read and sweeps them as it grows, and never holds more
+ * than `maxRecords`: every failed sign-in adds keys, so without a cap a flood of guesses (one
+ * per account and address) would grow memory without bound. Past the cap the record written
+ * least recently is evicted (a Map keeps insertion order, and `bump` re-inserts its key): an
+ * attacker who floods the store can make the oldest counts be forgotten, which costs them as
+ * many failed requests as the cap and leaves recent guessing counted, where the alternative
+ * (refusing new records) would let them stop everyone's failures from counting.
+ */
 export class MemoryAttemptStore implements AttemptStore {
   private readonly records = new Map<string, AttemptRecord>();
   private writesSinceSweep = 0;
+
+  constructor(private readonly maxRecords = DEFAULT_MAX_ATTEMPT_RECORDS) {}
+
+  /** Records held now (expired ones not yet swept included). */
+  get size(): number {
+    return this.records.size;
+  }
 
   async bump(key: string, now: Date, expiresAt: Date): Promise<AttemptRecord> {
     if (++this.writesSinceSweep >= 1000) this.sweep(now);
     const live = this.live(key, now);
     const record = { count: (live?.count ?? 0) + 1, lastAt: now, expiresAt };
+    this.records.delete(key);
+    if (this.records.size >= this.maxRecords) this.sweep(now);
+    while (this.records.size >= this.maxRecords) {
+      const oldest = this.records.keys().next();
+      if (oldest.done) break;
+      this.records.delete(oldest.value);
+    }
     this.records.set(key, record);
     return { ...record };
   }
@@ -118,7 +150,7 @@ export class LoginThrottle {
    * first failure is counted. (Across several processes a row lock on the count does this.)
    */
   async oneAtATime<T>(account: string, source: string, attempt: () => Promise<T>): Promise<T> {
-    const key = sourceKey(account, source);
+    const key = sourceKey(account, sourceBucket(source));
     const previous = this.running.get(key) ?? Promise.resolve();
     const run = previous.then(attempt, attempt);
     const settled = run.catch(() => undefined);
@@ -131,20 +163,24 @@ export class LoginThrottle {
   }
 
   /** Throw RATE_LIMITED if `source` must still wait before trying a password for `account`. */
-  async check(account: string, source: string, now: Date): Promise<void> {
+  async check(account: string, rawSource: string, now: Date): Promise<void> {
+    const source = sourceBucket(rawSource);
     const [bySource, byAccount, familiar] = await Promise.all([
       this.store.get(sourceKey(account, source), now),
       this.store.get(accountKey(account), now),
       this.store.get(familiarKey(account, source), now),
     ]);
-    const waits = [this.waitMs(bySource, this.config.freePerSource, now)];
-    if (!familiar) waits.push(this.waitMs(byAccount, this.config.freePerAccount, now));
-    const wait = Math.max(...waits);
+    // A source with no failures of its own always gets its try, so the owner signs in from
+    // anywhere; under account-wide pressure an unfamiliar source waits after its first failure.
+    const underPressure = !familiar && (byAccount?.count ?? 0) >= this.config.freePerAccount;
+    const free = underPressure ? 1 : this.config.freePerSource;
+    const wait = this.waitMs(bySource, free, now);
     if (wait > 0) throw rateLimited(wait / 1000);
   }
 
   /** Count a wrong password (or an unknown account: the same, so the count reveals nothing). */
-  async failed(account: string, source: string, now: Date): Promise<void> {
+  async failed(account: string, rawSource: string, now: Date): Promise<void> {
+    const source = sourceBucket(rawSource);
     const forget = new Date(now.getTime() + this.config.forgetAfterSeconds * 1000);
     await Promise.all([
       this.store.bump(sourceKey(account, source), now, forget),
@@ -156,7 +192,8 @@ export class LoginThrottle {
    * The right password: this source's failures are forgiven and it becomes familiar. The
    * account-wide count stays, so a distributed guesser is not let off by the owner's sign-in.
    */
-  async succeeded(account: string, source: string, now: Date): Promise<void> {
+  async succeeded(account: string, rawSource: string, now: Date): Promise<void> {
+    const source = sourceBucket(rawSource);
     const familiarUntil = new Date(now.getTime() + this.config.familiarForSeconds * 1000);
     await Promise.all([
       this.store.delete(sourceKey(account, source)),
@@ -181,3 +218,33 @@ export class LoginThrottle {
 const sourceKey = (account: string, source: string) => `login-fail:${account}|${source}`;
 const accountKey = (account: string) => `login-fail:${account}`;
 const familiarKey = (account: string, source: string) => `login-ok:${account}|${source}`;
+
+/**
+ * The unit a source is counted in: an IPv4 address as is, an IPv6 address by its /64 (the
+ * smallest block a site or host is usually given, so one attacker cannot get fresh budgets by
+ * walking the addresses of their prefix), an IPv4-mapped IPv6 address as its IPv4 address.
+ * Anything else (no address known) is counted as given.
+ */
+export function sourceBucket(source: string): string {
+  const address = source.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped && isIPv4(mapped[1]!)) return mapped[1]!;
+  if (!isIPv6(address)) return source;
+  return `${ipv6Groups(address).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address, lower-case hex without leading zeros. */
+function ipv6Groups(address: string): string[] {
+  let text = address.toLowerCase();
+  // A trailing dotted quad (::ffff:1.2.3.4, 64:ff9b::1.2.3.4) is two groups.
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((g) => parseInt(g, 16).toString(16));
+}
