@@ -262,30 +262,66 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
     expect((JSON.parse(plain.body) as Record<string, string>)['x-forwarded-port']).toBe('80');
   });
 
-  it('keeps the forwarding headers of a trusted proxy in front and appends to its Forwarded (RELAY_TRUST_PROXY)', async () => {
+  it('behind a trusted proxy (RELAY_TRUST_PROXY) keeps only X-Forwarded-For/-Proto/-Host, derives the rest from them and drops the other forwarding headers a client slipped past it', async () => {
+    // What Caddy or nginx in front sends: its own X-Forwarded-For/-Proto/-Host (nginx appends
+    // to the client's X-Forwarded-For), and everything else the client sent, untouched.
     const res = await request(trustingEdge.port, 'a.cloud.test', {
       path: '/echo-headers',
       headers: {
-        forwarded: 'for=203.0.113.7;proto=https',
-        'x-real-ip': '203.0.113.7',
+        'x-forwarded-for': '6.6.6.6, 203.0.113.7',
         'x-forwarded-proto': 'https',
-        'x-forwarded-port': '443',
+        'x-forwarded-host': 'a.cloud.test',
+        forwarded: 'for=6.6.6.6;proto=https;host=evil.test',
+        'x-real-ip': '6.6.6.6',
+        'x-forwarded-port': '8443',
         'x-forwarded-ssl': 'on',
-        'x-forwarded-prefix': '/app',
+        'x-forwarded-prefix': '/admin',
+        'x-forwarded-server': 'evil.test',
+        'x-original-url': '/admin',
+        'x-rewrite-url': '/admin',
+        'true-client-ip': '6.6.6.6',
+        'x-client-ip': '6.6.6.6',
         x_forwarded_for: '6.6.6.6',
+        x_real_ip: '6.6.6.6',
       },
     });
     const h = JSON.parse(res.body) as Record<string, string>;
-    expect(h.forwarded).toBe('for=203.0.113.7;proto=https, for=127.0.0.1');
+    expect(h['x-forwarded-for']).toBe('6.6.6.6, 203.0.113.7, 127.0.0.1');
+    expect(h['x-forwarded-proto']).toBe('https');
+    expect(h['x-forwarded-host']).toBe('a.cloud.test');
+    // The client as the proxy saw it: the last address the proxy put in X-Forwarded-For.
     expect(h['x-real-ip']).toBe('203.0.113.7');
     expect(h['x-forwarded-port']).toBe('443');
-    expect(h['x-forwarded-ssl']).toBe('on');
-    expect(h['x-forwarded-prefix']).toBe('/app');
-    expect(h).not.toHaveProperty('x_forwarded_for');
+    expect(h.forwarded).toBe('for=203.0.113.7;proto=https;host="a.cloud.test", for=127.0.0.1');
+    for (const gone of [
+      'x-forwarded-ssl',
+      'x-forwarded-prefix',
+      'x-forwarded-server',
+      'x-original-url',
+      'x-rewrite-url',
+      'true-client-ip',
+      'x-client-ip',
+      'x_forwarded_for',
+      'x_real_ip',
+    ]) {
+      expect(h, gone).not.toHaveProperty(gone);
+    }
+
+    // Values that are not an address or a scheme never reach Forwarded's syntax.
+    const odd = await request(trustingEdge.port, 'a.cloud.test', {
+      path: '/echo-headers',
+      headers: { 'x-forwarded-for': 'x;host=evil.test', 'x-forwarded-proto': 'https;by=evil' },
+    });
+    const o = JSON.parse(odd.body) as Record<string, string>;
+    expect(o['x-real-ip']).toBe('127.0.0.1');
+    expect(o['x-forwarded-proto']).toBe('http');
+    expect(o.forwarded).toBe('for=127.0.0.1;proto=http;host="a.cloud.test"');
+
     const bare = await request(trustingEdge.port, 'a.cloud.test', { path: '/echo-headers' });
     const b = JSON.parse(bare.body) as Record<string, string>;
     expect(b['x-real-ip']).toBe('127.0.0.1');
     expect(b['x-forwarded-port']).toBe('80');
+    expect(b.forwarded).toBe('for=127.0.0.1;proto=http;host="a.cloud.test"');
   });
 
   it('drops hop-by-hop request headers, including the ones Connection names', async () => {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { isIP } from 'node:net';
 
 /**
  * Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the
@@ -25,8 +26,11 @@ const PROTECTED = new Set(['host', 'content-length', 'transfer-encoding']);
 /**
  * Headers a reverse proxy sets to tell the app about the client and the public URL, or that
  * frameworks read to override the request path (`X-Original-URL`, `X-Rewrite-URL`). From a
- * client they are lies: the edge drops them and sets the ones it knows; behind a trusted proxy
- * (`RELAY_TRUST_PROXY`) they come from that proxy and are kept (the `For` lists appended to).
+ * client they are lies: the edge always drops them and sets the ones it knows. Even behind a
+ * trusted proxy (`RELAY_TRUST_PROXY`) only `X-Forwarded-For/-Proto/-Host` are read from the
+ * request (see upstreamRequestHeaders): the others are not set by a typical front proxy (Caddy's
+ * reverse_proxy sets exactly those three; nginx what its config names), which passes a client's
+ * own values through untouched.
  */
 const FORWARDING = new Set([
   'forwarded',
@@ -106,8 +110,9 @@ export interface ForwardingContext {
   /** `http` for the built-in edge (TLS, if any, ends before it). */
   proto: 'http' | 'https';
   /**
-   * Whether a proxy in front of the edge sets X-Forwarded-* (`RELAY_TRUST_PROXY`): then the
-   * edge appends to them; otherwise a client's own values are replaced, never trusted.
+   * Whether a proxy in front of the edge sets X-Forwarded-For/-Proto/-Host
+   * (`RELAY_TRUST_PROXY`): then the edge keeps and appends to those three; otherwise a client's
+   * own values are replaced, never trusted.
    */
   trustProxy: boolean;
 }
@@ -208,6 +213,11 @@ function forwardedNode(address: string): string {
   return address.includes(':') ? `"[${address}]"` : address;
 }
 
+/** An RFC 9110 quoted-string: `"` and `\\` escaped, so a value cannot end it early. */
+function quoted(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
 /** The port of a public `host[:port]`, else the scheme's default. */
 function publicPort(host: string | undefined, proto: string): string {
   const port = host && /:(\d{1,5})$/.exec(host)?.[1];
@@ -218,7 +228,9 @@ function publicPort(host: string | undefined, proto: string): string {
  * The headers to send upstream: the client's end-to-end headers with the public `Host`
  * (apps build links from it; `Connection` cannot remove it), the forwarding headers set by
  * the edge (`X-Forwarded-For/-Proto/-Host/-Port`, `X-Real-IP`, `Forwarded`) and any other
- * client-supplied forwarding header dropped, `Expect` dropped (the edge answers 100-continue
+ * forwarding header the request carries dropped (with `trustProxy`, the front proxy's
+ * `X-Forwarded-For` is appended to and its `-Proto`/`-Host` kept; the rest is derived from
+ * those three), `Expect` dropped (the edge answers 100-continue
  * itself), and the framing headers set from `framing` alone: `Content-Length` for a body of
  * known length, `Transfer-Encoding: chunked` for a chunked one, none for no body. For an
  * upgrade, `Connection: upgrade` and `Upgrade` are set again.
@@ -230,8 +242,7 @@ export function upstreamRequestHeaders(
 ): OutgoingHttpHeaders {
   const headers = withoutHopByHop(req.headers);
   for (const name of Object.keys(headers)) {
-    if (aliasesOwnedHeader(name)) delete headers[name];
-    else if (FORWARDING.has(name) && !ctx.trustProxy) delete headers[name];
+    if (aliasesOwnedHeader(name) || FORWARDING.has(name)) delete headers[name];
   }
   delete headers.expect;
   delete headers['content-length'];
@@ -239,21 +250,26 @@ export function upstreamRequestHeaders(
   if (target.host) headers.host = target.host;
   else delete headers.host;
 
-  const client = clientAddress(req);
+  const peer = clientAddress(req);
   const trusted = (name: string) => (ctx.trustProxy ? single(req.headers[name]) : undefined);
   const inFor = trusted('x-forwarded-for');
-  const proto = trusted('x-forwarded-proto') ?? ctx.proto;
+  const inProto = trusted('x-forwarded-proto')?.trim().toLowerCase();
+  const proto = inProto === 'http' || inProto === 'https' ? inProto : ctx.proto;
   const host = trusted('x-forwarded-host') ?? target.host;
-  headers['x-forwarded-for'] = inFor ? `${inFor}, ${client}` : client;
+  // The client as the trusted proxy saw it: the address it appended last. Only an address is
+  // taken, so nothing else from the list reaches X-Real-IP or Forwarded's syntax.
+  const seen = inFor?.split(',').at(-1)?.trim();
+  const proxied = seen && isIP(seen) ? seen : undefined;
+  headers['x-forwarded-for'] = inFor ? `${inFor}, ${peer}` : peer;
   headers['x-forwarded-proto'] = proto;
   if (host) headers['x-forwarded-host'] = host;
   else delete headers['x-forwarded-host'];
-  headers['x-forwarded-port'] = trusted('x-forwarded-port') ?? publicPort(host, proto);
-  headers['x-real-ip'] = trusted('x-real-ip') ?? client;
-  const inForwarded = trusted('forwarded');
-  headers.forwarded = inForwarded
-    ? `${inForwarded}, for=${forwardedNode(client)}`
-    : `for=${forwardedNode(client)};proto=${ctx.proto}${target.host ? `;host="${target.host}"` : ''}`;
+  headers['x-forwarded-port'] = publicPort(host, proto);
+  headers['x-real-ip'] = proxied ?? peer;
+  // RFC 7239: one element per proxy. The first describes the client and the public request
+  // (as the front proxy received it, when there is one), the edge's own names the proxy.
+  const first = `for=${forwardedNode(proxied ?? peer)};proto=${proto}${host ? `;host=${quoted(host)}` : ''}`;
+  headers.forwarded = proxied ? `${first}, for=${forwardedNode(peer)}` : first;
 
   const upgrade = req.headers.upgrade;
   if (upgrade && connectionTokens(req.headers.connection).has('upgrade')) {
