@@ -127,9 +127,11 @@ export class BuiltinEdge implements RunningEdge {
     this.ctx = { proto: 'http', trustProxy: o.trustProxy };
     this.agent = new http.Agent({
       keepAlive: true,
-      // Idle pooled sockets close before a typical app server's keep-alive timeout; Node also
-      // honours a shorter `Keep-Alive: timeout=N` hint from the app.
-      timeout: 30_000,
+      // Idle pooled sockets close before a typical app server drops them (keep-alive timeout:
+      // Node's http server 5 s, Apache 5 s, gunicorn 2 s), so the edge rarely writes a request
+      // onto a socket the app is closing; Node's agent also honours a shorter
+      // `Keep-Alive: timeout=N` hint from the app (less a second).
+      timeout: 4_000,
       scheduling: 'lifo',
       maxFreeSockets: 256,
     });
