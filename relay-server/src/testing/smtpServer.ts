@@ -15,20 +15,25 @@ export interface TestSmtpServer {
   /** `smtp://user:password@127.0.0.1:port`, ready for SMTP_URL. */
   url: string;
   received: ReceivedMail[];
+  /** With `hold`: accept every message held so far, and from now on at once. */
+  release(): void;
   close(): Promise<void>;
 }
 
 /**
  * A real SMTP server (smtp-server) on a loopback port that requires `user`/`password` and
  * keeps every message it accepts. No STARTTLS, so plain AUTH is allowed on loopback.
- * `acceptDelayMs` makes it take that long to accept each message, like a slow mail server.
+ * `acceptDelayMs` makes it take that long to accept each message, like a slow mail server;
+ * `hold` keeps every message unaccepted (the client waits for the answer to its data) until
+ * `release()`, for tests that must not depend on how fast the machine is.
  */
 export async function startSmtpServer(
   user: string,
   password: string,
-  { acceptDelayMs = 0 }: { acceptDelayMs?: number } = {},
+  { acceptDelayMs = 0, hold = false }: { acceptDelayMs?: number; hold?: boolean } = {},
 ): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
+  let held: (() => void)[] | undefined = hold ? [] : undefined;
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
@@ -41,7 +46,7 @@ export async function startSmtpServer(
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        setTimeout(() => {
+        const accept = () => {
           received.push({
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((r) => r.address),
@@ -49,7 +54,8 @@ export async function startSmtpServer(
             raw: Buffer.concat(chunks).toString('utf8'),
           });
           done();
-        }, acceptDelayMs);
+        };
+        setTimeout(() => (held ? held.push(accept) : accept()), acceptDelayMs);
       });
     },
   });
@@ -59,6 +65,11 @@ export async function startSmtpServer(
     port,
     url: `smtp://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     received,
+    release() {
+      const waiting = held ?? [];
+      held = undefined;
+      for (const accept of waiting) accept();
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
