@@ -122,29 +122,6 @@ describe('POST /auth/register', () => {
     expect(await stepsOf('carla@example.test')).toEqual(one);
   });
 
-  it('answers a taken email in about the time a new one takes (both hash the password)', async () => {
-    await t.api.post('/auth/register', registration('dora@example.test'));
-    const timed = async (email: string) => {
-      const started = performance.now();
-      expect((await t.api.post('/auth/register', registration(email))).status).toBe(201);
-      return performance.now() - started;
-    };
-    const fresh: number[] = [];
-    const taken: number[] = [];
-    // Interleaved, so a busy machine slows both alike.
-    for (let i = 0; i < 7; i++) {
-      fresh.push(await timed(`dora-${i}@example.test`));
-      taken.push(await timed('dora@example.test'));
-    }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[3]!;
-    const ratio = median(taken) / median(fresh);
-    console.info(
-      `register median: new ${median(fresh).toFixed(1)} ms, taken ${median(taken).toFixed(1)} ms`,
-    );
-    expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2);
-  });
-
   it('names each bad field in a VALIDATION_ERROR', async () => {
     const res = await t.api.post('/auth/register', {
       ...registration('x@example.test', 'short'),
