@@ -88,6 +88,12 @@ export interface DomainRecord {
    * Absent on records written before claims expired (read as createdAt + the pending TTL).
    */
   expiresAt?: string | null;
+  /**
+   * Set while a domain that was verified has its CNAME pointing away: the end of its grace
+   * period (its `expiresAt` too). Such a name is still its owner's and no DNS-proven claim
+   * takes it over before then. Null or absent otherwise.
+   */
+  graceUntil?: string | null;
 }
 
 /** What the owner of an instance is told about a domain it no longer holds, until dismissed. */

@@ -16,9 +16,12 @@ import { checkCname } from './verifyDomain.js';
 /**
  * Add a custom domain (unique across all users) within the plan; answers the CNAME to create.
  * Ownership is proven by DNS, not by who asked first: a name whose claim lapsed is free, and
- * a name another instance holds passes to this one when its CNAME already points here (the
- * other claim is dropped and its owner told in their domain list). The new claim is then
- * verified at once, since the check that proved it is the verification.
+ * a name another instance holds only as a pending claim passes to this one when its CNAME
+ * already points here (the other claim is dropped and its owner told in their domain list).
+ * The new claim is then verified at once, since the check that proved it is the verification.
+ * A name another account has verified is not taken over, even with its CNAME pointing here:
+ * once the relay's check finds the CNAME moved away, the owner keeps it for the grace period
+ * (a slip at the DNS provider can be mended) and it is free after that.
  */
 export async function addDomain(
   deps: Services,
@@ -92,6 +95,9 @@ async function claimName(
       domain: claim.domain,
     });
   }
+  if (held.userId !== user.id && (held.status === 'verified' || held.graceUntil)) {
+    throw new AppError(...verifiedElsewhere(deps, held, target));
+  }
   const check = await checkCname(deps, claim);
   // Proven only if the name points here and not (also) at the instance that holds it.
   const heldTarget = cnameTarget(held.instanceId, deps.config.baseDomain);
@@ -124,5 +130,25 @@ function alreadyAdded(
     'DOMAIN_ALREADY_EXISTS',
     `This domain is ${where}. If it is yours to move here, point its CNAME record to ${target} and add it again: a claim proven by DNS takes the name over.`,
     { domain, expected: target },
+  ];
+}
+
+/**
+ * 409 for a name another account verified (or holds in its grace period): DNS alone does not
+ * take it; it is released once its CNAME has pointed elsewhere for the grace period.
+ */
+function verifiedElsewhere(
+  deps: Pick<Services, 'config'>,
+  held: DomainRecord,
+  target: string,
+): ConstructorParameters<typeof AppError> {
+  const grace = deps.config.domainReleaseGraceHours;
+  const when = held.graceUntil
+    ? `at ${held.graceUntil} if its CNAME keeps pointing elsewhere until then`
+    : `${grace} hours after the relay's checks find its CNAME pointing elsewhere, if it keeps doing so`;
+  return [
+    'DOMAIN_ALREADY_EXISTS',
+    `This domain is verified by another account. It is released after the grace period (${when}); then point its CNAME record to ${target} and add it again.`,
+    { domain: held.domain, expected: target, release_at: held.graceUntil ?? null },
   ];
 }

@@ -54,19 +54,33 @@ function patchFor(
       lastError: null,
       lastCheckedAt: now,
       expiresAt: null,
+      graceUntil: null,
     };
   }
   // A DNS outage proves nothing about the record: a verified domain keeps routing.
   if (check.kind === 'unreachable' && d.status === 'verified') {
     return { lastError: check.error, lastCheckedAt: now };
   }
+  if (d.status === 'verified') {
+    const grace = graceExpiry(deps, at);
+    return {
+      status: 'pending_verification',
+      sslStatus: 'pending',
+      verifiedAt: null,
+      lastError: check.error,
+      lastCheckedAt: now,
+      expiresAt: grace,
+      graceUntil: grace,
+    };
+  }
+  // A claim in its grace period keeps `graceUntil` as it is.
   return {
     status: 'pending_verification',
     sslStatus: 'pending',
     verifiedAt: null,
     lastError: check.error,
     lastCheckedAt: now,
-    expiresAt: d.status === 'verified' ? graceExpiry(deps, at) : claimExpiresAt(deps, d),
+    expiresAt: claimExpiresAt(deps, d),
   };
 }
 

@@ -699,7 +699,7 @@ describe('ownership is proven by DNS, not by who asked first', () => {
     expect(await r.relay.services.store.domains.listReleases(ann.id)).toEqual([]);
   });
 
-  it('hands over a verified domain whose CNAME now points at the claimant, and routes it there', async () => {
+  it('refuses a verified domain to another account even with its CNAME pointing there, through the grace period, changing nothing', async () => {
     const ann = await member();
     const bob = await member();
     const domain = freshDomain();
@@ -708,12 +708,61 @@ describe('ownership is proven by DNS, not by who asked first', () => {
     await r.api.post(`/instances/${ann.id}/domains/${domain}/verify`, undefined, auth(ann.account));
     expect(await held(domain)).toMatchObject({ status: 'verified' });
     dns.set(domain, 'CNAME', target(bob.id));
+    const refusedWhile = async (releaseAt: string | null) => {
+      const before = await r.relay.services.store.dump();
+      const res = await addAs(bob, domain);
+      expect(res.status, res.text).toBe(409);
+      expect(res.body.error).toMatchObject({
+        code: 'DOMAIN_ALREADY_EXISTS',
+        details: { domain, expected: target(bob.id), release_at: releaseAt },
+      });
+      expect(res.body.error.message).toMatch(
+        /verified by another account\. It is released after the grace period/,
+      );
+      expect(await r.relay.services.store.dump()).toEqual(before);
+      return res.body.error.message as string;
+    };
+    // Verified: no takeover, the time is not known until a check sees the CNAME moved.
+    expect(await refusedWhile(null)).toContain('168 hours after');
+    await r.relay.edge.routes.settled();
+    expect(r.relay.edge.routes.resolve(domain)?.instance.instanceId).toBe(ann.id);
+
+    // The scheduled check sees the CNAME moved: Ann keeps the name for the grace period.
+    await r.relay.reverification.runOnce();
+    const releaseAt = new Date(clock.now().getTime() + 168 * HOUR).toISOString();
+    expect(await held(domain)).toMatchObject({
+      instanceId: ann.id,
+      status: 'pending_verification',
+      graceUntil: releaseAt,
+    });
+    expect(await refusedWhile(releaseAt)).toContain(`at ${releaseAt}`);
+    await advance(167 * HOUR, ann, bob);
+    expect(await refusedWhile(releaseAt)).toContain(`at ${releaseAt}`);
+    expect(await r.relay.services.store.domains.listReleases(ann.id)).toEqual([]);
+  });
+
+  it('lets another account add a formerly verified domain once its grace period is over, and routes it there', async () => {
+    const ann = await member();
+    const bob = await member();
+    const domain = freshDomain();
+    await addAs(ann, domain);
+    dns.set(domain, 'CNAME', target(ann.id));
+    await r.api.post(`/instances/${ann.id}/domains/${domain}/verify`, undefined, auth(ann.account));
+    dns.set(domain, 'CNAME', target(bob.id));
+    await r.relay.reverification.runOnce();
+    await advance(168 * HOUR, ann, bob);
     const res = await addAs(bob, domain);
-    expect(res.status).toBe(201);
-    expect(res.body.status).toBe('verified');
+    expect(res.status, res.text).toBe(201);
+    const verify = await r.api.post(
+      `/instances/${bob.id}/domains/${domain}/verify`,
+      undefined,
+      auth(bob.account),
+    );
+    expect(verify.body).toMatchObject({ domain, status: 'verified' });
+    expect(await held(domain)).toMatchObject({ instanceId: bob.id, status: 'verified' });
     await r.relay.edge.routes.settled();
     expect(r.relay.edge.routes.resolve(domain)?.instance.instanceId).toBe(bob.id);
-    expect((await listOf(ann))[0]).toMatchObject({ status: 'released' });
+    expect((await listOf(ann))[0]).toMatchObject({ status: 'released', release_reason: 'expired' });
   });
 
   it('keeps a verified domain whose CNAME moved for the 7-day grace, then releases it', async () => {
