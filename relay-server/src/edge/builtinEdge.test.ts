@@ -838,6 +838,8 @@ describe('built-in edge: the edge owns message framing (raw sockets, pooled keep
       logger,
       // Short, so the header-timeout test does not wait Node's minute.
       headersTimeoutMs: 400,
+      // appSaw's marker must find the upstream connection the request used still pooled.
+      poolIdleMs: 30_000,
     });
   });
 
@@ -1116,6 +1118,8 @@ describe('built-in edge: retries on a pooled connection the app closed', () => {
       timeouts: TIMEOUTS,
       trustProxy: false,
       logger,
+      // These tests need the warmed connection still pooled however slow the machine is.
+      poolIdleMs: 30_000,
     });
   });
 

@@ -38,6 +38,8 @@ export interface BuiltinEdgeOptions {
    * most 60 s.
    */
   headersTimeoutMs?: number;
+  /** How long a pooled app connection may sit idle before the edge closes it. Default 1.5 s. */
+  poolIdleMs?: number;
 }
 
 /** The edge as the relay runs it: its own listener, a health check and a clean stop. */
@@ -129,9 +131,10 @@ export class BuiltinEdge implements RunningEdge {
       keepAlive: true,
       // Idle pooled sockets close before a typical app server drops them (keep-alive timeout:
       // Node's http server 5 s, Apache 5 s, gunicorn 2 s), so the edge rarely writes a request
-      // onto a socket the app is closing; Node's agent also honours a shorter
-      // `Keep-Alive: timeout=N` hint from the app (less a second).
-      timeout: 4_000,
+      // onto a socket the app is closing (a POST there gets 502: it is never resent); Node's
+      // agent also honours a shorter `Keep-Alive: timeout=N` hint from the app (less a second).
+      // A page's burst of requests still shares connections.
+      timeout: o.poolIdleMs ?? 1_500,
       scheduling: 'lifo',
       maxFreeSockets: 256,
     });
