@@ -125,7 +125,7 @@ describe.skipIf(!available.ok)(
         [...TSX_NODE_ARGS, CLI, 'test', '--connection', connectionId, '--json'],
         { cwd: REPO_ROOT, env, reject: false },
       );
-      expect(test.exitCode).toBe(0);
+      expect(test.exitCode, `${test.stdout}\n${test.stderr}`).toBe(0);
       const result = JSON.parse(test.stdout) as Record<string, unknown>;
       expect(result).toMatchObject({
         success: true,

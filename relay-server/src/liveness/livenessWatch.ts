@@ -60,7 +60,7 @@ export class LivenessWatch {
    * flight, which may predate a handshake the caller knows of), and the edge told of a flip.
    */
   async healthOf(records: readonly InstanceRecord[]): Promise<InstanceHealth[]> {
-    await this.readHandshakes();
+    await this.readHandshakes({ fresh: true });
     return records.map((i) => {
       const h = this.healthNow(i);
       this.publish(i.id, h.status === 'connected');
@@ -104,9 +104,9 @@ export class LivenessWatch {
     return all.filter((i) => this.healthNow(i).status === 'connected').length;
   }
 
-  private async readHandshakes(): Promise<void> {
+  private async readHandshakes(options: { fresh?: boolean } = {}): Promise<void> {
     const n = ++this.reads;
-    const handshakes = await latestHandshakes(this.deps.wireguard);
+    const handshakes = await latestHandshakes(this.deps.wireguard, options);
     if (n < this.appliedRead) return;
     this.appliedRead = n;
     this.handshakes = handshakes;

@@ -14,9 +14,12 @@ export type Handshakes = ReadonlyMap<string, number>;
  * The interface's handshakes, or null when there is no interface to ask (`WG_MODE=off`), in
  * which case heartbeats alone decide. An interface that cannot be read counts as no handshakes.
  */
-export async function latestHandshakes(wireguard: WireGuardServer): Promise<Handshakes | null> {
+export async function latestHandshakes(
+  wireguard: WireGuardServer,
+  options: { fresh?: boolean } = {},
+): Promise<Handshakes | null> {
   if (wireguard.mode === 'off') return null;
-  const stats = await wireguard.stats().catch(() => []);
+  const stats = await wireguard.stats(options.fresh ? { maxAgeMs: 0 } : {}).catch(() => []);
   return new Map((stats ?? []).map((p) => [p.publicKey, p.latestHandshake]));
 }
 

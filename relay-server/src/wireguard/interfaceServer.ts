@@ -367,11 +367,15 @@ export class InterfaceServer implements WireGuardServer {
     });
   }
 
-  /** Peer stats from `wg show dump`, at most 1 s old (status pages ask for every instance). */
-  async stats(): Promise<PeerStats[] | null> {
+  /**
+   * Peer stats from `wg show dump`, at most `maxAgeMs` old (1 s by default: the sweep and the
+   * metrics ask often; an API answer asks for a fresh reading, since the agent may have shaken
+   * hands a moment ago and a cached reading would call its tunnel down).
+   */
+  async stats({ maxAgeMs = 1000 }: { maxAgeMs?: number } = {}): Promise<PeerStats[] | null> {
     if (!this.up) return [];
     const now = Date.now();
-    if (!this.statsCache || now - this.statsCache.at > 1000) {
+    if (!this.statsCache || now - this.statsCache.at > maxAgeMs) {
       this.statsCache = { at: now, value: this.readStats() };
       this.statsCache.value.catch(() => (this.statsCache = null));
     }

@@ -22,8 +22,11 @@ export interface WireGuardServer {
   removePeer(publicKey: string): Promise<void>;
   /** Make the interface's peers exactly `peers`. */
   reconcile(peers: Peer[]): Promise<void>;
-  /** Live handshake data; null when the mode keeps no interface. */
-  stats(): Promise<PeerStats[] | null>;
+  /**
+   * Live handshake data; null when the mode keeps no interface. `maxAgeMs` bounds how old a
+   * cached reading may be (0: read the interface now).
+   */
+  stats(options?: { maxAgeMs?: number }): Promise<PeerStats[] | null>;
   health(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
 }
