@@ -36,27 +36,38 @@ test.describe('The Electron app', () => {
     if (home) await rm(home, { recursive: true, force: true });
   });
 
-  test('denies every web permission but the clipboard write its copy buttons use', async ({
-    world,
-    keyring,
-  }) => {
+  /** Build main as `npm start` does and launch it on a fresh home; its window, signed out. */
+  async function launchApp(relayUrl: string, busAddress: string) {
+    // The main process runs from main/dist (and agent-core/dist).
     execFileSync('npx', ['tsc', '-b', 'main'], { cwd: REPO_ROOT, stdio: 'inherit' });
     home = await mkdtemp(path.join(tmpdir(), 'cc-gui-electron-'));
     app = await electron.launch({
       executablePath: binary.path!,
-      args: [path.join(REPO_ROOT, 'main/dist/electron/main.js'), '--no-sandbox'],
+      args: [
+        path.join(REPO_ROOT, 'main/dist/electron/main.js'),
+        // Root in a container has no user namespace sandbox; the renderer stays context-isolated.
+        '--no-sandbox',
+      ],
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: home,
         XDG_CONFIG_HOME: path.join(home, '.config'),
-        DBUS_SESSION_BUS_ADDRESS: keyring.busAddress,
+        DBUS_SESSION_BUS_ADDRESS: busAddress,
         CLOUD_CONNECT_DATA_DIR: path.join(home, 'data'),
-        CLOUD_CONNECT_RELAY_URL: world.relay.url,
+        CLOUD_CONNECT_RELAY_URL: relayUrl,
         ELECTRON_DISABLE_SECURITY_WARNINGS: 'true',
       },
     });
     const page = await app.firstWindow();
     await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    return page;
+  }
+
+  test('denies every web permission but the clipboard write its copy buttons use', async ({
+    world,
+    keyring,
+  }) => {
+    const page = await launchApp(world.relay.url, keyring.busAddress);
     const answers = await page.evaluate(async () => {
       const state = async (name: string) =>
         (await navigator.permissions.query({ name } as unknown as PermissionDescriptor)).state;
@@ -86,28 +97,7 @@ test.describe('The Electron app', () => {
     keyring,
   }) => {
     test.setTimeout(180_000);
-    // The main process runs from main/dist (and agent-core/dist): build them as `npm start` does.
-    execFileSync('npx', ['tsc', '-b', 'main'], { cwd: REPO_ROOT, stdio: 'inherit' });
-    home = await mkdtemp(path.join(tmpdir(), 'cc-gui-electron-'));
-    app = await electron.launch({
-      executablePath: binary.path!,
-      args: [
-        path.join(REPO_ROOT, 'main/dist/electron/main.js'),
-        // Root in a container has no user namespace sandbox; the renderer stays context-isolated.
-        '--no-sandbox',
-      ],
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: home,
-        XDG_CONFIG_HOME: path.join(home, '.config'),
-        DBUS_SESSION_BUS_ADDRESS: keyring.busAddress,
-        CLOUD_CONNECT_DATA_DIR: path.join(home, 'data'),
-        CLOUD_CONNECT_RELAY_URL: world.relay.url,
-        ELECTRON_DISABLE_SECURITY_WARNINGS: 'true',
-      },
-    });
-    const page = await app.firstWindow();
-    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    const page = await launchApp(world.relay.url, keyring.busAddress);
 
     const { email, password } = newCredentials('electron');
     world.relay.ledger.add(password);
