@@ -23,7 +23,8 @@ export function electronHostApi(settings: SettingsStore): HostApi {
       return { ok: true, value: info() };
     },
     async setLaunchAtLogin(enabled) {
-      app.setLoginItemSettings({ openAtLogin: enabled, openAsHidden: true });
+      // Electron 45 has no openAsHidden any more (macOS ignored it since 13).
+      app.setLoginItemSettings({ openAtLogin: enabled });
       await settings.updatePreferences({ launchAtLogin: enabled });
       return { ok: true, value: info() };
     },

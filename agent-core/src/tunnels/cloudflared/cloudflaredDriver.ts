@@ -186,7 +186,8 @@ export class CloudflaredDriver implements TunnelDriver {
       },
     );
     const spawned = await new Promise<true | Result>((resolve) => {
-      subprocess.once('spawn', () => resolve(true));
+      // execa 10's subprocess is a promise, not a ChildProcess: its events are on nodeChildProcess.
+      subprocess.nodeChildProcess.once('spawn', () => resolve(true));
       void subprocess.then(resolve);
     });
     if (spawned !== true || subprocess.pid === undefined) {
@@ -225,7 +226,7 @@ export class CloudflaredDriver implements TunnelDriver {
       reader.on('line', (line) => this.#onLine(run, line));
       return once(reader, 'close');
     });
-    subprocess.once('exit', (exitCode, signal) => {
+    subprocess.nodeChildProcess.once('exit', (exitCode, signal) => {
       // The last lines (e.g. the invalid-token message) may still be in the pipe.
       void Promise.race([Promise.all(readers), sleep(TRAILING_OUTPUT_MS)]).then(() => {
         this.#onExit(run, exitCode, signal);
