@@ -14,6 +14,7 @@ export default tseslint.config(
       'playwright-report/**',
       '.data/**',
       'release/**',
+      '.tools/**',
     ],
   },
   js.configs.recommended,
