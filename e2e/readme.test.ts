@@ -39,7 +39,7 @@ describe('README', () => {
 
   it('only names npm scripts that exist', () => {
     const named = [...readme.matchAll(/npm (?:run )?([a-z][a-z:-]*)/g)].map((m) => m[1]!);
-    const builtins = new Set(['ci', 'install', 'test', 'start', 'exec']);
+    const builtins = new Set(['ci', 'install', 'test', 'start', 'exec', 'pack']);
     for (const name of named) {
       if (builtins.has(name) && name !== 'test' && name !== 'start') continue;
       expect(scripts[name], `npm script "${name}"`).toBeDefined();
@@ -48,13 +48,36 @@ describe('README', () => {
 
   it('gives the same test line that CI runs', () => {
     const ci = readFileSync(path.join(root, '.ci/run'), 'utf8');
-    const line = /```sh\n(apt-get update && .+ && npm ci && npm test)\n```/.exec(readme)?.[1];
+    const line =
+      /```sh\n(apt-get update && .+ && scripts\/with-node\.sh npm ci && scripts\/with-node\.sh npm test)\n```/.exec(
+        readme,
+      )?.[1];
     expect(line, 'the one-line test command in the Tests section').toBeDefined();
     const readmePackages = aptPackages(line!);
     const ciPackages = aptPackages(ci);
     expect(readmePackages.length).toBeGreaterThan(5);
     expect(readmePackages).toEqual(ciPackages);
-    expect(ci).toMatch(/^npm ci$/m);
-    expect(ci).toMatch(/^npm test$/m);
+    expect(ci).toMatch(/^scripts\/with-node\.sh npm ci$/m);
+    expect(ci).toMatch(/^scripts\/with-node\.sh npm test$/m);
+  });
+
+  it('runs every install and start line with the Node.js the repo asks for', () => {
+    const lines = [...readme.matchAll(/```sh\n([^`]*?)```/g)].flatMap((m) => m[1]!.split('\n'));
+    const npmLines = lines.filter((l) => /\bnpm ci\b/.test(l));
+    expect(npmLines.length).toBeGreaterThanOrEqual(3);
+    for (const l of npmLines) expect(l).not.toMatch(/(^|&& )npm /);
+  });
+
+  it('names the Node.js version engines asks for and the one .node-version pins', () => {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+      packageManager: string;
+    };
+    const pin = readFileSync(path.join(root, '.node-version'), 'utf8').trim();
+    const minimum = pkg.engines.node.replace(/^>=/, '');
+    const requirements = /^Requirements: [\s\S]+?\n\n/m.exec(readme)?.[0] ?? '';
+    expect(requirements).toContain(`Node.js ${minimum}+`);
+    expect(requirements).toContain(`Node.js ${pin}`);
+    expect(requirements).toContain(`npm ${pkg.packageManager.replace(/^npm@/, '')}`);
   });
 });
