@@ -11,6 +11,7 @@ export default defineConfig({
       'renderer/src/**/*.test.ts',
       'main/src/**/*.test.ts',
       'e2e/**/*.test.ts',
+      'scripts/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
