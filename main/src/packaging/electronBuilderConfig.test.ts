@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -21,12 +22,30 @@ const config = parse(readFileSync(path.join(root, 'electron-builder.yml'), 'utf8
   extraResources: Array<{ from: string; to: string }>;
   asarUnpack: string[];
   npmRebuild: boolean;
-  linux: TargetBlock;
+  linux: TargetBlock & { desktop?: { entry?: Record<string, string> } };
   mac: TargetBlock;
   win: TargetBlock;
 };
 
+/**
+ * electron-builder's own check of a configuration (its JSON schema and deprecations), as `npm
+ * run dist` runs it before building; reached through electron-builder, which depends on it.
+ */
+const fromBuilder = createRequire(createRequire(import.meta.url).resolve('electron-builder'));
+const { validateConfiguration } = fromBuilder('app-builder-lib/out/util/config/config.js') as {
+  validateConfiguration: (config: unknown, logger: unknown) => Promise<void>;
+};
+const { DebugLogger } = fromBuilder('builder-util') as {
+  DebugLogger: new (enabled: boolean) => unknown;
+};
+
 describe('electron-builder.yml', () => {
+  it('is a configuration the installed electron-builder accepts', async () => {
+    await expect(validateConfiguration(config, new DebugLogger(false))).resolves.toBeUndefined();
+    // electron-builder 26 takes the .desktop file's keys under `entry`.
+    expect(config.linux.desktop?.entry?.StartupWMClass).toBe('Cloud Connect');
+  });
+
   it('builds Linux AppImage and deb, macOS dmg and Windows nsis under one app id', () => {
     expect(config.appId).toBe('dev.cloudconnect.desktop');
     expect(config.productName).toBe('Cloud Connect');
