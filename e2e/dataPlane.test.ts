@@ -196,7 +196,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     expect(echo).toBe('HTTP/1.1 101 Switching Protocols / echo:ping through the edge');
   });
 
-  it('streams a 100 MB download and a 100 MB upload without the relay’s memory growing by 50 MB', async () => {
+  it('streams a 100 MB download and a 100 MB upload without the relay’s memory growing by 80 MB', async () => {
     const pid = relay.proc!.pid!;
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('relay-server/src/server.ts');
     // Warm up (JIT, pools), then take the baseline.
@@ -234,8 +234,14 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     console.log(
       `100 MB through edge+WireGuard: download ${(Number(downSpeed) / MB).toFixed(1)} MB/s, upload ${(Number(upStatus?.split(' ')[1]) / MB).toFixed(1)} MB/s; relay RSS baseline ${(baseline / MB).toFixed(0)} MB, growth ${grewDown.toFixed(1)} MB (down) / ${grewUp.toFixed(1)} MB (up)`,
     );
-    expect(grewDown).toBeLessThan(50);
-    expect(grewUp).toBeLessThan(50);
+    // A relay that held a 100 MB body would grow by 100 MB or more. What grows without holding
+    // anything is garbage V8 has not collected yet: dead 64 KB socket read buffers, which Node 24
+    // lets pile up to about its external-memory soft limit (64 MB) before a collection (a plain
+    // client→app download of 256 MB, no edge in the path, grows 105 MB on Node 24 and 46 MB on
+    // Node 20; the edge's own live buffers stay at 15–17 MB, see builtinEdge.test.ts). RSS cannot
+    // tell the two apart from outside the process, so the bound sits between them.
+    expect(grewDown).toBeLessThan(80);
+    expect(grewUp).toBeLessThan(80);
   }, 300_000);
 
   it('keeps home-a from reaching home-b’s tunnel IP', async () => {
