@@ -68,6 +68,15 @@ export class LivenessWatch {
     });
   }
 
+  /**
+   * Re-evaluate one instance on the handshakes already read (the sweep's, at most a few
+   * seconds old) and tell the edge of a flip. A heartbeat calls this: it must stay cheap, so
+   * it never reads the interface (10,000 agents heartbeat about 170 times a second).
+   */
+  recheck(i: InstanceRecord): void {
+    this.publish(i.id, this.healthNow(i).status === 'connected');
+  }
+
   /** `healthOf` for one instance. */
   async health(i: InstanceRecord): Promise<InstanceHealth> {
     const [h] = await this.healthOf([i]);

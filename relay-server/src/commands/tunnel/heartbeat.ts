@@ -15,7 +15,7 @@ export async function heartbeat(deps: Services, instance: InstanceRecord) {
   await deps.store.instances.touch(instance.id, at);
   if (!wasConnected) deps.events.emit('instance-changed', { instanceId: instance.id });
   // After a silence the store still says connected: the liveness rule re-routes the edge now.
-  else await deps.liveness.health({ ...instance, lastSeen: at });
+  else deps.liveness.recheck({ ...instance, lastSeen: at });
   return { status: 'ok' as const, next_heartbeat_in: deps.timing.heartbeatIntervalSeconds };
 }
 
