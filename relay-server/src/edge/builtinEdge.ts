@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { ConfigError, type EdgeTimeouts } from '../config/config.js';
+import { hasBody } from '../http/body.js';
 import type { Logger } from '../logging/logger.js';
 import {
   offlinePage,
@@ -13,7 +14,6 @@ import {
   type EdgePage,
 } from './pages.js';
 import {
-  hasBody,
   isHopByHop,
   requestTarget,
   upstreamRequestHeaders,

@@ -283,9 +283,3 @@ export function upstreamRequestHeaders(
   }
   return headers;
 }
-
-/** Whether the request carries a body (which the edge streams upstream or must not leave unread). */
-export function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}

@@ -4,7 +4,8 @@ import type { TokenService } from '../tokens/tokens.js';
 import type { AppMiddleware } from './context.js';
 import { VerifiedTokens } from './verifiedTokens.js';
 
-function bearer(header: string | undefined): string | null {
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearer(header: string | undefined): string | null {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return m?.[1] ?? null;
 }

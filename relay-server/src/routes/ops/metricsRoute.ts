@@ -1,14 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type Router from '@koa/router';
 import { AppError } from '../../errors/appError.js';
+import { bearer } from '../../http/auth.js';
 import type { AppState } from '../../http/context.js';
 import type { Services } from '../../services.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** Whether an `Authorization` header carries `token` as a bearer token (constant time). */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  const presented = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '';
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = bearer(header) ?? '';
   // Equal-length digests: the comparison time tells nothing about the token's length either.
   return timingSafeEqual(digest(presented), digest(token));
 }
