@@ -83,12 +83,19 @@ export class LivenessWatch {
     return h as InstanceHealth;
   }
 
-  /** Re-read the handshakes and re-evaluate every registered instance, publishing flips. */
-  async sweep(): Promise<void> {
+  /**
+   * Re-read the handshakes and re-evaluate every registered instance, publishing flips;
+   * answers how many are connected.
+   */
+  async sweep(): Promise<number> {
     await this.readHandshakes();
+    let connected = 0;
     for (const i of await this.deps.store.instances.listRegistered()) {
-      this.publish(i.id, this.healthNow(i).status === 'connected');
+      const up = this.healthNow(i).status === 'connected';
+      this.publish(i.id, up);
+      if (up) connected++;
     }
+    return connected;
   }
 
   /** Sweep every `intervalMs` until `close()`; a failed sweep is logged and the next one runs. */
@@ -107,10 +114,8 @@ export class LivenessWatch {
   }
 
   /** How many registered instances are connected now (the metrics' gauge). */
-  async countConnected(): Promise<number> {
-    await this.sweep();
-    const all = await this.deps.store.instances.listRegistered();
-    return all.filter((i) => this.healthNow(i).status === 'connected').length;
+  countConnected(): Promise<number> {
+    return this.sweep();
   }
 
   private async readHandshakes(options: { fresh?: boolean } = {}): Promise<void> {
