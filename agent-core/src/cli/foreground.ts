@@ -5,18 +5,13 @@ import type { CliContext } from './context.js';
 import { CliError, hintFor, unwrap, type Io } from './output.js';
 import { localTime, relativeTime } from './timeFormat.js';
 
-/** The URL a browser opens for this connection (the relay's, with its edge's scheme and port). */
-function publicUrlOf(c: ConnectionView): string | null {
-  return c.publicUrl;
-}
-
 /** One line per state, in the words the desktop app and the tray use for it. */
 function describe(c: ConnectionView, now: Date): string {
   const s = c.status;
   if (s.status === 'error')
     return `Error: ${s.error ?? 'unknown'}${s.next_retry_at ? ` — retrying ${relativeTime(s.next_retry_at, { now })} (${localTime(s.next_retry_at, { now })})` : ''}`;
   const words = connectionStatusWords(c);
-  const url = words.state.startsWith('connected') ? publicUrlOf(c) : null;
+  const url = words.state.startsWith('connected') ? c.publicUrl : null;
   return `${words.words}${url ? `: ${url}` : ''}${s.reconnect_count ? ` (reconnects: ${s.reconnect_count})` : ''}${words.note ? ` — ${words.note}` : ''}`;
 }
 
@@ -64,7 +59,7 @@ export async function runForeground(
       last = line;
       io.err(line);
     }
-    const url = publicUrlOf(c);
+    const url = c.publicUrl;
     if (s.status === 'connected' && url && c.target && forwarded !== url) {
       forwarded = url;
       // stdout carries only this line: what a script wants to know (with --json, as JSON).

@@ -46,13 +46,13 @@ export function hostName(header: string | undefined): string | null {
   return h;
 }
 
-/** Where an online instance's traffic would go, before the route guard has its say. */
 /** Whether an instance may take traffic; the relay passes its LivenessWatch's rule. */
 export type IsConnected = (i: InstanceRecord) => boolean;
 
 /** Without a liveness rule (tests of the table alone): the store's last word. */
 const storeSaysConnected: IsConnected = (i) => i.status === 'connected';
 
+/** Where an online instance's traffic would go, before the route guard has its say. */
 function candidateUpstream(
   i: InstanceRecord,
   isConnected: IsConnected,
