@@ -26,7 +26,7 @@ import type { TunnelStatus, TunnelTestResult } from '../tunnels/status.js';
 import { TunnelSupervisor, type TunnelSupervisorOptions } from '../tunnels/supervisor/index.js';
 import { generateKeyPair } from '../tunnels/wireguard/keys.js';
 import { idleStatus } from './idleStatus.js';
-import { KeyedLock } from './keyedLock.js';
+import { KeyedLock } from '../concurrency/keyedLock.js';
 import { LogBook } from './logBook.js';
 import { attempt, ManagerError, ok } from './results.js';
 import { secretTokenStore } from './sessionTokens.js';

@@ -9,6 +9,7 @@ import {
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { KeyedLock } from '../concurrency/keyedLock.js';
 import { assertAccount, assertSecret } from './secretAccounts.js';
 import { SecretError } from './secretError.js';
 import type { SecretStore } from './secretStore.js';
@@ -86,21 +87,8 @@ export function assertSecretKey(key: string | undefined): asserts key is string 
 
 // One queue per file across every store object in this process, so concurrent writes never lose
 // an update (each read-modify-write sees the previous one's result).
-const queues = new Map<string, Promise<unknown>>();
-
-function serialised<T>(path: string, run: () => Promise<T>): Promise<T> {
-  const previous = queues.get(path) ?? Promise.resolve();
-  const next = previous.then(run, run);
-  const settled = next.then(
-    () => undefined,
-    () => undefined,
-  );
-  queues.set(path, settled);
-  void settled.then(() => {
-    if (queues.get(path) === settled) queues.delete(path);
-  });
-  return next;
-}
+const queues = new KeyedLock();
+const serialised = <T>(path: string, run: () => Promise<T>): Promise<T> => queues.run(path, run);
 
 function deriveKey(passphrase: string, kdf: KdfParams): Promise<DerivedKey> {
   const salt = Buffer.from(kdf.salt, 'base64');

@@ -1,10 +1,9 @@
 /**
- * Runs async work one at a time per key (a connection id): a call waits for the calls before it
- * with the same key, calls with other keys run at once. A key's entry is dropped when its last
- * call ends, so the map holds only keys with work queued.
- *
- * Hand-written rather than `async-mutex`: that library has no keyed lock, and the map of locks
- * with its cleanup would be the only code here anyway.
+ * Runs async work one at a time per key (the Manager's connection ids, the secret store's file
+ * paths): a call waits for the calls before it with the same key, calls with other keys run at
+ * once. A key's entry is dropped when its last call ends, so the map holds only keys with work
+ * queued. Hand-written rather than `async-mutex`, which has no keyed lock: a promise chain per
+ * key is all it takes.
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();
