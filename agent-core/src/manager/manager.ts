@@ -518,8 +518,13 @@ export class Manager implements ManagerApi {
   private watch(id: string, supervisor: TunnelSupervisor): () => void {
     // The supervisor logs its own transitions (connected, lost, restarting); only forward them.
     // Each transition and a steady timer also ask the relay, so the connection shows the
-    // relay's status model as the Instances screen does.
-    const onStatus = (_s: TunnelStatus) => {
+    // relay's status model as the Instances screen does. Status events that only carry new
+    // figures (bytes, probe time: every health check) just re-emit: asking the relay then
+    // would cost a call per check and blank its word between answers.
+    let lastState: TunnelStatus['status'] | null = null;
+    const onStatus = (s: TunnelStatus) => {
+      if (s.status === lastState) return this.emitConnections(id);
+      lastState = s.status;
       // The relay's last word predates this change (e.g. "pending" from before the tunnel
       // came up): drop it until the relay answers again, so no stale word is shown meanwhile.
       this.relayEpochs.set(id, (this.relayEpochs.get(id) ?? 0) + 1);
