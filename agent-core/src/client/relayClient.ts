@@ -1,6 +1,7 @@
 import { endpoints, type EndpointName, type ResponseOf } from '../api/index.js';
 import { ApiError } from './apiError.js';
 import { callEndpoint, type CallInput, type TransportOptions } from './transport.js';
+import { jwtPayload } from './jwtPayload.js';
 
 export interface TokenPair {
   access_token: string;
@@ -35,14 +36,11 @@ type UserEndpoint = {
 
 /** Seconds left before a JWT's `exp`, read without verifying (the server verifies). */
 function secondsLeft(jwt: string): number {
-  try {
-    const payload = JSON.parse(
-      Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    ) as { exp?: number };
-    return payload.exp ? payload.exp - Date.now() / 1000 : Infinity;
-  } catch {
-    return 0;
-  }
+  const payload = jwtPayload(jwt);
+  if (!payload) return 0;
+  return typeof payload.exp === 'number' && payload.exp
+    ? payload.exp - Date.now() / 1000
+    : Infinity;
 }
 
 /**
