@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,11 @@ async function procState(pid: number): Promise<string | null> {
   return stat ? (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null) : null;
 }
 
+/** How many threads /proc lists for `pid` (0 once it is gone). */
+async function threadsOf(pid: number): Promise<number> {
+  return (await readdir(`/proc/${pid}/task`).catch(() => [])).length;
+}
+
 /** A pid that belonged to a process which has exited (what a lock left by kill -9 holds). */
 function deadPid(): number {
   const r = spawnSync('true');
@@ -122,7 +127,9 @@ for (let i = 0; ; i++) {
     await out.next((l) => l === 'writing');
     process.kill(pid, 'SIGKILL');
     const deadline = Date.now() + 10_000;
-    while ((await procState(pid)) !== 'Z') {
+    // Z on the thread-group leader can show while node's other threads are still exiting (they
+    // hold the open files until the last one is gone): a zombie is the leader alone in its task list.
+    while ((await procState(pid)) !== 'Z' || (await threadsOf(pid)) !== 1) {
       if (Date.now() > deadline) throw new Error(`pid ${pid} never became a zombie`);
       await new Promise((r) => setTimeout(r, 20));
     }
