@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { freeSubscription, scriptedStore, settle, signedIn } from './scriptedDesktopApi.js';
+import {
+  freeSubscription,
+  scriptedStore,
+  settle,
+  signedIn,
+} from '../testing/scriptedDesktopApi.js';
 
 const activePro = { ...freeSubscription, status: 'active', plan: 'pro' } as const;
 const checkout = {

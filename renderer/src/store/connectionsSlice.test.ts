@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionDraft } from './connectionsSlice.js';
 import { DRAFT_TEST } from './connectionsSlice.js';
-import { connectionView, scriptedStore, settle, signedIn } from './scriptedDesktopApi.js';
+import { connectionView, scriptedStore, settle, signedIn } from '../testing/scriptedDesktopApi.js';
 
 const TOKEN = `eyJhIjoi${'x'.repeat(80)}`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scriptedStore } from './scriptedDesktopApi.js';
+import { scriptedStore } from '../testing/scriptedDesktopApi.js';
 
 const INSTANCE = 'inst_abcdefghij';
 const verification = {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { subdomainProblem } from './instancesSlice.js';
-import { scriptedStore, settle } from './scriptedDesktopApi.js';
+import { scriptedStore, settle } from '../testing/scriptedDesktopApi.js';
 
 beforeEach(() => void vi.useFakeTimers());
 afterEach(() => void vi.useRealTimers());

@@ -1,7 +1,7 @@
 import type { LogEntry } from '@cloud-connect/agent-core/desktop';
 import { describe, expect, it } from 'vitest';
 import { MAX_LOG_ENTRIES, mergeLogs } from './logsSlice.js';
-import { scriptedStore, settle, signedIn } from './scriptedDesktopApi.js';
+import { scriptedStore, settle, signedIn } from '../testing/scriptedDesktopApi.js';
 
 function entry(id: number, message = `line ${id}`): LogEntry {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scriptedStore, settle, signedIn, signedOut } from './scriptedDesktopApi.js';
+import { scriptedStore, settle, signedIn, signedOut } from '../testing/scriptedDesktopApi.js';
 import { tokenFromLink } from './sessionSlice.js';
 
 describe('sessionSlice', () => {

@@ -1,6 +1,6 @@
 import type { InstanceListItem } from '@cloud-connect/agent-core/api';
 import { describe, expect, it } from 'vitest';
-import { connectionView } from './scriptedDesktopApi.js';
+import { connectionView } from '../testing/scriptedDesktopApi.js';
 import { connectionStatusView, instanceStatusView } from './statusSelectors.js';
 
 const UNCHECKED = {

@@ -9,7 +9,7 @@ import {
   type RefreshTokenRecord,
   type Store,
   type UserRecord,
-} from './types.js';
+} from '../store/types.js';
 
 /** A store under test and how to throw it away (close it, remove its files or schema). */
 export interface StoreFixture {

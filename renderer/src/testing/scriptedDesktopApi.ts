@@ -9,8 +9,8 @@ import type {
 } from '@cloud-connect/agent-core/desktop';
 import type { BridgeConnection, BridgeState } from '../bridge/bridgeState.js';
 import { desktopApiFromCall } from '../bridge/desktopApiFromCall.js';
-import { createAppStore } from './appStore.js';
-import type { StoreDeps } from './storeTypes.js';
+import { createAppStore } from '../store/appStore.js';
+import type { StoreDeps } from '../store/storeTypes.js';
 
 /**
  * Test support for the store's unit tests (imported only by `*.test.ts`): a DesktopApi whose
