@@ -4,3 +4,4 @@ export * from './dockerEngineStandIn.js';
 export * from './cloudflaredStandIn/index.js';
 export * from './eventWaiter.js';
 export * from './processTree.js';
+export * from './manualClock.js';

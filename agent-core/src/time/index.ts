@@ -1,0 +1,1 @@
+export { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from './clock.js';
