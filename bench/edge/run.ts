@@ -16,7 +16,7 @@ import {
   startBenchLab,
   type LoadRatio,
   type LoadSettings,
-} from '../harness/benchLab.js';
+} from '../benchLab.js';
 import type { LoadResult } from '../tunnel/httpLoad.js';
 
 export interface EdgeBenchResult {

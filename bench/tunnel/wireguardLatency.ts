@@ -15,7 +15,7 @@ import {
   startBenchLab,
   type LoadRatio,
   type LoadSettings,
-} from '../harness/benchLab.js';
+} from '../benchLab.js';
 import type { LoadResult } from './httpLoad.js';
 
 export interface WireGuardLatencyResult {

@@ -16,6 +16,19 @@ export interface LabRelayOptions {
 }
 
 /**
+ * The environment of a relay whose WireGuard server runs wireguard-go inside its lab host, on
+ * the lab's server interface and port 51820: the set-up the namespace suites and benches share.
+ */
+export function wireguardGoEnv(lab: NetLab, host: string): Record<string, string> {
+  return {
+    WG_MODE: 'wireguard-go',
+    WG_INTERFACE: lab.ifName('s'),
+    WG_LISTEN_PORT: '51820',
+    WG_ENDPOINT: `${lab.ip(host)}:51820`,
+  };
+}
+
+/**
  * The real relay-server (`relay-server/src/server.ts`) as a child process inside a lab host,
  * listening on 0.0.0.0 so every host (and the test process) reaches it. `restart()` starts it
  * again on the same data dir and port, as an operator's restart would.

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { LabRelay, TSX_NODE_ARGS } from '../../e2e/harness/labRelay.js';
-import { startTestApp, startWireGuardAgent, waitForStatus } from '../../e2e/harness/labTunnel.js';
-import { NetLab, netlabAvailable } from '../../e2e/harness/netlab.js';
-import { REPO_ROOT } from '../../e2e/harness/relayProcess.js';
-import type { LoadResult, LoadSpec } from '../tunnel/httpLoad.js';
+import { LabRelay, TSX_NODE_ARGS, wireguardGoEnv } from '../e2e/harness/labRelay.js';
+import { startTestApp, startWireGuardAgent, waitForStatus } from '../e2e/harness/labTunnel.js';
+import { NetLab, netlabAvailable } from '../e2e/harness/netlab.js';
+import { REPO_ROOT } from '../e2e/harness/relayProcess.js';
+import type { LoadResult, LoadSpec } from './tunnel/httpLoad.js';
 
 export const APP_PORT = 8080;
 export const FORWARD_PORT = 9090;
@@ -53,14 +53,7 @@ export async function startBenchLab(options: {
   let relay: LabRelay | null = null;
   try {
     relay = await LabRelay.start(lab, 'cloud', {
-      env: {
-        WG_MODE: 'wireguard-go',
-        WG_INTERFACE: lab.ifName('s'),
-        WG_LISTEN_PORT: '51820',
-        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
-        LOG_LEVEL: 'warn',
-        ...options.relayEnv,
-      },
+      env: { ...wireguardGoEnv(lab, 'cloud'), LOG_LEVEL: 'warn', ...options.relayEnv },
     });
     await startTestApp(lab, 'home', 'bench', { APP_HOST: '0.0.0.0', APP_PORT: String(APP_PORT) });
     const user = await relay.userWithInstance(
