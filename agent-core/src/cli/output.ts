@@ -1,4 +1,5 @@
-import type { Result } from '../desktop/desktopApi.js';
+import type { FailureCode, Result } from '../desktop/failure.js';
+import { CodedError } from '../errors/codedError.js';
 
 /** Where the CLI writes: results to stdout, progress and errors to stderr (tests capture both). */
 export interface Io {
@@ -19,16 +20,21 @@ export const processIo: Io = {
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
+/**
+ * What a CLI failure is called: any code a DesktopApi call can fail with, or the CLI's own:
+ * USAGE (the command line is wrong) and RELAY_MISMATCH (signed in to another relay).
+ */
+export type CliErrorCode = FailureCode | 'USAGE' | 'RELAY_MISMATCH';
+
 /** A failure the CLI reports: a code, its message, what to do next, and the exit code. */
-export class CliError extends Error {
+export class CliError extends CodedError<CliErrorCode> {
   constructor(
-    readonly code: string,
+    code: CliErrorCode,
     message: string,
     readonly hint: string,
     readonly exitCode: number = EXIT_FAILED,
   ) {
-    super(message);
-    this.name = 'CliError';
+    super(code, message);
   }
 }
 
@@ -37,8 +43,11 @@ export function usageError(message: string, hint: string): CliError {
   return new CliError('USAGE', message, hint, EXIT_USAGE);
 }
 
-/** What to do next, by error code; every failure the CLI prints ends with one of these. */
-export const HINTS: Record<string, string> = {
+/**
+ * What to do next, by error code; every failure the CLI prints ends with one of these (codes
+ * not listed get DEFAULT_HINT).
+ */
+export const HINTS: Partial<Record<CliErrorCode, string>> = {
   NOT_SIGNED_IN: 'Sign in first: cloud-connect login --email you@example.com',
   UNAUTHORIZED: 'Check the email and password, or reset the password from the desktop app.',
   NETWORK_ERROR:
@@ -79,7 +88,7 @@ export const HINTS: Record<string, string> = {
 export const DEFAULT_HINT =
   'Try again; if it keeps failing, run with --verbose and check the log lines above.';
 
-export function hintFor(code: string): string {
+export function hintFor(code: CliErrorCode): string {
   return HINTS[code] ?? DEFAULT_HINT;
 }
 
@@ -92,7 +101,7 @@ export function unwrap<T>(result: Result<T>): T {
 
 /** The JSON an error is printed as with `--json`, on stdout (the one place `--json` output goes). */
 export interface JsonError {
-  error: { code: string; message: string; hint: string };
+  error: { code: CliErrorCode; message: string; hint: string };
 }
 
 /** Print a failure: "Error: … / What to do: …" on stderr, or one JSON line on stdout with --json. */

@@ -1,32 +1,27 @@
 import type { ErrorCode } from '../api/index.js';
+import { CodedError } from '../errors/codedError.js';
 
 /** Codes the client adds for failures that never reached an API answer. */
 export type ClientErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'INVALID_RESPONSE' | 'NOT_SIGNED_IN';
 
-/** A Cloud API failure with the API's code, message and details (or a client-side code). */
-export class ApiError extends Error {
+/** Every code an ApiError carries: the API's own or one the client adds. */
+export type ApiErrorCode = ErrorCode | ClientErrorCode;
+
+/**
+ * A Cloud API failure with the API's code, message and details (or a client-side code);
+ * `fields` (from CodedError) reads a VALIDATION_ERROR's `details.fields`.
+ */
+export class ApiError extends CodedError<ApiErrorCode> {
   constructor(
-    readonly code: ErrorCode | ClientErrorCode,
+    code: ApiErrorCode,
     message: string,
     readonly status: number,
-    readonly details?: Record<string, unknown>,
+    details?: Record<string, unknown>,
   ) {
-    super(message);
-    this.name = 'ApiError';
+    super(code, message, details);
   }
 
-  /** Field-level messages of a VALIDATION_ERROR (`{ email: 'is already registered' }`). */
-  get fields(): Record<string, string> {
-    const f = this.details?.fields;
-    return f && typeof f === 'object' ? (f as Record<string, string>) : {};
-  }
-
-  toJSON() {
-    return {
-      code: this.code,
-      message: this.message,
-      status: this.status,
-      ...(this.details ? { details: this.details } : {}),
-    };
+  override toJSON() {
+    return { ...super.toJSON(), status: this.status };
   }
 }

@@ -1,5 +1,5 @@
 /** The typed Cloud API client: user side (RelayClient) and instance side (InstanceClient). */
-export { ApiError, type ClientErrorCode } from './apiError.js';
+export { ApiError, type ApiErrorCode, type ClientErrorCode } from './apiError.js';
 export { InstanceClient, type InstanceApi } from './instanceClient.js';
 export { memoryTokenStore, RelayClient, type TokenPair, type TokenStore } from './relayClient.js';
 export {

@@ -29,14 +29,11 @@ import {
 } from '../settings/settingsSchema.js';
 import type { RelayInstanceStatus } from '../status/statusWords.js';
 import type { TunnelStatus, TunnelTestResult } from '../tunnels/status.js';
+import type { Result } from './failure.js';
 
-/**
- * Expected failures cross IPC as values: `{ ok: false, code, message, fields? }`. `code` is an
- * API error code, a TunnelError code, or one of the Manager's own (e.g. NOT_SIGNED_IN).
- */
-export type Result<T> =
-  | { ok: true; value: T }
-  | { ok: false; code: string; message: string; fields?: Record<string, string> };
+// Expected failures cross IPC as values (`{ ok: false, code, message, fields? }`), with a code
+// from the FailureCode union (failure.ts).
+export type { BridgeErrorCode, Failure, FailureCode, HostErrorCode, Result } from './failure.js';
 
 export type Unsubscribe = () => void;
 

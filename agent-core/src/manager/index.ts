@@ -3,7 +3,7 @@ export { createManager, type CreateManagerOptions } from './createManager.js';
 export { idleStatus } from './idleStatus.js';
 export { LogBook } from './logBook.js';
 export { Manager, type DriverFactory, type ManagerDeps } from './manager.js';
-export { ManagerError, toFailure } from './results.js';
+export { ManagerError, toFailure, type ManagerErrorCode } from './results.js';
 export { cliDataDir, desktopDataDir } from '../status/dataDirs.js';
 export {
   createStatusFileWriter,

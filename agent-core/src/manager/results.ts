@@ -1,59 +1,25 @@
-import { ApiError } from '../client/apiError.js';
-import type { Result } from '../desktop/desktopApi.js';
-import { SecretError } from '../secrets/secretError.js';
-import { SettingsError } from '../settings/settingsError.js';
-import { TunnelError } from '../tunnels/tunnelError.js';
+import type { Failure, FailureCode, Result } from '../desktop/failure.js';
+import { CodedError, type FieldMessages } from '../errors/codedError.js';
+
+export { ManagerError, type ManagerErrorCode } from './managerError.js';
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
 
-export function fail(
-  code: string,
-  message: string,
-  fields?: Record<string, string>,
-): Result<never> {
+export function fail(code: FailureCode, message: string, fields?: FieldMessages): Failure {
   return { ok: false, code, message, ...(fields && Object.keys(fields).length ? { fields } : {}) };
 }
 
-/** A Manager-level failure (no API, tunnel or store error behind it). */
-export class ManagerError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly fields?: Record<string, string>,
-  ) {
-    super(message);
-    this.name = 'ManagerError';
+/**
+ * Map anything a Manager operation threw to a Failure; the codes travel, stacks do not. Any
+ * CodedError keeps its code, message and field messages; anything else is a bug: INTERNAL.
+ */
+export function toFailure(cause: unknown): Failure {
+  if (cause instanceof CodedError) {
+    // The error classes under the Manager (ApiError, TunnelError, SecretError, SettingsError,
+    // ManagerError) each carry a member of FailureCode; the CLI's CliError never gets here.
+    return fail(cause.code as FailureCode, cause.message, cause.fields);
   }
-}
-
-/** Map anything a Manager operation threw to a Result; the codes travel, stacks do not. */
-export function toFailure(cause: unknown): Result<never> & { ok: false } {
-  if (cause instanceof ApiError)
-    return {
-      ok: false,
-      code: cause.code,
-      message: cause.message,
-      ...(Object.keys(cause.fields).length ? { fields: cause.fields } : {}),
-    };
-  if (cause instanceof ManagerError)
-    return {
-      ok: false,
-      code: cause.code,
-      message: cause.message,
-      ...(cause.fields ? { fields: cause.fields } : {}),
-    };
-  if (
-    cause instanceof TunnelError ||
-    cause instanceof SecretError ||
-    cause instanceof SettingsError
-  ) {
-    return { ok: false, code: cause.code, message: cause.message };
-  }
-  return {
-    ok: false,
-    code: 'INTERNAL',
-    message: 'Something went wrong in Cloud Connect. Try again; the log has details.',
-  };
+  return fail('INTERNAL', 'Something went wrong in Cloud Connect. Try again; the log has details.');
 }
 
 /** Run `fn` and answer its value as a Result; expected failures become values, never throws. */

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors/codedError.js';
+
 /** Why a secret could not be read or written; each code's message says what to do. */
 export type SecretErrorCode =
   /** No Secret Service on D-Bus (or keytar/libsecret cannot load): use the encrypted file instead. */
@@ -24,24 +26,7 @@ export type SecretErrorCode =
   | 'INVALID_SECRET';
 
 /** A secret-store failure as a value. Never carries a secret: only codes, paths and causes' messages. */
-export class SecretError extends Error {
-  constructor(
-    readonly code: SecretErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'SecretError';
-  }
-
-  toJSON() {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.details ? { details: this.details } : {}),
-    };
-  }
-
+export class SecretError extends CodedError<SecretErrorCode> {
   /** True when `cause` is a SecretError (optionally with the given code). */
   static is(cause: unknown, code?: SecretErrorCode): cause is SecretError {
     return cause instanceof SecretError && (code === undefined || cause.code === code);

@@ -1,3 +1,5 @@
+import { CodedError } from '../errors/codedError.js';
+
 /** Why the settings could not be loaded or changed. */
 export type SettingsErrorCode =
   /** A change (or the file) does not match the settings schema; `details.issues` says where. */
@@ -14,21 +16,4 @@ export type SettingsErrorCode =
   | 'CONNECTION_NOT_FOUND';
 
 /** A settings failure as a value. Its message and details never quote a rejected secret. */
-export class SettingsError extends Error {
-  constructor(
-    readonly code: SettingsErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'SettingsError';
-  }
-
-  toJSON() {
-    return {
-      code: this.code,
-      message: this.message,
-      ...(this.details ? { details: this.details } : {}),
-    };
-  }
-}
+export class SettingsError extends CodedError<SettingsErrorCode> {}

@@ -1,7 +1,7 @@
 import type { DriverProbe, TunnelDriver } from './driver.js';
 import type { TunnelStatus, TunnelTestResult } from './status.js';
 import type { TunnelSupervisor } from './supervisor/tunnelSupervisor.js';
-import { TunnelError } from './tunnelError.js';
+import { TunnelError, type TunnelErrorCode } from './tunnelError.js';
 
 /** What runs now and is put back afterwards (a TunnelSupervisor fits). */
 export interface RestorableTunnel {
@@ -178,7 +178,7 @@ export interface LiveProbeOptions {
 export async function probeRunningTunnel(options: LiveProbeOptions): Promise<TunnelTestResult> {
   const { tunnel } = options;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const failure = (error: { code: string; message: string }): TunnelTestResult => ({
+  const failure = (error: { code: TunnelErrorCode; message: string }): TunnelTestResult => ({
     success: false,
     error: error.message,
     error_code: error.code,

@@ -1,4 +1,5 @@
 import type { TunnelKind } from './driver.js';
+import type { TunnelErrorCode } from './tunnelError.js';
 
 export type TunnelState = 'disconnected' | 'connecting' | 'connected' | 'error';
 
@@ -18,7 +19,7 @@ export interface TunnelStatus {
   reconnect_count: number;
   kind: TunnelKind;
   hostnames: string[];
-  error_code: string | null;
+  error_code: TunnelErrorCode | null;
   /** ISO-8601 time of the next restart attempt while backing off. */
   next_retry_at: string | null;
   details: Record<string, number | string | null>;
@@ -28,7 +29,7 @@ export interface TunnelStatus {
 export interface TunnelTestResult {
   success: boolean;
   error: string | null;
-  error_code: string | null;
+  error_code: TunnelErrorCode | null;
   latency_ms: number | null;
   hostname: string | null;
   /**

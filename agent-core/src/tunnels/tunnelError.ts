@@ -1,3 +1,5 @@
+import { CodedError } from '../errors/codedError.js';
+
 /** Why a tunnel failed; each code has a message that says what to do. */
 export type TunnelErrorCode =
   /** cloudflared: the token is malformed ("Provided Tunnel token is not valid."). */
@@ -44,26 +46,16 @@ export function isPermanentTunnelError(code: string): boolean {
 }
 
 /** A tunnel failure as a value: a code, a message for the user, and whether a retry can help. */
-export class TunnelError extends Error {
+export class TunnelError extends CodedError<TunnelErrorCode> {
   readonly retryable: boolean;
 
-  constructor(
-    readonly code: TunnelErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'TunnelError';
+  constructor(code: TunnelErrorCode, message: string, details?: Record<string, unknown>) {
+    super(code, message, details);
     this.retryable = !isPermanentTunnelError(code);
   }
 
-  toJSON() {
-    return {
-      code: this.code,
-      message: this.message,
-      retryable: this.retryable,
-      ...(this.details ? { details: this.details } : {}),
-    };
+  override toJSON() {
+    return { ...super.toJSON(), retryable: this.retryable };
   }
 
   /** Normalise anything thrown into a TunnelError; unknown causes become INTERNAL. */

@@ -1,0 +1,2 @@
+/** The one coded-error base every agent-core error class extends (relay-server's AppError too). */
+export * from './codedError.js';
