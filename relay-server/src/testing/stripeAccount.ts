@@ -126,6 +126,7 @@ export class StripeAccount {
     return Math.floor(this.clock.now().getTime() / 1000);
   }
 
+  /** Build an event about `object`, created now (or at `created`, unix seconds). */
   event<T extends StandInEventType>(
     type: T,
     object: StandInEventObjects[T],

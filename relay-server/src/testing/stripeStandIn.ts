@@ -3,23 +3,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { systemClock, type Clock } from '../clock.js';
-import {
-  StripeApiError,
-  StripeAccount,
-  type CompletedCheckout,
-  type SubscriptionChange,
-} from './stripeAccount.js';
+import { StripeApiError, StripeAccount, type CompletedCheckout } from './stripeAccount.js';
 import { parseStripeForm, type FormHash } from './stripeForm.js';
 import {
   stripeId,
   type CardDetails,
   type StandInCheckoutSession,
-  type StandInCustomer,
   type StandInEvent,
-  type StandInEventObjects,
   type StandInEventType,
-  type StandInInvoice,
-  type StandInSubscription,
 } from './stripeObjects.js';
 
 export type { CompletedCheckout, SubscriptionChange } from './stripeAccount.js';
@@ -77,7 +68,19 @@ export interface StandInRelayEnv {
   STRIPE_API_BASE: string;
 }
 
-export interface StripeStandIn {
+/** The account's lookups and the changes made outside the API, as tests call them. */
+type AccountActions = Pick<
+  StripeAccount,
+  | 'checkoutSession'
+  | 'subscription'
+  | 'customer'
+  | 'updateSubscription'
+  | 'cancelSubscription'
+  | 'failRenewal'
+  | 'event'
+>;
+
+export interface StripeStandIn extends AccountActions {
   /** Base URL, e.g. `http://127.0.0.1:41234`: the relay's `STRIPE_API_BASE`. */
   readonly url: string;
   readonly secretKey: string;
@@ -96,34 +99,8 @@ export interface StripeStandIn {
   fail(failure: StandInFailure): void;
   recover(): void;
 
-  checkoutSession(id: string): StandInCheckoutSession | undefined;
-  subscription(id: string): StandInSubscription | undefined;
-  customer(id: string): StandInCustomer | undefined;
-
   /** The customer pays (a Visa ending 4242 unless `card` says otherwise). */
   completeCheckout(sessionId: string, options?: { card?: CardDetails }): CompletedCheckout;
-  /** Change a subscription as the Dashboard or the portal would. */
-  updateSubscription(
-    id: string,
-    change: SubscriptionChange,
-  ): { subscription: StandInSubscription; event: StandInEvent<'customer.subscription.updated'> };
-  /** Cancel a subscription at once. */
-  cancelSubscription(id: string): {
-    subscription: StandInSubscription;
-    event: StandInEvent<'customer.subscription.deleted'>;
-  };
-  /** A renewal payment fails: an open invoice, the subscription `past_due`, and both events. */
-  failRenewal(id: string): {
-    invoice: StandInInvoice;
-    subscription: StandInSubscription;
-    events: [StandInEvent<'invoice.payment_failed'>, StandInEvent<'customer.subscription.updated'>];
-  };
-  /** Build an event about `object`, created now (or at `created`, unix seconds). */
-  event<T extends StandInEventType>(
-    type: T,
-    object: StandInEventObjects[T],
-    options?: { created?: number; previousAttributes?: Record<string, unknown> },
-  ): StandInEvent<T>;
 
   /** The pretty-printed body Stripe sends, and its `Stripe-Signature` from stripe-node's signer. */
   sign(
