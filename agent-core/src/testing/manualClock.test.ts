@@ -87,4 +87,21 @@ describe('manualClock', () => {
     await clock.tick(20);
     expect(seen).toEqual(['async work done', 'follow-up']);
   });
+
+  it('whenScheduled answers a waiting timer at once, else the next matching one set', async () => {
+    const clock = manualClock(start);
+    clock.setTimeout(() => undefined, 30_000);
+    expect(await clock.whenScheduled()).toBe(30_000);
+    const retry = clock.whenScheduled((delay) => delay < 1000);
+    setImmediate(() => {
+      clock.setTimeout(() => undefined, 5000);
+      clock.setTimeout(() => undefined, 250);
+    });
+    expect(await retry).toBe(250);
+  });
+
+  it('whenScheduled fails clearly when no matching timer comes', async () => {
+    const clock = manualClock(start);
+    await expect(clock.whenScheduled(() => true, 20)).rejects.toThrow(/no matching timer/);
+  });
 });

@@ -22,6 +22,13 @@ export interface ManualClock extends Clock, Timers {
   pendingTimers(): number;
   /** Due times of the waiting timers, earliest first, as offsets in ms from now. */
   pendingDelays(): number[];
+  /**
+   * Resolve with the delay (ms from now) of the first waiting timer that `matches`, looking at
+   * those waiting now and then at each one set later: for code that sets a timer after async
+   * work (a restart scheduled once the old process is stopped). Rejects after `timeoutMs` of
+   * real time so a timer that never comes fails the test clearly.
+   */
+  whenScheduled(matches?: (delayMs: number) => boolean, timeoutMs?: number): Promise<number>;
 }
 
 interface Scheduled {
@@ -50,17 +57,21 @@ export function manualClock(start: Date = new Date()): ManualClock {
   let at = start.getTime();
   let nextSeq = 0;
   const timers = new Map<number, Scheduled>();
+  /** Waiters of whenScheduled, told of every timer set. */
+  const watchers = new Set<(t: Scheduled) => void>();
 
   const schedule = (callback: () => void, ms: number, every: boolean): TimerHandle => {
     // Like Node: a negative, NaN or zero delay means "as soon as possible", not "never".
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
     const seq = nextSeq++;
-    timers.set(seq, {
+    const scheduled: Scheduled = {
       seq,
       dueAt: at + delay,
       callback,
       everyMs: every ? Math.max(1, delay) : null,
-    });
+    };
+    timers.set(seq, scheduled);
+    for (const watcher of [...watchers]) watcher(scheduled);
     return new ManualHandle(seq);
   };
   const cancel = (handle: TimerHandle | null | undefined) => {
@@ -112,5 +123,23 @@ export function manualClock(start: Date = new Date()): ManualClock {
     },
     pendingTimers: () => timers.size,
     pendingDelays: () => [...timers.values()].map((t) => t.dueAt - at).sort((a, b) => a - b),
+    whenScheduled(matches = () => true, timeoutMs = 10_000) {
+      const waiting = [...timers.values()].find((t) => matches(t.dueAt - at));
+      if (waiting) return Promise.resolve(waiting.dueAt - at);
+      return new Promise<number>((resolve, reject) => {
+        const watcher = (t: Scheduled) => {
+          if (!matches(t.dueAt - at)) return;
+          watchers.delete(watcher);
+          clearTimeout(guard);
+          resolve(t.dueAt - at);
+        };
+        // Real time on purpose: the manual clock does not move while the test waits here.
+        const guard = setTimeout(() => {
+          watchers.delete(watcher);
+          reject(new Error(`no matching timer was set within ${timeoutMs} ms`));
+        }, timeoutMs);
+        watchers.add(watcher);
+      });
+    },
   };
 }

@@ -1,21 +1,15 @@
 import { EventEmitter } from 'node:events';
+import {
+  systemClock,
+  systemTimers,
+  type Clock,
+  type TimerHandle,
+  type Timers,
+} from '../../time/clock.js';
 import type { DriverLogLine, DriverProbe, TunnelDriver } from '../driver.js';
 import type { TunnelState, TunnelStatus } from '../status.js';
 import { TunnelError } from '../tunnelError.js';
 import { backoffDelay, backoffPolicy, type BackoffPolicy } from './backoff.js';
-
-/** Time source and timers, injectable so tests can drive time. */
-export interface SupervisorClock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: SupervisorClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 export interface TunnelSupervisorOptions {
   /** How often a running tunnel is probed (seed 000: 30 s). */
@@ -29,7 +23,10 @@ export interface TunnelSupervisorOptions {
   /** A connection that lasted this long resets the backoff to its first step. Default 60 s. */
   stableAfterMs?: number;
   backoff?: Partial<BackoffPolicy>;
-  clock?: SupervisorClock;
+  /** Time source for uptime, retry times and the grace period (tests pass a manual one). */
+  clock?: Clock;
+  /** Timers for retries, health checks and the grace period (tests pass a manual one). */
+  timers?: Timers;
   /** Random source for the jitter, in [0, 1). */
   random?: () => number;
 }
@@ -62,7 +59,8 @@ export class TunnelSupervisor {
   readonly #readyGraceMs: number;
   readonly #stableAfterMs: number;
   readonly #policy: BackoffPolicy;
-  readonly #clock: SupervisorClock;
+  readonly #clock: Clock;
+  readonly #timers: Timers;
   readonly #random: () => number;
 
   #phase: Phase = 'idle';
@@ -83,7 +81,12 @@ export class TunnelSupervisor {
   /** Bumped by every driver start: a health answer about an earlier process must not act. */
   #launchId = 0;
   #starting: Promise<void> | null = null;
-  #timers: Record<TimerName, unknown> = { retry: null, health: null, grace: null, stable: null };
+  #pending: Record<TimerName, TimerHandle | null> = {
+    retry: null,
+    health: null,
+    grace: null,
+    stable: null,
+  };
   #lastStatusKey = '';
 
   constructor(driver: TunnelDriver, options: TunnelSupervisorOptions = {}) {
@@ -93,6 +96,7 @@ export class TunnelSupervisor {
     this.#stableAfterMs = options.stableAfterMs ?? 60_000;
     this.#policy = backoffPolicy(options.backoff);
     this.#clock = options.clock ?? systemClock;
+    this.#timers = options.timers ?? systemTimers;
     this.#random = options.random ?? Math.random;
     driver.events.on('probe', (probe) => this.#applyProbe(probe));
     driver.events.on('exit', (error) => {
@@ -111,7 +115,7 @@ export class TunnelSupervisor {
 
   /** The status now (uptime computed at the call). */
   get status(): TunnelStatus {
-    const now = this.#clock.now();
+    const now = this.#now();
     const live = this.#phase === 'starting' || this.#phase === 'running';
     const connected = live && this.#connectedSince !== null;
     let error: TunnelError | null = null;
@@ -194,7 +198,7 @@ export class TunnelSupervisor {
       return this.status;
     }
     this.#applyProbe(probe);
-    const now = this.#clock.now();
+    const now = this.#now();
     if (
       this.#phase === 'running' &&
       !probe.connected &&
@@ -222,7 +226,7 @@ export class TunnelSupervisor {
     this.#nextRetryAt = null;
     this.#probe = null;
     this.#connectedSince = null;
-    this.#downSince = this.#clock.now();
+    this.#downSince = this.#now();
     if (isRestart) this.#reconnectCount++;
     this.#emitStatus();
     // An async wrapper turns a driver that throws synchronously into a rejection too.
@@ -260,7 +264,7 @@ export class TunnelSupervisor {
       void this.#fail(probe.error);
       return;
     }
-    const now = this.#clock.now();
+    const now = this.#now();
     if (probe.connected && this.#connectedSince === null) {
       this.#connectedSince = now;
       this.#lastConnected = now;
@@ -293,7 +297,7 @@ export class TunnelSupervisor {
     this.#clearTimers();
     const delay = backoffDelay(this.#attempt, this.#policy, this.#random);
     this.#attempt++;
-    this.#nextRetryAt = this.#clock.now() + delay;
+    this.#nextRetryAt = this.#now() + delay;
     this.#emitStatus();
     this.#log('warn', `${error.message}; restarting in ${(delay / 1000).toFixed(1)} s`);
     try {
@@ -302,7 +306,7 @@ export class TunnelSupervisor {
       this.#log('error', `Stopping the tunnel failed: ${TunnelError.from(cause).message}`);
     }
     if (session !== this.#session || this.#phase !== 'backoff') return;
-    const remaining = Math.max(0, this.#nextRetryAt - this.#clock.now());
+    const remaining = Math.max(0, this.#nextRetryAt - this.#now());
     this.#setTimer('retry', remaining, () => void this.#launch(session, true));
   }
 
@@ -334,28 +338,32 @@ export class TunnelSupervisor {
 
   /** Check again when the grace period of an unconnected tunnel runs out. */
   #armGrace(session: number): void {
-    const since = this.#downSince ?? this.#clock.now();
-    const wait = Math.max(0, since + this.#readyGraceMs - this.#clock.now());
+    const since = this.#downSince ?? this.#now();
+    const wait = Math.max(0, since + this.#readyGraceMs - this.#now());
     this.#setTimer('grace', wait, () => {
       if (session === this.#session) void this.checkHealth();
     });
   }
 
+  #now(): number {
+    return this.#clock.now().getTime();
+  }
+
   #setTimer(name: TimerName, ms: number, callback: () => void): void {
     this.#clearTimer(name);
-    this.#timers[name] = this.#clock.setTimeout(() => {
-      this.#timers[name] = null;
+    this.#pending[name] = this.#timers.setTimeout(() => {
+      this.#pending[name] = null;
       callback();
     }, ms);
   }
 
   #clearTimer(name: TimerName): void {
-    if (this.#timers[name] !== null) this.#clock.clearTimeout(this.#timers[name]);
-    this.#timers[name] = null;
+    this.#timers.clearTimeout(this.#pending[name]);
+    this.#pending[name] = null;
   }
 
   #clearTimers(): void {
-    for (const name of Object.keys(this.#timers) as TimerName[]) this.#clearTimer(name);
+    for (const name of Object.keys(this.#pending) as TimerName[]) this.#clearTimer(name);
   }
 
   #emitStatus(): void {
@@ -367,6 +375,6 @@ export class TunnelSupervisor {
   }
 
   #log(level: DriverLogLine['level'], message: string): void {
-    this.events.emit('log', { level, message, at: new Date(this.#clock.now()) });
+    this.events.emit('log', { level, message, at: new Date(this.#now()) });
   }
 }
