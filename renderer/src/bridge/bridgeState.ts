@@ -35,5 +35,5 @@ export function fixedConnection(state: BridgeState): BridgeConnection {
   };
 }
 
-/** Codes the bridge itself answers with when a call cannot reach the host. */
-export type BridgeErrorCode = 'BRIDGE_DISCONNECTED' | 'BRIDGE_UNAUTHORIZED';
+/** Codes the bridge itself answers with when a call cannot reach the host (part of FailureCode). */
+export type { BridgeErrorCode } from '@cloud-connect/agent-core/desktop';

@@ -99,7 +99,7 @@ describe('billingSlice', () => {
     const { store, host } = scriptedStore();
     host.answer('startCheckout', { ok: true, value: checkout });
     const answers = [
-      { ok: false as const, code: 'NETWORK_ERROR', message: 'offline' },
+      { ok: false as const, code: 'NETWORK_ERROR' as const, message: 'offline' },
       { ok: true as const, value: activePro },
     ];
     host.handle('getSubscription', () =>

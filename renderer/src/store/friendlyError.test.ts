@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { friendlyError, tunnelErrorWords } from './friendlyError.js';
+import type { FailureCode } from '@cloud-connect/agent-core/desktop';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { friendlyError, tunnelErrorWords, WORDING } from './friendlyError.js';
 
 describe('friendlyError', () => {
   it('words a network failure with what to do and where', () => {
@@ -29,9 +30,54 @@ describe('friendlyError', () => {
   });
 
   it('uses the host’s message for a code it does not know', () => {
+    // A newer host may answer with a code this renderer was built without.
+    const code = 'SOMETHING_NEW' as FailureCode;
+
+    expect(friendlyError({ ok: false, code, message: 'the disk is full' }).message).toBe(
+      'The disk is full.',
+    );
+  });
+
+  it('has words for every code a failed call can carry, and only for those', () => {
+    expectTypeOf<keyof typeof WORDING>().toEqualTypeOf<FailureCode>();
+    for (const [code, wording] of Object.entries(WORDING)) {
+      expect(wording.message, code).toMatch(/^[A-Z].*[.?]$/);
+    }
+  });
+
+  it('does not build when a code has no words', () => {
+    const { TOKEN_MISSING: left, ...withoutOne } = WORDING;
+    // @ts-expect-error TOKEN_MISSING is a FailureCode, so a table without it is incomplete.
+    const incomplete: Record<FailureCode, unknown> = withoutOne;
+
+    expect(left.message).toMatch(/no token/);
+    expect(Object.keys(incomplete)).not.toContain('TOKEN_MISSING');
+  });
+
+  it('words a local store failure with what to do, keeping the detail that names the file', () => {
+    const error = friendlyError({
+      ok: false,
+      code: 'SECRET_KEY_WRONG',
+      message: 'CLOUD_CONNECT_SECRET_KEY is not the key /data/secrets.json was written with',
+    });
+
+    expect(error.message).toMatch(
+      /^CLOUD_CONNECT_SECRET_KEY is not the key .*Set the original key/,
+    );
+    expect(error.message).toContain('/data/secrets.json');
     expect(
-      friendlyError({ ok: false, code: 'SOMETHING_NEW', message: 'the disk is full' }).message,
-    ).toBe('The disk is full.');
+      friendlyError({ ok: false, code: 'SETTINGS_NEWER_VERSION', message: 'v9' }).message,
+    ).toMatch(/Update Cloud Connect/);
+  });
+
+  it('lets the Manager’s message name the connection that has no token', () => {
+    expect(
+      friendlyError({
+        ok: false,
+        code: 'TOKEN_MISSING',
+        message: '"Blog" has no Cloudflare tunnel token; edit it and paste the token',
+      }).message,
+    ).toBe('"Blog" has no Cloudflare tunnel token; edit it and paste the token.');
   });
 
   it('uses the host’s message for a validation error that names no field', () => {
@@ -42,7 +88,7 @@ describe('friendlyError', () => {
   });
 
   it('reads UNAUTHORIZED as wrong credentials at sign-in and as an expired session elsewhere', () => {
-    const failure = { ok: false as const, code: 'UNAUTHORIZED', message: 'no' };
+    const failure = { ok: false as const, code: 'UNAUTHORIZED' as const, message: 'no' };
 
     expect(friendlyError(failure, 'signIn').message).toMatch(/do not match/);
     expect(friendlyError(failure, 'loadInstances').message).toMatch(/session has expired/);

@@ -1,12 +1,12 @@
-import type { Result } from '@cloud-connect/agent-core/desktop';
+import type { Failure, FailureCode } from '@cloud-connect/agent-core/desktop';
 import type { Route } from './route.js';
 
 /** A failed DesktopApi Result, as the host sends it. */
-export type Failure = Extract<Result<unknown>, { ok: false }>;
+export type { Failure } from '@cloud-connect/agent-core/desktop';
 
 /** An error put in words a user understands, with the inputs it concerns and a way forward. */
 export interface FriendlyError {
-  code: string;
+  code: FailureCode;
   /** What happened and what to do, in plain words. */
   message: string;
   /** Per-input messages, keyed by the input's field name (`email`, `subdomain`, `token`…). */
@@ -34,8 +34,12 @@ const SIGN_IN = { label: 'Go to sign in', route: { name: 'signIn' } } as const;
 const SETTINGS = { label: 'Open settings', route: { name: 'settings' } } as const;
 const VERIFY = { label: 'Verify email', route: { name: 'verifyEmail' } } as const;
 
-/** Wording per code: API codes (seed 003 + SPEC), client codes, TunnelError codes, bridge codes. */
-const WORDING: Record<string, Wording> = {
+/**
+ * Wording per code: every FailureCode (API and client codes, TunnelError, SecretError and
+ * SettingsError codes, the Manager's, the hosts' and the bridge's). `satisfies` makes a code
+ * added to FailureCode fail the build until it has words here.
+ */
+export const WORDING = {
   NETWORK_ERROR: {
     message:
       'Cloud Connect cannot reach the relay server. Check your internet connection and the relay address in Settings, then try again.',
@@ -94,6 +98,35 @@ const WORDING: Record<string, Wording> = {
     message: 'The service is unavailable right now. Try again in a moment.',
   },
   PAYLOAD_TOO_LARGE: { message: 'That is too much data to send. Shorten it and try again.' },
+  // Codes of a request the relay could not take as sent: a relay address that points elsewhere,
+  // or a Cloud Connect and a relay of different versions.
+  METHOD_NOT_ALLOWED: {
+    message:
+      'The relay server does not accept this request. Cloud Connect and the relay may be different versions: update Cloud Connect, or check the relay address in Settings.',
+    action: SETTINGS,
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    message:
+      'The relay server could not read the request Cloud Connect sent. Update Cloud Connect, or check the relay address in Settings.',
+    action: SETTINGS,
+  },
+  BAD_REQUEST: {
+    message:
+      'The relay server could not understand the request. Check the relay address in Settings, then try again.',
+    action: SETTINGS,
+  },
+  REQUEST_HEADERS_TOO_LARGE: {
+    message:
+      'The request was too large for the relay server. Sign out and sign in again, then try again.',
+  },
+  REQUEST_TIMEOUT: {
+    message:
+      'The relay server stopped waiting for the request. Check your internet connection, then try again.',
+  },
+  WEBHOOK_SIGNATURE_INVALID: {
+    message:
+      'The relay server refused a payment notice it could not verify. If your plan did not change, contact the relay’s administrator.',
+  },
   // TunnelError codes (agent-core tunnels).
   INVALID_TOKEN: {
     message:
@@ -147,6 +180,99 @@ const WORDING: Record<string, Wording> = {
     withDetail: true,
   },
   CONFIG_INVALID: { message: 'The connection settings are not valid.', withDetail: true },
+  // The Manager's own.
+  TOKEN_MISSING: {
+    // The Manager's message names the connection and which token to paste.
+    message: 'This connection has no token on this computer. Edit it and paste the token.',
+    detailFirst: true,
+  },
+  // SecretError codes (the keychain, or the encrypted file kept with CLOUD_CONNECT_SECRET_KEY).
+  NO_KEYCHAIN: {
+    message:
+      'There is no keychain on this computer to keep your tokens safe. Start your desktop’s keyring (for example GNOME Keyring), or set CLOUD_CONNECT_SECRET_KEY to keep them in an encrypted file, then restart Cloud Connect.',
+  },
+  KEYCHAIN_LOCKED: {
+    message:
+      'The keychain is locked. Unlock it (sign in to your desktop session or answer its prompt), then try again.',
+  },
+  KEYCHAIN_FAILED: {
+    message:
+      'The keychain could not read or save a token. Try again; if it keeps failing, restart your keyring or sign in to your desktop again.',
+    withDetail: true,
+  },
+  SECRET_KEY_MISSING: {
+    message:
+      'Cloud Connect is set to keep tokens in an encrypted file, but CLOUD_CONNECT_SECRET_KEY is not set. Set it (at least 32 characters) and restart Cloud Connect.',
+  },
+  SECRET_KEY_TOO_SHORT: {
+    message:
+      'CLOUD_CONNECT_SECRET_KEY is too short to protect your tokens. Set it to at least 32 characters (for example the output of openssl rand -base64 32) and restart Cloud Connect.',
+  },
+  SECRET_KEY_WRONG: {
+    message:
+      'CLOUD_CONNECT_SECRET_KEY is not the key your saved tokens were encrypted with. Set the original key and restart Cloud Connect.',
+    withDetail: true,
+  },
+  SECRET_FILE_TAMPERED: {
+    message:
+      'The file of saved tokens has been changed by something other than Cloud Connect, so none of its tokens are used. Move it away and enter your tokens again.',
+    withDetail: true,
+  },
+  SECRET_FILE_CORRUPT: {
+    message:
+      'The file of saved tokens is damaged or is not a Cloud Connect file. Move it away and enter your tokens again.',
+    withDetail: true,
+  },
+  SECRET_FILE_UNAVAILABLE: {
+    message:
+      'Cloud Connect cannot read or write its file of saved tokens. Check the permissions of its data folder and that the disk has free space.',
+    withDetail: true,
+  },
+  INVALID_ACCOUNT: {
+    message:
+      'Cloud Connect tried to keep a token under a name it does not use. Try again, and report it if it keeps happening.',
+  },
+  INVALID_SECRET: {
+    message: 'That token is empty or too long. Paste the whole token and try again.',
+    withDetail: true,
+  },
+  // SettingsError codes.
+  SETTINGS_INVALID: {
+    message: 'Those settings are not valid. Check the values and try again.',
+    withDetail: true,
+  },
+  SETTINGS_SECRET_REJECTED: {
+    message:
+      'That looks like a token or password, and Cloud Connect never keeps those in its settings. Paste tokens only into token fields.',
+  },
+  SETTINGS_CORRUPT: {
+    message:
+      'The settings file could not be read, so Cloud Connect kept it aside and loaded default settings. Check your connections and settings.',
+    withDetail: true,
+  },
+  SETTINGS_NEWER_VERSION: {
+    message:
+      'Your settings were saved by a newer version of Cloud Connect. Update Cloud Connect to use them.',
+  },
+  SETTINGS_UNAVAILABLE: {
+    message:
+      'Cloud Connect cannot read or write its settings file. Check the permissions of its data folder and that the disk has free space.',
+    withDetail: true,
+  },
+  CONNECTION_NOT_FOUND: {
+    message: 'That connection no longer exists. It may have been removed elsewhere.',
+  },
+  // Host codes (Electron main, the web host).
+  UNKNOWN_METHOD: {
+    message:
+      'This window asked Cloud Connect for something it does not know; the two may be different versions. Reload the window or restart Cloud Connect.',
+  },
+  NOT_SUPPORTED: {
+    // The host's message says where the feature is available.
+    message: 'That is not available here.',
+    detailFirst: true,
+  },
+  // Bridge codes (the renderer's own transport).
   BRIDGE_DISCONNECTED: {
     message:
       'Lost the connection to the Cloud Connect app. It reconnects by itself; try again in a moment.',
@@ -155,7 +281,12 @@ const WORDING: Record<string, Wording> = {
     message:
       'This page is not authorised to talk to Cloud Connect. Open the link the web host printed again.',
   },
-};
+} satisfies Record<FailureCode, Wording>;
+
+/** The wording of a code, or none for a code this renderer does not know (a newer host's). */
+function wordingOf(code: string): Wording | undefined {
+  return Object.hasOwn(WORDING, code) ? WORDING[code as FailureCode] : undefined;
+}
 
 /** A verification or reset link the relay does not know answers NOT_FOUND or UNAUTHORIZED alike. */
 const BAD_VERIFY_LINK: Wording = {
@@ -169,7 +300,7 @@ const BAD_RESET_LINK: Wording = {
 };
 
 /** What a code means in a particular request, where the generic wording would mislead. */
-const BY_REQUEST: Record<string, Record<string, Wording>> = {
+const BY_REQUEST: Record<string, Partial<Record<FailureCode, Wording>>> = {
   signIn: {
     UNAUTHORIZED: {
       message: 'That email and password do not match. Check them and try again.',
@@ -200,7 +331,7 @@ function requestName(key: string | undefined): string {
 
 /** Turns a failed Result into words for the user, with field messages mapped to input names. */
 export function friendlyError(failure: Failure, requestKey?: string): FriendlyError {
-  const wording = BY_REQUEST[requestName(requestKey)]?.[failure.code] ?? WORDING[failure.code];
+  const wording = BY_REQUEST[requestName(requestKey)]?.[failure.code] ?? wordingOf(failure.code);
   const fields: Record<string, string> = {};
   for (const [path, text] of Object.entries(failure.fields ?? {})) {
     fields[fieldKey(path)] = sentence(text);
@@ -227,7 +358,7 @@ export function friendlyError(failure: Failure, requestKey?: string): FriendlyEr
  * A tunnel's error (from a status or a connectivity test: its `error_code` and `error`) in the
  * same words as a failed call, or the bare detail when there is no code; null when neither.
  */
-export function tunnelErrorWords(code: string | null, detail: string | null): string | null {
+export function tunnelErrorWords(code: FailureCode | null, detail: string | null): string | null {
   return code ? friendlyError({ ok: false, code, message: detail ?? '' }).message : detail;
 }
 

@@ -1,3 +1,4 @@
+import type { Failure } from '@cloud-connect/agent-core/desktop';
 import { describe, expect, it } from 'vitest';
 import { scriptedStore, settle, signedIn, signedOut } from '../testing/scriptedDesktopApi.js';
 import { tokenFromLink } from './sessionSlice.js';
@@ -37,7 +38,7 @@ describe('sessionSlice', () => {
 
   it('shows pending state while signing in and a wrong password next to the password field', async () => {
     const { store, host } = scriptedStore();
-    let answer: (value: { ok: false; code: string; message: string }) => void = () => {};
+    let answer: (value: Failure) => void = () => {};
     host.handle('signIn', () => new Promise((resolve) => (answer = resolve)));
 
     const signingIn = store.getState().signIn('ada@example.com', 'nope');

@@ -4,6 +4,7 @@ import type {
   DesktopMethod,
   EventChannel,
   EventPayloads,
+  FailureCode,
   Result,
   SessionView,
 } from '@cloud-connect/agent-core/desktop';
@@ -42,7 +43,8 @@ export function scriptedDesktopApi() {
       const handler = handlers.get(method);
       if (handler) return handler(...args);
       if (method in defaults) return Promise.resolve({ ok: true, value: defaults[method] });
-      return Promise.resolve({ ok: false, code: 'NOT_SCRIPTED', message: method });
+      // A code no host sends, so a test that forgot to script a call sees it for what it is.
+      return Promise.resolve({ ok: false, code: 'NOT_SCRIPTED' as FailureCode, message: method });
     },
     (channel, listener) => {
       const set = listeners[channel];
