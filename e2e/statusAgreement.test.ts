@@ -6,7 +6,12 @@ import type { InstanceListItem } from '@cloud-connect/agent-core/api';
 import type { InstanceApi } from '@cloud-connect/agent-core/client';
 import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
 import { createDockerDiscovery } from '@cloud-connect/agent-core/docker';
-import { Manager } from '@cloud-connect/agent-core/manager';
+import {
+  composeManager,
+  httpRelayClients,
+  secretTokenStore,
+  type Manager,
+} from '@cloud-connect/agent-core/manager';
 import { createMemorySecretStore } from '@cloud-connect/agent-core/secrets';
 import { openSettings } from '@cloud-connect/agent-core/settings';
 import { instanceStatusWords } from '@cloud-connect/agent-core/status';
@@ -102,9 +107,11 @@ async function startWorld(handshakes: boolean): Promise<World> {
   const { instance, credentials } = await createInstance(t, account, subdomain);
   const dir = await mkdtemp(path.join(tmpdir(), 'cc-status-'));
   let last: RelayOnlyDriver | null = null;
-  const manager = await Manager.create({
+  const secrets = createMemorySecretStore();
+  const manager = await composeManager({
     settings: await openSettings({ dataDir: dir, defaultRelayUrl: t.url }),
-    secrets: createMemorySecretStore(),
+    secrets,
+    clients: httpRelayClients(secretTokenStore(secrets)),
     drivers: {
       cloudflared: () => {
         throw new Error('not in this test');

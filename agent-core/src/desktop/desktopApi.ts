@@ -24,6 +24,7 @@ import {
 import {
   ConnectionId,
   type ConnectionKind as ConnectionKindSchema,
+  ConnectionPatch as StoredConnectionPatch,
   ConnectionSettings,
   Target,
 } from '../settings/settingsSchema.js';
@@ -149,11 +150,12 @@ export const ConnectionInput = z.discriminatedUnion('kind', [
 ]);
 export type ConnectionInput = z.input<typeof ConnectionInput>;
 
-export const ConnectionPatch = z
-  .strictObject({
-    name: Name.optional(),
-    target: Target.nullable().optional(),
-    enabled: z.boolean().optional(),
+/**
+ * A change to a connection as the user makes it: the settings' own patch (less the instance,
+ * which a connection keeps for life) plus the secrets that go to the SecretStore.
+ */
+export const ConnectionPatch = StoredConnectionPatch.omit({ instanceId: true })
+  .extend({
     token: CloudflareToken.optional(),
     instanceToken: InstanceToken.optional(),
   })
@@ -230,60 +232,74 @@ export const DesktopApiArgs = {
 
 export type DesktopMethod = keyof typeof DesktopApiArgs;
 
-/** The Manager's side of the API: account, billing, instances, domains, connections, Docker, logs. */
-export interface ManagerApi {
-  getSession(): Promise<Result<SessionView>>;
-  setRelayUrl(url: string): Promise<Result<SessionView>>;
-  signUp(input: RegisterRequest): Promise<Result<{ email: string; message: string }>>;
+/** What each of the Manager's request methods answers when it succeeds. */
+interface ManagerAnswers {
+  getSession: SessionView;
+  setRelayUrl: SessionView;
+  signUp: { email: string; message: string };
   /** Accepts the token or the whole link from the email. */
-  verifyEmail(tokenOrLink: string): Promise<Result<{ message: string }>>;
-  resendVerification(email: string): Promise<Result<{ message: string }>>;
-  signIn(email: string, password: string): Promise<Result<SessionView>>;
-  signOut(): Promise<Result<SessionView>>;
-  forgotPassword(email: string): Promise<Result<{ message: string }>>;
-  resetPassword(input: {
-    token: string;
-    password: string;
-    password_confirmation: string;
-  }): Promise<Result<{ message: string }>>;
-  updateProfile(input: { name: string }): Promise<Result<SessionView>>;
+  verifyEmail: { message: string };
+  resendVerification: { message: string };
+  signIn: SessionView;
+  signOut: SessionView;
+  forgotPassword: { message: string };
+  resetPassword: { message: string };
+  updateProfile: SessionView;
 
-  getSubscription(): Promise<Result<Subscription>>;
+  getSubscription: Subscription;
   /** Creates the Checkout session; the host opens `checkout_url` in the system browser. */
-  startCheckout(plan: z.infer<typeof PaidPlan>): Promise<Result<z.infer<typeof CheckoutResponse>>>;
-  openBillingPortal(): Promise<Result<{ portal_url: string }>>;
+  startCheckout: z.infer<typeof CheckoutResponse>;
+  openBillingPortal: { portal_url: string };
 
-  listInstances(): Promise<Result<InstanceListItem[]>>;
-  checkSubdomain(subdomain: string): Promise<Result<SubdomainCheckResponse>>;
+  listInstances: InstanceListItem[];
+  checkSubdomain: SubdomainCheckResponse;
   /** The instance token is kept in the keychain and returned this once for the user to copy. */
-  createInstance(input: {
-    name: string;
-    subdomain: string;
-  }): Promise<Result<{ instance: CreateInstanceResponse['instance']; instance_token: string }>>;
-  updateInstance(
-    id: string,
-    patch: { name?: string; subdomain?: string },
-  ): Promise<Result<z.infer<typeof UpdateInstanceResponse>>>;
-  deleteInstance(id: string): Promise<Result<null>>;
-  regenerateInstanceToken(id: string): Promise<Result<{ instance_token: string }>>;
+  createInstance: { instance: CreateInstanceResponse['instance']; instance_token: string };
+  updateInstance: z.infer<typeof UpdateInstanceResponse>;
+  deleteInstance: null;
+  regenerateInstanceToken: { instance_token: string };
 
-  listDomains(instanceId: string): Promise<Result<DomainListItem[]>>;
-  addDomain(instanceId: string, domain: string): Promise<Result<AddDomainResponse>>;
-  verifyDomain(instanceId: string, domain: string): Promise<Result<VerifyDomainResponse>>;
-  removeDomain(instanceId: string, domain: string): Promise<Result<null>>;
+  listDomains: DomainListItem[];
+  addDomain: AddDomainResponse;
+  verifyDomain: VerifyDomainResponse;
+  removeDomain: null;
 
-  listConnections(): Promise<Result<ConnectionView[]>>;
-  addConnection(input: ConnectionInput): Promise<Result<ConnectionView>>;
-  updateConnection(id: string, patch: ConnectionPatch): Promise<Result<ConnectionView>>;
-  removeConnection(id: string): Promise<Result<null>>;
-  connect(id: string): Promise<Result<ConnectionView>>;
-  disconnect(id: string): Promise<Result<ConnectionView>>;
+  listConnections: ConnectionView[];
+  addConnection: ConnectionView;
+  updateConnection: ConnectionView;
+  removeConnection: null;
+  connect: ConnectionView;
+  disconnect: ConnectionView;
   /** Seed 000 P13-2.4: try a saved connection or a candidate Cloudflare token; restores what ran. */
-  testConnection(input: TestConnectionInput): Promise<Result<TunnelTestResult>>;
+  testConnection: TunnelTestResult;
 
-  listContainers(): Promise<Result<DockerView>>;
-  getLogs(options?: { connectionId?: string; limit?: number }): Promise<Result<LogEntry[]>>;
+  listContainers: DockerView;
+  getLogs: LogEntry[];
+}
 
+/** What each of the host's request methods answers when it succeeds. */
+interface HostAnswers {
+  /** Opens an http(s) URL in the system browser; `opened: false` tells the renderer to open it itself. */
+  openExternal: { opened: boolean };
+  getAppInfo: AppInfo;
+  setLaunchAtLogin: AppInfo;
+}
+
+/** The arguments of DesktopApi method `M`: what its schema in `DesktopApiArgs` accepts. */
+export type DesktopArgs<M extends DesktopMethod> = z.input<(typeof DesktopApiArgs)[M]>;
+
+/**
+ * Request methods typed from the contract: each takes what its argument schema accepts and
+ * answers a Result of its value. (Homomorphic over `Answers`, so each method keeps its doc.)
+ */
+type Requests<Answers> = {
+  [M in keyof Answers]: M extends DesktopMethod
+    ? (...args: DesktopArgs<M>) => Promise<Result<Answers[M]>>
+    : never;
+};
+
+/** The Manager's side of the API: account, billing, instances, domains, connections, Docker, logs. */
+export interface ManagerApi extends Requests<ManagerAnswers> {
   /** Every connection with its status, pushed on every change (no polling). */
   onConnections(listener: (connections: ConnectionView[]) => void): Unsubscribe;
   onSession(listener: (session: SessionView) => void): Unsubscribe;
@@ -291,12 +307,7 @@ export interface ManagerApi {
 }
 
 /** What only the host (Electron main or the web host) can do. */
-export interface HostApi {
-  /** Opens an http(s) URL in the system browser; `opened: false` tells the renderer to open it itself. */
-  openExternal(url: string): Promise<Result<{ opened: boolean }>>;
-  getAppInfo(): Promise<Result<AppInfo>>;
-  setLaunchAtLogin(enabled: boolean): Promise<Result<AppInfo>>;
-}
+export type HostApi = Requests<HostAnswers>;
 
 /** The one API the renderer talks to (`window.cloudConnect`). */
 export type DesktopApi = ManagerApi & HostApi;
@@ -308,13 +319,12 @@ export const DesktopEvents = {
   log: 'onLog',
 } as const satisfies Record<string, keyof ManagerApi>;
 
-type MethodKeys<T> = {
-  [K in keyof T]: T[K] extends (...a: never[]) => Promise<unknown> ? K : never;
-}[keyof T];
-// Every request method has an argument schema and every schema a method.
+// Every request method has an argument schema and every schema a method: a method without a
+// schema, or a schema without a method, fails the build here.
+type AnsweredMethods = keyof ManagerAnswers | keyof HostAnswers;
 type _AllMethodsHaveSchemas = [
-  Exclude<MethodKeys<DesktopApi>, DesktopMethod>,
-  Exclude<DesktopMethod, MethodKeys<DesktopApi>>,
+  Exclude<AnsweredMethods, DesktopMethod>,
+  Exclude<DesktopMethod, AnsweredMethods>,
 ] extends [never, never]
   ? true
   : never;

@@ -10,8 +10,12 @@ import {
   WireGuardDriver,
   type WireGuardDriverOptions,
 } from '../tunnels/wireguard/wireguardDriver.js';
-import { Manager, type DriverFactory } from './manager.js';
-import { ManagerError } from './results.js';
+import { switchRelay } from './cloud/accountService.js';
+import { LogBook } from './logBook.js';
+import { composeManager, type DriverFactory, type Manager } from './manager.js';
+import { httpRelayClients } from './relayClients.js';
+import { ManagerError, toFailure } from './results.js';
+import { secretTokenStore } from './sessionTokens.js';
 
 export interface CreateManagerOptions {
   /** The app's data dir: settings, and the encrypted secrets file when that backend is used. */
@@ -21,7 +25,10 @@ export interface CreateManagerOptions {
   settings?: SettingsStore;
   /** Relay URL of a fresh install (an existing settings file keeps its own). */
   defaultRelayUrl?: string;
-  /** Use this relay now, whatever the settings say (CLOUD_CONNECT_RELAY_URL for the desktop hosts). */
+  /**
+   * Use this relay now, whatever the settings say (CLOUD_CONNECT_RELAY_URL for the desktop
+   * hosts): saved before the Manager is built, and a session of another relay is forgotten.
+   */
   relayUrl?: string;
   /** A SecretStore to use instead of choosing one (keychain, or file with CLOUD_CONNECT_SECRET_KEY). */
   secrets?: SecretStore;
@@ -85,23 +92,30 @@ export async function createManager(options: CreateManagerOptions): Promise<Mana
           options.onConnectionStatus?.(c);
         }
       : undefined;
-  const manager = await Manager.create({
+  const tokens = secretTokenStore(secrets);
+  const logs = new LogBook(2000, options.logSink);
+  if (options.relayUrl) {
+    const switched = await switchRelay(settings, () => tokens.save(null), options.relayUrl).catch(
+      (e: unknown) => {
+        const failure = toFailure(e);
+        throw new ManagerError(failure.code, `CLOUD_CONNECT_RELAY_URL: ${failure.message}`);
+      },
+    );
+    if (switched) logs.add('info', `Relay set to ${switched}`);
+  }
+  return composeManager({
     settings,
     secrets,
+    clients: httpRelayClients(tokens),
     drivers,
     docker: createDockerDiscovery({
       env,
       ...(options.dockerSocket ? { socketPath: options.dockerSocket } : {}),
     }),
+    logs,
     ...(options.supervisor ? { supervisor: options.supervisor } : {}),
     ...(options.testTimeoutMs ? { testTimeoutMs: options.testTimeoutMs } : {}),
-    ...(options.logSink ? { logSink: options.logSink } : {}),
     ...(onConnectionStatus ? { onConnectionStatus } : {}),
     ...(statusFiles ? { onShutdown: () => statusFiles.close() } : {}),
   });
-  if (options.relayUrl) {
-    const set = await manager.setRelayUrl(options.relayUrl);
-    if (!set.ok) throw new ManagerError(set.code, `CLOUD_CONNECT_RELAY_URL: ${set.message}`);
-  }
-  return manager;
 }

@@ -2,7 +2,9 @@
 export { createManager, type CreateManagerOptions } from './createManager.js';
 export { idleStatus } from './idleStatus.js';
 export { LogBook } from './logBook.js';
-export { Manager, type DriverFactory, type ManagerDeps } from './manager.js';
+export { composeManager, type DriverFactory, type Manager, type ManagerDeps } from './manager.js';
+export { httpRelayClients, type RelayClientFactory } from './relayClients.js';
+export { secretTokenStore } from './sessionTokens.js';
 export { ManagerError, toFailure, type ManagerErrorCode } from './results.js';
 export { cliDataDir, desktopDataDir } from '../status/dataDirs.js';
 export {
