@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LowdbStore, StoreLockedError } from './lowdbStore.js';
-import { records } from '../testing/storeContract.js';
+import { records } from '../testing/storeContract/index.js';
 
 /**
  * The data-dir lock with real processes: a holder killed with -9 and left a zombie, two

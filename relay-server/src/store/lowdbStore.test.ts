@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LowdbStore, StoreLockedError, type LowdbStoreOptions } from './lowdbStore.js';
-import { describeStoreContract, records } from '../testing/storeContract.js';
+import { describeStoreContract, records } from '../testing/storeContract/index.js';
 import type { StoreData } from './types.js';
 
 const dirs: string[] = [];
