@@ -1,6 +1,6 @@
 /** The Manager: the one object the desktop app, the web host and the CLI drive. */
 export { createManager, type CreateManagerOptions } from './createManager.js';
-export { idleStatus } from './idleStatus.js';
+export { idleStatus } from '../status/idleStatus.js';
 export { LogBook } from './logBook.js';
 export { composeManager, type DriverFactory, type Manager, type ManagerDeps } from './manager.js';
 export { httpRelayClients, type RelayClientFactory } from './relayClients.js';

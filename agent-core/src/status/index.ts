@@ -12,3 +12,4 @@ export {
   type StatusTone,
   type StatusWords,
 } from './statusWords.js';
+export { idleStatus } from './idleStatus.js';

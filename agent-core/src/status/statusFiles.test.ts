@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionView } from '../desktop/desktopApi.js';
-import { idleStatus } from '../manager/idleStatus.js';
+import { idleStatus } from './idleStatus.js';
 import { createStatusFileWriter, readStatuses, statusDir } from './statusFiles.js';
 
 let root: string;

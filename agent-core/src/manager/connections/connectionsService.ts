@@ -11,7 +11,7 @@ import type { SettingsStore } from '../../settings/settingsStore.js';
 import type { Timers } from '../../time/clock.js';
 import type { TunnelSupervisorOptions } from '../../tunnels/supervisor/index.js';
 import type { InstanceConnections } from '../cloud/instancesService.js';
-import { idleStatus } from '../idleStatus.js';
+import { idleStatus } from '../../status/idleStatus.js';
 import type { KnownSecrets } from '../knownSecrets.js';
 import type { LogBook } from '../logBook.js';
 import type { RunOperation } from '../operation.js';
