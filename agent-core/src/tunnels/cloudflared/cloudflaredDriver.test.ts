@@ -47,16 +47,16 @@ describe('CloudflaredDriver against the stand-in', () => {
   it('connects, reports the hostname from the configuration line and four connections', async () => {
     fixture = await createStandInFixture({ hostnames: ['shop.example.org'] });
     const driver = fixture.driver();
+    const firstReady = waitForEvent(driver.events, 'probe', connected);
+    // The first connection makes the tunnel ready; the other three follow a few ms later, each
+    // registration line making the driver ask /ready again.
+    const allReady = waitForEvent(driver.events, 'probe', (p) => p.details?.readyConnections === 4);
     await driver.start();
-    const [probe] = await waitForEvent(driver.events, 'probe', connected);
+    const [probe] = await firstReady;
     expect(probe.running).toBe(true);
     expect(probe.error).toBeNull();
-    // The first connection makes the tunnel ready; the other three follow a few ms later.
-    let status = await driver.status();
-    for (let i = 0; i < 50 && status.details?.readyConnections !== 4; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      status = await driver.status();
-    }
+    await allReady;
+    const status = await driver.status();
     expect(status).toMatchObject({
       running: true,
       connected: true,

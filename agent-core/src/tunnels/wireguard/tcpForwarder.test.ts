@@ -76,21 +76,29 @@ describe('startTcpForwarder', () => {
   });
 
   it('keeps a half-closed connection open until the answer has come back', async () => {
+    // The app answers only when the test says so: after the client's end has reached it.
+    const appSawEnd = Promise.withResolvers<() => void>();
     const app = createServer({ allowHalfOpen: true }, (s) => {
       const chunks: Buffer[] = [];
       s.on('data', (c: Buffer) => chunks.push(c));
       s.on('end', () =>
-        setTimeout(() => s.end(Buffer.concat(chunks).toString().toUpperCase()), 50),
+        appSawEnd.resolve(() => s.end(Buffer.concat(chunks).toString().toUpperCase())),
       );
     });
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => app.close(r)));
     const fwd = await forwarderTo(portOf(app));
     const sock = connect({ port: fwd.listenPort, host: '127.0.0.1', allowHalfOpen: true });
-    sock.end('shout');
     let got = '';
     sock.on('data', (d: Buffer) => (got += d.toString()));
-    await once(sock, 'end');
+    sock.end('shout');
+    const answer = await appSawEnd.promise;
+    // The client's end went through; the connection stays open for the answer.
+    expect(fwd.connections).toBe(1);
+    expect(sock.destroyed).toBe(false);
+    const ended = once(sock, 'end');
+    answer();
+    await ended;
     expect(got).toBe('SHOUT');
   });
 
@@ -151,6 +159,8 @@ describe('startTcpForwarder', () => {
     const app = createServer(() => {});
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     cleanups.push(() => new Promise((r) => app.close(r)));
+    // The forwarder dials the app as it accepts the client, so this means it holds the client.
+    const dialled = once(app, 'connection');
     const fwd = await startTcpForwarder({
       listenHost: '127.0.0.1',
       listenPort: 0,
@@ -159,8 +169,8 @@ describe('startTcpForwarder', () => {
     });
     const sock = connect(fwd.listenPort, '127.0.0.1');
     sock.on('error', () => {});
-    await once(sock, 'connect');
-    while (fwd.connections === 0) await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([once(sock, 'connect'), dialled]);
+    expect(fwd.connections).toBe(1);
     await fwd.close();
     await once(sock, 'close');
     expect(fwd.connections).toBe(0);
