@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { until } from '@cloud-connect/relay-server/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionView } from '../desktop/desktopApi.js';
 import { createManager } from '../manager/createManager.js';
@@ -64,18 +65,16 @@ describe('cloud-connect status', () => {
     await connected;
 
     // The status file lands right after the change: poll the CLI, as a user would.
-    let json: Array<{
-      name: string;
-      runner: string;
-      agent_pid: number;
-      status: { status: string };
-    }> = [];
-    for (let i = 0; i < 100; i++) {
-      const res = await cli(['status', '--json'], env);
-      json = JSON.parse(res.stdout) as typeof json;
-      if (json[0]?.status.status === 'connected') break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    type Listed = Array<{ name: string; runner: string; status: { status: string } }>;
+    const json = await until(
+      'cloud-connect status --json to list the tunnel as connected',
+      async () => {
+        const listed = JSON.parse((await cli(['status', '--json'], env)).stdout) as Listed;
+        return listed[0]?.status.status === 'connected' && listed;
+      },
+      10_000,
+      20,
+    );
     expect(json).toMatchObject([
       {
         name: 'Desktop files',
