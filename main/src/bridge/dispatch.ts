@@ -7,6 +7,7 @@ import {
   type Result,
   type Unsubscribe,
 } from '@cloud-connect/agent-core/desktop';
+import { validationFailure } from '@cloud-connect/agent-core/errors';
 
 function isMethod(name: unknown): name is DesktopMethod {
   return typeof name === 'string' && Object.hasOwn(DesktopApiArgs, name);
@@ -31,19 +32,15 @@ export async function dispatchCall(
   }
   const parsed = DesktopApiArgs[method].safeParse(Array.isArray(args) ? args : []);
   if (!parsed.success) {
-    const fields: Record<string, string> = {};
-    for (const issue of parsed.error.issues) {
-      const key =
-        issue.path.slice(1).map(String).join('.') || `argument ${String(issue.path[0] ?? 0)}`;
-      fields[key] ??= issue.message;
-    }
-    const [first] = Object.entries(fields);
-    return {
-      ok: false,
-      code: 'VALIDATION_ERROR',
-      message: first ? `${first[0]} ${first[1]}` : 'The request is not valid',
-      fields,
-    };
+    // An issue's path starts at the argument's position: name the field inside it, or the argument.
+    const fieldOf = (path: readonly PropertyKey[]) =>
+      path.slice(1).map(String).join('.') || `argument ${String(path[0] ?? 0)}`;
+    const { message, fields } = validationFailure(
+      parsed.error,
+      fieldOf,
+      'the arguments are invalid',
+    );
+    return { ok: false, code: 'VALIDATION_ERROR', message, fields };
   }
   const fn = api[method] as (...a: unknown[]) => Promise<Result<unknown>>;
   try {

@@ -1,17 +1,21 @@
 import { ERROR_STATUS, type ErrorCode } from '@cloud-connect/agent-core/api';
+import { CodedError } from '@cloud-connect/agent-core/errors';
 
-/** An error the API answers with: a code from the contract, a message a user can act on. */
-export class AppError extends Error {
+/**
+ * An error the API answers with: a code from the contract, a message a user can act on, and
+ * the HTTP status the contract gives the code. Its `toJSON()` (from CodedError, the agent's
+ * error base too) is the `error` object of every error body.
+ */
+export class AppError extends CodedError<ErrorCode> {
   readonly status: number;
 
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly details?: Record<string, unknown>,
+    details?: Record<string, unknown>,
     readonly headers?: Record<string, string>,
   ) {
-    super(message);
-    this.name = 'AppError';
+    super(code, message, details);
     this.status = ERROR_STATUS[code];
   }
 

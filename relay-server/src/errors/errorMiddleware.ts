@@ -27,13 +27,7 @@ export function errorMiddleware(logger: Logger): Middleware {
       ctx.status = err.status;
       if (err.status === 405) ctx.set('Allow', String(ctx.response.get('Allow')));
       for (const [k, v] of Object.entries(err.headers ?? {})) ctx.set(k, v);
-      ctx.body = {
-        error: {
-          code: err.code,
-          message: err.message,
-          ...(err.details ? { details: err.details } : {}),
-        },
-      };
+      ctx.body = { error: err.toJSON() };
     }
   };
 }

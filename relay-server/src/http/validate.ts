@@ -1,12 +1,9 @@
 import type { Endpoint } from '@cloud-connect/agent-core/api';
+import { UNKNOWN_FIELD, validationFailure } from '@cloud-connect/agent-core/errors';
 import type { z } from 'zod';
 import { AppError } from '../errors/appError.js';
 import { jsonBody } from './body.js';
 import type { AppContext } from './context.js';
-
-function fieldName(path: readonly PropertyKey[], part: string): string {
-  return path.length ? path.map(String).join('.') : part;
-}
 
 /** Parse one request part; a failure names every bad field and what is wrong with it. */
 export function parsePart<T extends z.ZodType>(
@@ -16,24 +13,10 @@ export function parsePart<T extends z.ZodType>(
 ): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const fields: Record<string, string> = {};
-  for (const issue of result.error.issues) {
-    let message = issue.message;
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys)
-        fields[fieldName([...issue.path, key], part)] = 'is not a known field';
-      continue;
-    }
-    if (issue.code === 'invalid_type') {
-      message = message.endsWith('received undefined')
-        ? 'is required'
-        : message.replace('Invalid input: ', '');
-    }
-    fields[fieldName(issue.path, part)] ??= message;
-  }
-  const first = Object.entries(fields)[0];
-  const summary = first ? `${first[0]} ${first[1]}` : `the ${part} is invalid`;
-  throw new AppError('VALIDATION_ERROR', `Invalid request: ${summary}`, { fields });
+  const fieldOf = (path: readonly PropertyKey[]) =>
+    path.length ? path.map(String).join('.') : part;
+  const { message, fields } = validationFailure(result.error, fieldOf, `the ${part} is invalid`);
+  throw new AppError('VALIDATION_ERROR', message, { fields });
 }
 
 /**
@@ -49,8 +32,8 @@ function refuseBody(endpoint: Endpoint, raw: Buffer | undefined): undefined {
   }
   const keys = Object.keys(value);
   if (keys.length === 0) return undefined;
-  throw new AppError('VALIDATION_ERROR', `Invalid request: ${keys[0]} is not a known field`, {
-    fields: Object.fromEntries(keys.map((k) => [k, 'is not a known field'])),
+  throw new AppError('VALIDATION_ERROR', `Invalid request: ${keys[0]} ${UNKNOWN_FIELD}`, {
+    fields: Object.fromEntries(keys.map((k) => [k, UNKNOWN_FIELD])),
   });
 }
 

@@ -20,8 +20,7 @@ function formField(ctx: AppContext, name: string): string {
 
 function reasonOf(e: unknown): string {
   if (e instanceof AppError) {
-    const fields = e.details?.fields as Record<string, string> | undefined;
-    const first = fields && Object.entries(fields)[0];
+    const first = Object.entries(e.fields)[0];
     return first ? `The ${first[0].replace(/_/g, ' ')} ${first[1]}.` : e.message;
   }
   throw e;
