@@ -91,7 +91,9 @@ for await (const line of rl) {
     catch (e) { console.log('lost ' + dir + ' ' + e.name); }
   } else if (cmd === 'close') { await store?.close(); store = null; console.log('closed'); }
 }`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  // The store reads its clock from agent-core: its sources, as the tests load them.
+  const args = ['--conditions=@cloud-connect/source', '--import', 'tsx', '--input-type=module'];
+  const child = spawn(process.execPath, [...args, '-e', script], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -114,7 +116,7 @@ for (let i = 0; ; i++) {
       'sh',
       [
         '-c',
-        `"$NODE" --import tsx --input-type=module -e "$LOCKER" & echo "child $!"; exec sleep 600`,
+        `"$NODE" --conditions=@cloud-connect/source --import tsx --input-type=module -e "$LOCKER" & echo "child $!"; exec sleep 600`,
       ],
       {
         env: { ...process.env, NODE: process.execPath, LOCKER: locker },

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LowdbStore, StoreLockedError, type LowdbStoreOptions } from './lowdbStore.js';
+import { manualClock, type ManualClock } from '../testing/manualClock.js';
 import { describeStoreContract, records } from '../testing/storeContract/index.js';
 import type { StoreData } from './types.js';
 
@@ -24,6 +25,9 @@ async function openStore(dir: string, options: LowdbStoreOptions = {}): Promise<
   stores.push(store);
   return store;
 }
+
+/** Store options that run the store's time on `clock`: its age checks and its timers. */
+const timed = (clock: ManualClock): LowdbStoreOptions => ({ clock, timers: clock });
 
 afterEach(async () => {
   for (const c of children.splice(0)) {
@@ -174,9 +178,10 @@ describe('LowdbStore on disk', () => {
   });
 
   it('rewrites the data file at most once per interval during a burst of 10,000 touches', async () => {
-    const dir = await tempDir();
+    const clock = manualClock();
     const intervalMs = 100;
-    const store = await openStore(dir, { snapshotIntervalMs: intervalMs });
+    const dir = await tempDir();
+    const store = await openStore(dir, { snapshotIntervalMs: intervalMs, ...timed(clock) });
     const user = await store.users.create(records.user());
     const ids: string[] = [];
     for (let n = 0; n < 100; n++) {
@@ -184,22 +189,25 @@ describe('LowdbStore on disk', () => {
     }
     const writesBefore = store.stats.snapshotWrites;
     const batchesBefore = store.stats.journalBatches;
-    const started = performance.now();
     let last = '';
-    // 100 rounds of 100 concurrent touches: many journal batches, each a chance to rewrite.
+    // 100 rounds of 100 concurrent touches, a quarter interval apart: 25 intervals go by,
+    // and every journal batch is a chance to rewrite.
     for (let round = 0; round < 100; round++) {
       last = new Date(Date.UTC(2031, 0, 1, 0, 0, round)).toISOString();
       await Promise.all(ids.map((id) => store.instances.touch(id, last)));
+      clock.advance(intervalMs / 4);
+      await store.snapshotSettled();
     }
-    const elapsed = performance.now() - started;
     const writes = store.stats.snapshotWrites - writesBefore;
     const batches = store.stats.journalBatches - batchesBefore;
-    expect(writes).toBeLessThanOrEqual(Math.floor(elapsed / intervalMs) + 1);
+    expect(writes).toBeGreaterThan(0);
+    expect(writes).toBeLessThanOrEqual(25);
     // Group commit: far fewer appends than touches.
     expect(batches).toBeLessThanOrEqual(10_000 / 50);
     expect(store.stats.journalEntries).toBeGreaterThanOrEqual(10_000);
-    // Within an interval or two the snapshot holds the latest touch.
-    await new Promise((r) => setTimeout(r, intervalMs * 3));
+    // Within an interval the snapshot holds the latest touch.
+    clock.advance(intervalMs);
+    await store.snapshotSettled();
     const snap = JSON.parse(await readFile(path.join(dir, 'store.json'), 'utf8')) as {
       data: StoreData;
     };
@@ -208,40 +216,84 @@ describe('LowdbStore on disk', () => {
     expect((await journalFiles(dir)).length).toBeLessThanOrEqual(2);
   });
 
-  it('rewrites the snapshot once the journal since it is as large as it, or once it is old', async () => {
-    const waitFor = async (check: () => boolean, ms: number) => {
-      const until = Date.now() + ms;
-      while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-      return check();
+  it('rewrites the snapshot once the journal since it is as large as it, and not before', async () => {
+    const clock = manualClock();
+    const store = await openStore(await tempDir(), {
+      snapshotIntervalMs: 20,
+      snapshotMaxAgeMs: 3_600_000,
+      ...timed(clock),
+    });
+    /** Let `ms` of store time pass, then wait for a rewrite the timer started, if any. */
+    const pass = async (ms: number) => {
+      clock.advance(ms);
+      await store.snapshotSettled();
+      return store.stats.snapshotWrites;
     };
-    const dir = await tempDir();
-    const store = await openStore(dir, { snapshotIntervalMs: 20, snapshotMaxAgeMs: 3_600_000 });
     const users = [];
     for (let n = 0; n < 100; n++) users.push(await store.users.create(records.user()));
-    // 100 users of journal outgrow the empty start-up snapshot at once.
-    expect(await waitFor(() => store.stats.snapshotWrites === 2, 2_000)).toBe(true);
+    // Nothing is rewritten between checks, however much is written.
+    expect(await pass(19)).toBe(1);
+    // 100 users of journal outgrow the empty start-up snapshot: the next check rewrites it.
+    expect(await pass(1)).toBe(2);
     const size = store.stats.snapshotBytes;
     await store.users.update(users[0]!.id, { name: 'small change' });
-    await new Promise((r) => setTimeout(r, 300)); // 15 intervals
-    expect(store.stats.snapshotWrites).toBe(2);
+    expect(await pass(20 * 15)).toBe(2);
     expect(store.stats.journalBytesSinceSnapshot).toBeLessThan(size);
     let n = 0;
     while (store.stats.journalBytesSinceSnapshot < size) {
       await store.users.update(users[n++ % 100]!.id, { name: `name ${n}` });
     }
-    expect(await waitFor(() => store.stats.snapshotWrites === 3, 2_000)).toBe(true);
+    expect(await pass(20)).toBe(3);
+  });
 
-    const aging = await openStore(await tempDir(), {
+  it('rewrites a changed snapshot once it is snapshotMaxAgeMs old, by the store clock', async () => {
+    const clock = manualClock();
+    const store = await openStore(await tempDir(), {
       snapshotIntervalMs: 20,
       snapshotMaxAgeMs: 200,
+      ...timed(clock),
     });
-    const u = await aging.users.create(records.user());
-    for (let k = 0; k < 20; k++) await aging.users.create(records.user());
-    await new Promise((r) => setTimeout(r, 100));
-    const before = aging.stats.snapshotWrites;
-    // A change far smaller than the snapshot is still written once the snapshot is old.
-    await aging.users.update(u.id, { name: 'x' });
-    expect(await waitFor(() => aging.stats.snapshotWrites > before, 2_000)).toBe(true);
+    const pass = async (ms: number) => {
+      clock.advance(ms);
+      await store.snapshotSettled();
+      return store.stats.snapshotWrites;
+    };
+    const u = await store.users.create(records.user());
+    for (let k = 0; k < 20; k++) await store.users.create(records.user());
+    expect(await pass(20)).toBe(2); // grown: rewritten at t = 20 ms
+    // A change far smaller than the snapshot waits until the snapshot is 200 ms old.
+    await store.users.update(u.id, { name: 'x' });
+    expect(await pass(180)).toBe(2); // t = 200: 180 ms old
+    expect(await pass(20)).toBe(3); // t = 220: 200 ms old
+    // An unchanged store is not rewritten, however old its snapshot.
+    expect(await pass(1000)).toBe(3);
+  });
+
+  it('drops email and refresh tokens retainExpiredMs after they expire, by the store clock', async () => {
+    const clock = manualClock();
+    const store = await openStore(await tempDir(), {
+      snapshotIntervalMs: 3_600_000,
+      retainExpiredMs: 60_000,
+      ...timed(clock),
+    });
+    const at = (ms: number) => new Date(clock.nowMs() + ms).toISOString();
+    const user = await store.users.create(records.user());
+    const email = records.emailToken(user.id, { expiresAt: at(1000) });
+    const refresh = records.refreshToken(user.id, { expiresAt: at(5000) });
+    await store.emailTokens.create(email);
+    await store.refreshTokens.create(refresh);
+    const kept = async () => {
+      await store.users.update(user.id, { name: `n${clock.nowMs()}` }); // something to write
+      await store.snapshot();
+      const data = await store.dump();
+      return [Object.keys(data.emailTokens), Object.keys(data.refreshTokens)];
+    };
+    clock.advance(61_000); // the email token expired 60 s ago, not more
+    expect(await kept()).toEqual([[email.hash], [refresh.id]]);
+    clock.advance(1);
+    expect(await kept()).toEqual([[], [refresh.id]]);
+    clock.advance(4000);
+    expect(await kept()).toEqual([[], []]);
   });
 
   it('journals a heartbeat as its two changed fields, not the whole record', async () => {
@@ -273,6 +325,8 @@ describe('LowdbStore on disk', () => {
     const child = spawn(
       process.execPath,
       [
+        // The store reads the clock from agent-core: its sources, as the tests load them.
+        '--conditions=@cloud-connect/source',
         '--import',
         'tsx',
         '--input-type=module',
@@ -285,13 +339,16 @@ describe('LowdbStore on disk', () => {
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     children.push(child);
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    const deadline = Date.now() + 20_000;
-    while (!out.includes('open')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error('child did not open');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // The child prints "open" once it holds the lock, or exits if it cannot.
+    const opened = new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('open')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`child exited (${code}) before opening`)));
+    });
+    await opened;
     const refused = await LowdbStore.open(dir).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(StoreLockedError);
     expect((refused as StoreLockedError).pid).toBe(child.pid);
