@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../ids.js';
-import {
-  createAccount,
-  createInstance,
-  manualClock,
-  startTestRelay,
-  type ApiResponse,
-  type TestRelay,
-} from '../testing/index.js';
-import { generateKeyPair } from '../wireguard/keys.js';
-import { DEFAULT_LOGIN_THROTTLE } from './loginThrottle.js';
+import { createAccount, createInstance, manualClock, type ApiResponse } from '../testing/index.js';
+import { startTestRelayForTest } from '../testing/relayFixtures.js';
+import { records } from '../testing/storeContract/index.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
+import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleConfig } from './loginThrottle.js';
 import { DEFAULT_RATE_LIMITS } from './rateLimit.js';
-
-let t: TestRelay | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
 
 interface LimitedBody {
   error: { code: string; details: { retry_after_seconds: number } };
@@ -43,7 +32,7 @@ function expectWait(res: ApiResponse<LimitedBody>, seconds: number): void {
 
 describe('forgot-password, per account', () => {
   it('answers 429 after the account budget, for that account only, and sends no more mail', async () => {
-    t = await startTestRelay({
+    const t = await startTestRelayForTest({
       rateLimits: { mailPerAccount: { points: 3, durationSeconds: 3600 } },
     });
     const account = await createAccount(t);
@@ -63,7 +52,7 @@ describe('forgot-password, per account', () => {
   });
 
   it('limits an address with no account the same way, so the limit reveals nothing', async () => {
-    t = await startTestRelay({
+    const t = await startTestRelayForTest({
       rateLimits: { mailPerAccount: { points: 2, durationSeconds: 3600 } },
     });
     const email = 'nobody-here@example.test';
@@ -76,11 +65,11 @@ describe('forgot-password, per account', () => {
 
 describe('sign-up, per address', () => {
   it('limits sign-ups of one address the same whether it has an account or not, so its owner is not mail-bombed', async () => {
-    t = await startTestRelay({
+    const t = await startTestRelayForTest({
       rateLimits: { mailPerAccount: { points: 2, durationSeconds: 3600 } },
     });
     const signUp = (email: string) =>
-      t!.api.post('/auth/register', {
+      t.api.post('/auth/register', {
         name: 'Someone',
         email,
         password: 'some password 123',
@@ -105,12 +94,24 @@ describe('failed sign-ins, per account and source', () => {
   const ATTACKER = '203.0.113.7';
   const OWNER = '198.51.100.20';
   const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
-  const login = (email: string, password: string, ip: string) =>
-    t!.api.post('/auth/login', { email, password }, from(ip));
+  /**
+   * A relay that trusts X-Forwarded-For, on a manual clock, with the login throttle's defaults
+   * changed by `throttle`; `login` signs in from the address given.
+   */
+  async function behindProxy(throttle: Partial<LoginThrottleConfig> = {}) {
+    const clock = manualClock();
+    const t = await startTestRelayForTest({
+      clock,
+      env: { RELAY_TRUST_PROXY: 'true' },
+      rateLimits: { loginFailures: { ...DEFAULT_LOGIN_THROTTLE, ...throttle } },
+    });
+    const login = (email: string, password: string, ip: string) =>
+      t.api.post('/auth/login', { email, password }, from(ip));
+    return { t, clock, login };
+  }
 
   it('slow the guessing address down with doubling waits while the owner signs in from another at once', async () => {
-    const clock = manualClock();
-    t = await startTestRelay({ clock, env: { RELAY_TRUST_PROXY: 'true' } });
+    const { t, clock, login } = await behindProxy();
     const account = await createAccount(t);
     const { freePerSource, maxDelaySeconds } = DEFAULT_LOGIN_THROTTLE;
     const waits = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900];
@@ -137,7 +138,7 @@ describe('failed sign-ins, per account and source', () => {
   });
 
   it('take a burst of parallel guesses from one address one at a time, so only the free ones are checked', async () => {
-    t = await startTestRelay({ env: { RELAY_TRUST_PROXY: 'true' } });
+    const { t, login } = await behindProxy();
     const account = await createAccount(t);
     const burst = await Promise.all(
       Array.from({ length: 20 }, () => login(account.email, 'wrong guess!', ATTACKER)),
@@ -150,8 +151,7 @@ describe('failed sign-ins, per account and source', () => {
   });
 
   it('forget a source’s failures a day after the last one, and count an unknown email the same way', async () => {
-    const clock = manualClock();
-    t = await startTestRelay({ clock, env: { RELAY_TRUST_PROXY: 'true' } });
+    const { t, clock, login } = await behindProxy();
     const { freePerSource, forgetAfterSeconds } = DEFAULT_LOGIN_THROTTLE;
     for (const email of ['nobody-here@example.test', (await createAccount(t)).email]) {
       for (let i = 0; i < freePerSource; i++) {
@@ -166,14 +166,7 @@ describe('failed sign-ins, per account and source', () => {
   });
 
   it('once the account total is reached, slow each unfamiliar address after its first failure, yet let a right password from an address with none through', async () => {
-    const clock = manualClock();
-    t = await startTestRelay({
-      clock,
-      env: { RELAY_TRUST_PROXY: 'true' },
-      rateLimits: {
-        loginFailures: { ...DEFAULT_LOGIN_THROTTLE, freePerSource: 3, freePerAccount: 6 },
-      },
-    });
+    const { t, clock, login } = await behindProxy({ freePerSource: 3, freePerAccount: 6 });
     const account = await createAccount(t);
     expect((await login(account.email, account.password, OWNER)).status).toBe(200);
 
@@ -203,7 +196,7 @@ describe('failed sign-ins, per account and source', () => {
   });
 
   it('count an IPv6 source by its /64 and an IPv4-mapped one as its IPv4 address', async () => {
-    t = await startTestRelay({ env: { RELAY_TRUST_PROXY: 'true' } });
+    const { t, login } = await behindProxy();
     const account = await createAccount(t);
     const { freePerSource } = DEFAULT_LOGIN_THROTTLE;
     for (let i = 0; i < freePerSource; i++) {
@@ -222,14 +215,7 @@ describe('failed sign-ins, per account and source', () => {
   });
 
   it('a password reset by mail clears the account total', async () => {
-    const clock = manualClock();
-    t = await startTestRelay({
-      clock,
-      env: { RELAY_TRUST_PROXY: 'true' },
-      rateLimits: {
-        loginFailures: { ...DEFAULT_LOGIN_THROTTLE, freePerSource: 5, freePerAccount: 2 },
-      },
-    });
+    const { t, login } = await behindProxy({ freePerSource: 5, freePerAccount: 2 });
     const account = await createAccount(t);
     for (const ip of ['203.0.113.1', '203.0.113.2']) {
       expect((await login(account.email, 'wrong guess!', ip)).status).toBe(401);
@@ -252,13 +238,13 @@ describe('failed sign-ins, per account and source', () => {
 
 describe('subdomain check, per user', () => {
   it('answers 429 after the user budget; another user still checks', async () => {
-    t = await startTestRelay({
+    const t = await startTestRelayForTest({
       rateLimits: { subdomainCheckPerUser: { points: 5, durationSeconds: 60 } },
     });
     const a = await createAccount(t);
     const b = await createAccount(t);
     const check = (token: string, i: number) =>
-      t!.api.get(`/subdomains/check?subdomain=free-name-${i}`, { token });
+      t.api.get(`/subdomains/check?subdomain=free-name-${i}`, { token });
     for (let i = 0; i < 5; i++) expect((await check(a.accessToken, i)).status).toBe(200);
     expectLimited(await check(a.accessToken, 5), 60);
     expect((await check(b.accessToken, 6)).status).toBe(200);
@@ -267,7 +253,7 @@ describe('subdomain check, per user', () => {
 
 describe('tunnel calls, per instance', () => {
   it('answer 429 after the instance budget, whatever the call; another instance goes on', async () => {
-    t = await startTestRelay({
+    const t = await startTestRelayForTest({
       rateLimits: { tunnelPerInstance: { points: 5, durationSeconds: 60 } },
     });
     const a = await createAccount(t);
@@ -275,7 +261,7 @@ describe('tunnel calls, per instance', () => {
     const one = (await createInstance(t, a, 'limited-one')).credentials.instance_token;
     const two = (await createInstance(t, b, 'limited-two')).credentials.instance_token;
     const register = (token: string) =>
-      t!.api.post('/tunnel/register', { public_key: generateKeyPair().publicKey }, { token });
+      t.api.post('/tunnel/register', { public_key: generateKeyPair().publicKey }, { token });
     expect((await register(one)).status).toBe(200);
     for (let i = 0; i < 3; i++) {
       expect((await t.api.post('/tunnel/heartbeat', {}, { token: one })).status).toBe(200);
@@ -292,7 +278,7 @@ describe('tunnel calls, per instance', () => {
 
 describe('the per-IP auth budget with the default limits', () => {
   it('lets 100 people behind one address sign in at once, and still has an end', async () => {
-    t = await startTestRelay({ rateLimits: DEFAULT_RATE_LIMITS });
+    const t = await startTestRelayForTest({ rateLimits: DEFAULT_RATE_LIMITS });
     const services = t.relay.services;
     // Accounts go straight into the store: 100 registrations would only repeat argon2 work.
     const password = 'office password 123';
@@ -300,23 +286,13 @@ describe('the per-IP auth budget with the default limits', () => {
     const now = new Date().toISOString();
     const emails = Array.from({ length: 100 }, (_, i) => `office-${i}@example.test`);
     for (const email of emails) {
-      await services.store.users.create({
-        id: newId('usr'),
-        email,
-        name: 'Office Worker',
-        passwordHash,
-        createdAt: now,
-        emailVerifiedAt: now,
-        acceptMarketing: false,
-        termsAcceptedAt: now,
-        clientVersion: null,
-        stripeCustomerId: null,
-        subscription: null,
-      });
+      await services.store.users.create(
+        records.user({ id: newId('usr'), email, passwordHash, emailVerifiedAt: now }),
+      );
     }
     const started = performance.now();
     const logins = await Promise.all(
-      emails.map((email) => t!.api.post('/auth/login', { email, password })),
+      emails.map((email) => t.api.post('/auth/login', { email, password })),
     );
     const seconds = (performance.now() - started) / 1000;
     expect(logins.map((r) => r.status)).toEqual(emails.map(() => 200));

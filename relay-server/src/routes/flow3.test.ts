@@ -1,47 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAccount,
-  createInstance,
-  recordingWireGuard,
-  setPlan,
-  startDnsServer,
-  startTestRelay,
-  type TestDnsServer,
-  type TestRelay,
-} from '../testing/index.js';
-import { generateKeyPair } from '../wireguard/keys.js';
+import { describe, expect, it } from 'vitest';
+import { createAccount, createInstance, recordingWireGuard, setPlan } from '../testing/index.js';
+import { useDnsRelay } from '../testing/relayFixtures.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
-let t: TestRelay;
-let dns: TestDnsServer;
-beforeAll(async () => {
-  dns = await startDnsServer();
-  t = await startTestRelay({
-    env: { DNS_SERVERS: dns.address, RELAY_BASE_DOMAIN: 'erugo.cloud' },
-    services: { wireguard: recordingWireGuard() },
-  });
-});
-afterAll(async () => {
-  await t.stop();
-  await dns.close();
+const ctx = useDnsRelay({
+  env: { RELAY_BASE_DOMAIN: 'erugo.cloud' },
+  services: { wireguard: recordingWireGuard() },
 });
 
 describe('seed 003 flow 3: adding a custom domain', () => {
   it('add → CNAME instructions → record at the DNS provider → verify → verified, listed and routed', async () => {
     // 1–3. A Pro user with a connected instance opens its settings.
-    const user = await createAccount(t, { name: 'John Doe' });
-    await setPlan(t, user, 'pro');
+    const user = await createAccount(ctx.t, { name: 'John Doe' });
+    await setPlan(ctx.t, user, 'pro');
     const sub = `myfiles${Date.now().toString(36)}`;
-    const { instance, credentials } = await createInstance(t, user, sub, 'My Erugo Server');
+    const { instance, credentials } = await createInstance(ctx.t, user, sub, 'My Erugo Server');
     const agent = { token: credentials.instance_token };
     const owner = { token: user.accessToken };
     expect(
-      (await t.api.post('/tunnel/register', { public_key: generateKeyPair().publicKey }, agent))
+      (await ctx.t.api.post('/tunnel/register', { public_key: generateKeyPair().publicKey }, agent))
         .status,
     ).toBe(200);
-    expect((await t.api.post('/tunnel/heartbeat', {}, agent)).status).toBe(200);
+    expect((await ctx.t.api.post('/tunnel/heartbeat', {}, agent)).status).toBe(200);
 
     // 4–5. POST /instances/{id}/domains answers the CNAME to create.
-    const added = await t.api.post(
+    const added = await ctx.t.api.post(
       `/instances/${instance.id}/domains`,
       { domain: 'share.example.com' },
       owner,
@@ -60,7 +43,7 @@ describe('seed 003 flow 3: adding a custom domain', () => {
       expires_at: expect.stringMatching(/Z$/),
     });
     // Clicking Verify before the record exists keeps it pending.
-    const early = await t.api.post(
+    const early = await ctx.t.api.post(
       `/instances/${instance.id}/domains/share.example.com/verify`,
       undefined,
       owner,
@@ -70,7 +53,7 @@ describe('seed 003 flow 3: adding a custom domain', () => {
       status: 'pending_verification',
       error: 'CNAME record not found',
     });
-    const statusBefore = await t.api.get('/tunnel/status', agent);
+    const statusBefore = await ctx.t.api.get('/tunnel/status', agent);
     expect(statusBefore.body.domains.custom_domains).toEqual([
       {
         domain: 'share.example.com',
@@ -82,10 +65,10 @@ describe('seed 003 flow 3: adding a custom domain', () => {
 
     // 6. The user adds the record at their DNS provider, exactly as instructed.
     const { name, value } = added.body.verification;
-    dns.set(`${name}.example.com`, 'CNAME', value);
+    ctx.dns.set(`${name}.example.com`, 'CNAME', value);
 
     // 7–9. Verify: the API checks DNS and starts provisioning SSL.
-    const verified = await t.api.post(
+    const verified = await ctx.t.api.post(
       `/instances/${instance.id}/domains/share.example.com/verify`,
       undefined,
       owner,
@@ -96,13 +79,13 @@ describe('seed 003 flow 3: adding a custom domain', () => {
       status: 'verified',
       ssl_status: 'provisioning',
     });
-    expect(dns.queries.filter((q) => q.name === 'share.example.com')).toContainEqual({
+    expect(ctx.dns.queries.filter((q) => q.name === 'share.example.com')).toContainEqual({
       name: 'share.example.com',
       type: 'CNAME',
     });
 
     // 10. The domain is active: listed, on the instance, and in the agent's status.
-    const list = await t.api.get(`/instances/${instance.id}/domains`, owner);
+    const list = await ctx.t.api.get(`/instances/${instance.id}/domains`, owner);
     expect(list.body.domains).toEqual([
       expect.objectContaining({
         domain: 'share.example.com',
@@ -112,9 +95,9 @@ describe('seed 003 flow 3: adding a custom domain', () => {
         error: null,
       }),
     ]);
-    const detail = await t.api.get(`/instances/${instance.id}`, owner);
+    const detail = await ctx.t.api.get(`/instances/${instance.id}`, owner);
     expect(detail.body).toMatchObject({ custom_domain: 'share.example.com', status: 'connected' });
-    const status = await t.api.get('/tunnel/status', agent);
+    const status = await ctx.t.api.get('/tunnel/status', agent);
     expect(status.body).toEqual({
       tunnel_status: 'connected',
       // Additive to seed 003: the status model and the address a browser opens.
@@ -134,7 +117,7 @@ describe('seed 003 flow 3: adding a custom domain', () => {
       },
     });
     // A re-registering agent is told about the domain as well.
-    const again = await t.api.post(
+    const again = await ctx.t.api.post(
       '/tunnel/register',
       { public_key: generateKeyPair().publicKey },
       agent,

@@ -1,28 +1,12 @@
 import type { PaidPlan } from '@cloud-connect/agent-core/api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  createAccount,
-  createInstance,
-  startStripeStandIn,
-  startTestRelay,
-  subscribe,
-  type StripeStandIn,
-  type TestAccount,
-  type TestRelay,
-} from '../../testing/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createAccount, createInstance, subscribe, type TestAccount } from '../../testing/index.js';
+import { useStripeRelay } from '../../testing/relayFixtures.js';
 
-let stripe: StripeStandIn;
-let t: TestRelay;
+const ctx = useStripeRelay();
 let ann: TestAccount;
-
 beforeEach(async () => {
-  stripe = await startStripeStandIn();
-  t = await startTestRelay({ stripe });
-  ann = await createAccount(t);
-});
-afterEach(async () => {
-  await t.stop();
-  await stripe.close();
+  ann = await createAccount(ctx.t);
 });
 
 let serial = 0;
@@ -33,18 +17,18 @@ const domainName = () => `share.customer-${++serial}.example.com`;
 async function createInstances(account: TestAccount, count: number) {
   const ids: string[] = [];
   for (let i = 0; i < count; i++)
-    ids.push((await createInstance(t, account, subdomain())).instance.id);
+    ids.push((await createInstance(ctx.t, account, subdomain())).instance.id);
   return ids;
 }
 
 const tryInstance = (account: TestAccount) =>
-  t.api.post(
+  ctx.t.api.post(
     '/instances',
     { name: 'One too many', subdomain: subdomain() },
     { token: account.accessToken },
   );
 const tryDomain = (account: TestAccount, instanceId: string) =>
-  t.api.post(
+  ctx.t.api.post(
     `/instances/${instanceId}/domains`,
     { domain: domainName() },
     { token: account.accessToken },
@@ -85,7 +69,7 @@ describe('plan limits, before and after subscribing through Stripe', () => {
   ] as Array<[PaidPlan, number, number]>)(
     '%s allows %i instances and %i custom domains on each',
     async (plan, instances, domains) => {
-      await subscribe(t, stripe, ann, plan);
+      await subscribe(ctx.t, ctx.stripe, ann, plan);
       const [first, second] = await createInstances(ann, instances);
       await expectInstanceLimit(ann, plan, instances);
       await expectDomains(ann, first ?? '', domains);
@@ -95,9 +79,9 @@ describe('plan limits, before and after subscribing through Stripe', () => {
   );
 
   it('falls back to the Free limits once Stripe deletes the subscription', async () => {
-    const done = await subscribe(t, stripe, ann, 'pro');
+    const done = await subscribe(ctx.t, ctx.stripe, ann, 'pro');
     const [id] = await createInstances(ann, 2);
-    await stripe.deliver(t.url, stripe.cancelSubscription(done.subscription.id).event);
+    await ctx.stripe.deliver(ctx.t.url, ctx.stripe.cancelSubscription(done.subscription.id).event);
 
     await expectInstanceLimit(ann, 'free', 1);
     const domain = await tryDomain(ann, id ?? '');

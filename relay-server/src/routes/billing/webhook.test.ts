@@ -1,57 +1,62 @@
 import { ErrorBody, type PaidPlan } from '@cloud-connect/agent-core/api';
 import Stripe from 'stripe';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../store/types.js';
 import {
   createAccount,
   manualClock,
-  startStripeStandIn,
-  startTestRelay,
   type ManualClock,
   type StandInEvent,
-  type StripeStandIn,
   type TestAccount,
-  type TestRelay,
 } from '../../testing/index.js';
+import { startTestRelayForTest, useStripeRelay } from '../../testing/relayFixtures.js';
 
+// The stand-in's clock stamps events; tests move it to make one event older than another.
 let clock: ManualClock;
-let stripe: StripeStandIn;
-let t: TestRelay;
+const ctx = useStripeRelay({ standIn: () => ({ clock: (clock = manualClock()) }) });
 let ann: TestAccount;
-
 beforeEach(async () => {
-  // The stand-in's clock stamps events; tests move it to make one event older than another.
-  clock = manualClock();
-  stripe = await startStripeStandIn({ clock });
-  t = await startTestRelay({ stripe });
-  ann = await createAccount(t);
-});
-afterEach(async () => {
-  await t.stop();
-  await stripe.close();
+  ann = await createAccount(ctx.t);
 });
 
 /** Checkout through the relay and pay at the stand-in, but deliver no webhook yet. */
 async function paidCheckout(account: TestAccount, plan: PaidPlan = 'pro') {
-  const res = await t.api.post('/billing/checkout', { plan }, { token: account.accessToken });
+  const res = await ctx.t.api.post('/billing/checkout', { plan }, { token: account.accessToken });
   expect(res.status).toBe(200);
-  return stripe.completeCheckout(res.body.session_id);
+  return ctx.stripe.completeCheckout(res.body.session_id);
 }
 
 async function deliverAll(...events: StandInEvent[]) {
-  for (const event of events) expect((await stripe.deliver(t.url, event)).status).toBe(200);
+  for (const event of events) expect((await ctx.stripe.deliver(ctx.t.url, event)).status).toBe(200);
 }
 
+/**
+ * A paid subscription for Ann whose webhooks the relay has had, then the events `changes` make
+ * at Stripe, each a minute after the one before, oldest first and not delivered.
+ */
+async function laterEvents(...changes: ((subscriptionId: string) => StandInEvent)[]) {
+  const done = await paidCheckout(ann);
+  await deliverAll(...done.events);
+  return changes.map((change) => {
+    clock.advance(60_000);
+    return change(done.subscription.id);
+  });
+}
+const setCancelAtPeriodEnd = (value: boolean) => (id: string) =>
+  ctx.stripe.updateSubscription(id, { cancelAtPeriodEnd: value }).event;
+const cancel = (id: string) => ctx.stripe.cancelSubscription(id).event;
+
 const subscriptionOf = async (account: TestAccount) =>
-  (await t.api.get('/billing/subscription', { token: account.accessToken })).body;
+  (await ctx.t.api.get('/billing/subscription', { token: account.accessToken })).body;
 const storedSubscription = async (account: TestAccount) =>
-  (await t.relay.services.store.users.get(account.id))?.subscription;
-const dump = () => t.relay.services.store.dump();
-const updatesLogged = () => t.logs.records().filter((r) => r.msg === 'subscription updated').length;
+  (await ctx.t.relay.services.store.users.get(account.id))?.subscription;
+const dump = () => ctx.t.relay.services.store.dump();
+const updatesLogged = () =>
+  ctx.t.logs.records().filter((r) => r.msg === 'subscription updated').length;
 
 /** POST a body and header exactly as given, bypassing the stand-in's signer. */
 async function postRaw(payload: string, headers: Record<string, string>) {
-  const res = await fetch(`${t.url}/v1/billing/webhook`, {
+  const res = await fetch(`${ctx.t.url}/v1/billing/webhook`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: payload,
@@ -63,11 +68,11 @@ describe('POST /billing/webhook: signature', () => {
   it('rejects a wrong secret, a changed body or a garbled header with 400 and changes nothing', async () => {
     const done = await paidCheckout(ann);
     const event = done.events[2];
-    const { payload, header } = stripe.sign(event);
+    const { payload, header } = ctx.stripe.sign(event);
     const before = await dump();
 
     const attempts = [
-      await stripe.deliver(t.url, event, { secret: 'whsec_not_the_endpoint_secret' }),
+      await ctx.stripe.deliver(ctx.t.url, event, { secret: 'whsec_not_the_endpoint_secret' }),
       await postRaw(payload.replace('"paid"', '"unpaid"'), { 'stripe-signature': header }),
       // Same JSON, other bytes: the signature covers the raw body, not its parsed value.
       await postRaw(JSON.stringify(JSON.parse(payload)), { 'stripe-signature': header }),
@@ -84,12 +89,12 @@ describe('POST /billing/webhook: signature', () => {
     const done = await paidCheckout(ann);
     const now = Math.floor(Date.now() / 1000);
     const before = await dump();
-    const stale = await stripe.deliver(t.url, done.events[2], { timestamp: now - 301 });
+    const stale = await ctx.stripe.deliver(ctx.t.url, done.events[2], { timestamp: now - 301 });
     expect(stale.status).toBe(400);
     expect(stale.body).toMatchObject({ error: { code: 'WEBHOOK_SIGNATURE_INVALID' } });
     expect(await dump()).toEqual(before);
 
-    const recent = await stripe.deliver(t.url, done.events[2], { timestamp: now - 240 });
+    const recent = await ctx.stripe.deliver(ctx.t.url, done.events[2], { timestamp: now - 240 });
     expect(recent.status).toBe(200);
     expect((await subscriptionOf(ann)).status).toBe('active');
   });
@@ -97,7 +102,7 @@ describe('POST /billing/webhook: signature', () => {
   it('rejects a request without a Stripe-Signature header', async () => {
     const done = await paidCheckout(ann);
     const before = await dump();
-    const res = await stripe.deliver(t.url, done.events[2], { header: null });
+    const res = await ctx.stripe.deliver(ctx.t.url, done.events[2], { header: null });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error: { code: 'WEBHOOK_SIGNATURE_INVALID' } });
     expect(await dump()).toEqual(before);
@@ -105,23 +110,19 @@ describe('POST /billing/webhook: signature', () => {
 
   it('counts rejected signatures in cloud_connect_webhook_failures_total', async () => {
     const done = await paidCheckout(ann);
-    await stripe.deliver(t.url, done.events[2], { header: null });
-    await stripe.deliver(t.url, done.events[2], { secret: 'whsec_wrong' });
+    await ctx.stripe.deliver(ctx.t.url, done.events[2], { header: null });
+    await ctx.stripe.deliver(ctx.t.url, done.events[2], { secret: 'whsec_wrong' });
     await deliverAll(done.events[2]);
-    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const metrics = await (await fetch(`${ctx.t.url}/metrics`)).text();
     expect(metrics).toMatch(/^cloud_connect_webhook_failures_total\{reason="signature"\} 2$/m);
   });
 
   it('answers BILLING_NOT_CONFIGURED on a relay without Stripe', async () => {
-    const plain = await startTestRelay();
-    try {
-      const done = await paidCheckout(ann);
-      const res = await stripe.deliver(plain.url, done.events[2]);
-      expect(res.status).toBe(503);
-      expect(res.body).toMatchObject({ error: { code: 'BILLING_NOT_CONFIGURED' } });
-    } finally {
-      await plain.stop();
-    }
+    const plain = await startTestRelayForTest();
+    const done = await paidCheckout(ann);
+    const res = await ctx.stripe.deliver(plain.url, done.events[2]);
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ error: { code: 'BILLING_NOT_CONFIGURED' } });
   });
 });
 
@@ -140,7 +141,7 @@ describe('POST /billing/webhook: events', () => {
       id: done.subscription.id,
       status: 'active',
       plan: 'pro',
-      priceId: stripe.prices.pro,
+      priceId: ctx.stripe.prices.pro,
       currentPeriodStart: new Date((item?.current_period_start ?? 0) * 1000).toISOString(),
       currentPeriodEnd: new Date((item?.current_period_end ?? 0) * 1000).toISOString(),
       paymentMethodId: done.paymentMethod.id,
@@ -153,7 +154,7 @@ describe('POST /billing/webhook: events', () => {
     await deliverAll(created, paid, completed);
     const createdFirst = await storedSubscription(ann);
 
-    const bob = await createAccount(t);
+    const bob = await createAccount(ctx.t);
     const other = await paidCheckout(bob);
     await deliverAll(other.events[2], other.events[1], other.events[0]);
     const completedFirst = await storedSubscription(bob);
@@ -170,10 +171,10 @@ describe('POST /billing/webhook: events', () => {
     const done = await paidCheckout(ann);
     await deliverAll(...done.events);
     // Two changes stamped in the same second: only event ids tell a replay from news.
-    const { event: cancelLater } = stripe.updateSubscription(done.subscription.id, {
+    const { event: cancelLater } = ctx.stripe.updateSubscription(done.subscription.id, {
       cancelAtPeriodEnd: true,
     });
-    const { event: keep } = stripe.updateSubscription(done.subscription.id, {
+    const { event: keep } = ctx.stripe.updateSubscription(done.subscription.id, {
       cancelAtPeriodEnd: false,
     });
     await deliverAll(cancelLater, keep, cancelLater);
@@ -183,10 +184,12 @@ describe('POST /billing/webhook: events', () => {
   it('processes an event delivered several times at once only once', async () => {
     const done = await paidCheckout(ann);
     await deliverAll(...done.events);
-    const { event } = stripe.updateSubscription(done.subscription.id, { cancelAtPeriodEnd: true });
+    const { event } = ctx.stripe.updateSubscription(done.subscription.id, {
+      cancelAtPeriodEnd: true,
+    });
     const logged = updatesLogged();
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => stripe.deliver(t.url, event)),
+      Array.from({ length: 20 }, () => ctx.stripe.deliver(ctx.t.url, event)),
     );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     expect(updatesLogged() - logged).toBe(1);
@@ -194,74 +197,52 @@ describe('POST /billing/webhook: events', () => {
   });
 
   it('does not resurrect a deleted subscription with an older updated event', async () => {
-    const done = await paidCheckout(ann);
-    await deliverAll(...done.events);
-    clock.advance(60_000);
-    const { event: updated } = stripe.updateSubscription(done.subscription.id, {
-      cancelAtPeriodEnd: true,
-    });
-    clock.advance(60_000);
-    const { event: deleted } = stripe.cancelSubscription(done.subscription.id);
-    await deliverAll(deleted, updated);
+    const [updated, deleted] = await laterEvents(setCancelAtPeriodEnd(true), cancel);
+    await deliverAll(deleted!, updated!);
     expect(await subscriptionOf(ann)).toMatchObject({ status: 'canceled', plan: 'free' });
   });
 
   it('does not resurrect a deleted subscription with an updated event from the same second', async () => {
     const done = await paidCheckout(ann);
     await deliverAll(...done.events);
-    const { event: pastDue } = stripe.updateSubscription(done.subscription.id, {
+    const { event: pastDue } = ctx.stripe.updateSubscription(done.subscription.id, {
       status: 'past_due',
     });
-    const { event: deleted } = stripe.cancelSubscription(done.subscription.id);
+    const { event: deleted } = ctx.stripe.cancelSubscription(done.subscription.id);
     expect(pastDue.created).toBe(deleted.created);
     await deliverAll(deleted, pastDue);
     expect(await subscriptionOf(ann)).toMatchObject({ status: 'canceled', plan: 'free' });
   });
 
   it('ignores an older subscription.updated that arrives after a newer one', async () => {
-    const done = await paidCheckout(ann);
-    await deliverAll(...done.events);
-    clock.advance(60_000);
-    const { event: older } = stripe.updateSubscription(done.subscription.id, {
-      cancelAtPeriodEnd: true,
-    });
-    clock.advance(60_000);
-    const { event: newer } = stripe.updateSubscription(done.subscription.id, {
-      cancelAtPeriodEnd: false,
-    });
-    await deliverAll(newer, older);
+    const [older, newer] = await laterEvents(
+      setCancelAtPeriodEnd(true),
+      setCancelAtPeriodEnd(false),
+    );
+    await deliverAll(newer!, older!);
     expect((await subscriptionOf(ann)).cancel_at_period_end).toBe(false);
   });
 
   it('marks the subscription past_due on invoice.payment_failed and keeps the paid plan', async () => {
-    const done = await paidCheckout(ann);
-    await deliverAll(...done.events);
-    clock.advance(60_000);
-    const { events } = stripe.failRenewal(done.subscription.id);
-    await deliverAll(events[0]);
+    await deliverAll(...(await laterEvents((id) => ctx.stripe.failRenewal(id).events[0])));
     expect(await subscriptionOf(ann)).toMatchObject({ status: 'past_due', plan: 'pro' });
   });
 
   it('takes the plan from the subscription’s price, not from the checkout metadata', async () => {
-    const done = await paidCheckout(ann, 'pro');
-    await deliverAll(...done.events);
-    clock.advance(60_000);
-    const { event } = stripe.updateSubscription(done.subscription.id, {
-      price: stripe.prices.business,
-    });
-    expect(event.data.object.metadata).toMatchObject({ plan: 'pro' });
-    await deliverAll(event);
+    // laterEvents checks out the Pro plan.
+    const [event] = await laterEvents(
+      (id) => ctx.stripe.updateSubscription(id, { price: ctx.stripe.prices.business }).event,
+    );
+    expect(event?.data.object).toMatchObject({ metadata: { plan: 'pro' } });
+    await deliverAll(event!);
     expect(await subscriptionOf(ann)).toMatchObject({ status: 'active', plan: 'business' });
-    expect((await t.api.get('/user', { token: ann.accessToken })).body.subscription_plan).toBe(
+    expect((await ctx.t.api.get('/user', { token: ann.accessToken })).body.subscription_plan).toBe(
       'business',
     );
   });
 
   it('drops to free when the subscription is deleted', async () => {
-    const done = await paidCheckout(ann);
-    await deliverAll(...done.events);
-    clock.advance(60_000);
-    await deliverAll(stripe.cancelSubscription(done.subscription.id).event);
+    await deliverAll(...(await laterEvents(cancel)));
     expect(await subscriptionOf(ann)).toMatchObject({ status: 'canceled', plan: 'free' });
   });
 
@@ -273,9 +254,9 @@ describe('POST /billing/webhook: events', () => {
       metadata: {},
     };
     const before = await dump();
-    const res = await stripe.deliver(
-      t.url,
-      stripe.event('customer.subscription.updated', stranger),
+    const res = await ctx.stripe.deliver(
+      ctx.t.url,
+      ctx.stripe.event('customer.subscription.updated', stranger),
     );
     expect(res.status).toBe(200);
     expect((await dump()).users).toEqual(before.users);
@@ -283,7 +264,7 @@ describe('POST /billing/webhook: events', () => {
 
   it('acknowledges event types it does not use', async () => {
     const done = await paidCheckout(ann);
-    const res = await stripe.deliver(t.url, done.events[1]);
+    const res = await ctx.stripe.deliver(ctx.t.url, done.events[1]);
     expect(res).toEqual({ status: 200, body: { received: true } });
     expect((await subscriptionOf(ann)).status).toBe('none');
   });
@@ -293,9 +274,9 @@ describe('POST /billing/webhook: events', () => {
 async function postSigned(payload: string) {
   const header = Stripe.webhooks.generateTestHeaderString({
     payload,
-    secret: stripe.webhookSecret,
+    secret: ctx.stripe.webhookSecret,
   });
-  const res = await fetch(`${t.url}/v1/billing/webhook`, {
+  const res = await fetch(`${ctx.t.url}/v1/billing/webhook`, {
     method: 'POST',
     headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': header },
     body: payload,
@@ -358,11 +339,11 @@ describe('POST /billing/webhook: a signed payload of the wrong shape', () => {
     const done = await paidCheckout(ann);
     const payload = build(done.events);
     const before = await dump();
-    const warnings = t.logs.records().filter((r) => r.level === 'warn').length;
+    const warnings = ctx.t.logs.records().filter((r) => r.level === 'warn').length;
     const res = await postSigned(payload);
     expect(res).toEqual({ status: 200, body: { received: true } });
     expect(await dump()).toEqual(before);
-    expect(t.logs.records().filter((r) => r.level === 'warn').length).toBe(warnings + 1);
+    expect(ctx.t.logs.records().filter((r) => r.level === 'warn').length).toBe(warnings + 1);
     // The well-formed events still work afterwards: nothing was poisoned.
     await deliverAll(done.events[0]);
     expect((await subscriptionOf(ann)).status).toBe('active');
@@ -371,13 +352,13 @@ describe('POST /billing/webhook: a signed payload of the wrong shape', () => {
   it('counts ignored payloads in cloud_connect_webhook_failures_total{reason="malformed"}', async () => {
     await postSigned('null');
     await postSigned('{"id": ');
-    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const metrics = await (await fetch(`${ctx.t.url}/metrics`)).text();
     expect(metrics).toMatch(/^cloud_connect_webhook_failures_total\{reason="malformed"\} 2$/m);
   });
 
   it('answers 5xx when the store cannot be written, and applies the event when Stripe retries', async () => {
     const done = await paidCheckout(ann);
-    const real = t.relay.services.store;
+    const real = ctx.t.relay.services.store;
     // A store whose writes fail, as a full or read-only disk makes them fail.
     const diskFull = async (): Promise<never> => {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
@@ -385,13 +366,13 @@ describe('POST /billing/webhook: a signed payload of the wrong shape', () => {
     const failing: Store = Object.create(real) as Store;
     failing.users = { ...real.users, update: diskFull };
     failing.webhookEvents = { ...real.webhookEvents, record: diskFull };
-    t.relay.services.store = failing;
+    ctx.t.relay.services.store = failing;
     const before = await dump();
     let res;
     try {
-      res = await stripe.deliver(t.url, done.events[0]);
+      res = await ctx.stripe.deliver(ctx.t.url, done.events[0]);
     } finally {
-      t.relay.services.store = real;
+      ctx.t.relay.services.store = real;
     }
     expect(res.status).toBeGreaterThanOrEqual(500);
     expect(ErrorBody.parse(res.body).error.code).toBe('INTERNAL');

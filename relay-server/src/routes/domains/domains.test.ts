@@ -1,30 +1,17 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createAccount,
   createInstance,
   manualClock,
   setPlan,
   type ManualClock,
-  startDnsServer,
   startTestRelay,
   type TestAccount,
-  type TestDnsServer,
   type TestRelay,
 } from '../../testing/index.js';
+import { startTestRelayForTest, useDnsRelay } from '../../testing/relayFixtures.js';
 
-let t: TestRelay;
-let dns: TestDnsServer;
-beforeAll(async () => {
-  dns = await startDnsServer();
-  t = await startTestRelay({ env: { DNS_SERVERS: dns.address } });
-});
-afterAll(async () => {
-  await t.stop();
-  await dns.close();
-});
-beforeEach(() => {
-  dns.simulate(null);
-});
+const ctx = useDnsRelay();
 
 let seq = 0;
 const stamp = Date.now().toString(36);
@@ -33,21 +20,21 @@ const freshSub = (stem = 'dom') => `${stem}${++seq}x${stamp}`;
 /** A customer domain no other test in this file uses. */
 const freshDomain = (label = 'share') => `${label}.ex${++seq}${stamp}.com`;
 const auth = (a: TestAccount) => ({ token: a.accessToken });
-const store = () => t.relay.services.store;
+const store = () => ctx.t.relay.services.store;
 const target = (instanceId: string) => `${instanceId}.tunnel.cloud.test`;
 
 /** A verified account on `plan` with one instance. */
 async function owner(plan: 'free' | 'pro' | 'business' = 'pro') {
-  const account = await createAccount(t);
-  await setPlan(t, account, plan);
-  const { instance } = await createInstance(t, account, freshSub());
+  const account = await createAccount(ctx.t);
+  await setPlan(ctx.t, account, plan);
+  const { instance } = await createInstance(ctx.t, account, freshSub());
   return { account, id: instance.id };
 }
 
 const add = (a: TestAccount, instanceId: string, domain: string) =>
-  t.api.post(`/instances/${instanceId}/domains`, { domain }, auth(a));
+  ctx.t.api.post(`/instances/${instanceId}/domains`, { domain }, auth(a));
 const verify = (a: TestAccount, instanceId: string, domain: string) =>
-  t.api.post(`/instances/${instanceId}/domains/${domain}/verify`, undefined, auth(a));
+  ctx.t.api.post(`/instances/${instanceId}/domains/${domain}/verify`, undefined, auth(a));
 
 describe('POST /instances/:instance_id/domains', () => {
   it('adds a domain and answers seed 003’s CNAME instructions', async () => {
@@ -126,7 +113,7 @@ describe('POST /instances/:instance_id/domains', () => {
       expect(await store().domains.get(over)).toBeNull();
       expect(await store().domains.listByInstance(id)).toHaveLength(limit);
       // The limit is per instance: another instance of the same account has its own.
-      const second = await createInstance(t, account, freshSub());
+      const second = await createInstance(ctx.t, account, freshSub());
       expect((await add(account, second.instance.id, over)).status).toBe(201);
     },
   );
@@ -139,7 +126,7 @@ describe('POST /instances/:instance_id/domains', () => {
     const theirs = await add(bob.account, bob.id, domain.toUpperCase());
     expect(theirs.status).toBe(409);
     expect(theirs.body.error).toMatchObject({ code: 'DOMAIN_ALREADY_EXISTS', details: { domain } });
-    const second = await createInstance(t, ann.account, freshSub());
+    const second = await createInstance(ctx.t, ann.account, freshSub());
     const again = await add(ann.account, second.instance.id, domain);
     expect(again.status).toBe(409);
     // Moving a name between one's own instances goes the same way: point the CNAME, add again.
@@ -177,7 +164,7 @@ describe('POST /instances/:instance_id/domains', () => {
     ['a name under the relay’s base domain', 'evil.cloud.test'],
   ])('answers 422 VALIDATION_ERROR for %s, storing nothing', async (_what, domain) => {
     const { account, id } = await owner('pro');
-    const res = await t.api.post(`/instances/${id}/domains`, { domain }, auth(account));
+    const res = await ctx.t.api.post(`/instances/${id}/domains`, { domain }, auth(account));
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
     expect(res.body.error.details.fields).toHaveProperty('domain');
@@ -187,10 +174,10 @@ describe('POST /instances/:instance_id/domains', () => {
   it('answers 422 for a missing field or an extra one, and 401 without a token', async () => {
     const { account, id } = await owner('pro');
     for (const body of [{}, { domain: freshDomain(), ssl: 'off' }, '{"domain":']) {
-      const res = await t.api.post(`/instances/${id}/domains`, body, auth(account));
+      const res = await ctx.t.api.post(`/instances/${id}/domains`, body, auth(account));
       expect(res.status).toBe(422);
     }
-    const anon = await t.api.post(`/instances/${id}/domains`, { domain: freshDomain() });
+    const anon = await ctx.t.api.post(`/instances/${id}/domains`, { domain: freshDomain() });
     expect(anon.status).toBe(401);
     expect(await store().domains.listByInstance(id)).toEqual([]);
   });
@@ -203,10 +190,10 @@ describe('GET /instances/:instance_id/domains', () => {
     const pending = freshDomain('files');
     await add(account, id, verified);
     await add(account, id, pending);
-    dns.set(verified, 'CNAME', target(id));
+    ctx.dns.set(verified, 'CNAME', target(id));
     expect((await verify(account, id, verified)).status).toBe(200);
 
-    const res = await t.api.get(`/instances/${id}/domains`, auth(account));
+    const res = await ctx.t.api.get(`/instances/${id}/domains`, auth(account));
     expect(res.status).toBe(200);
     expect(res.body.domains).toEqual([
       {
@@ -232,7 +219,7 @@ describe('GET /instances/:instance_id/domains', () => {
 
   it('answers an empty list for an instance without domains', async () => {
     const { account, id } = await owner('free');
-    const res = await t.api.get(`/instances/${id}/domains`, auth(account));
+    const res = await ctx.t.api.get(`/instances/${id}/domains`, auth(account));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ domains: [] });
   });
@@ -242,11 +229,11 @@ describe('GET /instances/:instance_id/domains', () => {
     const bob = await owner('pro');
     const domain = freshDomain();
     await add(ann.account, ann.id, domain);
-    const res = await t.api.get(`/instances/${ann.id}/domains`, auth(bob.account));
+    const res = await ctx.t.api.get(`/instances/${ann.id}/domains`, auth(bob.account));
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('NOT_FOUND');
     expect(res.text).not.toContain(domain);
-    expect((await t.api.get(`/instances/${ann.id}/domains`)).status).toBe(401);
+    expect((await ctx.t.api.get(`/instances/${ann.id}/domains`)).status).toBe(401);
   });
 });
 
@@ -255,17 +242,17 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     const { account, id } = await owner('pro');
     const domain = freshDomain();
     await add(account, id, domain);
-    dns.set(domain, 'CNAME', `${target(id).toUpperCase()}.`);
+    ctx.dns.set(domain, 'CNAME', `${target(id).toUpperCase()}.`);
     const res = await verify(account, id, domain);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ domain, status: 'verified', ssl_status: 'provisioning' });
-    expect(dns.queries).toContainEqual({ name: domain, type: 'CNAME' });
+    expect(ctx.dns.queries).toContainEqual({ name: domain, type: 'CNAME' });
     expect(await store().domains.get(domain)).toMatchObject({
       status: 'verified',
       verifiedAt: expect.any(String),
       lastError: null,
     });
-    const detail = await t.api.get(`/instances/${id}`, auth(account));
+    const detail = await ctx.t.api.get(`/instances/${id}`, auth(account));
     expect(detail.body.custom_domain).toBe(domain);
   });
 
@@ -273,7 +260,7 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     const { account, id } = await owner('pro');
     const domain = freshDomain();
     await add(account, id, domain);
-    dns.set(domain, 'CNAME', target(id));
+    ctx.dns.set(domain, 'CNAME', target(id));
     await verify(account, id, domain);
     const first = (await store().domains.get(domain))?.verifiedAt;
     await new Promise((r) => setTimeout(r, 5));
@@ -283,7 +270,7 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
 
   it.each([
     ['no record at all (NXDOMAIN)', (_d: string) => undefined],
-    ['a name with only an A record (no data)', (d: string) => dns.set(d, 'A', '192.0.2.10')],
+    ['a name with only an A record (no data)', (d: string) => ctx.dns.set(d, 'A', '192.0.2.10')],
   ])(
     'answers 200 pending_verification, error "CNAME record not found", for %s',
     async (_what, arrange) => {
@@ -302,7 +289,7 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
         status: 'pending_verification',
         lastError: 'CNAME record not found',
       });
-      const list = await t.api.get(`/instances/${id}/domains`, auth(account));
+      const list = await ctx.t.api.get(`/instances/${id}/domains`, auth(account));
       expect(list.body.domains[0].error).toBe('CNAME record not found');
     },
   );
@@ -313,7 +300,7 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     const domain = freshDomain();
     await add(account, id, domain);
     // Pointing at someone else's instance must not verify.
-    dns.set(domain, 'CNAME', target(other.id));
+    ctx.dns.set(domain, 'CNAME', target(other.id));
     const res = await verify(account, id, domain);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({
@@ -328,9 +315,9 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     const { account, id } = await owner('pro');
     const domain = freshDomain();
     await add(account, id, domain);
-    dns.set(domain, 'CNAME', target(id));
+    ctx.dns.set(domain, 'CNAME', target(id));
     await verify(account, id, domain);
-    dns.set(domain, 'CNAME', 'somewhere.else.example');
+    ctx.dns.set(domain, 'CNAME', 'somewhere.else.example');
     const res = await verify(account, id, domain);
     expect(res.status).toBe(400);
     expect(res.body.error.details.found).toEqual(['somewhere.else.example']);
@@ -344,8 +331,8 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     const { account, id } = await owner('pro');
     const domain = freshDomain();
     await add(account, id, domain);
-    dns.set(domain, 'CNAME', target(id));
-    dns.simulate('servfail', domain);
+    ctx.dns.set(domain, 'CNAME', target(id));
+    ctx.dns.simulate('servfail', domain);
     const res = await verify(account, id, domain);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -359,8 +346,8 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     const { account, id } = await owner('pro');
     const domain = freshDomain();
     await add(account, id, domain);
-    dns.set(domain, 'CNAME', target(id));
-    dns.simulate('timeout', domain);
+    ctx.dns.set(domain, 'CNAME', target(id));
+    ctx.dns.simulate('timeout', domain);
     const started = Date.now();
     const res = await verify(account, id, domain);
     expect(res.status).toBe(200);
@@ -378,10 +365,10 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     const { account, id } = await owner('pro');
     const domain = freshDomain();
     await add(account, id, domain);
-    dns.set(domain, 'CNAME', target(id));
+    ctx.dns.set(domain, 'CNAME', target(id));
     await verify(account, id, domain);
     const before = await store().domains.get(domain);
-    dns.simulate('servfail', domain);
+    ctx.dns.simulate('servfail', domain);
     const res = await verify(account, id, domain);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ domain, status: 'verified', ssl_status: 'provisioning' });
@@ -397,12 +384,12 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     const bob = await owner('pro');
     const domain = freshDomain();
     await add(ann.account, ann.id, domain);
-    dns.set(domain, 'CNAME', target(ann.id));
+    ctx.dns.set(domain, 'CNAME', target(ann.id));
     const asBob = await verify(bob.account, ann.id, domain);
     expect(asBob.status).toBe(404);
     const viaBobsInstance = await verify(bob.account, bob.id, domain);
     expect(viaBobsInstance.status).toBe(404);
-    const second = await createInstance(t, ann.account, freshSub());
+    const second = await createInstance(ctx.t, ann.account, freshSub());
     const wrongInstance = await verify(ann.account, second.instance.id, domain);
     expect(wrongInstance.status).toBe(404);
     expect(wrongInstance.body.error.code).toBe('NOT_FOUND');
@@ -419,7 +406,7 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     const bad = await verify(account, id, 'not_a_domain');
     expect(bad.status).toBe(422);
     expect(bad.body.error.details.fields).toHaveProperty('domain');
-    const anon = await t.api.post(`/instances/${id}/domains/${freshDomain()}/verify`);
+    const anon = await ctx.t.api.post(`/instances/${id}/domains/${freshDomain()}/verify`);
     expect(anon.status).toBe(401);
   });
 });
@@ -430,17 +417,17 @@ describe('DELETE /instances/:instance_id/domains/:domain', () => {
     const bob = await owner('pro');
     const domain = freshDomain();
     await add(ann.account, ann.id, domain);
-    dns.set(domain, 'CNAME', target(ann.id));
+    ctx.dns.set(domain, 'CNAME', target(ann.id));
     await verify(ann.account, ann.id, domain);
-    const res = await t.api.delete(`/instances/${ann.id}/domains/${domain}`, auth(ann.account));
+    const res = await ctx.t.api.delete(`/instances/${ann.id}/domains/${domain}`, auth(ann.account));
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
-    expect((await t.api.get(`/instances/${ann.id}/domains`, auth(ann.account))).body).toEqual({
+    expect((await ctx.t.api.get(`/instances/${ann.id}/domains`, auth(ann.account))).body).toEqual({
       domains: [],
     });
-    expect((await t.api.get(`/instances/${ann.id}`, auth(ann.account))).body.custom_domain).toBe(
-      null,
-    );
+    expect(
+      (await ctx.t.api.get(`/instances/${ann.id}`, auth(ann.account))).body.custom_domain,
+    ).toBe(null);
     expect((await add(bob.account, bob.id, domain)).status).toBe(201);
   });
 
@@ -450,7 +437,7 @@ describe('DELETE /instances/:instance_id/domains/:domain', () => {
     const domain = freshDomain();
     await add(ann.account, ann.id, domain);
     for (const instanceId of [ann.id, bob.id]) {
-      const res = await t.api.delete(
+      const res = await ctx.t.api.delete(
         `/instances/${instanceId}/domains/${domain}`,
         auth(bob.account),
       );
@@ -464,9 +451,12 @@ describe('DELETE /instances/:instance_id/domains/:domain', () => {
     const { account, id } = await owner('pro');
     const domain = freshDomain();
     await add(account, id, domain);
-    const unknown = await t.api.delete(`/instances/${id}/domains/${freshDomain()}`, auth(account));
+    const unknown = await ctx.t.api.delete(
+      `/instances/${id}/domains/${freshDomain()}`,
+      auth(account),
+    );
     expect(unknown.status).toBe(404);
-    const anon = await t.api.delete(`/instances/${id}/domains/${domain}`);
+    const anon = await ctx.t.api.delete(`/instances/${id}/domains/${domain}`);
     expect(anon.status).toBe(401);
     expect(await store().domains.get(domain)).not.toBeNull();
   });
@@ -482,7 +472,7 @@ describe('ownership is proven by DNS, not by who asked first', () => {
     // No timer: each test runs the scheduled pass itself, at the time it set.
     r = await startTestRelay({
       clock,
-      env: { DNS_SERVERS: dns.address, DOMAIN_REVERIFY_INTERVAL_S: '0' },
+      env: { DNS_SERVERS: ctx.dns.address, DOMAIN_REVERIFY_INTERVAL_S: '0' },
     });
   });
   afterAll(async () => {
@@ -517,6 +507,23 @@ describe('ownership is proven by DNS, not by who asked first', () => {
     return res.body.domains as Record<string, unknown>[];
   };
   const held = (domain: string) => r.relay.services.store.domains.get(domain);
+  const releasesOf = (m: Member) => r.relay.services.store.domains.listReleases(m.id);
+  const verifyAs = (m: Member, domain: string, instanceId = m.id) =>
+    r.api.post(`/instances/${instanceId}/domains/${domain}/verify`, undefined, auth(m.account));
+  const removeAs = (m: Member, domain: string, instanceId = m.id) =>
+    r.api.delete(`/instances/${instanceId}/domains/${domain}`, auth(m.account));
+  /** Ann and Bob, each a Pro member, and a name neither has claimed yet. */
+  const annBobAndADomain = async () => ({
+    ann: await member(),
+    bob: await member(),
+    domain: freshDomain(),
+  });
+  /** `m` adds `domain` and proves it with a CNAME to its instance. */
+  async function addVerified(m: Member, domain: string) {
+    await addAs(m, domain);
+    ctx.dns.set(domain, 'CNAME', target(m.id));
+    await verifyAs(m, domain);
+  }
 
   it('answers when a pending claim lapses, in the add answer and in the list', async () => {
     const ann = await member();
@@ -529,9 +536,7 @@ describe('ownership is proven by DNS, not by who asked first', () => {
   });
 
   it('frees a pending claim after 72 h: another account may add it, and the first owner is told', async () => {
-    const ann = await member();
-    const bob = await member();
-    const domain = freshDomain();
+    const { ann, bob, domain } = await annBobAndADomain();
     expect((await addAs(ann, domain)).status).toBe(201);
     await advance(72 * HOUR - 60_000, ann, bob);
     expect((await addAs(bob, domain)).status).toBe(409);
@@ -555,11 +560,11 @@ describe('ownership is proven by DNS, not by who asked first', () => {
       /did not point to .* before the claim expired.*Add the domain again/,
     );
     // The owner dismisses the entry; it is gone, and Bob's claim is untouched.
-    const dismiss = await r.api.delete(`/instances/${ann.id}/domains/${domain}`, auth(ann.account));
+    const dismiss = await removeAs(ann, domain);
     expect(dismiss.status).toBe(204);
     expect(await listOf(ann)).toEqual([]);
     expect(await held(domain)).toMatchObject({ instanceId: bob.id });
-    const again = await r.api.delete(`/instances/${ann.id}/domains/${domain}`, auth(ann.account));
+    const again = await removeAs(ann, domain);
     expect(again.status).toBe(404);
   });
 
@@ -575,11 +580,7 @@ describe('ownership is proven by DNS, not by who asked first', () => {
     for (const d of [byVerify, byList]) expect((await addAs(ann, d)).status).toBe(201);
     await advance(72 * HOUR, ann);
     // Verifying a lapsed claim says what happened instead of reviving it.
-    const verifyRes = await r.api.post(
-      `/instances/${ann.id}/domains/${byVerify}/verify`,
-      undefined,
-      auth(ann.account),
-    );
+    const verifyRes = await verifyAs(ann, byVerify);
     expect(verifyRes.status).toBe(404);
     expect(verifyRes.body.error.message).toMatch(/expired.*Add the domain again/);
     expect(await held(byVerify)).toBeNull();
@@ -605,9 +606,7 @@ describe('ownership is proven by DNS, not by who asked first', () => {
   });
 
   it('treats a claim stored before claims expired as lapsing 72 h after it was made', async () => {
-    const ann = await member();
-    const bob = await member();
-    const domain = freshDomain();
+    const { ann, bob, domain } = await annBobAndADomain();
     const made = new Date(clock.now().getTime() - 73 * HOUR).toISOString();
     await r.relay.services.store.domains.create(
       {
@@ -627,11 +626,9 @@ describe('ownership is proven by DNS, not by who asked first', () => {
   });
 
   it('hands a pending name to an account whose CNAME points at its own instance, verified at once', async () => {
-    const ann = await member();
-    const bob = await member();
-    const domain = freshDomain();
+    const { ann, bob, domain } = await annBobAndADomain();
     expect((await addAs(ann, domain)).status).toBe(201);
-    dns.set(domain, 'CNAME', target(bob.id));
+    ctx.dns.set(domain, 'CNAME', target(bob.id));
     const res = await addAs(bob, domain);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ domain, status: 'verified', expires_at: null });
@@ -649,23 +646,17 @@ describe('ownership is proven by DNS, not by who asked first', () => {
     expect(entry?.error).toMatch(/another account proved by DNS.*point its CNAME to/);
     expect(entry?.error).toContain(target(ann.id));
     // Ann's old claim answers nothing any more.
-    const verifyRes = await r.api.post(
-      `/instances/${ann.id}/domains/${domain}/verify`,
-      undefined,
-      auth(ann.account),
-    );
+    const verifyRes = await verifyAs(ann, domain);
     expect(verifyRes.status).toBe(404);
   });
 
   it('refuses a takeover the DNS does not prove, with 409 saying how to take the name over', async () => {
-    const ann = await member();
-    const bob = await member();
-    const domain = freshDomain();
+    const { ann, bob, domain } = await annBobAndADomain();
     await addAs(ann, domain);
     for (const arrange of [
-      () => dns.remove(domain), // no record
-      () => dns.set(domain, 'CNAME', 'elsewhere.example.net'), // someone else's target
-      () => dns.set(domain, 'CNAME', [target(ann.id), target(bob.id)]), // points at both
+      () => ctx.dns.remove(domain), // no record
+      () => ctx.dns.set(domain, 'CNAME', 'elsewhere.example.net'), // someone else's target
+      () => ctx.dns.set(domain, 'CNAME', [target(ann.id), target(bob.id)]), // points at both
     ]) {
       arrange();
       const res = await addAs(bob, domain);
@@ -678,11 +669,11 @@ describe('ownership is proven by DNS, not by who asked first', () => {
         new RegExp(`claimed by another account.*point its CNAME record to ${target(bob.id)}`),
       );
     }
-    dns.simulate('servfail', domain);
+    ctx.dns.simulate('servfail', domain);
     expect((await addAs(bob, domain)).status).toBe(409);
-    dns.simulate(null, domain);
+    ctx.dns.simulate(null, domain);
     expect(await held(domain)).toMatchObject({ instanceId: ann.id });
-    expect(await r.relay.services.store.domains.listReleases(ann.id)).toEqual([]);
+    expect(await releasesOf(ann)).toEqual([]);
   });
 
   it('counts a takeover against the plan limit: 403 LIMIT_EXCEEDED, nothing changes', async () => {
@@ -691,23 +682,19 @@ describe('ownership is proven by DNS, not by who asked first', () => {
     await addAs(bob, freshDomain()); // Pro: one domain per instance
     const domain = freshDomain();
     await addAs(ann, domain);
-    dns.set(domain, 'CNAME', target(bob.id));
+    ctx.dns.set(domain, 'CNAME', target(bob.id));
     const res = await addAs(bob, domain);
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('LIMIT_EXCEEDED');
     expect(await held(domain)).toMatchObject({ instanceId: ann.id });
-    expect(await r.relay.services.store.domains.listReleases(ann.id)).toEqual([]);
+    expect(await releasesOf(ann)).toEqual([]);
   });
 
   it('refuses a verified domain to another account even with its CNAME pointing there, through the grace period, changing nothing', async () => {
-    const ann = await member();
-    const bob = await member();
-    const domain = freshDomain();
-    await addAs(ann, domain);
-    dns.set(domain, 'CNAME', target(ann.id));
-    await r.api.post(`/instances/${ann.id}/domains/${domain}/verify`, undefined, auth(ann.account));
+    const { ann, bob, domain } = await annBobAndADomain();
+    await addVerified(ann, domain);
     expect(await held(domain)).toMatchObject({ status: 'verified' });
-    dns.set(domain, 'CNAME', target(bob.id));
+    ctx.dns.set(domain, 'CNAME', target(bob.id));
     const refusedWhile = async (releaseAt: string | null) => {
       const before = await r.relay.services.store.dump();
       const res = await addAs(bob, domain);
@@ -738,26 +725,18 @@ describe('ownership is proven by DNS, not by who asked first', () => {
     expect(await refusedWhile(releaseAt)).toContain(`at ${releaseAt}`);
     await advance(167 * HOUR, ann, bob);
     expect(await refusedWhile(releaseAt)).toContain(`at ${releaseAt}`);
-    expect(await r.relay.services.store.domains.listReleases(ann.id)).toEqual([]);
+    expect(await releasesOf(ann)).toEqual([]);
   });
 
   it('lets another account add a formerly verified domain once its grace period is over, and routes it there', async () => {
-    const ann = await member();
-    const bob = await member();
-    const domain = freshDomain();
-    await addAs(ann, domain);
-    dns.set(domain, 'CNAME', target(ann.id));
-    await r.api.post(`/instances/${ann.id}/domains/${domain}/verify`, undefined, auth(ann.account));
-    dns.set(domain, 'CNAME', target(bob.id));
+    const { ann, bob, domain } = await annBobAndADomain();
+    await addVerified(ann, domain);
+    ctx.dns.set(domain, 'CNAME', target(bob.id));
     await r.relay.reverification.runOnce();
     await advance(168 * HOUR, ann, bob);
     const res = await addAs(bob, domain);
     expect(res.status, res.text).toBe(201);
-    const verify = await r.api.post(
-      `/instances/${bob.id}/domains/${domain}/verify`,
-      undefined,
-      auth(bob.account),
-    );
+    const verify = await verifyAs(bob, domain);
     expect(verify.body).toMatchObject({ domain, status: 'verified' });
     expect(await held(domain)).toMatchObject({ instanceId: bob.id, status: 'verified' });
     await r.relay.edge.routes.settled();
@@ -766,13 +745,9 @@ describe('ownership is proven by DNS, not by who asked first', () => {
   });
 
   it('keeps a verified domain whose CNAME moved for the 7-day grace, then releases it', async () => {
-    const ann = await member();
-    const bob = await member();
-    const domain = freshDomain();
-    await addAs(ann, domain);
-    dns.set(domain, 'CNAME', target(ann.id));
-    await r.api.post(`/instances/${ann.id}/domains/${domain}/verify`, undefined, auth(ann.account));
-    dns.set(domain, 'CNAME', 'new-host.example.net');
+    const { ann, bob, domain } = await annBobAndADomain();
+    await addVerified(ann, domain);
+    ctx.dns.set(domain, 'CNAME', 'new-host.example.net');
 
     await r.relay.reverification.runOnce();
     const moved = clock.now().getTime();
@@ -801,41 +776,31 @@ describe('ownership is proven by DNS, not by who asked first', () => {
   it('verifies again, with no expiry, when the owner mends the CNAME within the grace period', async () => {
     const ann = await member();
     const domain = freshDomain();
-    await addAs(ann, domain);
-    dns.set(domain, 'CNAME', target(ann.id));
-    await r.api.post(`/instances/${ann.id}/domains/${domain}/verify`, undefined, auth(ann.account));
-    dns.set(domain, 'CNAME', 'typo.example.net');
+    await addVerified(ann, domain);
+    ctx.dns.set(domain, 'CNAME', 'typo.example.net');
     await r.relay.reverification.runOnce();
     await advance(100 * HOUR, ann);
-    dns.set(domain, 'CNAME', target(ann.id));
+    ctx.dns.set(domain, 'CNAME', target(ann.id));
     await r.relay.reverification.runOnce();
     expect(await held(domain)).toMatchObject({ status: 'verified', expiresAt: null });
     expect((await listOf(ann))[0]).toMatchObject({ status: 'verified', expires_at: null });
   });
 
   it('answers 404 to removing another user’s released entry, or one never there, keeping it', async () => {
-    const ann = await member();
-    const bob = await member();
-    const domain = freshDomain();
+    const { ann, bob, domain } = await annBobAndADomain();
     await addAs(ann, domain);
-    dns.set(domain, 'CNAME', target(bob.id));
+    ctx.dns.set(domain, 'CNAME', target(bob.id));
     expect((await addAs(bob, domain)).status).toBe(201);
     for (const [who, instanceId] of [
       [bob, ann.id],
       [ann, bob.id],
     ] as const) {
-      const res = await r.api.delete(
-        `/instances/${instanceId}/domains/${domain}`,
-        auth(who.account),
-      );
+      const res = await removeAs(who, domain, instanceId);
       expect(res.status).toBe(404);
     }
-    const unknown = await r.api.delete(
-      `/instances/${ann.id}/domains/${freshDomain()}`,
-      auth(ann.account),
-    );
+    const unknown = await removeAs(ann, freshDomain());
     expect(unknown.status).toBe(404);
-    expect(await r.relay.services.store.domains.listReleases(ann.id)).toHaveLength(1);
+    expect(await releasesOf(ann)).toHaveLength(1);
     expect(await held(domain)).toMatchObject({ instanceId: bob.id });
   });
 });
@@ -843,24 +808,22 @@ describe('ownership is proven by DNS, not by who asked first', () => {
 describe('DOMAIN_PENDING_TTL_H', () => {
   it('sets how long an unverified claim holds its name', async () => {
     const clock = manualClock();
-    const r = await startTestRelay({
+    const r = await startTestRelayForTest({
       clock,
-      env: { DNS_SERVERS: dns.address, DOMAIN_PENDING_TTL_H: '2', DOMAIN_REVERIFY_INTERVAL_S: '0' },
+      env: {
+        DNS_SERVERS: ctx.dns.address,
+        DOMAIN_PENDING_TTL_H: '2',
+        DOMAIN_REVERIFY_INTERVAL_S: '0',
+      },
     });
-    try {
-      const account = await createAccount(r);
-      await setPlan(r, account, 'pro');
-      const { instance } = await createInstance(r, account, freshSub('ttl'));
-      const domain = freshDomain();
-      const res = await r.api.post(`/instances/${instance.id}/domains`, { domain }, auth(account));
-      expect(res.body.expires_at).toBe(
-        new Date(clock.now().getTime() + 2 * 3_600_000).toISOString(),
-      );
-      clock.advance(2 * 3_600_000);
-      await r.relay.reverification.runOnce();
-      expect(await r.relay.services.store.domains.get(domain)).toBeNull();
-    } finally {
-      await r.stop();
-    }
+    const account = await createAccount(r);
+    await setPlan(r, account, 'pro');
+    const { instance } = await createInstance(r, account, freshSub('ttl'));
+    const domain = freshDomain();
+    const res = await r.api.post(`/instances/${instance.id}/domains`, { domain }, auth(account));
+    expect(res.body.expires_at).toBe(new Date(clock.now().getTime() + 2 * 3_600_000).toISOString());
+    clock.advance(2 * 3_600_000);
+    await r.relay.reverification.runOnce();
+    expect(await r.relay.services.store.domains.get(domain)).toBeNull();
   });
 });

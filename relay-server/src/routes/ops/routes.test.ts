@@ -1,6 +1,6 @@
 import { HealthResponse } from '@cloud-connect/agent-core/api';
 import Stripe from 'stripe';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../clock.js';
 import {
   createAccount,
@@ -8,14 +8,9 @@ import {
   startTestRelay,
   type TestRelay,
 } from '../../testing/index.js';
-import { generateKeyPair } from '../../wireguard/keys.js';
+import { startTestRelayForTest } from '../../testing/relayFixtures.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { storeOnlyWireGuard } from '../../wireguard/server.js';
-
-let t: TestRelay | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
 
 /** One Prometheus sample: `name{label="v",…} value`; 0 when the series is absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -40,7 +35,7 @@ async function metrics(relay: TestRelay): Promise<string> {
 
 describe('GET /v1/health', () => {
   it('answers ok with every part checked when all is well', async () => {
-    t = await startTestRelay();
+    const t = await startTestRelayForTest();
     const res = await t.api.get('/health');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
@@ -53,7 +48,7 @@ describe('GET /v1/health', () => {
   });
 
   it('answers 503 degraded naming the store when the store is closed', async () => {
-    t = await startTestRelay();
+    const t = await startTestRelayForTest();
     await t.relay.services.store.close();
     const res = await t.api.get('/health');
     expect(res.status).toBe(503);
@@ -69,7 +64,7 @@ describe('GET /v1/health', () => {
       ...storeOnlyWireGuard(generateKeyPair().publicKey),
       health: async () => ({ ok: false, detail: 'interface ccwg0 is down' }),
     };
-    t = await startTestRelay({ services: { wireguard } });
+    const t = await startTestRelayForTest({ services: { wireguard } });
     const res = await t.api.get('/health');
     expect(res.status).toBe(503);
     expect(res.body.status).toBe('degraded');
@@ -78,7 +73,7 @@ describe('GET /v1/health', () => {
   });
 
   it('answers 503 degraded naming the edge when its check throws', async () => {
-    t = await startTestRelay({
+    const t = await startTestRelayForTest({
       services: {
         edgeHealth: async () => {
           throw new Error('Caddy admin API refused the connection');
@@ -96,7 +91,7 @@ describe('GET /v1/health', () => {
 
 describe('GET /metrics', () => {
   it('serves the four relay metrics in Prometheus text', async () => {
-    t = await startTestRelay();
+    const t = await startTestRelayForTest();
     const text = await metrics(t);
     for (const [name, type] of [
       ['cloud_connect_active_tunnels', 'gauge'],
@@ -112,11 +107,11 @@ describe('GET /metrics', () => {
   it('counts active tunnels as they connect, go silent and disconnect', async () => {
     let offsetMs = 0;
     const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
-    t = await startTestRelay({ clock });
+    const t = await startTestRelayForTest({ clock });
     const account = await createAccount(t);
     const one = await createInstance(t, account, 'metrics-one');
     const token = one.credentials.instance_token;
-    const active = async () => sample(await metrics(t!), 'cloud_connect_active_tunnels');
+    const active = async () => sample(await metrics(t), 'cloud_connect_active_tunnels');
 
     expect(await active()).toBe(0);
     await t.api.post('/tunnel/register', { public_key: generateKeyPair().publicKey }, { token });
@@ -132,7 +127,7 @@ describe('GET /metrics', () => {
   });
 
   it('observes request latency by route template, never by raw path', async () => {
-    t = await startTestRelay();
+    const t = await startTestRelayForTest();
     const account = await createAccount(t);
     const inst = await createInstance(t, account, 'metrics-route');
     const labels = { method: 'GET', route: '/v1/health', status: '200' };
@@ -160,7 +155,7 @@ describe('GET /metrics', () => {
   });
 
   it('counts refused tunnel registrations by reason', async () => {
-    t = await startTestRelay();
+    const t = await startTestRelayForTest();
     const account = await createAccount(t);
     const inst = await createInstance(t, account, 'metrics-fail');
     const name = 'cloud_connect_failed_registrations_total';
@@ -179,7 +174,7 @@ describe('GET /metrics', () => {
   });
 
   it('counts webhook failures when a signature does not hold', async () => {
-    t = await startTestRelay({
+    const t = await startTestRelayForTest({
       env: {
         STRIPE_SECRET_KEY: 'sk_test_metrics',
         STRIPE_WEBHOOK_SECRET: 'whsec_metrics',
@@ -207,7 +202,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
   const TOKEN = 'scrape-token-0123456789';
 
   it('answers only a scraper that sends the token, in the error format otherwise', async () => {
-    t = await startTestRelay({ env: { METRICS_TOKEN: TOKEN } });
+    const t = await startTestRelayForTest({ env: { METRICS_TOKEN: TOKEN } });
     t.ledger.add(TOKEN);
     for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${TOKEN}`, TOKEN]) {
       const res = await fetch(`${t.url}/metrics`, {
@@ -226,7 +221,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
   });
 
   it('stays open without it, and a token too short to be one stops the start-up', async () => {
-    t = await startTestRelay();
+    const t = await startTestRelayForTest();
     await metrics(t);
     await expect(startTestRelay({ env: { METRICS_TOKEN: 'short' } })).rejects.toThrow(
       /METRICS_TOKEN: must be at least 16 characters/,
