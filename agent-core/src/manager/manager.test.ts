@@ -1,0 +1,247 @@
+import { EventEmitter } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  createAccount,
+  createInstance,
+  startTestRelay,
+  until,
+  type TestRelay,
+} from '@cloud-connect/relay-server/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { InstanceApi } from '../client/instanceClient.js';
+import { memoryTokenStore } from '../client/relayClient.js';
+import { createDockerDiscovery } from '../docker/dockerDiscovery.js';
+import { createMemorySecretStore } from '../secrets/memorySecretStore.js';
+import { secretAccounts } from '../secrets/secretAccounts.js';
+import type { SecretStore } from '../secrets/secretStore.js';
+import { openSettings } from '../settings/settingsStore.js';
+import { manualClock } from '../testing/manualClock.js';
+import type { DriverEventMap, DriverProbe, TunnelDriver } from '../tunnels/driver.js';
+import { createManager } from './createManager.js';
+import { composeManager, type Manager, type ManagerDeps } from './manager.js';
+import { httpRelayClients, type RelayClientFactory } from './relayClients.js';
+
+// The seams of the Manager's composition: which relay it is built for, and where its relay
+// clients come from. What the Manager does over them is tested in e2e/manager.test.ts.
+
+// Loopback addresses nothing answers on: no test here reaches them.
+const SAVED_RELAY = 'http://127.0.0.1:8790';
+const OTHER_RELAY = 'http://127.0.0.1:8791';
+const SESSION = JSON.stringify({ access_token: 'eyJ.access.t', refresh_token: 'eyJ.refresh.t' });
+
+let dir: string;
+let manager: Manager | null = null;
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'cc-manager-unit-'));
+});
+afterEach(async () => {
+  await manager?.shutdown();
+  manager = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The relay URL in the settings file on disk. */
+async function savedRelay(): Promise<string> {
+  const file = JSON.parse(await readFile(path.join(dir, 'settings.json'), 'utf8')) as {
+    relayUrl: string;
+  };
+  return file.relayUrl;
+}
+
+/** A data dir whose settings name SAVED_RELAY and whose secrets hold a session for it. */
+async function signedInAtSavedRelay(): Promise<SecretStore> {
+  await (await openSettings({ dataDir: dir })).setRelayUrl(SAVED_RELAY);
+  const secrets = createMemorySecretStore();
+  await secrets.set(secretAccounts.session, SESSION);
+  return secrets;
+}
+
+const build = (secrets: SecretStore, relayUrl?: string) =>
+  createManager({
+    dataDir: dir,
+    secrets,
+    statusRunner: null,
+    dockerSocket: path.join(dir, 'no-docker.sock'),
+    ...(relayUrl !== undefined ? { relayUrl } : {}),
+  });
+
+const relayLines = (m: Manager) =>
+  m.logs.list().filter((e) => e.message.startsWith('Relay set to'));
+
+describe('createManager: the relay it is built for', () => {
+  it('keeps the session when built for the relay it belongs to, however the URL is spelled', async () => {
+    const secrets = await signedInAtSavedRelay();
+    manager = await build(secrets, `${SAVED_RELAY}//`);
+    expect(await secrets.get(secretAccounts.session)).toBe(SESSION);
+    expect(await savedRelay()).toBe(SAVED_RELAY);
+    expect(relayLines(manager)).toEqual([]);
+  });
+
+  it('switches to another relay before anything runs: saved, the old session forgotten, logged once', async () => {
+    const secrets = await signedInAtSavedRelay();
+    manager = await build(secrets, `${OTHER_RELAY}/`);
+    expect(await savedRelay()).toBe(OTHER_RELAY);
+    expect(await secrets.get(secretAccounts.session)).toBeNull();
+    expect(relayLines(manager).map((e) => e.message)).toEqual([`Relay set to ${OTHER_RELAY}`]);
+    // Nobody is signed in, so this asks no relay.
+    expect(await manager.getSession()).toEqual({
+      ok: true,
+      value: { signedIn: false, relayUrl: OTHER_RELAY, user: null },
+    });
+  });
+
+  it.each([
+    ['not http(s)', 'ftp://relay.example.com'],
+    ['not a URL', 'relay example'],
+  ])(
+    'refuses a relay URL that is %s with a clear error and changes nothing',
+    async (_, relayUrl) => {
+      const secrets = await signedInAtSavedRelay();
+      const failure = await build(secrets, relayUrl).then(
+        () => null,
+        (e: unknown) => e as { code: string; message: string },
+      );
+      expect(failure).toMatchObject({
+        code: 'SETTINGS_INVALID',
+        message: expect.stringMatching(/^CLOUD_CONNECT_RELAY_URL: .*relayUrl/),
+      });
+      expect(await savedRelay()).toBe(SAVED_RELAY);
+      expect(await secrets.get(secretAccounts.session)).toBe(SESSION);
+    },
+  );
+});
+
+/** A factory that records which relay each client was made for. */
+function recordingClients(): RelayClientFactory & { users: string[]; instances: string[] } {
+  const http = httpRelayClients(memoryTokenStore());
+  const users: string[] = [];
+  const instances: string[] = [];
+  return {
+    users,
+    instances,
+    user(relayUrl) {
+      users.push(relayUrl);
+      return http.user(relayUrl);
+    },
+    instance(relayUrl, token) {
+      instances.push(relayUrl);
+      return http.instance(relayUrl, token);
+    },
+  };
+}
+
+/** A WireGuard stand-in that is connected once started and asks the relay nothing itself. */
+class IdleWireGuard implements TunnelDriver {
+  readonly kind = 'wireguard' as const;
+  readonly events = new EventEmitter<DriverEventMap>();
+  private running = false;
+  async start() {
+    this.running = true;
+    this.events.emit('probe', await this.status());
+  }
+  async stop() {
+    this.running = false;
+  }
+  async status(): Promise<DriverProbe> {
+    return { running: this.running, connected: this.running, hostnames: [], error: null };
+  }
+}
+
+async function composed(
+  clients: RelayClientFactory,
+  relayUrl: string,
+  extra: Partial<ManagerDeps> = {},
+): Promise<Manager> {
+  return composeManager({
+    settings: await openSettings({ dataDir: dir, defaultRelayUrl: relayUrl }),
+    secrets: createMemorySecretStore(),
+    clients,
+    drivers: {
+      cloudflared: () => {
+        throw new Error('not in this test');
+      },
+      wireguard: () => new IdleWireGuard(),
+    },
+    docker: createDockerDiscovery({ socketPath: path.join(dir, 'no-docker.sock') }),
+    ...extra,
+  });
+}
+
+describe('composeManager: relay clients come from the factory passed in', () => {
+  it('makes the user client for the saved relay, and a new one when the user switches relay', async () => {
+    const clients = recordingClients();
+    manager = await composed(clients, SAVED_RELAY);
+    expect(clients.users).toEqual([SAVED_RELAY]);
+    const switched = await manager.setRelayUrl(`${OTHER_RELAY}/`);
+    expect(switched).toMatchObject({ ok: true, value: { relayUrl: OTHER_RELAY } });
+    expect(clients.users).toEqual([SAVED_RELAY, OTHER_RELAY]);
+    // The same relay again is no switch: no new client.
+    await manager.setRelayUrl(OTHER_RELAY);
+    expect(clients.users).toEqual([SAVED_RELAY, OTHER_RELAY]);
+  });
+
+  describe('against a real relay', () => {
+    let relay: TestRelay;
+    beforeEach(async () => {
+      relay = await startTestRelay();
+    });
+    afterEach(async () => {
+      await manager?.shutdown();
+      manager = null;
+      await relay.stop();
+    });
+
+    it("polls the relay through a running connection's one instance client", async () => {
+      const account = await createAccount(relay);
+      const { instance, credentials } = await createInstance(
+        relay,
+        account,
+        `poll${Date.now().toString(36)}`,
+      );
+      const clients = recordingClients();
+      const asked: InstanceApi[] = [];
+      const counting: RelayClientFactory = {
+        user: (url) => clients.user(url),
+        instance(url, token) {
+          const api = clients.instance(url, token);
+          return {
+            registerTunnel: (body) => api.registerTunnel(body),
+            heartbeat: () => api.heartbeat(),
+            disconnect: () => api.disconnect(),
+            status: () => {
+              asked.push(api);
+              return api.status();
+            },
+          };
+        },
+      };
+      const clock = manualClock();
+      manager = await composed(counting, relay.url, {
+        timers: clock,
+        supervisor: { clock, timers: clock },
+        relayStatusIntervalMs: 15_000,
+      });
+      const added = await manager.addConnection({
+        kind: 'wireguard',
+        name: 'Polled',
+        instanceId: instance.id,
+        target: 'http://127.0.0.1:9',
+        instanceToken: credentials.instance_token,
+      });
+      if (!added.ok) throw new Error(added.message);
+      expect(await manager.connect(added.value.id)).toMatchObject({ ok: true });
+      await until('the relay answered for the connection', async () => {
+        const list = await manager!.listConnections();
+        return list.ok && list.value[0]?.status.status === 'connected' && list.value[0].relay;
+      });
+      const before = asked.length;
+      for (let i = 0; i < 3; i += 1) await clock.tick(15_000);
+      expect(asked.length - before).toBe(3);
+      expect(new Set(asked).size).toBe(1);
+      expect(clients.instances).toEqual([relay.url]);
+    });
+  });
+});
