@@ -9,7 +9,7 @@ import type { Config } from './config/config.js';
 import { prepareDataDir } from './config/dataDir.js';
 import { loadOrCreateRelaySecret } from './config/relaySecret.js';
 import { createCnameResolver } from './dns/cnameResolver.js';
-import { startEdge, type Edge } from './edge/edge.js';
+import { NO_EDGE, startEdge, type Edge } from './edge/edge.js';
 import { startReverification, type Reverification } from './edge/reverification.js';
 import { RelayEvents } from './events.js';
 import { answerProtocolErrors } from './http/protocolErrors.js';
@@ -24,15 +24,26 @@ import { LowdbStore, type LowdbStoreOptions } from './store/lowdbStore.js';
 import { TokenService } from './tokens/tokens.js';
 import { createWireGuardServer } from './wireguard/createWireGuardServer.js';
 import { loadOrCreateServerKey } from './wireguard/keys.js';
+import type { WireGuardServer } from './wireguard/server.js';
 
 export interface RelayOptions {
+  /**
+   * The relay's time: tokens, billing's webhook check, liveness, the store's snapshots and
+   * expiry, every command. `services.clock`, if set, is the same thing and wins.
+   */
   clock?: Clock;
   logDestination?: DestinationStream;
   rateLimits?: Partial<RateLimitConfig>;
   timing?: Partial<TunnelTiming>;
+  /** Options of the LowdbStore on the data dir (unused when `services.store` is passed). */
   store?: LowdbStoreOptions;
   checkResponses?: boolean;
-  /** Replace single services (tests use this sparingly; the defaults are the real ones). */
+  /**
+   * Replace single services (tests use this sparingly; the defaults are the real ones). What
+   * is passed is used everywhere in the graph and its default is never built: a store passed
+   * in means no LowdbStore is opened and the data dir is not locked. The relay owns what it
+   * is given: close() closes the store, WireGuard and the mailer, passed in or not.
+   */
   services?: Partial<Services>;
 }
 
@@ -47,54 +58,86 @@ export interface RunningRelay {
   close(): Promise<void>;
 }
 
-/** Build every service from the config: store on the data dir, keys, mail, Stripe, DNS, WireGuard. */
-export async function buildServices(config: Config, options: RelayOptions = {}): Promise<Services> {
-  const clock = options.clock ?? systemClock;
-  const logger = createLogger(config.logLevel, options.logDestination);
+/** Every service but the edge's health, which only a started edge can report. */
+type ServicesBeforeEdge = Omit<Services, 'edgeHealth'>;
+
+/**
+ * Build the services the edge and the API share from the config, in dependency order: clock
+ * and logger, the data dir and its secret, the store, WireGuard (reconciled with that store),
+ * then what reads them. Each override in `options.services` replaces its default before
+ * anything that depends on it is built.
+ */
+async function buildServicesBeforeEdge(
+  config: Config,
+  options: RelayOptions,
+): Promise<ServicesBeforeEdge> {
+  const given = options.services ?? {};
+  const clock = given.clock ?? options.clock ?? systemClock;
+  const now = () => clock.now();
+  const logger = given.logger ?? createLogger(config.logLevel, options.logDestination);
   await prepareDataDir(config.dataDir);
-  const secret = await loadOrCreateRelaySecret(config.dataDir, config.secret);
-  const keys = await loadOrCreateServerKey(config.dataDir);
-  const store = await LowdbStore.open(config.dataDir, options.store);
-  const timing: TunnelTiming = {
+  const tokens =
+    given.tokens ??
+    new TokenService(await loadOrCreateRelaySecret(config.dataDir, config.secret), now);
+  const store = given.store ?? (await LowdbStore.open(config.dataDir, { clock, ...options.store }));
+  let wireguard: WireGuardServer;
+  try {
+    wireguard =
+      given.wireguard ??
+      (await createWireGuardServer(
+        config,
+        (await loadOrCreateServerKey(config.dataDir)).publicKey,
+        store,
+        logger,
+      ));
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const timing: TunnelTiming = given.timing ?? {
     heartbeatIntervalSeconds: 60,
     missedHeartbeats: 3,
     livenessSweepSeconds: 5,
     ...options.timing,
   };
-  const wireguard =
-    options.services?.wireguard ??
-    (await createWireGuardServer(config, keys.publicKey, store, logger).catch(
-      async (e: unknown) => {
-        await store.close();
-        throw e;
-      },
-    ));
-  const events = options.services?.events ?? new RelayEvents();
+  const events = given.events ?? new RelayEvents();
   const liveness =
-    options.services?.liveness ??
+    given.liveness ??
     new LivenessWatch({ config, store, wireguard, clock, timing, events, logger });
-  const metrics = new Metrics(() => liveness.countConnected());
-  const mailer = config.smtpUrl
-    ? smtpMailer(config.smtpUrl, `Cloud Connect <no-reply@${config.baseDomain}>`, logger)
-    : outboxMailer(config.dataDir, logger);
   return {
     config,
     store,
-    mailer,
-    billing: createBilling(config.stripe, () => clock.now()),
-    dns: createCnameResolver(config.dnsServers),
+    mailer:
+      given.mailer ??
+      (config.smtpUrl
+        ? smtpMailer(config.smtpUrl, `Cloud Connect <no-reply@${config.baseDomain}>`, logger)
+        : outboxMailer(config.dataDir, logger)),
+    billing: given.billing !== undefined ? given.billing : createBilling(config.stripe, now),
+    dns: given.dns ?? createCnameResolver(config.dnsServers),
     wireguard,
     clock,
     logger,
-    tokens: new TokenService(secret, () => clock.now()),
-    passwords: argon2Hasher,
-    limits: new RateLimits({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
-    metrics,
+    tokens,
+    passwords: given.passwords ?? argon2Hasher,
+    limits: given.limits ?? new RateLimits({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
+    // Counts what the liveness rule says of the store above: the one the API writes to.
+    metrics: given.metrics ?? new Metrics(() => liveness.countConnected()),
     events,
     timing,
     liveness,
-    edgeHealth: async () => ({ ok: true, detail: 'off: no edge in this process' }),
-    ...options.services,
+  };
+}
+
+/**
+ * Build every service from the config (store on the data dir, keys, mail, Stripe, DNS,
+ * WireGuard) for a process without an edge; `startRelay` builds the same graph and starts the
+ * edge in it.
+ */
+export async function buildServices(config: Config, options: RelayOptions = {}): Promise<Services> {
+  const services = await buildServicesBeforeEdge(config, options);
+  return {
+    ...services,
+    edgeHealth: options.services?.edgeHealth ?? (async () => ({ ...NO_EDGE })),
   };
 }
 
@@ -103,22 +146,24 @@ export async function startRelay(
   config: Config,
   options: RelayOptions = {},
 ): Promise<RunningRelay> {
-  const services = await buildServices(config, options);
+  const shared = await buildServicesBeforeEdge(config, options);
   let edge: Edge;
   try {
     // Handshakes first, so the edge's first routes already follow the liveness rule.
-    await services.liveness.sweep();
-    edge = await startEdge(services);
+    await shared.liveness.sweep();
+    edge = await startEdge(shared);
   } catch (e) {
-    await services.store.close();
-    await services.wireguard.close();
+    await shared.store.close();
+    await shared.wireguard.close();
     throw e;
   }
-  if (!options.services?.edgeHealth) services.edgeHealth = () => edge.health();
-  // EDGE_PORT=0 picks a free port: the public URLs the API reports must name the one it got.
-  if (edge.proxy?.mode === 'builtin' && config.edgePort === 0) {
-    config.edgePort = Number(new URL(edge.proxy.url).port);
-  }
+  const services: Services = {
+    ...shared,
+    // EDGE_PORT=0 picks a free port: the public URLs the API reports must name the one it got.
+    // The caller's config stays as it was; what was built before the edge reads no edge port.
+    config: edge.proxy && config.edgePort === 0 ? { ...config, edgePort: edge.proxy.port } : config,
+    edgeHealth: options.services?.edgeHealth ?? (() => edge.health()),
+  };
   services.liveness.start(services.timing.livenessSweepSeconds * 1000);
   const reverification = startReverification(services, config.domainReverifyIntervalSeconds);
   const app = createApp(services, { checkResponses: options.checkResponses ?? false });

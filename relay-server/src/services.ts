@@ -2,6 +2,7 @@ import type { Billing } from './billing/billing.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config/config.js';
 import type { CnameResolver } from './dns/cnameResolver.js';
+import type { EdgeHealth } from './edge/runningEdge.js';
 import type { RelayEvents } from './events.js';
 import type { RateLimits } from './http/rateLimit.js';
 import type { LivenessWatch } from './liveness/livenessWatch.js';
@@ -43,5 +44,5 @@ export interface Services {
   /** Who is connected now: one rule for the API, the edge and the metrics. */
   liveness: LivenessWatch;
   /** Health of the edge, reported by whichever edge runs. */
-  edgeHealth: () => Promise<{ ok: boolean; detail: string }>;
+  edgeHealth: () => Promise<EdgeHealth>;
 }

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { ConfigError, type EdgeTimeouts } from '../config/config.js';
 import { hasBody } from '../http/body.js';
+import { answerParserRefusals, parserRefusal } from '../http/parserRefusals.js';
 import type { Logger } from '../logging/logger.js';
 import {
   offlinePage,
@@ -22,6 +23,7 @@ import {
   type RequestTarget,
 } from './proxyHeaders.js';
 import { hostName, type ResolvedRoute, type RouteTable } from './routeTable.js';
+import type { RunningEdge } from './runningEdge.js';
 
 export interface BuiltinEdgeOptions {
   host: string;
@@ -42,13 +44,6 @@ export interface BuiltinEdgeOptions {
   poolIdleMs?: number;
 }
 
-/** The edge as the relay runs it: its own listener, a health check and a clean stop. */
-export interface RunningEdge {
-  readonly mode: 'builtin' | 'caddy';
-  health(): Promise<{ ok: boolean; detail: string }>;
-  close(): Promise<void>;
-}
-
 type UpstreamFailure =
   'connect-timeout' | 'response-timeout' | 'idle-timeout' | 'connect-failed' | 'closed';
 
@@ -65,22 +60,10 @@ const RETRYABLE = new Set(['ECONNRESET', 'EPIPE']);
  */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-/** What the edge answers when Node's parser refuses a request, by parser error code. */
+/** What the edge answers when Node's parser refuses a request (the API reads the same table). */
 function parserErrorPage(code: string | undefined): EdgePage {
-  switch (code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return requestErrorPage(
-        431,
-        'The request headers are too large; send fewer or shorter ones.',
-      );
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return requestErrorPage(413, 'The request body has too many chunk extensions.');
-    case 'HPE_HEADER_TIMEOUT':
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return requestErrorPage(408, 'The request headers did not arrive in time; send it again.');
-    default:
-      return requestErrorPage(400, 'The request is not valid HTTP/1.1.');
-  }
+  const { status, message } = parserRefusal(code);
+  return requestErrorPage(status, `${message}.`);
 }
 
 /** An edge page written straight onto a socket (404/502 before an upgrade). */
@@ -101,6 +84,29 @@ function rawHead(res: IncomingMessage, keep: (name: string) => boolean, extra: s
   return `${[...lines, ...extra].join('\r\n')}\r\n\r\n`;
 }
 
+/** The edge's HTTP server with its limits: strict parsing, header and idle deadlines. */
+function edgeServer(options: BuiltinEdgeOptions): http.Server {
+  const { timeouts } = options;
+  const headersTimeout = options.headersTimeoutMs ?? Math.min(60_000, timeouts.idleMs + 1000);
+  const server = http.createServer({
+    noDelay: true,
+    // Strict parsing whatever NODE_OPTIONS says (--insecure-http-parser): llhttp refusing
+    // ambiguous framing is half of what keeps requests from being smuggled to the apps.
+    insecureHTTPParser: false,
+    // A missing Host is answered by requestTarget with the edge's own 400 page.
+    requireHostHeader: false,
+    // Node checks header deadlines on this interval (default 30 s): often enough to answer
+    // a slow client near its deadline.
+    connectionsCheckingInterval: Math.max(50, Math.min(30_000, headersTimeout / 4)),
+  });
+  server.keepAliveTimeout = timeouts.keepAliveMs;
+  server.headersTimeout = headersTimeout;
+  // No limit on a whole request: a large upload may take long; idleness is what is cut.
+  server.requestTimeout = 0;
+  server.timeout = timeouts.idleMs;
+  return server;
+}
+
 /**
  * The built-in edge (`EDGE_MODE=builtin`): a Node HTTP/1.1 reverse proxy from Host to the
  * instance's tunnel IP and registered port. Keep-alive on both sides (one pooled agent
@@ -115,18 +121,19 @@ function rawHead(res: IncomingMessage, keep: (name: string) => boolean, extra: s
  */
 export class BuiltinEdge implements RunningEdge {
   readonly mode = 'builtin' as const;
-  private readonly server: http.Server;
   private readonly agent: http.Agent;
   private readonly upgraded = new Set<Socket | Duplex>();
-  /** Responses started and not yet closed, per client connection. */
-  private readonly inFlight = new WeakMap<Duplex, number>();
   private readonly ctx: ForwardingContext;
   private closing: Promise<void> | null = null;
-  url = '';
-  port = 0;
 
-  private constructor(private readonly o: BuiltinEdgeOptions) {
-    this.ctx = { proto: 'http', trustProxy: o.trustProxy };
+  private constructor(
+    private readonly options: BuiltinEdgeOptions,
+    private readonly server: http.Server,
+    /** Where it listens, known once it does: set here, never changed. */
+    readonly url: string,
+    readonly port: number,
+  ) {
+    this.ctx = { proto: 'http', trustProxy: options.trustProxy };
     this.agent = new http.Agent({
       keepAlive: true,
       // Idle pooled sockets close before a typical app server drops them (keep-alive timeout:
@@ -134,59 +141,42 @@ export class BuiltinEdge implements RunningEdge {
       // onto a socket the app is closing (a POST there gets 502: it is never resent); Node's
       // agent also honours a shorter `Keep-Alive: timeout=N` hint from the app (less a second).
       // A page's burst of requests still shares connections.
-      timeout: o.poolIdleMs ?? 1_500,
+      timeout: options.poolIdleMs ?? 1_500,
       scheduling: 'lifo',
       maxFreeSockets: 256,
     });
-    const headersTimeout = o.headersTimeoutMs ?? Math.min(60_000, o.timeouts.idleMs + 1000);
-    this.server = http.createServer({
-      noDelay: true,
-      // Strict parsing whatever NODE_OPTIONS says (--insecure-http-parser): llhttp refusing
-      // ambiguous framing is half of what keeps requests from being smuggled to the apps.
-      insecureHTTPParser: false,
-      // A missing Host is answered by requestTarget with the edge's own 400 page.
-      requireHostHeader: false,
-      // Node checks header deadlines on this interval (default 30 s): often enough to answer
-      // a slow client near its deadline.
-      connectionsCheckingInterval: Math.max(50, Math.min(30_000, headersTimeout / 4)),
-    });
-    this.server.keepAliveTimeout = o.timeouts.keepAliveMs;
-    this.server.headersTimeout = headersTimeout;
-    // No limit on a whole request: a large upload may take long; idleness is what is cut.
-    this.server.requestTimeout = 0;
-    this.server.timeout = o.timeouts.idleMs;
-    this.server.on('request', (req, res) => this.handle(req, res));
-    this.server.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-      // A response (or one queued for an earlier pipelined request) is on this connection: an
-      // error answer now would land inside it or be taken as its answer, so just close.
-      if (err.code === 'ECONNRESET' || !socket.writable || this.inFlight.get(socket)) {
-        return void socket.destroy();
-      }
-      writeRawPage(socket, parserErrorPage(err.code));
-    });
+    // A response (or one queued for an earlier pipelined request) on the connection: no
+    // error answer now, it would land inside it or be taken as its answer.
+    answerParserRefusals(server, (err, socket) => writeRawPage(socket, parserErrorPage(err.code)));
+    server.on('request', (req, res) => this.handle(req, res));
+    server.on('upgrade', (req, socket, head) => this.handleUpgrade(req, socket, head));
   }
 
-  static async start(o: BuiltinEdgeOptions): Promise<BuiltinEdge> {
-    const edge = new BuiltinEdge(o);
-    edge.server.listen(o.port, o.host);
+  /** Listen on `options.host:options.port`; a port that cannot be had is a ConfigError. */
+  static async start(options: BuiltinEdgeOptions): Promise<BuiltinEdge> {
+    const server = edgeServer(options);
+    server.listen(options.port, options.host);
     try {
-      await once(edge.server, 'listening');
+      await once(server, 'listening');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-      throw new ConfigError('EDGE_PORT', `the edge cannot listen on ${o.host}:${o.port} (${code})`);
+      throw new ConfigError(
+        'EDGE_PORT',
+        `the edge cannot listen on ${options.host}:${options.port} (${code})`,
+      );
     }
-    edge.port = (edge.server.address() as AddressInfo).port;
-    const host = o.host.includes(':') ? `[${o.host}]` : o.host;
-    edge.url = `http://${host}:${edge.port}`;
-    o.logger.info({ url: edge.url }, 'edge: built-in proxy listening');
+    // Handlers go on before the event loop turns again, so no connection comes in without them.
+    const port = (server.address() as AddressInfo).port;
+    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    const edge = new BuiltinEdge(options, server, `http://${host}:${port}`, port);
+    options.logger.info({ url: edge.url }, 'edge: built-in proxy listening');
     return edge;
   }
 
   async health() {
     if (!this.server.listening || this.closing)
       return { ok: false, detail: 'builtin: not listening' };
-    return { ok: true, detail: `builtin on ${this.url}, ${this.o.routes.size} hosts routed` };
+    return { ok: true, detail: `builtin on ${this.url}, ${this.options.routes.size} hosts routed` };
   }
 
   close(): Promise<void> {
@@ -212,16 +202,13 @@ export class BuiltinEdge implements RunningEdge {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse) {
-    const socket = req.socket;
-    this.inFlight.set(socket, (this.inFlight.get(socket) ?? 0) + 1);
-    res.once('close', () => this.inFlight.set(socket, (this.inFlight.get(socket) ?? 1) - 1));
     const target = requestTarget(req);
     if (!target.ok) {
       // Its framing is in doubt: nothing more is read from this connection.
       const page = requestErrorPage(400, `Bad request: ${target.reason}.`);
       return this.sendPage(req, res, page, true);
     }
-    const route = this.o.routes.resolve(target.host);
+    const route = this.options.routes.resolve(target.host);
     if (!route) return this.sendPage(req, res, unknownHostPage(hostName(target.host)));
     if (!route.upstream) return this.sendPage(req, res, offlinePage(route.host));
     this.forward(req, res, target, route, route.upstream, 0);
@@ -235,7 +222,7 @@ export class BuiltinEdge implements RunningEdge {
     upstream: { host: string; port: number },
     attempt: number,
   ) {
-    const { connectMs, responseMs, idleMs } = this.o.timeouts;
+    const { connectMs, responseMs, idleMs } = this.options.timeouts;
     const bodyless = target.framing.kind === 'none';
     const up = http.request({
       host: upstream.host,
@@ -296,7 +283,7 @@ export class BuiltinEdge implements RunningEdge {
       req.unpipe(up);
       const failure =
         err instanceof UpstreamError ? err.failure : err.code ? 'connect-failed' : 'closed';
-      this.o.logger.debug(
+      this.options.logger.debug(
         { host: route.host, instance_id: route.instance.instanceId, failure, code: err.code },
         'edge: upstream failed',
       );
@@ -320,7 +307,7 @@ export class BuiltinEdge implements RunningEdge {
     if (!target.ok) {
       return writeRawPage(socket, requestErrorPage(400, `Bad request: ${target.reason}.`));
     }
-    const route = this.o.routes.resolve(target.host);
+    const route = this.options.routes.resolve(target.host);
     if (!route) return writeRawPage(socket, unknownHostPage(hostName(target.host)));
     if (!route.upstream) return writeRawPage(socket, offlinePage(route.host));
     const up = http.request({
@@ -334,11 +321,11 @@ export class BuiltinEdge implements RunningEdge {
     });
     const connectTimer = setTimeout(
       () => up.destroy(new UpstreamError('connect-timeout')),
-      this.o.timeouts.connectMs,
+      this.options.timeouts.connectMs,
     );
     const responseTimer = setTimeout(
       () => up.destroy(new UpstreamError('response-timeout')),
-      this.o.timeouts.connectMs + this.o.timeouts.responseMs,
+      this.options.timeouts.connectMs + this.options.timeouts.responseMs,
     );
     up.on('socket', (s) => s.once('connect', () => clearTimeout(connectTimer)));
     const done = () => {
@@ -378,7 +365,7 @@ export class BuiltinEdge implements RunningEdge {
       done();
       if (socket.destroyed) return;
       const timedOut = err instanceof UpstreamError && err.failure === 'response-timeout';
-      this.o.logger.debug(
+      this.options.logger.debug(
         { host: route.host, instance_id: route.instance.instanceId, code: err.code ?? err.message },
         'edge: upgrade upstream failed',
       );

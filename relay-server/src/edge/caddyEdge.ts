@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import type { CaddyConfig, EdgeTimeouts } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/types.js';
-import type { RunningEdge } from './builtinEdge.js';
 import { CaddyAdmin } from './caddyAdmin.js';
 import { CADDY_SERVER_ID, mergeCaddyConfig, type CaddyEdgeSettings } from './caddyConfig.js';
 import { probeCertificate } from './certificateProbe.js';
 import type { ResolvedRoute, RouteTable } from './routeTable.js';
+import type { RunningEdge } from './runningEdge.js';
 
 export interface CaddyEdgeOptions {
   routes: RouteTable;
@@ -55,6 +55,8 @@ export class CaddyEdge implements RunningEdge {
   private readonly certs = new Map<string, CertWatch>();
   private unsubscribe: () => void = () => {};
   private readonly probeHost: string;
+  readonly url: string;
+  readonly port: number;
 
   private constructor(private readonly o: CaddyEdgeOptions) {
     this.admin = new CaddyAdmin(o.caddy.admin);
@@ -64,6 +66,9 @@ export class CaddyEdge implements RunningEdge {
         ? `[${o.edgeHost}]`
         : o.edgeHost;
     this.probeHost = ANY_ADDRESS.has(o.edgeHost) ? '127.0.0.1' : o.edgeHost;
+    this.port = o.edgePort;
+    const urlHost = this.probeHost.includes(':') ? `[${this.probeHost}]` : this.probeHost;
+    this.url = `https://${urlHost}:${o.edgePort}`;
     this.settings = {
       listen: `${listenHost}:${o.edgePort}`,
       askUrl: '',

@@ -1,24 +1,30 @@
 import type { Services } from '../services.js';
-import { BuiltinEdge, type RunningEdge } from './builtinEdge.js';
+import { BuiltinEdge } from './builtinEdge.js';
 import { CaddyEdge } from './caddyEdge.js';
 import { RouteTable } from './routeTable.js';
+import type { EdgeHealth, RunningEdge } from './runningEdge.js';
 import { kernelRouteGuard } from './tunnelRouteGuard.js';
 
 /** The edge a relay runs: its route table and, unless `EDGE_MODE=off`, a proxy. */
 export interface Edge {
   routes: RouteTable;
   /** null with `EDGE_MODE=off`. */
-  proxy: BuiltinEdge | CaddyEdge | null;
-  health(): Promise<{ ok: boolean; detail: string }>;
+  proxy: RunningEdge | null;
+  health(): Promise<EdgeHealth>;
   close(): Promise<void>;
 }
+
+/** The health of a process with no edge (`EDGE_MODE=off`). */
+export const NO_EDGE: EdgeHealth = { ok: true, detail: 'off: no edge in this process' };
 
 /**
  * Start the edge `config.edgeMode` asks for. The route table follows the relay's events in
  * every mode (so tests and `off` can still ask where a host goes).
  */
-export async function startEdge(services: Services): Promise<Edge> {
-  const { config, store, events, logger } = services;
+export async function startEdge(
+  services: Pick<Services, 'config' | 'store' | 'events' | 'logger' | 'liveness'>,
+): Promise<Edge> {
+  const { config, store, events, logger, liveness } = services;
   // The edge dials a tunnel IP only where this host routes it into WireGuard or loopback. With
   // WG_MODE=off WireGuard (if any) runs outside the relay and the host's routes decide; the
   // relay's own interface in the other modes is WireGuard by construction.
@@ -32,9 +38,9 @@ export async function startEdge(services: Services): Promise<Edge> {
     logger,
     guard,
     tunnelCidr: config.tunnelCidr,
-    isConnected: (i) => services.liveness.isConnected(i),
+    isConnected: (i) => liveness.isConnected(i),
   });
-  let proxy: BuiltinEdge | CaddyEdge | null = null;
+  let proxy: RunningEdge | null = null;
   try {
     if (config.edgeMode === 'builtin') {
       proxy = await BuiltinEdge.start({
@@ -60,14 +66,11 @@ export async function startEdge(services: Services): Promise<Edge> {
     routes.close();
     throw e;
   }
-  const running: RunningEdge | null = proxy;
+  const running = proxy;
   return {
     routes,
     proxy,
-    async health() {
-      if (!running) return { ok: true, detail: 'off: no edge in this process' };
-      return running.health();
-    },
+    health: () => (running ? running.health() : Promise.resolve({ ...NO_EDGE })),
     async close() {
       await running?.close();
       routes.close();

@@ -1,7 +1,8 @@
-import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '@cloud-connect/agent-core/api';
 import type { Logger } from '../logging/logger.js';
+import { answerParserRefusals, parserRefusal, type ParserRefusal } from './parserRefusals.js';
 
 /** A complete HTTP/1.1 error response in the API's error format, ending the connection. */
 function errorResponse(
@@ -27,31 +28,24 @@ function errorResponse(
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${head}\r\n\r\n${json}`;
 }
 
-/** What the parser's error means for the client, mirroring Node's own default answers. */
+/** The API's error code for each status a parser refusal gets. */
+const REFUSAL_CODE = {
+  400: 'BAD_REQUEST',
+  408: 'REQUEST_TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  431: 'REQUEST_HEADERS_TOO_LARGE',
+} as const satisfies Record<ParserRefusal['status'], ErrorCode>;
+
+/** The parser's refusal as an API error response. */
 function answerFor(err: NodeJS.ErrnoException & { reason?: string }): string {
-  switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return errorResponse(
-        'REQUEST_HEADERS_TOO_LARGE',
-        'The request headers are too large; send fewer or shorter headers',
-      );
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return errorResponse('PAYLOAD_TOO_LARGE', 'The request body has too many chunk extensions');
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return errorResponse(
-        'REQUEST_TIMEOUT',
-        'The request did not arrive in time; send it again over a new connection',
-      );
-    default:
-      // llhttp's reason is a fixed phrase ("Invalid method encountered"), never request bytes.
-      return errorResponse(
-        'BAD_REQUEST',
-        `The request is not valid HTTP/1.1${typeof err.reason === 'string' ? ` (${err.reason.slice(0, 100)})` : ''}`,
-        typeof err.code === 'string' && err.code.startsWith('HPE_')
-          ? { reason: err.code }
-          : undefined,
-      );
-  }
+  const { status, message } = parserRefusal(err.code);
+  if (status !== 400) return errorResponse(REFUSAL_CODE[status], message);
+  // llhttp's reason is a fixed phrase ("Invalid method encountered"), never request bytes.
+  return errorResponse(
+    'BAD_REQUEST',
+    `${message}${typeof err.reason === 'string' ? ` (${err.reason.slice(0, 100)})` : ''}`,
+    typeof err.code === 'string' && err.code.startsWith('HPE_') ? { reason: err.code } : undefined,
+  );
 }
 
 /**
@@ -62,21 +56,10 @@ function answerFor(err: NodeJS.ErrnoException & { reason?: string }): string {
  * connection, as Node's default handler does, so it never lands inside another response.
  */
 export function answerProtocolErrors(server: Server, logger: Logger): void {
-  // Responses not yet finished, per connection: one whose handler has not started writing is in
-  // flight too (pipelining), and an error written then would be read as its answer.
-  const inFlight = new WeakMap<Duplex, number>();
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
-    res.once('close', () => inFlight.set(socket, (inFlight.get(socket) ?? 1) - 1));
-  });
-
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+  server.on('clientError', (err: NodeJS.ErrnoException) => {
     logger.debug({ code: err.code }, 'request refused by the HTTP parser');
-    if (err.code === 'ECONNRESET' || !socket.writable || inFlight.get(socket)) {
-      socket.destroy();
-      return;
-    }
+  });
+  answerParserRefusals(server, (err, socket) => {
     socket.end(answerFor(err), () => socket.destroy());
   });
 
