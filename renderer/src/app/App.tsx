@@ -11,7 +11,7 @@ import { SettingsScreen } from '../screens/SettingsScreen.js';
 import { SignInScreen } from '../screens/SignInScreen.js';
 import { SignUpScreen } from '../screens/SignUpScreen.js';
 import { VerifyEmailScreen } from '../screens/VerifyEmailScreen.js';
-import type { Route } from '../store/route.js';
+import type { Route, RouteName } from '../store/route.js';
 import { needsAccount } from '../store/route.js';
 import { useAppStore } from '../store/StoreProvider.js';
 import { BridgeBanner, FlashMessage, VerifyEmailBanner } from './Banners.js';
@@ -19,35 +19,26 @@ import { Header } from './Header.js';
 import { Unreachable } from './Unreachable.js';
 import { useTheme } from './useTheme.js';
 
-function screenFor(route: Route): ReactNode {
-  switch (route.name) {
-    case 'signIn':
-      return <SignInScreen />;
-    case 'signUp':
-      return <SignUpScreen />;
-    case 'verifyEmail':
-      return <VerifyEmailScreen />;
-    case 'forgotPassword':
-      return <ForgotPasswordScreen />;
-    case 'resetPassword':
-      return <ResetPasswordScreen />;
-    case 'connections':
-      return <ConnectionsScreen />;
-    case 'connectionForm':
-      return (
-        <ConnectionFormScreen connectionId={route.connectionId} instanceId={route.instanceId} />
-      );
-    case 'instances':
-      return <InstancesScreen />;
-    case 'domains':
-      return <DomainsScreen instanceId={route.instanceId} />;
-    case 'plans':
-      return <PlansScreen />;
-    case 'logs':
-      return <LogsScreen />;
-    case 'settings':
-      return <SettingsScreen />;
-  }
+/** Each route's screen; a new route fails the build until it has one. */
+const SCREENS: { [N in RouteName]: (route: Extract<Route, { name: N }>) => ReactNode } = {
+  signIn: () => <SignInScreen />,
+  signUp: () => <SignUpScreen />,
+  verifyEmail: () => <VerifyEmailScreen />,
+  forgotPassword: () => <ForgotPasswordScreen />,
+  resetPassword: () => <ResetPasswordScreen />,
+  connections: () => <ConnectionsScreen />,
+  connectionForm: (route) => (
+    <ConnectionFormScreen connectionId={route.connectionId} instanceId={route.instanceId} />
+  ),
+  instances: () => <InstancesScreen />,
+  domains: (route) => <DomainsScreen instanceId={route.instanceId} />,
+  plans: () => <PlansScreen />,
+  logs: () => <LogsScreen />,
+  settings: () => <SettingsScreen />,
+};
+
+function screenFor<N extends RouteName>(route: Extract<Route, { name: N }>): ReactNode {
+  return SCREENS[route.name](route);
 }
 
 /** A key per screen instance, so a screen's local form state starts fresh on each visit. */

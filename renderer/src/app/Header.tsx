@@ -1,8 +1,7 @@
 import { Button } from '../components/Button.js';
 import { planName } from '../store/billingSlice.js';
 import type { Route, RouteName } from '../store/route.js';
-import { IDLE } from '../store/requests.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 const NAV: Array<{ label: string; route: Route; matches: RouteName[] }> = [
   {
@@ -23,7 +22,7 @@ export function Header() {
   const email = useAppStore((s) => s.session?.user?.email);
   const plan = useAppStore((s) => s.session?.user?.subscription_plan);
   const signOut = useAppStore((s) => s.signOut);
-  const signOutRequest = useAppStore((s) => s.requests.signOut ?? IDLE);
+  const signOutRequest = useRequest('signOut');
 
   return (
     <header className="app-header">

@@ -1,4 +1,4 @@
-import { useId } from 'react';
+import { BoxControl } from './LabelledControl.js';
 
 export interface CheckboxProps {
   label: string;
@@ -9,26 +9,13 @@ export interface CheckboxProps {
 }
 
 /** A labelled checkbox with its error tied to it. */
-export function Checkbox({ label, checked, onChange, error, disabled }: CheckboxProps) {
-  const id = useId();
-  const errorId = error ? `${id}-error` : undefined;
+export function Checkbox({ onChange, ...props }: CheckboxProps) {
   return (
-    <div className={`check-field${error ? ' field-invalid' : ''}`}>
-      <input
-        id={id}
-        type="checkbox"
-        checked={checked}
-        disabled={disabled}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={errorId}
-        onChange={(event) => onChange(event.target.checked)}
-      />
-      <label htmlFor={id}>{label}</label>
-      {error && (
-        <p id={errorId} className="field-error">
-          {error}
-        </p>
-      )}
-    </div>
+    <BoxControl
+      {...props}
+      wrapperClass="check-field"
+      type="checkbox"
+      onChange={(event) => onChange(event.target.checked)}
+    />
   );
 }

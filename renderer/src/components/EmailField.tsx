@@ -1,24 +1,7 @@
 import { Field } from './Field.js';
+import type { TextBinding } from './useFormValues.js';
 
 /** The account's email address, asked the same way by every signed-out form. */
-export function EmailField({
-  value,
-  onChange,
-  error,
-}: {
-  value: string;
-  onChange(value: string): void;
-  error: string | undefined;
-}) {
-  return (
-    <Field
-      label="Email"
-      type="email"
-      autoComplete="email"
-      required
-      value={value}
-      onChange={(e) => onChange(e.target.value)}
-      error={error}
-    />
-  );
+export function EmailField(binding: TextBinding) {
+  return <Field label="Email" type="email" autoComplete="email" required {...binding} />;
 }

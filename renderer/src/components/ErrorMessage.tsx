@@ -1,23 +1,17 @@
 import type { FriendlyError } from '../store/friendlyError.js';
-import { useAppStore } from '../store/StoreProvider.js';
-import { Button } from './Button.js';
+import { RouteLink } from './RouteLink.js';
 
 /**
  * A request's error in words, announced at once (role="alert"), with a button to the screen
  * that helps when there is one (plans for a limit, settings for a network problem).
  */
 export function ErrorMessage({ error }: { error: FriendlyError | null | undefined }) {
-  const navigate = useAppStore((s) => s.navigate);
   if (!error) return null;
   const action = error.action;
   return (
     <div className="message message-error" role="alert">
       <p>{error.message}</p>
-      {action && (
-        <Button variant="link" onClick={() => navigate(action.route)}>
-          {action.label}
-        </Button>
-      )}
+      {action && <RouteLink to={action.route}>{action.label}</RouteLink>}
     </div>
   );
 }

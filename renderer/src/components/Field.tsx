@@ -1,5 +1,5 @@
 import type { InputHTMLAttributes, ReactNode } from 'react';
-import { useId } from 'react';
+import { LabelledControl } from './LabelledControl.js';
 
 export interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 'id'> {
   label: string;
@@ -9,34 +9,30 @@ export interface FieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, 
   error?: string | undefined;
   /** Content after the input inside the field (e.g. a live check or suggestions). */
   children?: ReactNode;
+  /** Machine text (a token, a code, a domain, an address): no autocomplete, no spell check. */
+  verbatim?: boolean;
 }
 
 /** A labelled input with its hint and error tied to it for assistive technology. */
-export function Field({ label, hint, error, children, className, ...input }: FieldProps) {
-  const id = useId();
-  const hintId = hint ? `${id}-hint` : undefined;
-  const errorId = error ? `${id}-error` : undefined;
-  const describedBy = [errorId, hintId].filter(Boolean).join(' ') || undefined;
+export function Field({
+  label,
+  hint,
+  error,
+  children,
+  className,
+  verbatim = false,
+  ...input
+}: FieldProps) {
+  const verbatimInput = verbatim ? { autoComplete: 'off', spellCheck: false } : {};
   return (
-    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        {...input}
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-      />
-      {error && (
-        <p id={errorId} className="field-error">
-          {error}
-        </p>
-      )}
-      {hint && (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
-      )}
+    <LabelledControl
+      className={className ? `field ${className}` : 'field'}
+      label={label}
+      hint={hint}
+      error={error}
+      control={(attributes) => <input {...verbatimInput} {...input} {...attributes} />}
+    >
       {children}
-    </div>
+    </LabelledControl>
   );
 }

@@ -1,25 +1,15 @@
 import { Field } from './Field.js';
+import type { TextBinding } from './useFormValues.js';
 
 export interface NewPasswordFieldsProps {
   /** "Password" on sign-up, "New password" on reset; the second field is "Confirm <label>". */
   label: string;
-  password: string;
-  confirmation: string;
-  onPassword(value: string): void;
-  onConfirmation(value: string): void;
-  /** Field errors from the API (`password`, `password_confirmation`). */
-  fields: Record<string, string>;
+  password: TextBinding;
+  confirmation: TextBinding;
 }
 
 /** A new password typed twice, with the rule shown and the API's field errors under each. */
-export function NewPasswordFields({
-  label,
-  password,
-  confirmation,
-  onPassword,
-  onConfirmation,
-  fields,
-}: NewPasswordFieldsProps) {
+export function NewPasswordFields({ label, password, confirmation }: NewPasswordFieldsProps) {
   return (
     <>
       <Field
@@ -29,18 +19,14 @@ export function NewPasswordFields({
         required
         minLength={8}
         hint="At least 8 characters."
-        value={password}
-        onChange={(e) => onPassword(e.target.value)}
-        error={fields.password}
+        {...password}
       />
       <Field
         label={`Confirm ${label.toLowerCase()}`}
         type="password"
         autoComplete="new-password"
         required
-        value={confirmation}
-        onChange={(e) => onConfirmation(e.target.value)}
-        error={fields.password_confirmation}
+        {...confirmation}
       />
     </>
   );

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { useId } from 'react';
+import { BoxControl } from './LabelledControl.js';
 
 export interface RadioOptionProps {
   /** The group's name, shared by its options. */
@@ -12,26 +12,6 @@ export interface RadioOptionProps {
 }
 
 /** One labelled radio button of a `.choice` fieldset, with an optional hint tied to it. */
-export function RadioOption({ name, label, checked, onChange, disabled, hint }: RadioOptionProps) {
-  const id = useId();
-  const hintId = hint ? `${id}-hint` : undefined;
-  return (
-    <div className="choice-option">
-      <input
-        type="radio"
-        id={id}
-        name={name}
-        checked={checked}
-        disabled={disabled}
-        onChange={onChange}
-        aria-describedby={hintId}
-      />
-      <label htmlFor={id}>{label}</label>
-      {hint && (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
-      )}
-    </div>
-  );
+export function RadioOption(props: RadioOptionProps) {
+  return <BoxControl {...props} wrapperClass="choice-option" type="radio" />;
 }

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { useId } from 'react';
+import { BoxControl } from './LabelledControl.js';
 
 export interface SwitchProps {
   label: string;
@@ -11,28 +11,17 @@ export interface SwitchProps {
 }
 
 /** An on/off control: a checkbox with role="switch" and a real label. */
-export function Switch({ label, checked, onChange, hint, disabled, busy }: SwitchProps) {
-  const id = useId();
-  const hintId = hint ? `${id}-hint` : undefined;
+export function Switch({ onChange, disabled, busy, ...props }: SwitchProps) {
   return (
-    <div className="switch-field">
-      <input
-        id={id}
-        type="checkbox"
-        role="switch"
-        className="switch"
-        checked={checked}
-        disabled={disabled || busy}
-        aria-busy={busy || undefined}
-        aria-describedby={hintId}
-        onChange={(event) => onChange(event.target.checked)}
-      />
-      <label htmlFor={id}>{label}</label>
-      {hint && (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
-      )}
-    </div>
+    <BoxControl
+      {...props}
+      wrapperClass="switch-field"
+      type="checkbox"
+      role="switch"
+      className="switch"
+      disabled={disabled || busy}
+      aria-busy={busy || undefined}
+      onChange={(event) => onChange(event.target.checked)}
+    />
   );
 }

@@ -1,19 +1,23 @@
 import type { ConnectionView, DockerView } from '@cloud-connect/agent-core/desktop';
-import type { FormEvent } from 'react';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button } from '../components/Button.js';
 import { Checkbox } from '../components/Checkbox.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
-import { RadioOption } from '../components/RadioOption.js';
+import { Form } from '../components/Form.js';
+import type { RadioChoice } from '../components/RadioGroup.js';
+import { RadioGroup } from '../components/RadioGroup.js';
+import { RouteLink } from '../components/RouteLink.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
 import { SelectField } from '../components/SelectField.js';
+import { SubmitRow } from '../components/SubmitRow.js';
 import { Switch } from '../components/Switch.js';
 import { TestResult } from '../components/TestResult.js';
+import type { TextBinding } from '../components/useFormValues.js';
+import { useFormValues } from '../components/useFormValues.js';
 import type { ConnectionDraft } from '../store/connectionsSlice.js';
 import { DRAFT_TEST } from '../store/connectionsSlice.js';
-import { IDLE } from '../store/requests.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 type TargetMode = 'docker' | 'url';
 
@@ -37,6 +41,24 @@ function dockerTargets(docker: DockerView | null): string[] {
   return docker?.available ? docker.containers.flatMap((c) => c.suggestedTargets) : [];
 }
 
+/** Docker is offered first when it has something to pick and no other typed target is kept. */
+function prefersDocker(targets: string[], target: string): boolean {
+  return targets.length > 0 && (!target || targets.includes(target));
+}
+
+const KINDS: Array<RadioChoice<ConnectionDraft['kind']>> = [
+  {
+    value: 'wireguard',
+    label: 'WireGuard to my instance',
+    hint: 'Your app gets your instance’s address on the Cloud Connect relay.',
+  },
+  {
+    value: 'cloudflare',
+    label: 'Cloudflare Tunnel',
+    hint: 'Use a tunnel you created in the Cloudflare Zero Trust dashboard.',
+  },
+];
+
 /**
  * Add or edit a connection (seed 000 P13-2.1/2.4 "TunnelSettings"): WireGuard to an instance or
  * a Cloudflare tunnel token, the target from Docker or typed, Test connection, Enable on
@@ -55,114 +77,70 @@ export function ConnectionFormScreen({
   const instances = useAppStore((s) => s.instances);
   const instancesLoaded = useAppStore((s) => s.instancesLoaded);
   const loadInstances = useAppStore((s) => s.loadInstances);
-  const docker = useAppStore((s) => s.docker);
-  const loadContainers = useAppStore((s) => s.loadContainers);
-  const dockerRequest = useAppStore((s) => s.requests.loadContainers ?? IDLE);
   const saveConnection = useAppStore((s) => s.saveConnection);
-  const saveRequest = useAppStore((s) => s.requests.saveConnection ?? IDLE);
+  const saveRequest = useRequest('saveConnection');
   const testDraft = useAppStore((s) => s.testDraft);
   const testKey = connectionId ?? DRAFT_TEST;
-  const testRequest = useAppStore((s) => s.requests[`test:${testKey}`] ?? IDLE);
+  const testRequest = useRequest(`test:${testKey}`);
   const testResult = useAppStore((s) => s.testResults[testKey]);
   const clearRequest = useAppStore((s) => s.clearRequest);
   const clearTestResult = useAppStore((s) => s.clearTestResult);
-  const navigate = useAppStore((s) => s.navigate);
 
   const editing = connectionId !== null;
-  const [draft, setDraft] = useState<ConnectionDraft>(() =>
-    initialDraft(existing, instanceId, instances.find((i) => i.id === instanceId)?.name),
+  const fields = saveRequest.error?.fields ?? {};
+  const form = useFormValues(
+    () => initialDraft(existing, instanceId, instances.find((i) => i.id === instanceId)?.name),
+    // A token the test refused is shown under the token field too.
+    { ...fields, token: fields.token ?? testRequest.error?.fields.token },
+    (key) => {
+      // A result for another token would mislead.
+      if (key === 'token' || key === 'kind') clearTestResult(testKey);
+    },
   );
-  const [targetMode, setTargetMode] = useState<TargetMode>('url');
+  const draft = form.values;
   const [showToken, setShowToken] = useState(false);
-  const kindName = useId();
-  const targetName = useId();
 
   useEffect(() => {
-    void loadContainers();
     // The form starts clean: no error or test result left from an earlier visit.
     clearRequest('saveConnection');
     clearTestResult(DRAFT_TEST);
-  }, [loadContainers, clearRequest, clearTestResult]);
+  }, [clearRequest, clearTestResult]);
 
   useEffect(() => {
     if (!instancesLoaded) void loadInstances();
   }, [instancesLoaded, loadInstances]);
 
-  const targets = dockerTargets(docker);
-  // Offer Docker first when it has something to pick and no typed target is being edited.
-  useEffect(() => {
-    if (targets.length > 0 && (!draft.target || targets.includes(draft.target)))
-      setTargetMode('docker');
-    // Only when the container list arrives; later typing must not flip the mode.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [docker]);
-
-  function update<K extends keyof ConnectionDraft>(key: K, value: ConnectionDraft[K]) {
-    setDraft((d) => ({ ...d, [key]: value }));
-    // A result for another token would mislead.
-    if (key === 'token' || key === 'kind') clearTestResult(testKey);
-  }
-
-  function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    void saveConnection(draft, connectionId);
-  }
-
-  const fields = saveRequest.error?.fields ?? {};
   const canTest = draft.kind === 'cloudflare' || editing;
   const selectedInstance = instances.find((i) => i.id === draft.instanceId);
 
   return (
     <section className="screen screen-narrow">
-      <Button variant="link" onClick={() => navigate({ name: 'connections' })}>
-        ← Back to connections
-      </Button>
+      <RouteLink to={{ name: 'connections' }}>← Back to connections</RouteLink>
       <ScreenTitle>
         {editing ? `Edit ${existing?.name ?? 'connection'}` : 'Add connection'}
       </ScreenTitle>
-      <form onSubmit={handleSubmit} noValidate className="form">
-        <fieldset className="choice" disabled={editing}>
-          <legend>Connection type</legend>
-          <RadioOption
-            name={kindName}
-            checked={draft.kind === 'wireguard'}
-            onChange={() => update('kind', 'wireguard')}
-            label="WireGuard to my instance"
-            hint="Your app gets your instance’s address on the Cloud Connect relay."
-          />
-          <RadioOption
-            name={kindName}
-            checked={draft.kind === 'cloudflare'}
-            onChange={() => update('kind', 'cloudflare')}
-            label="Cloudflare Tunnel"
-            hint="Use a tunnel you created in the Cloudflare Zero Trust dashboard."
-          />
-        </fieldset>
-
-        <Field
-          label="Name"
-          required
-          placeholder="Photos"
-          value={draft.name}
-          onChange={(e) => update('name', e.target.value)}
-          error={fields.name}
+      <Form onSubmit={() => saveConnection(draft, connectionId)}>
+        <RadioGroup
+          legend="Connection type"
+          choices={KINDS}
+          value={draft.kind}
+          onChange={(kind) => form.set('kind', kind)}
+          disabled={editing}
         />
+
+        <Field label="Name" required placeholder="Photos" {...form.text('name')} />
 
         {draft.kind === 'wireguard' ? (
           <>
             <SelectField
               label="Instance"
-              value={draft.instanceId}
               disabled={editing}
-              onChange={(e) => update('instanceId', e.target.value)}
-              error={fields.instanceId}
+              {...form.text('instanceId')}
               hint={
                 instancesLoaded && instances.length === 0 ? (
                   <>
                     You have no instances yet.{' '}
-                    <Button variant="link" onClick={() => navigate({ name: 'instances' })}>
-                      Create an instance
-                    </Button>
+                    <RouteLink to={{ name: 'instances' }}>Create an instance</RouteLink>
                   </>
                 ) : selectedInstance ? (
                   <>
@@ -181,11 +159,8 @@ export function ConnectionFormScreen({
             <Field
               label="Instance token"
               type="password"
-              autoComplete="off"
-              spellCheck={false}
-              value={draft.instanceToken}
-              onChange={(e) => update('instanceToken', e.target.value)}
-              error={fields.instanceToken}
+              verbatim
+              {...form.text('instanceToken')}
               hint="Only for an instance created on another computer: this one keeps its tokens in the keychain."
             />
           </>
@@ -194,12 +169,9 @@ export function ConnectionFormScreen({
             <Field
               label="Tunnel token"
               type={showToken ? 'text' : 'password'}
-              autoComplete="off"
-              spellCheck={false}
+              verbatim
               placeholder="eyJ…"
-              value={draft.token}
-              onChange={(e) => update('token', e.target.value)}
-              error={fields.token ?? testRequest.error?.fields.token}
+              {...form.text('token')}
               hint={
                 editing && existing?.hasToken
                   ? 'A token is saved in the keychain. Leave this empty to keep it.'
@@ -210,90 +182,19 @@ export function ConnectionFormScreen({
           </>
         )}
 
-        <fieldset className="choice">
-          <legend>Where your app runs on this computer</legend>
-          <RadioOption
-            name={targetName}
-            checked={targetMode === 'docker'}
-            disabled={targets.length === 0}
-            onChange={() => setTargetMode('docker')}
-            label="Docker container"
-          />
-          <RadioOption
-            name={targetName}
-            checked={targetMode === 'url'}
-            onChange={() => setTargetMode('url')}
-            label="Address (URL)"
-          />
-          {dockerRequest.pending && (
-            <p className="field-hint" role="status">
-              <span className="spinner" aria-hidden="true" /> Looking for Docker containers…
-            </p>
-          )}
-          {docker && !docker.available && (
-            <p className="field-hint">
-              Docker is not available{docker.reason ? ` (${docker.reason})` : ''}: type the address.
-            </p>
-          )}
-          {docker?.available && targets.length === 0 && (
-            <p className="field-hint">No running container publishes a port: type the address.</p>
-          )}
-        </fieldset>
-
-        {targetMode === 'docker' && docker?.available && targets.length > 0 ? (
-          <SelectField
-            label="Container"
-            value={targets.includes(draft.target) ? draft.target : ''}
-            onChange={(e) => update('target', e.target.value)}
-            error={fields.target}
-          >
-            <option value="">Choose a container…</option>
-            {docker.containers
-              .filter((c) => c.suggestedTargets.length > 0)
-              .map((container) => (
-                <optgroup key={container.id} label={`${container.name} (${container.image})`}>
-                  {container.suggestedTargets.map((target) => (
-                    <option key={target} value={target}>
-                      {target}
-                    </option>
-                  ))}
-                </optgroup>
-              ))}
-          </SelectField>
-        ) : (
-          <Field
-            label="Target URL"
-            type="url"
-            inputMode="url"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="http://localhost:8080"
-            value={draft.target}
-            onChange={(e) => update('target', e.target.value)}
-            error={fields.target}
-            hint={
-              draft.kind === 'cloudflare'
-                ? 'Optional: the tunnel’s routes are set in Cloudflare; note your app’s address here.'
-                : 'Where your app answers on this computer, e.g. http://localhost:8080.'
-            }
-          />
-        )}
+        <TargetFields kind={draft.kind} target={form.text('target')} />
 
         <Switch
           label="Enable on start-up"
           checked={draft.enabled}
-          onChange={(enabled) => update('enabled', enabled)}
+          onChange={(enabled) => form.set('enabled', enabled)}
           hint="Connect automatically whenever Cloud Connect starts."
         />
 
         <TestResult result={testResult} pending={testRequest.pending} />
         {!testRequest.error?.fields.token && <ErrorMessage error={testRequest.error} />}
-        <ErrorMessage error={saveRequest.error} />
 
-        <div className="actions">
-          <Button type="submit" variant="primary" busy={saveRequest.pending}>
-            Save
-          </Button>
+        <SubmitRow label="Save" request={saveRequest}>
           <Button
             busy={testRequest.pending}
             disabled={!canTest}
@@ -302,10 +203,100 @@ export function ConnectionFormScreen({
           >
             Test connection
           </Button>
-          <Button onClick={() => navigate({ name: 'connections' })}>Cancel</Button>
-        </div>
+          <RouteLink variant="secondary" to={{ name: 'connections' }}>
+            Cancel
+          </RouteLink>
+        </SubmitRow>
         {!canTest && <p className="field-hint">Save the connection first, then test it.</p>}
-      </form>
+      </Form>
     </section>
+  );
+}
+
+/**
+ * Where the app runs: a Docker container's published address (the containers are looked up when
+ * the form opens) or a typed URL.
+ */
+function TargetFields({ kind, target }: { kind: ConnectionDraft['kind']; target: TextBinding }) {
+  const docker = useAppStore((s) => s.docker);
+  const loadContainers = useAppStore((s) => s.loadContainers);
+  const dockerRequest = useRequest('loadContainers');
+  const targets = dockerTargets(docker);
+  const [targetMode, setTargetMode] = useState<TargetMode>(() =>
+    prefersDocker(targets, target.value) ? 'docker' : 'url',
+  );
+  // The mode follows a container list when one arrives, never later typing; so it is decided
+  // while rendering with a changed list (React's way to adjust state to a changed value).
+  const [dockerSeen, setDockerSeen] = useState(docker);
+  if (docker !== dockerSeen) {
+    setDockerSeen(docker);
+    if (prefersDocker(targets, target.value)) setTargetMode('docker');
+  }
+
+  useEffect(() => {
+    void loadContainers();
+  }, [loadContainers]);
+
+  return (
+    <>
+      <RadioGroup
+        legend="Where your app runs on this computer"
+        choices={[
+          { value: 'docker', label: 'Docker container', disabled: targets.length === 0 },
+          { value: 'url', label: 'Address (URL)' },
+        ]}
+        value={targetMode}
+        onChange={setTargetMode}
+      >
+        {dockerRequest.pending && (
+          <p className="field-hint" role="status">
+            <span className="spinner" aria-hidden="true" /> Looking for Docker containers…
+          </p>
+        )}
+        {docker && !docker.available && (
+          <p className="field-hint">
+            Docker is not available{docker.reason ? ` (${docker.reason})` : ''}: type the address.
+          </p>
+        )}
+        {docker?.available && targets.length === 0 && (
+          <p className="field-hint">No running container publishes a port: type the address.</p>
+        )}
+      </RadioGroup>
+
+      {targetMode === 'docker' && docker?.available && targets.length > 0 ? (
+        <SelectField
+          label="Container"
+          {...target}
+          value={targets.includes(target.value) ? target.value : ''}
+        >
+          <option value="">Choose a container…</option>
+          {docker.containers
+            .filter((c) => c.suggestedTargets.length > 0)
+            .map((container) => (
+              <optgroup key={container.id} label={`${container.name} (${container.image})`}>
+                {container.suggestedTargets.map((address) => (
+                  <option key={address} value={address}>
+                    {address}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+        </SelectField>
+      ) : (
+        <Field
+          label="Target URL"
+          type="url"
+          inputMode="url"
+          verbatim
+          placeholder="http://localhost:8080"
+          {...target}
+          hint={
+            kind === 'cloudflare'
+              ? 'Optional: the tunnel’s routes are set in Cloudflare; note your app’s address here.'
+              : 'Where your app answers on this computer, e.g. http://localhost:8080.'
+          }
+        />
+      )}
+    </>
   );
 }

@@ -1,61 +1,57 @@
 import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
 import { Button } from '../components/Button.js';
-import { ConfirmButton } from '../components/ConfirmButton.js';
+import { CardList } from '../components/CardList.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { formatDateTime, formatDuration } from '../components/formatTime.js';
+import { ItemCard, PublicAddressFact, StatusSummary } from '../components/ItemCard.js';
+import { RemoveButton } from '../components/RemoveButton.js';
+import { RouteLink } from '../components/RouteLink.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
-import { StatusDot } from '../components/StatusDot.js';
-import { PublicAddress } from '../components/PublicAddress.js';
 import { TestResult } from '../components/TestResult.js';
 import { useNow } from '../components/useNow.js';
 import { tunnelErrorWords } from '../store/friendlyError.js';
-import { IDLE } from '../store/requests.js';
 import { connectionStatusView } from '../store/statusSelectors.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 /** Every connection with its live status (pushed by the host, never polled). */
 export function ConnectionsScreen() {
   const connections = useAppStore((s) => s.connections);
   const loaded = useAppStore((s) => s.connectionsLoaded);
-  const loadRequest = useAppStore((s) => s.requests.loadConnections ?? IDLE);
-  const navigate = useAppStore((s) => s.navigate);
+  const loadRequest = useRequest('loadConnections');
 
   return (
     <section className="screen">
       <div className="screen-header">
         <ScreenTitle>Connections</ScreenTitle>
-        <Button
+        <RouteLink
           variant="primary"
-          onClick={() => navigate({ name: 'connectionForm', connectionId: null, instanceId: null })}
+          to={{ name: 'connectionForm', connectionId: null, instanceId: null }}
         >
           Add connection
-        </Button>
+        </RouteLink>
       </div>
       <p className="lead">
         A connection carries one app on this computer to the internet: over WireGuard to one of your
         instances, or through a Cloudflare Tunnel.
       </p>
-      <ErrorMessage error={loadRequest.error} />
-      {!loaded && loadRequest.pending && (
-        <p role="status">
-          <span className="spinner" aria-hidden="true" /> Loading connections…
-        </p>
-      )}
-      {loaded && connections.length === 0 && (
-        <div className="empty">
-          <p>No connections yet.</p>
-          <p className="muted">
-            Add one for an instance you created, or paste a Cloudflare Tunnel token.
-          </p>
-        </div>
-      )}
-      <ul className="card-list" aria-label="Your connections">
-        {connections.map((connection) => (
-          <li key={connection.id}>
-            <ConnectionCard id={connection.id} />
-          </li>
-        ))}
-      </ul>
+      <CardList
+        label="Your connections"
+        items={connections}
+        keyOf={(connection) => connection.id}
+        request={loadRequest}
+        loaded={loaded}
+        loading="Loading connections…"
+        empty={
+          <div className="empty">
+            <p>No connections yet.</p>
+            <p className="muted">
+              Add one for an instance you created, or paste a Cloudflare Tunnel token.
+            </p>
+          </div>
+        }
+      >
+        {(connection) => <ConnectionCard id={connection.id} />}
+      </CardList>
     </section>
   );
 }
@@ -71,19 +67,17 @@ function ConnectionCard({ id }: { id: string }) {
   const disconnect = useAppStore((s) => s.disconnect);
   const removeConnection = useAppStore((s) => s.removeConnection);
   const testConnection = useAppStore((s) => s.testConnection);
-  const navigate = useAppStore((s) => s.navigate);
   const testResult = useAppStore((s) => s.testResults[id]);
-  const connectRequest = useAppStore((s) => s.requests[`connect:${id}`] ?? IDLE);
-  const disconnectRequest = useAppStore((s) => s.requests[`disconnect:${id}`] ?? IDLE);
-  const removeRequest = useAppStore((s) => s.requests[`removeConnection:${id}`] ?? IDLE);
-  const testRequest = useAppStore((s) => s.requests[`test:${id}`] ?? IDLE);
+  const connectRequest = useRequest(`connect:${id}`);
+  const disconnectRequest = useRequest(`disconnect:${id}`);
+  const removeRequest = useRequest(`removeConnection:${id}`);
+  const testRequest = useRequest(`test:${id}`);
 
   const status = connection?.status;
   const ticking = Boolean(status && (status.is_connected || status.next_retry_at));
   const now = useNow(ticking);
   if (!connection || !status) return null;
 
-  const titleId = `connection-${id}`;
   const state = connectionStatusView(connection);
   const uptime = status.is_connected
     ? status.uptime_seconds + Math.max(0, (now - receivedAt) / 1000)
@@ -99,33 +93,21 @@ function ConnectionCard({ id }: { id: string }) {
   const lastError = tunnelErrorWords(status.error_code, status.error);
 
   return (
-    <article className="card" aria-labelledby={titleId}>
-      <header className="card-header">
-        <div>
-          <h2 id={titleId}>{connection.name}</h2>
-          <p className="muted">
-            {kindWords(connection, instance?.name)}
-            {connection.target && <> → {connection.target}</>}
-          </p>
-        </div>
-        <div>
-          <p className={`state state-${status.status}`} role="status" aria-live="polite">
-            <StatusDot tone={state.tone} /> {state.words}
-          </p>
-          {state.note && <p className="muted status-note">{state.note}</p>}
-        </div>
-      </header>
+    <ItemCard
+      title={connection.name}
+      subtitle={
+        <p className="muted">
+          {kindWords(connection, instance?.name)}
+          {connection.target && <> → {connection.target}</>}
+        </p>
+      }
+      state={<StatusSummary view={state} className={`state state-${status.status}`} live />}
+    >
       <dl className="facts">
-        <dt>Public address</dt>
-        <dd>
-          {state.publicUrl ? (
-            <PublicAddress url={state.publicUrl} />
-          ) : hostnames.length === 0 ? (
-            'not known yet'
-          ) : (
-            hostnames.join(', ')
-          )}
-        </dd>
+        <PublicAddressFact
+          url={state.publicUrl}
+          otherwise={hostnames.length === 0 ? 'not known yet' : hostnames.join(', ')}
+        />
         <dt>Uptime</dt>
         <dd>{uptime === null ? '—' : formatDuration(uptime)}</dd>
         <dt>Reconnects</dt>
@@ -168,22 +150,22 @@ function ConnectionCard({ id }: { id: string }) {
         <Button busy={testRequest.pending} onClick={() => void testConnection(id, { id })}>
           Test connection
         </Button>
-        <Button
-          onClick={() => navigate({ name: 'connectionForm', connectionId: id, instanceId: null })}
+        <RouteLink
+          variant="secondary"
+          to={{ name: 'connectionForm', connectionId: id, instanceId: null }}
         >
           Edit
-        </Button>
-        <ConfirmButton
-          label="Remove"
-          title={`Remove ${connection.name}?`}
-          confirmLabel="Remove connection"
+        </RouteLink>
+        <RemoveButton
+          name={connection.name}
+          what="connection"
           busy={removeRequest.pending}
           onConfirm={() => removeConnection(id)}
         >
           <p>The tunnel is stopped and its saved token is deleted from this computer.</p>
-        </ConfirmButton>
+        </RemoveButton>
       </div>
-    </article>
+    </ItemCard>
   );
 }
 

@@ -1,17 +1,23 @@
 import type { DomainListItem } from '@cloud-connect/agent-core/api';
-import type { FormEvent } from 'react';
-import { useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
+import { useEffect } from 'react';
 import { Button } from '../components/Button.js';
-import { ConfirmButton } from '../components/ConfirmButton.js';
+import { CardList } from '../components/CardList.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
+import { Form } from '../components/Form.js';
 import { formatDateTime, formatRelative } from '../components/formatTime.js';
+import { ItemCard } from '../components/ItemCard.js';
+import { RemoveButton } from '../components/RemoveButton.js';
+import { RouteLink } from '../components/RouteLink.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
+import type { StatusTone } from '../components/StatusDot.js';
 import { StatusDot } from '../components/StatusDot.js';
+import { SubmitRow } from '../components/SubmitRow.js';
+import { useFormValues } from '../components/useFormValues.js';
 import { domainKey } from '../store/domainsSlice.js';
-import { IDLE } from '../store/requests.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 const NO_DOMAINS: DomainListItem[] = [];
 
@@ -26,8 +32,7 @@ export function DomainsScreen({ instanceId }: { instanceId: string }) {
   const instance = useAppStore((s) => s.instances.find((i) => i.id === instanceId));
   const domains = useAppStore((s) => s.domainsByInstance[instanceId] ?? NO_DOMAINS);
   const loadDomains = useAppStore((s) => s.loadDomains);
-  const loadRequest = useAppStore((s) => s.requests[`loadDomains:${instanceId}`] ?? IDLE);
-  const navigate = useAppStore((s) => s.navigate);
+  const loadRequest = useRequest(`loadDomains:${instanceId}`);
   const plan = useAppStore((s) => s.session?.user?.subscription_plan ?? 'free');
 
   useEffect(() => {
@@ -37,9 +42,7 @@ export function DomainsScreen({ instanceId }: { instanceId: string }) {
   const name = instance?.name ?? 'this instance';
   return (
     <section className="screen">
-      <Button variant="link" onClick={() => navigate({ name: 'instances' })}>
-        ← Back to instances
-      </Button>
+      <RouteLink to={{ name: 'instances' }}>← Back to instances</RouteLink>
       <ScreenTitle>Custom domains for {name}</ScreenTitle>
       <p className="lead">
         Serve {name} under a domain you own, such as <code>share.example.com</code>, as well as{' '}
@@ -48,57 +51,49 @@ export function DomainsScreen({ instanceId }: { instanceId: string }) {
       {plan === 'free' && (
         <div className="message message-info">
           <p>Custom domains come with the Pro (1 per instance) and Business (5) plans.</p>
-          <Button variant="link" onClick={() => navigate({ name: 'plans' })}>
-            See plans
-          </Button>
+          <RouteLink to={{ name: 'plans' }}>See plans</RouteLink>
         </div>
       )}
       <AddDomainForm instanceId={instanceId} />
-      <ErrorMessage error={loadRequest.error} />
-      {loadRequest.pending && domains.length === 0 && (
-        <p role="status">
-          <span className="spinner" aria-hidden="true" /> Loading domains…
-        </p>
-      )}
-      <ul className="card-list" aria-label="Custom domains">
-        {domains.map((domain) => (
-          <li key={domain.domain}>
-            <DomainCard instanceId={instanceId} domain={domain} />
-          </li>
-        ))}
-      </ul>
+      {/* Domains are loaded on every visit: the spinner shows only while none are known. */}
+      <CardList
+        label="Custom domains"
+        items={domains}
+        keyOf={(domain) => domain.domain}
+        request={loadRequest}
+        loaded={domains.length > 0}
+        loading="Loading domains…"
+      >
+        {(domain) => <DomainCard instanceId={instanceId} domain={domain} />}
+      </CardList>
     </section>
   );
 }
 
 function AddDomainForm({ instanceId }: { instanceId: string }) {
   const addDomain = useAppStore((s) => s.addDomain);
-  const request = useAppStore((s) => s.requests[`addDomain:${instanceId}`] ?? IDLE);
-  const [domain, setDomain] = useState('');
+  const request = useRequest(`addDomain:${instanceId}`);
+  const form = useFormValues({ domain: '' }, request.error?.fields);
 
-  async function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    if (await addDomain(instanceId, domain)) setDomain('');
+  async function handleSubmit() {
+    if (await addDomain(instanceId, form.values.domain)) form.reset();
   }
 
   return (
-    <form onSubmit={handleSubmit} noValidate className="form form-row panel">
-      <Field
-        label="Domain"
-        placeholder="share.example.com"
-        autoComplete="off"
-        spellCheck={false}
-        value={domain}
-        onChange={(e) => setDomain(e.target.value)}
-        error={request.error?.fields.domain}
-      />
-      <div className="actions">
-        <Button type="submit" variant="primary" busy={request.pending}>
-          Add domain
-        </Button>
-      </div>
+    <Form onSubmit={handleSubmit} className="form form-row panel">
+      <Field label="Domain" placeholder="share.example.com" verbatim {...form.text('domain')} />
+      <SubmitRow label="Add domain" request={request} showError={false} />
       <ErrorMessage error={request.error} />
-    </form>
+    </Form>
+  );
+}
+
+/** A domain's state beside its name: a dot and words. */
+function DomainState({ tone, children }: { tone: StatusTone; children: ReactNode }) {
+  return (
+    <p className="state" role="status">
+      <StatusDot tone={tone} /> {children}
+    </p>
   );
 }
 
@@ -106,20 +101,19 @@ function AddDomainForm({ instanceId }: { instanceId: string }) {
 function ReleasedCard({ instanceId, domain }: { instanceId: string; domain: DomainListItem }) {
   const removeDomain = useAppStore((s) => s.removeDomain);
   const key = domainKey(instanceId, domain.domain);
-  const removeRequest = useAppStore((s) => s.requests[`removeDomain:${key}`] ?? IDLE);
-  const titleId = `domain-${domain.domain}`;
+  const removeRequest = useRequest(`removeDomain:${key}`);
   return (
-    <article className="card" aria-labelledby={titleId}>
-      <header className="card-header">
-        <h2 id={titleId}>{domain.domain}</h2>
-        <p className="state" role="status">
-          <StatusDot tone="error" />{' '}
+    <ItemCard
+      title={domain.domain}
+      state={
+        <DomainState tone="error">
           {domain.release_reason === 'claimed_elsewhere'
             ? 'Claimed by another account'
             : 'Released: not verified in time'}
           {domain.released_at && ` ${formatRelative(domain.released_at)}`}
-        </p>
-      </header>
+        </DomainState>
+      }
+    >
       {domain.error && <p>{domain.error}</p>}
       <ErrorMessage error={removeRequest.error} />
       <div className="actions">
@@ -130,7 +124,7 @@ function ReleasedCard({ instanceId, domain }: { instanceId: string; domain: Doma
           Dismiss
         </Button>
       </div>
-    </article>
+    </ItemCard>
   );
 }
 
@@ -143,20 +137,19 @@ function ClaimCard({ instanceId, domain }: { instanceId: string; domain: DomainL
   const verifyDomain = useAppStore((s) => s.verifyDomain);
   const removeDomain = useAppStore((s) => s.removeDomain);
   const key = domainKey(instanceId, domain.domain);
-  const verifyRequest = useAppStore((s) => s.requests[`verifyDomain:${key}`] ?? IDLE);
-  const removeRequest = useAppStore((s) => s.requests[`removeDomain:${key}`] ?? IDLE);
+  const verifyRequest = useRequest(`verifyDomain:${key}`);
+  const removeRequest = useRequest(`removeDomain:${key}`);
   const verified = domain.status === 'verified';
-  const titleId = `domain-${domain.domain}`;
 
   return (
-    <article className="card" aria-labelledby={titleId}>
-      <header className="card-header">
-        <h2 id={titleId}>{domain.domain}</h2>
-        <p className="state" role="status">
-          <StatusDot tone={verified ? 'ok' : 'busy'} />{' '}
+    <ItemCard
+      title={domain.domain}
+      state={
+        <DomainState tone={verified ? 'ok' : 'busy'}>
           {verified ? 'Verified' : 'Pending verification'}
-        </p>
-      </header>
+        </DomainState>
+      }
+    >
       <dl className="facts">
         <dt>HTTPS certificate</dt>
         <dd>{SSL_WORDS[domain.ssl_status]}</dd>
@@ -224,16 +217,15 @@ function ClaimCard({ instanceId, domain }: { instanceId: string; domain: DomainL
             Verify
           </Button>
         )}
-        <ConfirmButton
-          label="Remove"
-          title={`Remove ${domain.domain}?`}
-          confirmLabel="Remove domain"
+        <RemoveButton
+          name={domain.domain}
+          what="domain"
           busy={removeRequest.pending}
           onConfirm={() => removeDomain(instanceId, domain.domain)}
         >
           <p>The domain stops reaching your app at once. You can add it again later.</p>
-        </ConfirmButton>
+        </RemoveButton>
       </div>
-    </article>
+    </ItemCard>
   );
 }

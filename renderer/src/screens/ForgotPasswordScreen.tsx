@@ -1,23 +1,16 @@
-import type { FormEvent } from 'react';
-import { useState } from 'react';
 import { AuthCard } from '../components/AuthCard.js';
-import { Button } from '../components/Button.js';
 import { EmailField } from '../components/EmailField.js';
+import { Form } from '../components/Form.js';
+import { RouteLink } from '../components/RouteLink.js';
 import { SubmitRow } from '../components/SubmitRow.js';
-import { IDLE } from '../store/requests.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useFormValues } from '../components/useFormValues.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 /** Ask for a password reset link. */
 export function ForgotPasswordScreen() {
   const forgotPassword = useAppStore((s) => s.forgotPassword);
-  const navigate = useAppStore((s) => s.navigate);
-  const request = useAppStore((s) => s.requests.forgotPassword ?? IDLE);
-  const [email, setEmail] = useState('');
-
-  function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    void forgotPassword(email);
-  }
+  const request = useRequest('forgotPassword');
+  const form = useFormValues({ email: '' }, request.error?.fields);
 
   return (
     <AuthCard
@@ -25,20 +18,15 @@ export function ForgotPasswordScreen() {
       intro={<p>Enter your account’s email and we will send a link to choose a new password.</p>}
       footer={
         <p>
-          <Button variant="link" onClick={() => navigate({ name: 'signIn' })}>
-            Back to sign in
-          </Button>{' '}
-          ·{' '}
-          <Button variant="link" onClick={() => navigate({ name: 'resetPassword' })}>
-            I already have a reset link
-          </Button>
+          <RouteLink to={{ name: 'signIn' }}>Back to sign in</RouteLink> ·{' '}
+          <RouteLink to={{ name: 'resetPassword' }}>I already have a reset link</RouteLink>
         </p>
       }
     >
-      <form onSubmit={handleSubmit} noValidate className="form">
-        <EmailField value={email} onChange={setEmail} error={request.error?.fields.email} />
-        <SubmitRow label="Send reset link" busy={request.pending} error={request.error} />
-      </form>
+      <Form onSubmit={() => forgotPassword(form.values.email)}>
+        <EmailField {...form.text('email')} />
+        <SubmitRow label="Send reset link" request={request} />
+      </Form>
     </AuthCard>
   );
 }

@@ -1,19 +1,22 @@
 import type { InstanceListItem } from '@cloud-connect/agent-core/api';
-import type { FormEvent } from 'react';
 import { useEffect, useState } from 'react';
 import { Button } from '../components/Button.js';
+import { CardList } from '../components/CardList.js';
 import { ConfirmButton } from '../components/ConfirmButton.js';
 import { CopyButton } from '../components/CopyButton.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
 import { Field } from '../components/Field.js';
+import { Form } from '../components/Form.js';
 import { formatDateTime } from '../components/formatTime.js';
+import { ItemCard, PublicAddressFact, StatusSummary } from '../components/ItemCard.js';
+import { Panel } from '../components/Panel.js';
+import { RouteLink } from '../components/RouteLink.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
-import { PublicAddress } from '../components/PublicAddress.js';
 import { StatusDot } from '../components/StatusDot.js';
 import { SubmitRow } from '../components/SubmitRow.js';
-import { IDLE } from '../store/requests.js';
+import { useFormValues } from '../components/useFormValues.js';
 import { instanceStatusView } from '../store/statusSelectors.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 const INSTANCE_LIMIT = { free: 1, pro: 3, business: 10 } as const;
 
@@ -22,7 +25,7 @@ export function InstancesScreen() {
   const instances = useAppStore((s) => s.instances);
   const loaded = useAppStore((s) => s.instancesLoaded);
   const loadInstances = useAppStore((s) => s.loadInstances);
-  const loadRequest = useAppStore((s) => s.requests.loadInstances ?? IDLE);
+  const loadRequest = useRequest('loadInstances');
   const plan = useAppStore((s) => s.session?.user?.subscription_plan ?? 'free');
 
   useEffect(() => {
@@ -39,22 +42,17 @@ export function InstancesScreen() {
         </span>
       </p>
       <RevealedToken />
-      <ErrorMessage error={loadRequest.error} />
-      {!loaded && loadRequest.pending && (
-        <p role="status">
-          <span className="spinner" aria-hidden="true" /> Loading instances…
-        </p>
-      )}
-      {loaded && instances.length === 0 && (
-        <p className="empty">No instances yet. Create your first one below.</p>
-      )}
-      <ul className="card-list" aria-label="Your instances">
-        {instances.map((instance) => (
-          <li key={instance.id}>
-            <InstanceCard instance={instance} />
-          </li>
-        ))}
-      </ul>
+      <CardList
+        label="Your instances"
+        items={instances}
+        keyOf={(instance) => instance.id}
+        request={loadRequest}
+        loaded={loaded}
+        loading="Loading instances…"
+        empty={<p className="empty">No instances yet. Create your first one below.</p>}
+      >
+        {(instance) => <InstanceCard instance={instance} />}
+      </CardList>
       <CreateInstanceForm />
     </section>
   );
@@ -67,12 +65,14 @@ function RevealedToken() {
   const navigate = useAppStore((s) => s.navigate);
   if (!revealed) return null;
   return (
-    <section className="panel panel-success token-panel" aria-labelledby="revealed-token-title">
-      <h2 id="revealed-token-title">
-        {revealed.reason === 'created'
+    <Panel
+      className="panel-success token-panel"
+      title={
+        revealed.reason === 'created'
           ? `${revealed.instanceName} is ready`
-          : `New token for ${revealed.instanceName}`}
-      </h2>
+          : `New token for ${revealed.instanceName}`
+      }
+    >
       <Field
         label="Instance token"
         readOnly
@@ -105,61 +105,43 @@ function RevealedToken() {
         </Button>
         <Button onClick={dismiss}>Done</Button>
       </div>
-    </section>
+    </Panel>
   );
 }
 
 function CreateInstanceForm() {
   const createInstance = useAppStore((s) => s.createInstance);
   const requestCheck = useAppStore((s) => s.requestSubdomainCheck);
-  const request = useAppStore((s) => s.requests.createInstance ?? IDLE);
+  const request = useRequest('createInstance');
   const clearRequest = useAppStore((s) => s.clearRequest);
-  const [name, setName] = useState('');
-  const [subdomain, setSubdomain] = useState('');
+  const form = useFormValues({ name: '', subdomain: '' }, request.error?.fields, (key, value) => {
+    if (key === 'subdomain') requestCheck(value);
+  });
 
-  function handleSubdomain(value: string) {
-    setSubdomain(value);
-    requestCheck(value);
-  }
-
-  async function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    if (await createInstance({ name, subdomain })) {
-      setName('');
-      setSubdomain('');
+  async function handleSubmit() {
+    if (await createInstance(form.values)) {
+      form.reset();
       clearRequest('createInstance');
     }
   }
 
-  const fields = request.error?.fields ?? {};
   return (
-    <section className="panel" aria-labelledby="new-instance-title">
-      <h2 id="new-instance-title">New instance</h2>
-      <form onSubmit={handleSubmit} noValidate className="form form-inline-wide">
-        <Field
-          label="Name"
-          required
-          placeholder="My photos"
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          error={fields.name}
-        />
+    <Panel title="New instance">
+      <Form onSubmit={handleSubmit} className="form form-inline-wide">
+        <Field label="Name" required placeholder="My photos" {...form.text('name')} />
         <Field
           label="Subdomain"
           required
-          autoComplete="off"
-          spellCheck={false}
+          verbatim
           placeholder="myphotos"
           hint="Letters a–z, digits and hyphens, 3–63 characters."
-          value={subdomain}
-          onChange={(e) => handleSubdomain(e.target.value)}
-          error={fields.subdomain}
+          {...form.text('subdomain')}
         >
-          <SubdomainCheckResult onPick={handleSubdomain} />
+          <SubdomainCheckResult onPick={(subdomain) => form.set('subdomain', subdomain)} />
         </Field>
-        <SubmitRow label="Create instance" busy={request.pending} error={request.error} />
-      </form>
-    </section>
+        <SubmitRow label="Create instance" request={request} />
+      </Form>
+    </Panel>
   );
 }
 
@@ -210,46 +192,25 @@ function SubdomainCheckResult({ onPick }: { onPick: (subdomain: string) => void 
 }
 
 function InstanceCard({ instance }: { instance: InstanceListItem }) {
-  const navigate = useAppStore((s) => s.navigate);
   const renameInstance = useAppStore((s) => s.renameInstance);
   const deleteInstance = useAppStore((s) => s.deleteInstance);
   const regenerate = useAppStore((s) => s.regenerateInstanceToken);
-  const renameRequest = useAppStore((s) => s.requests[`renameInstance:${instance.id}`] ?? IDLE);
-  const deleteRequest = useAppStore((s) => s.requests[`deleteInstance:${instance.id}`] ?? IDLE);
-  const regenerateRequest = useAppStore(
-    (s) => s.requests[`regenerateToken:${instance.id}`] ?? IDLE,
-  );
+  const renameRequest = useRequest(`renameInstance:${instance.id}`);
+  const deleteRequest = useRequest(`deleteInstance:${instance.id}`);
+  const regenerateRequest = useRequest(`regenerateToken:${instance.id}`);
   const [renaming, setRenaming] = useState(false);
-  const [newName, setNewName] = useState(instance.name);
+  const rename = useFormValues({ name: instance.name }, renameRequest.error?.fields);
   const connections = useAppStore((s) => s.connections);
   const status = instanceStatusView(instance, connections);
-  const titleId = `instance-${instance.id}`;
 
-  async function handleRename(event: FormEvent) {
-    event.preventDefault();
-    if (await renameInstance(instance.id, newName)) setRenaming(false);
+  async function handleRename() {
+    if (await renameInstance(instance.id, rename.values.name)) setRenaming(false);
   }
 
   return (
-    <article className="card" aria-labelledby={titleId}>
-      <header className="card-header">
-        <h2 id={titleId}>{instance.name}</h2>
-        <div>
-          <p className="state" role="status">
-            <StatusDot tone={status.tone} /> {status.words}
-          </p>
-          {status.note && <p className="muted status-note">{status.note}</p>}
-        </div>
-      </header>
+    <ItemCard title={instance.name} state={<StatusSummary view={status} />}>
       <dl className="facts">
-        <dt>Public address</dt>
-        <dd>
-          {status.publicUrl ? (
-            <PublicAddress url={status.publicUrl} />
-          ) : (
-            <code>{instance.subdomain}</code>
-          )}
-        </dd>
+        <PublicAddressFact url={status.publicUrl} otherwise={<code>{instance.subdomain}</code>} />
         <dt>Instance id</dt>
         <dd>
           {/* The CLI (`cloud-connect connect --instance …`) and support ask for it. */}
@@ -266,40 +227,30 @@ function InstanceCard({ instance }: { instance: InstanceListItem }) {
         <dd>{formatDateTime(instance.last_seen)}</dd>
       </dl>
       {renaming && (
-        <form onSubmit={handleRename} noValidate className="form form-row">
-          <Field
-            label="Instance name"
-            value={newName}
-            onChange={(e) => setNewName(e.target.value)}
-            error={renameRequest.error?.fields.name}
-          />
-          <div className="actions">
-            <Button type="submit" variant="primary" busy={renameRequest.pending}>
-              Save name
-            </Button>
+        <Form onSubmit={handleRename} className="form form-row">
+          <Field label="Instance name" {...rename.text('name')} />
+          <SubmitRow label="Save name" request={renameRequest} showError={false}>
             <Button onClick={() => setRenaming(false)}>Cancel</Button>
-          </div>
-        </form>
+          </SubmitRow>
+        </Form>
       )}
       <ErrorMessage error={renameRequest.error?.fields.name ? null : renameRequest.error} />
       <ErrorMessage error={deleteRequest.error} />
       <ErrorMessage error={regenerateRequest.error} />
       <div className="actions">
-        <Button
+        <RouteLink
           variant="primary"
-          onClick={() =>
-            navigate({ name: 'connectionForm', connectionId: null, instanceId: instance.id })
-          }
+          to={{ name: 'connectionForm', connectionId: null, instanceId: instance.id }}
         >
           Connect
-        </Button>
-        <Button onClick={() => navigate({ name: 'domains', instanceId: instance.id })}>
+        </RouteLink>
+        <RouteLink variant="secondary" to={{ name: 'domains', instanceId: instance.id }}>
           Custom domains
-        </Button>
+        </RouteLink>
         {!renaming && (
           <Button
             onClick={() => {
-              setNewName(instance.name);
+              rename.set('name', instance.name);
               setRenaming(true);
             }}
           >
@@ -332,6 +283,6 @@ function InstanceCard({ instance }: { instance: InstanceListItem }) {
           </p>
         </ConfirmButton>
       </div>
-    </article>
+    </ItemCard>
   );
 }

@@ -6,8 +6,7 @@ import { formatClock } from '../components/formatTime.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
 import { SelectField } from '../components/SelectField.js';
 import { ALL_CONNECTIONS } from '../store/logsSlice.js';
-import { IDLE } from '../store/requests.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 /** The agent's log: recent entries plus live ones, filtered by connection, following the end. */
 export function LogsScreen() {
@@ -18,7 +17,7 @@ export function LogsScreen() {
   const setFilter = useAppStore((s) => s.setLogFilter);
   const setFollow = useAppStore((s) => s.setFollowLogs);
   const loadLogs = useAppStore((s) => s.loadLogs);
-  const loadRequest = useAppStore((s) => s.requests.loadLogs ?? IDLE);
+  const loadRequest = useRequest('loadLogs');
   const listRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {

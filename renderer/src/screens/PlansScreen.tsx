@@ -5,8 +5,7 @@ import { ErrorMessage } from '../components/ErrorMessage.js';
 import { formatDateTime } from '../components/formatTime.js';
 import { ScreenTitle } from '../components/ScreenTitle.js';
 import { isPaidActive, planName } from '../store/billingSlice.js';
-import { IDLE } from '../store/requests.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 interface PlanCard {
   plan: Plan;
@@ -50,8 +49,8 @@ export function PlansScreen() {
   const loadSubscription = useAppStore((s) => s.loadSubscription);
   const startCheckout = useAppStore((s) => s.startCheckout);
   const checkout = useAppStore((s) => s.checkout);
-  const checkoutRequest = useAppStore((s) => s.requests.checkout ?? IDLE);
-  const portalRequest = useAppStore((s) => s.requests.billingPortal ?? IDLE);
+  const checkoutRequest = useRequest('checkout');
+  const portalRequest = useRequest('billingPortal');
   const openBillingPortal = useAppStore((s) => s.openBillingPortal);
 
   useEffect(() => {

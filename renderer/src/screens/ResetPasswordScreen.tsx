@@ -1,60 +1,45 @@
-import type { FormEvent } from 'react';
-import { useState } from 'react';
 import { AuthCard } from '../components/AuthCard.js';
-import { Button } from '../components/Button.js';
-import { Field } from '../components/Field.js';
+import { Form } from '../components/Form.js';
+import { LinkOrCodeField } from '../components/LinkOrCodeField.js';
 import { NewPasswordFields } from '../components/NewPasswordFields.js';
+import { RouteLink } from '../components/RouteLink.js';
 import { SubmitRow } from '../components/SubmitRow.js';
-import { IDLE } from '../store/requests.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useFormValues } from '../components/useFormValues.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 /** Choose a new password with the link (or code) from the reset email. */
 export function ResetPasswordScreen() {
   const resetPassword = useAppStore((s) => s.resetPassword);
-  const navigate = useAppStore((s) => s.navigate);
-  const request = useAppStore((s) => s.requests.resetPassword ?? IDLE);
-  const [tokenOrLink, setTokenOrLink] = useState('');
-  const [password, setPassword] = useState('');
-  const [confirmation, setConfirmation] = useState('');
+  const request = useRequest('resetPassword');
+  const form = useFormValues(
+    { token: '', password: '', password_confirmation: '' },
+    request.error?.fields,
+  );
 
-  function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    void resetPassword({ tokenOrLink, password, password_confirmation: confirmation });
+  function handleSubmit() {
+    const { token, ...passwords } = form.values;
+    return resetPassword({ tokenOrLink: token, ...passwords });
   }
 
-  const fields = request.error?.fields ?? {};
   return (
     <AuthCard
       title="Choose a new password"
       intro={<p>Paste the link from the reset email (or the code in it). It works for one hour.</p>}
       footer={
         <p>
-          <Button variant="link" onClick={() => navigate({ name: 'signIn' })}>
-            Back to sign in
-          </Button>
+          <RouteLink to={{ name: 'signIn' }}>Back to sign in</RouteLink>
         </p>
       }
     >
-      <form onSubmit={handleSubmit} noValidate className="form">
-        <Field
-          label="Reset link or code"
-          autoComplete="off"
-          spellCheck={false}
-          required
-          value={tokenOrLink}
-          onChange={(e) => setTokenOrLink(e.target.value)}
-          error={fields.token}
-        />
+      <Form onSubmit={handleSubmit}>
+        <LinkOrCodeField label="Reset link or code" {...form.text('token')} />
         <NewPasswordFields
           label="New password"
-          password={password}
-          confirmation={confirmation}
-          onPassword={setPassword}
-          onConfirmation={setConfirmation}
-          fields={fields}
+          password={form.text('password')}
+          confirmation={form.text('password_confirmation')}
         />
-        <SubmitRow label="Reset password" busy={request.pending} error={request.error} />
-      </form>
+        <SubmitRow label="Reset password" request={request} />
+      </Form>
     </AuthCard>
   );
 }

@@ -1,29 +1,20 @@
-import type { FormEvent } from 'react';
-import { useState } from 'react';
 import { AuthCard } from '../components/AuthCard.js';
-import { Button } from '../components/Button.js';
 import { EmailField } from '../components/EmailField.js';
 import { Field } from '../components/Field.js';
+import { Form } from '../components/Form.js';
+import { RouteLink } from '../components/RouteLink.js';
 import { SubmitRow } from '../components/SubmitRow.js';
-import { IDLE } from '../store/requests.js';
-import { useAppStore } from '../store/StoreProvider.js';
+import { useFormValues } from '../components/useFormValues.js';
+import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 /** Sign in with email and password. */
 export function SignInScreen() {
   const signIn = useAppStore((s) => s.signIn);
-  const navigate = useAppStore((s) => s.navigate);
-  const request = useAppStore((s) => s.requests.signIn ?? IDLE);
+  const request = useRequest('signIn');
   const relayUrl = useAppStore((s) => s.session?.relayUrl);
   const pendingEmail = useAppStore((s) => s.pendingEmail);
-  const [email, setEmail] = useState(pendingEmail ?? '');
-  const [password, setPassword] = useState('');
+  const form = useFormValues({ email: pendingEmail ?? '', password: '' }, request.error?.fields);
 
-  function handleSubmit(event: FormEvent) {
-    event.preventDefault();
-    void signIn(email, password);
-  }
-
-  const fields = request.error?.fields ?? {};
   return (
     <AuthCard
       title="Sign in"
@@ -31,43 +22,32 @@ export function SignInScreen() {
       footer={
         <>
           <p>
-            New to Cloud Connect?{' '}
-            <Button variant="link" onClick={() => navigate({ name: 'signUp' })}>
-              Create an account
-            </Button>
+            New to Cloud Connect? <RouteLink to={{ name: 'signUp' }}>Create an account</RouteLink>
           </p>
           <p>
             Got a verification email?{' '}
-            <Button variant="link" onClick={() => navigate({ name: 'verifyEmail' })}>
-              Verify email
-            </Button>
+            <RouteLink to={{ name: 'verifyEmail' }}>Verify email</RouteLink>
           </p>
           <p className="muted">
             Relay server: {relayUrl ?? '…'}{' '}
-            <Button variant="link" onClick={() => navigate({ name: 'settings' })}>
-              Change relay server
-            </Button>
+            <RouteLink to={{ name: 'settings' }}>Change relay server</RouteLink>
           </p>
         </>
       }
     >
-      <form onSubmit={handleSubmit} noValidate className="form">
-        <EmailField value={email} onChange={setEmail} error={fields.email} />
+      <Form onSubmit={() => signIn(form.values.email, form.values.password)}>
+        <EmailField {...form.text('email')} />
         <Field
           label="Password"
           type="password"
           autoComplete="current-password"
           required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={fields.password}
+          {...form.text('password')}
         />
-        <SubmitRow label="Sign in" busy={request.pending} error={request.error}>
-          <Button variant="link" onClick={() => navigate({ name: 'forgotPassword' })}>
-            Forgot password?
-          </Button>
+        <SubmitRow label="Sign in" request={request}>
+          <RouteLink to={{ name: 'forgotPassword' }}>Forgot password?</RouteLink>
         </SubmitRow>
-      </form>
+      </Form>
     </AuthCard>
   );
 }

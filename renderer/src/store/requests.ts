@@ -13,11 +13,8 @@ export interface RequestState {
 export const IDLE: RequestState = Object.freeze({ pending: false, error: null });
 const PENDING: RequestState = Object.freeze({ pending: true, error: null });
 
-/**
- * Every request the UI shows progress or errors for. Per-item requests carry the item's id
- * (`connect:conn_…`, `verifyDomain:inst_…/example.com`) so each button has its own state.
- */
-export type RequestKey =
+/** Requests of the account, its plan and the app's settings: one at a time each. */
+type AppRequest =
   | 'signIn'
   | 'signUp'
   | 'signOut'
@@ -32,23 +29,32 @@ export type RequestKey =
   | 'billingPortal'
   | 'loadInstances'
   | 'createInstance'
-  | `renameInstance:${string}`
-  | `deleteInstance:${string}`
-  | `regenerateToken:${string}`
-  | `loadDomains:${string}`
-  | `addDomain:${string}`
-  | `verifyDomain:${string}`
-  | `removeDomain:${string}`
   | 'loadConnections'
   | 'saveConnection'
-  | `connect:${string}`
-  | `disconnect:${string}`
-  | `removeConnection:${string}`
-  | `test:${string}`
   | 'loadContainers'
   | 'loadLogs'
   | 'launchAtLogin'
   | 'openExternal';
+
+/** Requests about one item, so each card's buttons have their own state. */
+type ItemRequest =
+  | 'renameInstance'
+  | 'deleteInstance'
+  | 'regenerateToken'
+  | 'loadDomains'
+  | 'addDomain'
+  | 'verifyDomain'
+  | 'removeDomain'
+  | 'connect'
+  | 'disconnect'
+  | 'removeConnection'
+  | 'test';
+
+/**
+ * Every request the UI shows progress or errors for. Per-item requests carry the item's id
+ * (`connect:conn_…`, `verifyDomain:inst_…/example.com`).
+ */
+export type RequestKey = AppRequest | `${ItemRequest}:${string}`;
 
 /** Puts a request's state in the store: pending, then cleared on success or the friendly error. */
 export function setRequest(set: SetState, key: RequestKey, state: RequestState): void {
