@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { failure, requestError } from '../testing/answers.js';
 import {
   freeSubscription,
   scriptedStore,
@@ -98,10 +99,7 @@ describe('billingSlice', () => {
   it('keeps waiting through a failed poll', async () => {
     const { store, host } = scriptedStore();
     host.answer('startCheckout', { ok: true, value: checkout });
-    const answers = [
-      { ok: false as const, code: 'NETWORK_ERROR' as const, message: 'offline' },
-      { ok: true as const, value: activePro },
-    ];
+    const answers = [failure('NETWORK_ERROR', 'offline'), { ok: true as const, value: activePro }];
     host.handle('getSubscription', () =>
       Promise.resolve(answers.shift() ?? { ok: true, value: activePro }),
     );
@@ -134,18 +132,12 @@ describe('billingSlice', () => {
 
   it('explains that billing is not set up on this relay and goes back to idle', async () => {
     const { store, host } = scriptedStore();
-    host.answer('startCheckout', {
-      ok: false,
-      code: 'BILLING_NOT_CONFIGURED',
-      message: 'no stripe',
-    });
+    host.answer('startCheckout', failure('BILLING_NOT_CONFIGURED', 'no stripe'));
 
     await store.getState().startCheckout('pro');
 
     expect(store.getState().checkout).toEqual({ phase: 'idle' });
-    expect(store.getState().requests.checkout?.error?.message).toMatch(
-      /Paid plans are not available/,
-    );
+    expect(requestError(store, 'checkout')?.message).toMatch(/Paid plans are not available/);
     expect(host.callsOf('openExternal')).toHaveLength(0);
   });
 });

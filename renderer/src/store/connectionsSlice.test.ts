@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionDraft } from './connectionsSlice.js';
 import { DRAFT_TEST } from './connectionsSlice.js';
+import { failure, requestError } from '../testing/answers.js';
 import { connectionView, scriptedStore, settle, signedIn } from '../testing/scriptedDesktopApi.js';
 
 const TOKEN = `eyJhIjoi${'x'.repeat(80)}`;
@@ -111,27 +112,35 @@ describe('connectionsSlice', () => {
     ]);
   });
 
-  it('points at the inputs that need fixing without calling the host', async () => {
-    const { store, host } = scriptedStore();
+  it.each([
+    {
+      kind: 'a Cloudflare',
+      typed: { name: '', token: '', target: 'localhost:8080' },
+      fields: {
+        name: 'Give the connection a name.',
+        token: 'Paste the tunnel token from the Cloudflare dashboard.',
+        target: 'Use an address such as http://localhost:8080.',
+      },
+    },
+    {
+      kind: 'a WireGuard',
+      typed: { kind: 'wireguard', token: '', target: '' },
+      fields: {
+        instanceId: 'Choose the instance to connect.',
+        target: 'Choose a Docker container or type the address of your app.',
+      },
+    },
+  ] as const)(
+    'points at the inputs of $kind connection that need fixing without calling the host',
+    async ({ typed, fields }) => {
+      const { store, host } = scriptedStore();
 
-    await store
-      .getState()
-      .saveConnection(draft({ name: '', token: '', target: 'localhost:8080' }), null);
-    expect(store.getState().requests.saveConnection?.error?.fields).toEqual({
-      name: 'Give the connection a name.',
-      token: 'Paste the tunnel token from the Cloudflare dashboard.',
-      target: 'Use an address such as http://localhost:8080.',
-    });
+      await store.getState().saveConnection(draft(typed), null);
 
-    await store
-      .getState()
-      .saveConnection(draft({ kind: 'wireguard', token: '', target: '' }), null);
-    expect(store.getState().requests.saveConnection?.error?.fields).toEqual({
-      instanceId: 'Choose the instance to connect.',
-      target: 'Choose a Docker container or type the address of your app.',
-    });
-    expect(host.callsOf('addConnection')).toHaveLength(0);
-  });
+      expect(requestError(store, 'saveConnection')?.fields).toEqual(fields);
+      expect(host.callsOf('addConnection')).toHaveLength(0);
+    },
+  );
 
   it('keeps the stored token when an edit leaves the token field blank', async () => {
     const { store, host } = scriptedStore();
@@ -148,17 +157,11 @@ describe('connectionsSlice', () => {
 
   it('shows a refused token next to the token field', async () => {
     const { store, host } = scriptedStore();
-    host.answer('addConnection', {
-      ok: false,
-      code: 'INVALID_TOKEN',
-      message: 'Provided Tunnel token is not valid.',
-    });
+    host.answer('addConnection', failure('INVALID_TOKEN', 'Provided Tunnel token is not valid.'));
 
     await store.getState().saveConnection(draft(), null);
 
-    expect(store.getState().requests.saveConnection?.error?.fields.token).toBe(
-      'Not a valid tunnel token.',
-    );
+    expect(requestError(store, 'saveConnection')?.fields.token).toBe('Not a valid tunnel token.');
   });
 
   it('tests a typed token and keeps latency and hostname, or the specific error', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { failure, requestError } from '../testing/answers.js';
 import { scriptedStore } from '../testing/scriptedDesktopApi.js';
 
 const INSTANCE = 'inst_abcdefghij';
@@ -8,6 +9,17 @@ const verification = {
   value: `${INSTANCE}.tunnel.connect.test`,
   instructions: 'Add a CNAME record',
 };
+
+/** A store whose instance has just added share.example.com, pending verification. */
+async function storeWithPendingDomain() {
+  const ctx = scriptedStore();
+  ctx.host.answer('addDomain', {
+    ok: true,
+    value: { domain: 'share.example.com', status: 'pending_verification', verification },
+  });
+  await ctx.store.getState().addDomain(INSTANCE, 'share.example.com');
+  return ctx;
+}
 
 describe('domainsSlice', () => {
   it('adds a domain and keeps its CNAME record to show', async () => {
@@ -35,26 +47,17 @@ describe('domainsSlice', () => {
 
   it('says custom domains need a paid plan on Free, next to the domain and with a way to upgrade', async () => {
     const { store, host } = scriptedStore();
-    host.answer('addDomain', {
-      ok: false,
-      code: 'SUBSCRIPTION_REQUIRED',
-      message: 'subscription required',
-    });
+    host.answer('addDomain', failure('SUBSCRIPTION_REQUIRED', 'subscription required'));
 
     await store.getState().addDomain(INSTANCE, 'share.example.com');
 
-    const error = store.getState().requests[`addDomain:${INSTANCE}`]?.error;
+    const error = requestError(store, `addDomain:${INSTANCE}`);
     expect(error?.message).toMatch(/Pro or Business/);
     expect(error?.action).toEqual({ label: 'See plans', route: { name: 'plans' } });
   });
 
   it('marks a domain verified and reloads the list for its verified time', async () => {
-    const { store, host } = scriptedStore();
-    host.answer('addDomain', {
-      ok: true,
-      value: { domain: 'share.example.com', status: 'pending_verification', verification },
-    });
-    await store.getState().addDomain(INSTANCE, 'share.example.com');
+    const { store, host } = await storeWithPendingDomain();
     host.answer('verifyDomain', {
       ok: true,
       value: { domain: 'share.example.com', status: 'verified', ssl_status: 'provisioning' },
@@ -85,11 +88,10 @@ describe('domainsSlice', () => {
 
   it('explains a failed DNS check and shows the reason the relay recorded', async () => {
     const { store, host } = scriptedStore();
-    host.answer('verifyDomain', {
-      ok: false,
-      code: 'DNS_VERIFICATION_FAILED',
-      message: 'share.example.com has no CNAME record',
-    });
+    host.answer(
+      'verifyDomain',
+      failure('DNS_VERIFICATION_FAILED', 'share.example.com has no CNAME record'),
+    );
     host.answer('listDomains', {
       ok: true,
       value: [
@@ -106,18 +108,13 @@ describe('domainsSlice', () => {
 
     expect(await store.getState().verifyDomain(INSTANCE, 'share.example.com')).toBe(false);
 
-    const error = store.getState().requests[`verifyDomain:${INSTANCE}/share.example.com`]?.error;
+    const error = requestError(store, `verifyDomain:${INSTANCE}/share.example.com`);
     expect(error?.message).toMatch(/CNAME record was not found yet.*has no CNAME record/);
     expect(store.getState().domainsByInstance[INSTANCE]?.[0]?.error).toBe('no CNAME record');
   });
 
   it('removes a domain', async () => {
-    const { store, host } = scriptedStore();
-    host.answer('addDomain', {
-      ok: true,
-      value: { domain: 'share.example.com', status: 'pending_verification', verification },
-    });
-    await store.getState().addDomain(INSTANCE, 'share.example.com');
+    const { store, host } = await storeWithPendingDomain();
     host.answer('removeDomain', { ok: true, value: null });
 
     await store.getState().removeDomain(INSTANCE, 'share.example.com');

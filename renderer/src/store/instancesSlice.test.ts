@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { subdomainProblem } from './instancesSlice.js';
+import { failure, requestError } from '../testing/answers.js';
 import { scriptedStore, settle } from '../testing/scriptedDesktopApi.js';
 
 beforeEach(() => void vi.useFakeTimers());
@@ -51,21 +52,17 @@ describe('instancesSlice', () => {
       }),
     );
 
-    store.getState().requestSubdomainCheck('MyFiles');
-    await vi.advanceTimersByTimeAsync(300);
-    expect(store.getState().subdomainCheck).toEqual({
-      state: 'taken',
-      subdomain: 'myfiles',
-      suggestions: ['myfiles1', 'myfiles-app'],
-    });
-
-    store.getState().requestSubdomainCheck('admin');
-    await vi.advanceTimersByTimeAsync(300);
-    expect(store.getState().subdomainCheck).toEqual({
-      state: 'reserved',
-      subdomain: 'admin',
-      suggestions: [],
-    });
+    for (const [typed, shown] of [
+      [
+        'MyFiles',
+        { state: 'taken', subdomain: 'myfiles', suggestions: ['myfiles1', 'myfiles-app'] },
+      ],
+      ['admin', { state: 'reserved', subdomain: 'admin', suggestions: [] }],
+    ] as const) {
+      store.getState().requestSubdomainCheck(typed);
+      await vi.advanceTimersByTimeAsync(300);
+      expect(store.getState().subdomainCheck).toEqual(shown);
+    }
   });
 
   it('says what is wrong with a malformed subdomain without asking the relay', async () => {
@@ -130,7 +127,7 @@ describe('instancesSlice', () => {
 
   it('marks the subdomain taken and fetches suggestions when creation loses a race', async () => {
     const { store, host } = scriptedStore();
-    host.answer('createInstance', { ok: false, code: 'SUBDOMAIN_TAKEN', message: 'taken' });
+    host.answer('createInstance', failure('SUBDOMAIN_TAKEN', 'taken'));
     host.answer('checkSubdomain', {
       ok: true,
       value: { subdomain: 'files', available: false, reason: 'taken', suggestions: ['files2'] },
@@ -140,7 +137,7 @@ describe('instancesSlice', () => {
       false,
     );
 
-    expect(store.getState().requests.createInstance?.error?.fields.subdomain).toMatch(/taken/i);
+    expect(requestError(store, 'createInstance')?.fields.subdomain).toMatch(/taken/i);
     expect(store.getState().subdomainCheck).toEqual({
       state: 'taken',
       subdomain: 'files',
@@ -151,19 +148,13 @@ describe('instancesSlice', () => {
 
   it('explains the email must be verified and the plan limit, with a way forward', async () => {
     const { store, host } = scriptedStore();
-    host.answer('createInstance', { ok: false, code: 'EMAIL_NOT_VERIFIED', message: 'verify' });
+    host.answer('createInstance', failure('EMAIL_NOT_VERIFIED', 'verify'));
     await store.getState().createInstance({ name: 'Files', subdomain: 'files' });
-    expect(store.getState().requests.createInstance?.error?.action?.route).toEqual({
-      name: 'verifyEmail',
-    });
+    expect(requestError(store, 'createInstance')?.action?.route).toEqual({ name: 'verifyEmail' });
 
-    host.answer('createInstance', {
-      ok: false,
-      code: 'LIMIT_EXCEEDED',
-      message: 'Free allows 1 instance',
-    });
+    host.answer('createInstance', failure('LIMIT_EXCEEDED', 'Free allows 1 instance'));
     await store.getState().createInstance({ name: 'Files', subdomain: 'files' });
-    const error = store.getState().requests.createInstance?.error;
+    const error = requestError(store, 'createInstance');
     expect(error?.message).toMatch(/limit of your plan.*Free allows 1 instance/);
     expect(error?.action?.route).toEqual({ name: 'plans' });
   });
@@ -174,7 +165,7 @@ describe('instancesSlice', () => {
     await store.getState().createInstance({ name: ' ', subdomain: '' });
 
     expect(host.callsOf('createInstance')).toHaveLength(0);
-    expect(store.getState().requests.createInstance?.error?.fields).toEqual({
+    expect(requestError(store, 'createInstance')?.fields).toEqual({
       name: 'Give the instance a name.',
       subdomain: 'Choose a subdomain.',
     });

@@ -1,7 +1,20 @@
 import type { Failure } from '@cloud-connect/agent-core/desktop';
 import { describe, expect, it } from 'vitest';
+import { failure, requestError } from '../testing/answers.js';
 import { scriptedStore, settle, signedIn, signedOut } from '../testing/scriptedDesktopApi.js';
+import type { SignUpDraft } from './sessionSlice.js';
 import { tokenFromLink } from './sessionSlice.js';
+
+/** A sign-up form filled in correctly; tests spread over it what they are about. */
+const ADA: SignUpDraft = {
+  name: 'Ada',
+  email: 'ada@example.com',
+  password: 'correct horse',
+  password_confirmation: 'correct horse',
+  accept_terms: true,
+  accept_privacy: true,
+  accept_marketing: false,
+};
 
 describe('sessionSlice', () => {
   it('loads the session and app info on start and stays on sign-in when signed out', async () => {
@@ -43,7 +56,7 @@ describe('sessionSlice', () => {
 
     const signingIn = store.getState().signIn('ada@example.com', 'nope');
     expect(store.getState().requests.signIn).toEqual({ pending: true, error: null });
-    answer({ ok: false, code: 'UNAUTHORIZED', message: 'Invalid credentials' });
+    answer(failure('UNAUTHORIZED', 'Invalid credentials'));
     await signingIn;
 
     const error = store.getState().requests.signIn?.error;
@@ -54,7 +67,7 @@ describe('sessionSlice', () => {
 
   it('remembers the address when sign-in says the email is not verified, and offers to verify', async () => {
     const { store, host } = scriptedStore();
-    host.answer('signIn', { ok: false, code: 'EMAIL_NOT_VERIFIED', message: 'verify first' });
+    host.answer('signIn', failure('EMAIL_NOT_VERIFIED', 'verify first'));
 
     await store.getState().signIn(' ada@example.com ', 'pw');
 
@@ -72,15 +85,7 @@ describe('sessionSlice', () => {
       value: { email: 'ada@example.com', message: 'Check your email' },
     });
 
-    await store.getState().signUp({
-      name: 'Ada',
-      email: 'ada@example.com',
-      password: 'correct horse',
-      password_confirmation: 'correct horse',
-      accept_terms: true,
-      accept_privacy: true,
-      accept_marketing: false,
-    });
+    await store.getState().signUp(ADA);
 
     expect(store.getState().route).toEqual({ name: 'verifyEmail' });
     expect(store.getState().pendingEmail).toBe('ada@example.com');
@@ -89,72 +94,48 @@ describe('sessionSlice', () => {
 
   it('maps the host’s field errors to input names, whatever prefix they carry', async () => {
     const { store, host } = scriptedStore();
-    host.answer('signUp', {
-      ok: false,
-      code: 'VALIDATION_ERROR',
-      message: 'Invalid request',
-      fields: {
+    host.answer(
+      'signUp',
+      failure('VALIDATION_ERROR', 'Invalid request', {
         '0.password_confirmation': 'does not match password',
         'body.email': 'must be an email address',
-      },
-    });
+      }),
+    );
 
-    await store.getState().signUp({
-      name: 'Ada',
-      email: 'x',
-      password: 'correct horse',
-      password_confirmation: 'correct horse',
-      accept_terms: true,
-      accept_privacy: true,
-      accept_marketing: false,
-    });
+    await store.getState().signUp({ ...ADA, email: 'x' });
 
-    expect(store.getState().requests.signUp?.error?.fields).toEqual({
+    expect(requestError(store, 'signUp')?.fields).toEqual({
       password_confirmation: 'Does not match password.',
       email: 'Must be an email address.',
     });
     expect(store.getState().route).toEqual({ name: 'signIn' });
   });
 
-  it('asks for the consents and a matching confirmation before sending anything', async () => {
+  it.each([
+    {
+      asks: 'the consents and a matching confirmation',
+      form: { password_confirmation: 'correct hose', accept_terms: false },
+      fields: {
+        accept_terms: 'Please accept the terms to continue.',
+        password_confirmation: 'Does not match the password.',
+      },
+    },
+    {
+      asks: 'a name, an email and an 8-character password',
+      form: { name: ' ', email: '', password: 'short', password_confirmation: 'short' },
+      fields: {
+        name: 'Enter your name.',
+        email: 'Enter your email address.',
+        password: 'Use at least 8 characters.',
+      },
+    },
+  ])('asks for $asks before sending anything', async ({ form, fields }) => {
     const { store, host } = scriptedStore();
 
-    await store.getState().signUp({
-      name: 'Ada',
-      email: 'ada@example.com',
-      password: 'correct horse',
-      password_confirmation: 'correct hose',
-      accept_terms: false,
-      accept_privacy: true,
-      accept_marketing: false,
-    });
+    await store.getState().signUp({ ...ADA, ...form });
 
     expect(host.callsOf('signUp')).toHaveLength(0);
-    expect(store.getState().requests.signUp?.error?.fields).toEqual({
-      accept_terms: 'Please accept the terms to continue.',
-      password_confirmation: 'Does not match the password.',
-    });
-  });
-
-  it('asks for a name, an email and an 8-character password before sending anything', async () => {
-    const { store, host } = scriptedStore();
-
-    await store.getState().signUp({
-      name: ' ',
-      email: '',
-      password: 'short',
-      password_confirmation: 'short',
-      accept_terms: true,
-      accept_privacy: true,
-      accept_marketing: false,
-    });
-
-    expect(host.callsOf('signUp')).toHaveLength(0);
-    expect(store.getState().requests.signUp?.error?.fields).toEqual({
-      name: 'Enter your name.',
-      email: 'Enter your email address.',
-      password: 'Use at least 8 characters.',
-    });
+    expect(requestError(store, 'signUp')?.fields).toEqual(fields);
   });
 
   it('refuses an empty verification code without asking the host', async () => {
@@ -163,7 +144,7 @@ describe('sessionSlice', () => {
     expect(await store.getState().verifyEmail('   ')).toBe(false);
 
     expect(host.callsOf('verifyEmail')).toHaveLength(0);
-    expect(store.getState().requests.verifyEmail?.error?.fields.token).toMatch(/Paste the link/);
+    expect(requestError(store, 'verifyEmail')?.fields.token).toMatch(/Paste the link/);
   });
 
   it('verifies the email and sends a signed-out user to sign in with a confirmation', async () => {
@@ -199,7 +180,7 @@ describe('sessionSlice', () => {
 
   it('explains an expired reset link and offers a new one', async () => {
     const { store, host } = scriptedStore();
-    host.answer('resetPassword', { ok: false, code: 'UNAUTHORIZED', message: 'invalid token' });
+    host.answer('resetPassword', failure('UNAUTHORIZED', 'invalid token'));
 
     await store.getState().resetPassword({
       tokenOrLink: 'old',
