@@ -7,6 +7,7 @@ import type {
 } from '@cloud-connect/agent-core/desktop';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { signedIn } from '../testing/views.js';
 import type { BridgeState } from './bridgeState.js';
 import { CLOSE_UNAUTHORIZED } from './protocolConstants.js';
 import type { BridgeSocket, WebSocketBridgeOptions } from './webSocketBridge.js';
@@ -14,18 +15,7 @@ import { createWebSocketBridge } from './webSocketBridge.js';
 
 const TOKEN = 'test-access-token-0123456789';
 
-const session: SessionView = {
-  signedIn: true,
-  relayUrl: 'http://127.0.0.1:9999',
-  user: {
-    id: 'usr_abcdefghij',
-    email: 'ada@example.com',
-    name: 'Ada',
-    email_verified: true,
-    subscription_status: 'none',
-    subscription_plan: 'free',
-  },
-};
+const session = signedIn;
 
 type Reply = (message: Extract<ClientMessage, { type: 'call' }>) => unknown;
 

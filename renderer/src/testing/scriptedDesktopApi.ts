@@ -1,17 +1,24 @@
 import type {
-  ConnectionView,
   DesktopApi,
   DesktopMethod,
   EventChannel,
   EventPayloads,
   FailureCode,
   Result,
-  SessionView,
 } from '@cloud-connect/agent-core/desktop';
 import type { BridgeConnection, BridgeState } from '../bridge/bridgeState.js';
 import { desktopApiFromCall } from '../bridge/desktopApiFromCall.js';
 import { createAppStore } from '../store/appStore.js';
 import type { StoreDeps } from '../store/storeTypes.js';
+import { freeSubscription, signedOut } from './views.js';
+
+export { connectionView, freeSubscription, signedIn, signedOut } from './views.js';
+
+/** Adds a listener to a set; answers the function that takes it out again. */
+function subscribeTo<L>(set: Set<L>, listener: L): () => void {
+  set.add(listener);
+  return () => void set.delete(listener);
+}
 
 /**
  * Test support for the store's unit tests (imported only by `*.test.ts`): a DesktopApi whose
@@ -46,13 +53,7 @@ export function scriptedDesktopApi() {
       // A code no host sends, so a test that forgot to script a call sees it for what it is.
       return Promise.resolve({ ok: false, code: 'NOT_SCRIPTED' as FailureCode, message: method });
     },
-    (channel, listener) => {
-      const set = listeners[channel];
-      set.add(listener);
-      return () => {
-        set.delete(listener);
-      };
-    },
+    (channel, listener) => subscribeTo(listeners[channel], listener),
   );
 
   return {
@@ -83,12 +84,7 @@ export function scriptedConnection(initial: BridgeState = { status: 'connected' 
   let reconnects = 0;
   const connection: BridgeConnection = {
     getState: () => state,
-    onState: (listener) => {
-      stateListeners.add(listener);
-      return () => {
-        stateListeners.delete(listener);
-      };
-    },
+    onState: (listener) => subscribeTo(stateListeners, listener),
     reconnectNow: () => {
       reconnects += 1;
     },
@@ -140,71 +136,4 @@ export function scriptedStore(extra: Partial<StoreDeps> = {}) {
 /** Lets pending promise callbacks run. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await Promise.resolve();
-}
-
-export const signedOut: SessionView = {
-  signedIn: false,
-  relayUrl: 'http://127.0.0.1:8787',
-  user: null,
-};
-
-export const signedIn: SessionView = {
-  signedIn: true,
-  relayUrl: 'http://127.0.0.1:8787',
-  user: {
-    id: 'usr_abcdefghij',
-    email: 'ada@example.com',
-    name: 'Ada',
-    email_verified: true,
-    subscription_status: 'none',
-    subscription_plan: 'free',
-  },
-};
-
-export const freeSubscription = {
-  status: 'none',
-  plan: 'free',
-  current_period_start: null,
-  current_period_end: null,
-  cancel_at_period_end: false,
-  payment_method: null,
-} as const;
-
-/** A connection view with a status; override what the test is about. */
-export function connectionView(
-  overrides: Partial<Omit<ConnectionView, 'status'>> & {
-    status?: Partial<ConnectionView['status']>;
-  } = {},
-): ConnectionView {
-  const { status, ...rest } = overrides;
-  return {
-    id: 'conn_abc123',
-    name: 'Photos',
-    kind: 'cloudflare',
-    instanceId: null,
-    target: 'http://localhost:8080',
-    enabled: true,
-    hasToken: true,
-    publicUrl: null,
-    relay: null,
-    createdAt: '2025-06-01T10:00:00.000Z',
-    updatedAt: '2025-06-01T10:00:00.000Z',
-    ...rest,
-    status: {
-      status: 'disconnected',
-      is_connected: false,
-      is_running: false,
-      hostname: null,
-      error: null,
-      uptime_seconds: 0,
-      last_connected: null,
-      reconnect_count: 0,
-      kind: 'cloudflared',
-      hostnames: [],
-      error_code: null,
-      next_retry_at: null,
-      details: {},
-      ...status,
-    },
-  };
 }
