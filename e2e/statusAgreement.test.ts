@@ -1,9 +1,7 @@
-import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { InstanceListItem } from '@cloud-connect/agent-core/api';
-import type { InstanceApi } from '@cloud-connect/agent-core/client';
 import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
 import { createDockerDiscovery } from '@cloud-connect/agent-core/docker';
 import {
@@ -15,12 +13,7 @@ import {
 import { createMemorySecretStore } from '@cloud-connect/agent-core/secrets';
 import { openSettings } from '@cloud-connect/agent-core/settings';
 import { instanceStatusWords } from '@cloud-connect/agent-core/status';
-import {
-  generateKeyPair,
-  type DriverEventMap,
-  type DriverProbe,
-  type TunnelDriver,
-} from '@cloud-connect/agent-core/tunnels';
+import { RelayOnlyWireGuard } from '@cloud-connect/agent-core/testing';
 import {
   createAccount,
   createInstance,
@@ -45,33 +38,12 @@ import { connectionStatusView, instanceStatusView } from '../renderer/src/store/
  * ConnectionView the CLI prints. They must say the same words, the same note and the same URL.
  */
 
-/** Registers and heartbeats like the WireGuard driver, without an interface. */
-class RelayOnlyDriver implements TunnelDriver {
-  readonly kind = 'wireguard' as const;
-  readonly events = new EventEmitter<DriverEventMap>();
-  readonly publicKey = generateKeyPair().publicKey;
-  private running = false;
-  constructor(readonly api: InstanceApi) {}
-  async start() {
-    await this.api.registerTunnel({ public_key: this.publicKey, target_port: 9 });
-    await this.api.heartbeat();
-    this.running = true;
-    this.events.emit('probe', await this.status());
-  }
-  async stop() {
-    this.running = false;
-  }
-  async status(): Promise<DriverProbe> {
-    return { running: this.running, connected: this.running, hostnames: [], error: null };
-  }
-}
-
 interface World {
   t: TestRelay;
   clock: ManualClock;
   wg: RecordingWireGuard | null;
   manager: Manager;
-  driver: () => RelayOnlyDriver;
+  driver: () => RelayOnlyWireGuard;
   account: TestAccount;
   instanceId: string;
   subdomain: string;
@@ -106,7 +78,7 @@ async function startWorld(handshakes: boolean): Promise<World> {
   const subdomain = `agree${Date.now().toString(36)}${handshakes ? 'w' : 'o'}`;
   const { instance, credentials } = await createInstance(t, account, subdomain);
   const dir = await mkdtemp(path.join(tmpdir(), 'cc-status-'));
-  let last: RelayOnlyDriver | null = null;
+  let last: RelayOnlyWireGuard | null = null;
   const secrets = createMemorySecretStore();
   const manager = await composeManager({
     settings: await openSettings({ dataDir: dir, defaultRelayUrl: t.url }),
@@ -116,7 +88,7 @@ async function startWorld(handshakes: boolean): Promise<World> {
       cloudflared: () => {
         throw new Error('not in this test');
       },
-      wireguard: ({ api }) => (last = new RelayOnlyDriver(api)),
+      wireguard: ({ api }) => (last = new RelayOnlyWireGuard(api)),
     },
     docker: createDockerDiscovery({ socketPath: path.join(dir, 'no-docker.sock') }),
     relayStatusIntervalMs: 50,

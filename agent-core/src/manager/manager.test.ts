@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,7 @@ import {
   until,
   type TestRelay,
 } from '@cloud-connect/relay-server/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { InstanceApi } from '../client/instanceClient.js';
 import { memoryTokenStore } from '../client/relayClient.js';
 import { createDockerDiscovery } from '../docker/dockerDiscovery.js';
@@ -18,7 +17,7 @@ import { secretAccounts } from '../secrets/secretAccounts.js';
 import type { SecretStore } from '../secrets/secretStore.js';
 import { openSettings } from '../settings/settingsStore.js';
 import { manualClock } from '../testing/manualClock.js';
-import type { DriverEventMap, DriverProbe, TunnelDriver } from '../tunnels/driver.js';
+import { RelayOnlyWireGuard } from '../testing/relayOnlyWireGuard.js';
 import { createManager } from './createManager.js';
 import { composeManager, type Manager, type ManagerDeps } from './manager.js';
 import { httpRelayClients, type RelayClientFactory } from './relayClients.js';
@@ -32,16 +31,18 @@ const OTHER_RELAY = 'http://127.0.0.1:8791';
 const SESSION = JSON.stringify({ access_token: 'eyJ.access.t', refresh_token: 'eyJ.refresh.t' });
 
 let dir: string;
-let manager: Manager | null = null;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cc-manager-unit-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
 });
-afterEach(async () => {
-  await manager?.shutdown();
-  manager = null;
-  await rm(dir, { recursive: true, force: true });
-});
+
+/** `built`, shut down when the test finishes, passed or failed. */
+async function stoppedAfterTest(built: Promise<Manager>): Promise<Manager> {
+  const m = await built;
+  onTestFinished(() => m.shutdown());
+  return m;
+}
 
 /** The relay URL in the settings file on disk. */
 async function savedRelay(): Promise<string> {
@@ -60,13 +61,15 @@ async function signedInAtSavedRelay(): Promise<SecretStore> {
 }
 
 const build = (secrets: SecretStore, relayUrl?: string) =>
-  createManager({
-    dataDir: dir,
-    secrets,
-    statusRunner: null,
-    dockerSocket: path.join(dir, 'no-docker.sock'),
-    ...(relayUrl !== undefined ? { relayUrl } : {}),
-  });
+  stoppedAfterTest(
+    createManager({
+      dataDir: dir,
+      secrets,
+      statusRunner: null,
+      dockerSocket: path.join(dir, 'no-docker.sock'),
+      ...(relayUrl !== undefined ? { relayUrl } : {}),
+    }),
+  );
 
 const relayLines = (m: Manager) =>
   m.logs.list().filter((e) => e.message.startsWith('Relay set to'));
@@ -74,7 +77,7 @@ const relayLines = (m: Manager) =>
 describe('createManager: the relay it is built for', () => {
   it('keeps the session when built for the relay it belongs to, however the URL is spelled', async () => {
     const secrets = await signedInAtSavedRelay();
-    manager = await build(secrets, `${SAVED_RELAY}//`);
+    const manager = await build(secrets, `${SAVED_RELAY}//`);
     expect(await secrets.get(secretAccounts.session)).toBe(SESSION);
     expect(await savedRelay()).toBe(SAVED_RELAY);
     expect(relayLines(manager)).toEqual([]);
@@ -82,7 +85,7 @@ describe('createManager: the relay it is built for', () => {
 
   it('switches to another relay before anything runs: saved, the old session forgotten, logged once', async () => {
     const secrets = await signedInAtSavedRelay();
-    manager = await build(secrets, `${OTHER_RELAY}/`);
+    const manager = await build(secrets, `${OTHER_RELAY}/`);
     expect(await savedRelay()).toBe(OTHER_RELAY);
     expect(await secrets.get(secretAccounts.session)).toBeNull();
     expect(relayLines(manager).map((e) => e.message)).toEqual([`Relay set to ${OTHER_RELAY}`]);
@@ -133,47 +136,32 @@ function recordingClients(): RelayClientFactory & { users: string[]; instances: 
   };
 }
 
-/** A WireGuard stand-in that is connected once started and asks the relay nothing itself. */
-class IdleWireGuard implements TunnelDriver {
-  readonly kind = 'wireguard' as const;
-  readonly events = new EventEmitter<DriverEventMap>();
-  private running = false;
-  async start() {
-    this.running = true;
-    this.events.emit('probe', await this.status());
-  }
-  async stop() {
-    this.running = false;
-  }
-  async status(): Promise<DriverProbe> {
-    return { running: this.running, connected: this.running, hostnames: [], error: null };
-  }
-}
-
 async function composed(
   clients: RelayClientFactory,
   relayUrl: string,
   extra: Partial<ManagerDeps> = {},
 ): Promise<Manager> {
-  return composeManager({
-    settings: await openSettings({ dataDir: dir, defaultRelayUrl: relayUrl }),
-    secrets: createMemorySecretStore(),
-    clients,
-    drivers: {
-      cloudflared: () => {
-        throw new Error('not in this test');
+  return stoppedAfterTest(
+    composeManager({
+      settings: await openSettings({ dataDir: dir, defaultRelayUrl: relayUrl }),
+      secrets: createMemorySecretStore(),
+      clients,
+      drivers: {
+        cloudflared: () => {
+          throw new Error('not in this test');
+        },
+        wireguard: ({ api }) => new RelayOnlyWireGuard(api),
       },
-      wireguard: () => new IdleWireGuard(),
-    },
-    docker: createDockerDiscovery({ socketPath: path.join(dir, 'no-docker.sock') }),
-    ...extra,
-  });
+      docker: createDockerDiscovery({ socketPath: path.join(dir, 'no-docker.sock') }),
+      ...extra,
+    }),
+  );
 }
 
 describe('composeManager: relay clients come from the factory passed in', () => {
   it('makes the user client for the saved relay, and a new one when the user switches relay', async () => {
     const clients = recordingClients();
-    manager = await composed(clients, SAVED_RELAY);
+    const manager = await composed(clients, SAVED_RELAY);
     expect(clients.users).toEqual([SAVED_RELAY]);
     const switched = await manager.setRelayUrl(`${OTHER_RELAY}/`);
     expect(switched).toMatchObject({ ok: true, value: { relayUrl: OTHER_RELAY } });
@@ -186,12 +174,9 @@ describe('composeManager: relay clients come from the factory passed in', () => 
   describe('against a real relay', () => {
     let relay: TestRelay;
     beforeEach(async () => {
-      relay = await startTestRelay();
-    });
-    afterEach(async () => {
-      await manager?.shutdown();
-      manager = null;
-      await relay.stop();
+      // Registering hands out a tunnel address: a loopback range, WireGuard off.
+      relay = await startTestRelay({ env: { TUNNEL_CIDR: '127.83.0.0/16' } });
+      return () => relay.stop();
     });
 
     it("polls the relay through a running connection's one instance client", async () => {
@@ -219,7 +204,7 @@ describe('composeManager: relay clients come from the factory passed in', () => 
         },
       };
       const clock = manualClock();
-      manager = await composed(counting, relay.url, {
+      const manager = await composed(counting, relay.url, {
         timers: clock,
         supervisor: { clock, timers: clock },
         relayStatusIntervalMs: 15_000,
@@ -234,7 +219,7 @@ describe('composeManager: relay clients come from the factory passed in', () => 
       if (!added.ok) throw new Error(added.message);
       expect(await manager.connect(added.value.id)).toMatchObject({ ok: true });
       await until('the relay answered for the connection', async () => {
-        const list = await manager!.listConnections();
+        const list = await manager.listConnections();
         return list.ok && list.value[0]?.status.status === 'connected' && list.value[0].relay;
       });
       const before = asked.length;

@@ -5,3 +5,4 @@ export * from './cloudflaredStandIn/index.js';
 export * from './eventWaiter.js';
 export * from './processTree.js';
 export * from './manualClock.js';
+export * from './relayOnlyWireGuard.js';
