@@ -5,7 +5,8 @@ import type {
   LogEntry,
   SessionView,
 } from '@cloud-connect/agent-core/desktop';
-import { afterEach, describe, expect, it } from 'vitest';
+import { manualClock, type ManualClock } from '@cloud-connect/agent-core/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { signedIn } from '../testing/views.js';
 import type { BridgeState } from './bridgeState.js';
@@ -110,13 +111,14 @@ function connect(host: Host, extra: Partial<WebSocketBridgeOptions> = {}) {
   return { ...bridge, states };
 }
 
+/** Wait for what the real socket does (a message arrives, a close): poll the condition. */
 async function until(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await vi.waitFor(() => expect(condition()).toBe(true), { timeout: timeoutMs, interval: 5 });
 }
+
+/** The bridge's time on a manual clock: reconnects and queue timeouts wait for the test. */
+const onClock = (clock: ManualClock) => ({ now: clock.nowMs, timers: clock });
+const HOUR = 3_600_000;
 
 async function hostWith(options: Parameters<typeof startHost>[0] = {}) {
   const host = await startHost(options);
@@ -215,6 +217,7 @@ describe('createWebSocketBridge', () => {
 
   it('refuses every call once the host rejects the token, and does not retry', async () => {
     const host = await hostWith();
+    const clock = manualClock();
     let unauthorized = 0;
     const bridge = createWebSocketBridge({
       url: host.url,
@@ -222,11 +225,13 @@ describe('createWebSocketBridge', () => {
       createSocket: (url) => new WebSocket(url) as unknown as BridgeSocket,
       initialBackoffMs: 10,
       onUnauthorized: () => (unauthorized += 1),
+      ...onClock(clock),
     });
     cleanups.push(() => bridge.connection.close());
 
     const first = await bridge.api.getSession();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(clock.pendingTimers()).toBe(0);
+    clock.advance(HOUR);
     const later = await bridge.api.listConnections();
 
     expect(first).toMatchObject({ ok: false, code: 'BRIDGE_UNAUTHORIZED' });
@@ -274,33 +279,53 @@ describe('createWebSocketBridge', () => {
   it('backs off exponentially up to the cap while the host keeps refusing', async () => {
     const host = await hostWith({ reply: () => ({ ok: true, value: session }) });
     host.refuseWith(1011);
-    let clock = 1_000_000;
+    const clock = manualClock();
     const { connection, states } = connect(host, {
       initialBackoffMs: 10,
       maxBackoffMs: 40,
       random: () => 1,
-      now: () => clock,
+      ...onClock(clock),
     });
+    const count = (status: BridgeState['status']) =>
+      states.filter((s) => s.status === status).length;
 
-    await until(() => states.filter((s) => s.status === 'reconnecting').length >= 5);
-    const delays = states.flatMap((s) => (s.status === 'reconnecting' ? [s.retryAt - clock] : []));
-    expect(delays.slice(0, 5)).toEqual([10, 20, 40, 40, 40]);
+    for (const [attempt, delay] of [10, 20, 40, 40, 40].entries()) {
+      await until(() => count('reconnecting') === attempt + 1);
+      expect(states.at(-1)).toEqual({
+        status: 'reconnecting',
+        attempt: attempt + 1,
+        retryAt: clock.nowMs() + delay,
+      });
+      expect(clock.pendingDelays()).toEqual([delay]);
+      const connecting = count('connecting');
+      clock.advance(delay - 1);
+      expect(count('connecting')).toBe(connecting);
+      clock.advance(1);
+      expect(count('connecting')).toBe(connecting + 1);
+    }
 
-    clock += 1;
+    await until(() => count('reconnecting') === 6);
     host.refuseWith(null);
+    clock.advance(40);
     await until(() => connection.getState().status === 'connected');
   });
 
   it('fails a call made while the host is unreachable after the queue timeout', async () => {
     const host = await hostWith();
     host.refuseWith(1011);
-    const { api } = connect(host, { queueTimeoutMs: 80, initialBackoffMs: 1000 });
+    const clock = manualClock();
+    const { api } = connect(host, {
+      queueTimeoutMs: 80,
+      initialBackoffMs: 1000,
+      ...onClock(clock),
+    });
 
-    const started = Date.now();
-    const result = await api.getSession();
-
+    let result: unknown = null;
+    void api.getSession().then((r) => (result = r));
+    await clock.tick(79);
+    expect(result).toBeNull();
+    await clock.tick(1);
     expect(result).toMatchObject({ ok: false, code: 'BRIDGE_DISCONNECTED' });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(70);
   });
 
   it('reconnects at once on reconnectNow instead of waiting out the backoff', async () => {
@@ -318,7 +343,8 @@ describe('createWebSocketBridge', () => {
 
   it('stops for good on close(): pending calls fail and no reconnect happens', async () => {
     const host = await hostWith({ reply: () => undefined });
-    const { api, connection } = connect(host);
+    const clock = manualClock();
+    const { api, connection } = connect(host, onClock(clock));
     await until(() => connection.getState().status === 'connected');
     const pending = api.listInstances();
     await until(() => host.received.length === 2);
@@ -326,7 +352,8 @@ describe('createWebSocketBridge', () => {
     connection.close();
 
     expect(await pending).toMatchObject({ ok: false, code: 'BRIDGE_DISCONNECTED' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(clock.pendingTimers()).toBe(0);
+    clock.advance(HOUR);
     expect(connection.getState()).toEqual({ status: 'closed' });
     expect(host.connections).toBe(1);
   });

@@ -22,6 +22,20 @@ export interface BridgeSocket {
   onerror: ((event: never) => void) | null;
 }
 
+/**
+ * The timers the bridge schedules reconnects and queue timeouts with: the browser's by
+ * default, a manual clock's in tests (so backoff and timeouts are proved without waiting).
+ */
+export interface BridgeTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const browserTimers: BridgeTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 export interface WebSocketBridgeOptions {
   /** `ws://127.0.0.1:5174/ws` */
   url: string;
@@ -34,7 +48,9 @@ export interface WebSocketBridgeOptions {
   /** How long a call made while the socket is down waits before it fails. */
   queueTimeoutMs?: number;
   random?: () => number;
+  /** Milliseconds since the epoch, for the announced `retryAt`. */
   now?: () => number;
+  timers?: BridgeTimers;
   /** Called when the host refuses the token (close code 4401). */
   onUnauthorized?: () => void;
 }
@@ -46,7 +62,7 @@ interface QueuedCall {
   method: DesktopMethod;
   args: unknown[];
   resolve: Resolve;
-  timer: ReturnType<typeof setTimeout>;
+  timer: unknown;
 }
 
 const OPEN = 1;
@@ -82,12 +98,13 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): {
   const queueTimeout = options.queueTimeoutMs ?? 15_000;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
+  const timers = options.timers ?? browserTimers;
 
   let state: BridgeState = { status: 'connecting', attempt: 0 };
   let socket: BridgeSocket | null = null;
   let ready = false;
   let failedAttempts = 0;
-  let retryTimer: ReturnType<typeof setTimeout> | null = null;
+  let retryTimer: unknown = null;
   let nextId = 1;
   const inFlight = new Map<number, Resolve>();
   const queue: QueuedCall[] = [];
@@ -128,14 +145,14 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): {
     for (const resolve of pending) resolve(failure(code, message));
     if (!includeQueue) return;
     for (const call of queue.splice(0)) {
-      clearTimeout(call.timer);
+      timers.clearTimeout(call.timer);
       call.resolve(failure(code, message));
     }
   }
 
   function flushQueue(): void {
     for (const call of queue.splice(0)) {
-      clearTimeout(call.timer);
+      timers.clearTimeout(call.timer);
       dispatchCall(call.method, call.args, call.resolve);
     }
   }
@@ -192,7 +209,7 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): {
     // Full jitter on the upper half keeps many tabs from reconnecting in lockstep.
     const delay = Math.round(ceiling / 2 + (random() * ceiling) / 2);
     setState({ status: 'reconnecting', attempt: failedAttempts, retryAt: now() + delay });
-    retryTimer = setTimeout(() => {
+    retryTimer = timers.setTimeout(() => {
       retryTimer = null;
       open();
     }, delay);
@@ -250,7 +267,7 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): {
           method,
           args,
           resolve,
-          timer: setTimeout(() => {
+          timer: timers.setTimeout(() => {
             const index = queue.indexOf(entry);
             if (index >= 0) queue.splice(index, 1);
             resolve(failure('BRIDGE_DISCONNECTED', DISCONNECTED_MESSAGE));
@@ -283,13 +300,13 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): {
       };
     },
     reconnectNow: () => {
-      if (state.status !== 'reconnecting' || !retryTimer) return;
-      clearTimeout(retryTimer);
+      if (state.status !== 'reconnecting' || retryTimer === null) return;
+      timers.clearTimeout(retryTimer);
       retryTimer = null;
       open();
     },
     close: () => {
-      if (retryTimer) clearTimeout(retryTimer);
+      if (retryTimer !== null) timers.clearTimeout(retryTimer);
       retryTimer = null;
       setState({ status: 'closed' });
       failAll('BRIDGE_DISCONNECTED', DISCONNECTED_MESSAGE, true);
