@@ -8,6 +8,7 @@ import {
   type Unsubscribe,
 } from '@cloud-connect/agent-core/desktop';
 import { validationFailure } from '@cloud-connect/agent-core/errors';
+import { toFailure } from '@cloud-connect/agent-core/manager';
 
 function isMethod(name: unknown): name is DesktopMethod {
   return typeof name === 'string' && Object.hasOwn(DesktopApiArgs, name);
@@ -46,13 +47,10 @@ export async function dispatchCall(
   try {
     return await fn.apply(api, parsed.data as unknown[]);
   } catch (e) {
-    // The Manager returns expected failures as values; anything thrown is a bug: no details out.
+    // The Manager returns expected failures as values; what is thrown anyway keeps its code if it
+    // has one, and anything else is a bug: INTERNAL, with no details out.
     console.error(`DesktopApi.${method} threw`, e);
-    return {
-      ok: false,
-      code: 'INTERNAL',
-      message: 'Something went wrong in Cloud Connect. Try again; the log has details.',
-    };
+    return toFailure(e);
   }
 }
 
