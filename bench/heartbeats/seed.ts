@@ -5,7 +5,7 @@ import { argon2Hasher } from '../../relay-server/src/passwords/passwords.js';
 import { LowdbStore } from '../../relay-server/src/store/lowdbStore.js';
 import type { InstanceRecord, UserRecord } from '../../relay-server/src/store/types.js';
 import { randomId, TokenService } from '../../relay-server/src/tokens/tokens.js';
-import { clientAddressAt, parseCidr } from '../../relay-server/src/wireguard/cidr.js';
+import { clientAddressAt, parseCidr } from '../../relay-server/src/tunnelAddresses/cidr.js';
 
 /** The relay's default tunnel pool; the seeded instances take its first addresses. */
 const TUNNEL_CIDR = parseCidr('10.100.0.0/16');

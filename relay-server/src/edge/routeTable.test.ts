@@ -7,7 +7,7 @@ import {
   startTestRelay,
   type TestRelay,
 } from '../testing/index.js';
-import { parseCidr } from '../wireguard/cidr.js';
+import { parseCidr } from '../tunnelAddresses/cidr.js';
 import { generateKeyPair } from '../wireguard/keys.js';
 import { RouteTable } from './routeTable.js';
 import type { RouteGuard, TunnelRoute } from './tunnelRouteGuard.js';

@@ -1,7 +1,7 @@
 import type { RelayEvents } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import type { DomainRecord, InstanceRecord, Store } from '../store/types.js';
-import { clientAddressAt, clientCount, type Cidr } from '../wireguard/cidr.js';
+import { clientAddressAt, clientCount, type Cidr } from '../tunnelAddresses/cidr.js';
 import type { RouteGuard, TunnelRoute } from './tunnelRouteGuard.js';
 
 /** What the edge needs to know about one instance. */

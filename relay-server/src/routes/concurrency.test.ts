@@ -9,7 +9,7 @@ import {
   type TestAccount,
   type TestRelay,
 } from '../testing/index.js';
-import { contains, parseCidr } from '../wireguard/cidr.js';
+import { contains, parseCidr } from '../tunnelAddresses/cidr.js';
 import { generateKeyPair } from '../wireguard/keys.js';
 
 const TUNNEL_CIDR = '10.77.0.0/24';

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/types.js';
-import { serverAddress } from './cidr.js';
+import { serverAddress } from '../tunnelAddresses/cidr.js';
 import { InterfaceServer } from './interfaceServer.js';
 import { serverKeyFile } from './keys.js';
 import { storeOnlyWireGuard, type Peer, type WireGuardServer } from './server.js';

@@ -18,7 +18,7 @@ import {
   clientCount,
   serverAddress,
   type Cidr,
-} from '../../wireguard/cidr.js';
+} from '../../tunnelAddresses/cidr.js';
 import { isReserved } from './suggestSubdomains.js';
 import { subdomainTaken } from './subdomainTaken.js';
 

@@ -2,7 +2,7 @@ import { AppError } from '../../errors/appError.js';
 import { fullDomain, instancePublicUrl } from '../../presenters/instance.js';
 import type { Services } from '../../services.js';
 import { StoreConflictError, type InstanceRecord } from '../../store/types.js';
-import { serverAddress } from '../../wireguard/cidr.js';
+import { serverAddress } from '../../tunnelAddresses/cidr.js';
 
 export const PERSISTENT_KEEPALIVE = 25;
 

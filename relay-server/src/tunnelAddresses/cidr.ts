@@ -1,3 +1,7 @@
+// The tunnel address pool (TUNNEL_CIDR) as arithmetic, with no imports: a leaf that config
+// parses the pool with and that WireGuard, the edge and the instance commands hand out
+// addresses from, so none of them imports another for it.
+
 /** An IPv4 network as numbers, for handing out tunnel addresses. */
 export interface Cidr {
   network: number;
