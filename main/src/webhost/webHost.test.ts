@@ -1,3 +1,4 @@
+import { on } from 'node:events';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -73,15 +74,20 @@ function connect(origin: string | null, hostHeader?: string) {
     ws.on('error', () => resolve({ ok: false, status: 0 }));
   });
   const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+  /** The first message (received or to come) that matches, within `timeoutMs`. */
   const next = async (predicate: (m: ServerMessage) => boolean, timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = messages.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no such message; got ${JSON.stringify(messages)}`);
-      await new Promise((r) => setTimeout(r, 20));
+    let found = messages.find(predicate);
+    if (found) return found;
+    try {
+      // The listener above records each message before this loop looks.
+      for await (const _ of on(ws, 'message', { signal: AbortSignal.timeout(timeoutMs) })) {
+        found = messages.find(predicate);
+        if (found) return found;
+      }
+    } catch {
+      // The time ran out: said below.
     }
+    throw new Error(`no such message within ${timeoutMs} ms; got ${JSON.stringify(messages)}`);
   };
   return { ws, opened, closed, messages, next };
 }
