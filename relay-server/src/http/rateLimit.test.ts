@@ -5,7 +5,7 @@ import { startTestRelayForTest } from '../testing/relayFixtures.js';
 import { records } from '../testing/storeContract/index.js';
 import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { DEFAULT_LOGIN_THROTTLE, type LoginThrottleConfig } from './loginThrottle.js';
-import { DEFAULT_RATE_LIMITS } from './rateLimit.js';
+import { DEFAULT_RATE_LIMITS, type Bucket, type RateLimitConfig } from './rateLimit.js';
 
 interface LimitedBody {
   error: { code: string; details: { retry_after_seconds: number } };
@@ -30,13 +30,16 @@ function expectWait(res: ApiResponse<LimitedBody>, seconds: number): void {
   expect(res.body.error.details.retry_after_seconds).toBe(seconds);
 }
 
+/** A relay whose `bucket` allows `points` calls in `durationSeconds`, and two accounts on it. */
+async function limitedRelay(bucket: Bucket, points: number, durationSeconds: number) {
+  const rateLimits: Partial<RateLimitConfig> = { [bucket]: { points, durationSeconds } };
+  const t = await startTestRelayForTest({ rateLimits });
+  return { t, a: await createAccount(t), b: await createAccount(t) };
+}
+
 describe('forgot-password, per account', () => {
   it('answers 429 after the account budget, for that account only, and sends no more mail', async () => {
-    const t = await startTestRelayForTest({
-      rateLimits: { mailPerAccount: { points: 3, durationSeconds: 3600 } },
-    });
-    const account = await createAccount(t);
-    const other = await createAccount(t);
+    const { t, a: account, b: other } = await limitedRelay('mailPerAccount', 3, 3600);
     // The address in any letter case is the same account.
     for (const email of [account.email, account.email.toUpperCase(), account.email]) {
       expect((await t.api.post('/auth/forgot-password', { email })).status).toBe(200);
@@ -238,11 +241,7 @@ describe('failed sign-ins, per account and source', () => {
 
 describe('subdomain check, per user', () => {
   it('answers 429 after the user budget; another user still checks', async () => {
-    const t = await startTestRelayForTest({
-      rateLimits: { subdomainCheckPerUser: { points: 5, durationSeconds: 60 } },
-    });
-    const a = await createAccount(t);
-    const b = await createAccount(t);
+    const { t, a, b } = await limitedRelay('subdomainCheckPerUser', 5, 60);
     const check = (token: string, i: number) =>
       t.api.get(`/subdomains/check?subdomain=free-name-${i}`, { token });
     for (let i = 0; i < 5; i++) expect((await check(a.accessToken, i)).status).toBe(200);
@@ -253,11 +252,7 @@ describe('subdomain check, per user', () => {
 
 describe('tunnel calls, per instance', () => {
   it('answer 429 after the instance budget, whatever the call; another instance goes on', async () => {
-    const t = await startTestRelayForTest({
-      rateLimits: { tunnelPerInstance: { points: 5, durationSeconds: 60 } },
-    });
-    const a = await createAccount(t);
-    const b = await createAccount(t);
+    const { t, a, b } = await limitedRelay('tunnelPerInstance', 5, 60);
     const one = (await createInstance(t, a, 'limited-one')).credentials.instance_token;
     const two = (await createInstance(t, b, 'limited-two')).credentials.instance_token;
     const register = (token: string) =>

@@ -36,6 +36,21 @@ const add = (a: TestAccount, instanceId: string, domain: string) =>
 const verify = (a: TestAccount, instanceId: string, domain: string) =>
   ctx.t.api.post(`/instances/${instanceId}/domains/${domain}/verify`, undefined, auth(a));
 
+/** A Pro owner who has added a fresh domain; no DNS record yet. */
+async function ownerWithDomain() {
+  const o = await owner('pro');
+  const domain = freshDomain();
+  await add(o.account, o.id, domain);
+  return { ...o, domain };
+}
+/** A Pro owner whose fresh domain is verified by a CNAME to its instance. */
+async function ownerWithVerifiedDomain() {
+  const o = await ownerWithDomain();
+  ctx.dns.set(o.domain, 'CNAME', target(o.id));
+  await verify(o.account, o.id, o.domain);
+  return o;
+}
+
 describe('POST /instances/:instance_id/domains', () => {
   it('adds a domain and answers seed 003’s CNAME instructions', async () => {
     const { account, id } = await owner('pro');
@@ -239,9 +254,7 @@ describe('GET /instances/:instance_id/domains', () => {
 
 describe('POST /instances/:instance_id/domains/:domain/verify', () => {
   it('verifies a domain whose CNAME points at the instance, asking the configured DNS server', async () => {
-    const { account, id } = await owner('pro');
-    const domain = freshDomain();
-    await add(account, id, domain);
+    const { account, id, domain } = await ownerWithDomain();
     ctx.dns.set(domain, 'CNAME', `${target(id).toUpperCase()}.`);
     const res = await verify(account, id, domain);
     expect(res.status).toBe(200);
@@ -257,11 +270,7 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
   });
 
   it('keeps the first verified_at when verified again', async () => {
-    const { account, id } = await owner('pro');
-    const domain = freshDomain();
-    await add(account, id, domain);
-    ctx.dns.set(domain, 'CNAME', target(id));
-    await verify(account, id, domain);
+    const { account, id, domain } = await ownerWithVerifiedDomain();
     const first = (await store().domains.get(domain))?.verifiedAt;
     await new Promise((r) => setTimeout(r, 5));
     expect((await verify(account, id, domain)).body.status).toBe('verified');
@@ -274,9 +283,7 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
   ])(
     'answers 200 pending_verification, error "CNAME record not found", for %s',
     async (_what, arrange) => {
-      const { account, id } = await owner('pro');
-      const domain = freshDomain();
-      await add(account, id, domain);
+      const { account, id, domain } = await ownerWithDomain();
       arrange(domain);
       const res = await verify(account, id, domain);
       expect(res.status).toBe(200);
@@ -312,11 +319,7 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
   });
 
   it('takes a verified domain back to pending when its CNAME is moved away', async () => {
-    const { account, id } = await owner('pro');
-    const domain = freshDomain();
-    await add(account, id, domain);
-    ctx.dns.set(domain, 'CNAME', target(id));
-    await verify(account, id, domain);
+    const { account, id, domain } = await ownerWithVerifiedDomain();
     ctx.dns.set(domain, 'CNAME', 'somewhere.else.example');
     const res = await verify(account, id, domain);
     expect(res.status).toBe(400);
@@ -327,46 +330,31 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
     });
   });
 
-  it('answers 200 pending with a reason when the DNS server fails (SERVFAIL)', async () => {
-    const { account, id } = await owner('pro');
-    const domain = freshDomain();
-    await add(account, id, domain);
-    ctx.dns.set(domain, 'CNAME', target(id));
-    ctx.dns.simulate('servfail', domain);
-    const res = await verify(account, id, domain);
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      domain,
-      status: 'pending_verification',
-      error: expect.stringMatching(/DNS lookup failed \(ESERVFAIL\).*try again/),
-    });
-  });
-
-  it('answers 200 pending with a reason when the DNS server does not answer at all', async () => {
-    const { account, id } = await owner('pro');
-    const domain = freshDomain();
-    await add(account, id, domain);
-    ctx.dns.set(domain, 'CNAME', target(id));
-    ctx.dns.simulate('timeout', domain);
-    const started = Date.now();
-    const res = await verify(account, id, domain);
-    expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      domain,
-      status: 'pending_verification',
-      error: expect.stringMatching(/DNS lookup failed \(ETIMEOUT\).*try again/),
-    });
-    // The configured resolver gives up after its own timeout (2 s, 2 tries), not the client's.
-    expect(Date.now() - started).toBeLessThan(15_000);
-    expect(await store().domains.get(domain)).toMatchObject({ status: 'pending_verification' });
-  });
+  it.each([
+    ['fails (SERVFAIL)', 'servfail', 'ESERVFAIL'],
+    ['does not answer at all', 'timeout', 'ETIMEOUT'],
+  ] as const)(
+    'answers 200 pending with a reason when the DNS server %s',
+    async (_, failure, code) => {
+      const { account, id, domain } = await ownerWithDomain();
+      ctx.dns.set(domain, 'CNAME', target(id));
+      ctx.dns.simulate(failure, domain);
+      const started = Date.now();
+      const res = await verify(account, id, domain);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({
+        domain,
+        status: 'pending_verification',
+        error: expect.stringMatching(new RegExp(`DNS lookup failed \\(${code}\\).*try again`)),
+      });
+      // The configured resolver gives up after its own timeout (2 s, 2 tries), not the client's.
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(await store().domains.get(domain)).toMatchObject({ status: 'pending_verification' });
+    },
+  );
 
   it('keeps a verified domain verified when the DNS server fails transiently', async () => {
-    const { account, id } = await owner('pro');
-    const domain = freshDomain();
-    await add(account, id, domain);
-    ctx.dns.set(domain, 'CNAME', target(id));
-    await verify(account, id, domain);
+    const { account, id, domain } = await ownerWithVerifiedDomain();
     const before = await store().domains.get(domain);
     ctx.dns.simulate('servfail', domain);
     const res = await verify(account, id, domain);
@@ -380,10 +368,9 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
   });
 
   it('answers 404 NOT_FOUND for another user’s domain, or a domain of another instance, changing nothing', async () => {
-    const ann = await owner('pro');
+    const ann = await ownerWithDomain();
     const bob = await owner('pro');
-    const domain = freshDomain();
-    await add(ann.account, ann.id, domain);
+    const { domain } = ann;
     ctx.dns.set(domain, 'CNAME', target(ann.id));
     const asBob = await verify(bob.account, ann.id, domain);
     expect(asBob.status).toBe(404);
@@ -413,12 +400,9 @@ describe('POST /instances/:instance_id/domains/:domain/verify', () => {
 
 describe('DELETE /instances/:instance_id/domains/:domain', () => {
   it('answers 204 and frees the domain for anyone to add', async () => {
-    const ann = await owner('pro');
+    const ann = await ownerWithVerifiedDomain();
     const bob = await owner('pro');
-    const domain = freshDomain();
-    await add(ann.account, ann.id, domain);
-    ctx.dns.set(domain, 'CNAME', target(ann.id));
-    await verify(ann.account, ann.id, domain);
+    const { domain } = ann;
     const res = await ctx.t.api.delete(`/instances/${ann.id}/domains/${domain}`, auth(ann.account));
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
@@ -448,9 +432,7 @@ describe('DELETE /instances/:instance_id/domains/:domain', () => {
   });
 
   it('answers 404 for an unknown domain and 401 without a token', async () => {
-    const { account, id } = await owner('pro');
-    const domain = freshDomain();
-    await add(account, id, domain);
+    const { account, id, domain } = await ownerWithDomain();
     const unknown = await ctx.t.api.delete(
       `/instances/${id}/domains/${freshDomain()}`,
       auth(account),
