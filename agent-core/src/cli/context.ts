@@ -101,6 +101,20 @@ export async function openContext(
       throw new CliError(e.code, e.message, hintFor(e.code));
     }
   }
+  const settings = await openSettings({
+    dataDir,
+    ...(env.CLOUD_CONNECT_RELAY_URL ? { defaultRelayUrl: env.CLOUD_CONNECT_RELAY_URL } : {}),
+  });
+  const switchTo = relay !== undefined && relay !== settings.getRelayUrl() ? relay : null;
+  // A session belongs to its relay: switching signs it out, and only `login` does that.
+  if (switchTo && (await secrets.get(secretAccounts.session))) {
+    throw new CliError(
+      'RELAY_MISMATCH',
+      `You are signed in to ${settings.getRelayUrl()}, but this command was given ${switchTo} (${opts.relay !== undefined ? '--relay' : 'CLOUD_CONNECT_RELAY_URL'})`,
+      `To switch relays, sign in there: cloud-connect login --relay ${switchTo} --email you@example.com (it replaces the session). Otherwise leave out --relay and CLOUD_CONNECT_RELAY_URL.`,
+      EXIT_USAGE,
+    );
+  }
   const status = statusRunner ? createStatusFileWriter(dataDir, statusRunner) : null;
   const now = io.now ?? (() => new Date());
   const logSink = (entry: LogEntry) => {
@@ -108,37 +122,19 @@ export async function openContext(
     const label = entry.level === 'info' ? '' : `${entry.level}: `;
     io.err(`${localTime(entry.at, { now: now() })} ${label}${entry.message}`);
   };
-  const settings = await openSettings({
-    dataDir,
-    ...(env.CLOUD_CONNECT_RELAY_URL ? { defaultRelayUrl: env.CLOUD_CONNECT_RELAY_URL } : {}),
-  });
+  // Built for the relay asked for: createManager saves it first (a failure is a CliError with
+  // its code and hint, like any Manager failure, and changes nothing).
   const manager = await createManager({
     dataDir,
     env,
     settings,
     secrets,
     logSink,
+    ...(switchTo ? { relayUrl: switchTo, relayUrlLabel: `Relay ${switchTo}` } : {}),
     // This process writes its own status files (and removes them on close).
     statusRunner: null,
     ...(status ? { onConnectionStatus: (c) => status.write(c) } : {}),
   });
-  if (relay && relay !== settings.getRelayUrl()) {
-    // A session belongs to its relay: switching signs it out, and only `login` does that.
-    if (await secrets.get(secretAccounts.session)) {
-      await manager.shutdown();
-      throw new CliError(
-        'RELAY_MISMATCH',
-        `You are signed in to ${settings.getRelayUrl()}, but this command was given ${relay} (${opts.relay !== undefined ? '--relay' : 'CLOUD_CONNECT_RELAY_URL'})`,
-        `To switch relays, sign in there: cloud-connect login --relay ${relay} --email you@example.com (it replaces the session). Otherwise leave out --relay and CLOUD_CONNECT_RELAY_URL.`,
-        EXIT_USAGE,
-      );
-    }
-    const res = await manager.setRelayUrl(relay);
-    if (!res.ok) {
-      await manager.shutdown();
-      throw new CliError(res.code, `Relay ${relay}: ${res.message}`, hintFor(res.code));
-    }
-  }
   let closed: Promise<void> | null = null;
   return {
     dataDir,

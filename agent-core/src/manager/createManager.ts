@@ -30,6 +30,8 @@ export interface CreateManagerOptions {
    * hosts): saved before the Manager is built, and a session of another relay is forgotten.
    */
   relayUrl?: string;
+  /** How a refused `relayUrl` is named in the error (default "CLOUD_CONNECT_RELAY_URL"). */
+  relayUrlLabel?: string;
   /** A SecretStore to use instead of choosing one (keychain, or file with CLOUD_CONNECT_SECRET_KEY). */
   secrets?: SecretStore;
   secretBackend?: SecretBackend;
@@ -98,7 +100,8 @@ export async function createManager(options: CreateManagerOptions): Promise<Mana
     const switched = await switchRelay(settings, () => tokens.save(null), options.relayUrl).catch(
       (e: unknown) => {
         const failure = toFailure(e);
-        throw new ManagerError(failure.code, `CLOUD_CONNECT_RELAY_URL: ${failure.message}`);
+        const label = options.relayUrlLabel ?? 'CLOUD_CONNECT_RELAY_URL';
+        throw new ManagerError(failure.code, `${label}: ${failure.message}`);
       },
     );
     if (switched) logs.add('info', `Relay set to ${switched}`);
