@@ -51,16 +51,18 @@ export interface Manager extends ManagerApi {
   shutdown(): Promise<void>;
 }
 
-/** `names` of `service`, bound to it, to serve as the Manager's own methods. */
-function methodsOf<S extends object, K extends keyof S>(
-  service: S,
-  names: readonly K[],
-): Pick<S, K> {
+/** The names of `S`'s methods. */
+type MethodNames<S> = {
+  [K in keyof S]: S[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof S];
+
+/** `names` of `service`'s methods, bound to it, to serve as the Manager's own. */
+function methodsOf<S, K extends MethodNames<S>>(service: S, names: readonly K[]): Pick<S, K> {
   const picked = {} as Pick<S, K>;
   for (const name of names) {
-    const method = service[name];
-    if (typeof method !== 'function') throw new TypeError(`${String(name)} is not a method`);
-    picked[name] = (method as (...a: unknown[]) => unknown).bind(service) as S[K];
+    // MethodNames guarantees a function; TypeScript cannot see that through S[K].
+    const method = service[name] as (...args: unknown[]) => unknown;
+    picked[name] = method.bind(service) as S[K];
   }
   return picked;
 }
