@@ -18,4 +18,4 @@ export {
   type LiveProbeOptions,
   type LiveTunnel,
   type RestorableTunnel,
-} from './connectivityTest.js';
+} from './connectivityCheck.js';

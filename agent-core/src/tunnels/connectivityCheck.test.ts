@@ -11,7 +11,7 @@ import {
   type StandInFixture,
 } from '../testing/index.js';
 import type { CloudflaredDriver } from './cloudflared/cloudflaredDriver.js';
-import { probeRunningTunnel, testTunnelConnectivity } from './connectivityTest.js';
+import { probeRunningTunnel, testTunnelConnectivity } from './connectivityCheck.js';
 import type { DriverEventMap, DriverProbe, TunnelDriver } from './driver.js';
 import { TunnelSupervisor } from './supervisor/tunnelSupervisor.js';
 
