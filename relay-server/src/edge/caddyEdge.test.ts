@@ -20,7 +20,7 @@ import {
   type TestRelay,
   until,
 } from '../testing/index.js';
-import { generateKeyPair } from '../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { CaddyAdmin } from './caddyAdmin.js';
 import type { CaddyEdge } from './caddyEdge.js';
 

@@ -13,7 +13,7 @@ import {
   type TestRelay,
   until,
 } from '../testing/index.js';
-import { generateKeyPair } from '../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 /**
  * The edge inside a real relay: TUNNEL_CIDR is a loopback range, so each instance's tunnel IP

@@ -8,7 +8,7 @@ import {
   type TestRelay,
 } from '../testing/index.js';
 import { parseCidr } from '../tunnelAddresses/cidr.js';
-import { generateKeyPair } from '../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { RouteTable } from './routeTable.js';
 import type { RouteGuard, TunnelRoute } from './tunnelRouteGuard.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WireGuardError } from '../wireguard/commandRunner.js';
+import { WireGuardError } from '@cloud-connect/agent-core/wireguard';
 import { kernelRouteGuard, type ProgramResult, type RunProgram } from './tunnelRouteGuard.js';
 
 /**

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
-import { commandFailure, WireGuardError } from '../wireguard/commandRunner.js';
+import { WireGuardError } from '@cloud-connect/agent-core/wireguard';
+import { commandFailure } from '../wireguard/commandRunner.js';
 
 /**
  * Where the host's kernel sends one tunnel address, and whether the edge may dial it. Safe

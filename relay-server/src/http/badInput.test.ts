@@ -21,7 +21,7 @@ import {
   type TestRelay,
 } from '../testing/index.js';
 import { TokenService } from '../tokens/tokens.js';
-import { generateKeyPair } from '../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { MAX_BODY_BYTES } from './body.js';
 
 /**

@@ -12,7 +12,7 @@ import {
   type RecordingWireGuard,
   type TestRelay,
 } from '../testing/index.js';
-import { generateKeyPair } from '../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 /**
  * One status model for the API and the edge. Two real relays with the built-in edge on

@@ -9,7 +9,7 @@ import {
   type TestRelay,
   type TestSmtpServer,
 } from '../testing/index.js';
-import { generateKeyPair } from '../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 /**
  * A whole account's life at debug log level, then a scan of everything the relay logged for

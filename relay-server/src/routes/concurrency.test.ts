@@ -10,7 +10,7 @@ import {
   type TestRelay,
 } from '../testing/index.js';
 import { contains, parseCidr } from '../tunnelAddresses/cidr.js';
-import { generateKeyPair } from '../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 const TUNNEL_CIDR = '10.77.0.0/24';
 

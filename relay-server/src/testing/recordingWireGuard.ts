@@ -1,5 +1,5 @@
 import type { Peer, PeerStats, WireGuardServer } from '../wireguard/server.js';
-import { generateKeyPair } from '../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 /** One call the relay made on its WireGuard server, in order. */
 export type WireGuardCall =

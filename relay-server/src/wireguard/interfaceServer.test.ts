@@ -3,8 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commandFailure, WireGuardError, type RunCommand } from './commandRunner.js';
-import { InterfaceServer, type StartDaemon, type WireGuardDaemon } from './interfaceServer.js';
+import {
+  WireGuardError,
+  type RunCommand,
+  type StartDaemon,
+  type WireGuardDaemon,
+} from '@cloud-connect/agent-core/wireguard';
+import { commandFailure } from './commandRunner.js';
+import { InterfaceServer } from './interfaceServer.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -218,7 +224,7 @@ describe('InterfaceServer in wireguard-go mode: starting', () => {
       return fakeDaemon('ERROR: Failed to listen on uapi socket: no such file or directory');
     };
     await expect(InterfaceServer.start(goOptions(r.run, failing))).rejects.toMatchObject({
-      code: 'COMMAND_FAILED',
+      code: 'PROCESS_EXITED',
     });
     expect(started).toBe(3);
 
@@ -243,7 +249,7 @@ describe('InterfaceServer in wireguard-go mode: starting', () => {
     };
     await expect(
       InterfaceServer.start({ ...goOptions(r.run, silent), readyTimeoutMs: 100 }),
-    ).rejects.toMatchObject({ code: 'COMMAND_FAILED' });
+    ).rejects.toMatchObject({ code: 'TIMEOUT' });
     expect(daemons).toHaveLength(3);
     // Every wireguard-go that was started is stopped: none is left behind untracked.
     expect(daemons.every((d) => d.count > 0)).toBe(true);

@@ -1,97 +1,18 @@
-import { createLineSplitter, wireGuardGoLineLevel } from '@cloud-connect/agent-core/tunnels';
-import { execa } from 'execa';
-import type { Logger } from '../logging/logger.js';
 import {
+  interfaceAnswers,
+  parseWgDump,
+  startWireGuardGo,
   WireGuardError,
-  execaRunner,
-  missingBinaryMessage,
   type RunCommand,
-} from './commandRunner.js';
+  type StartDaemon,
+  type WgDump,
+  type WireGuardDaemon,
+} from '@cloud-connect/agent-core/wireguard';
+import type { Logger } from '../logging/logger.js';
+import { execaRunner, RELAY_ADVICE } from './commandRunner.js';
 import { ensurePeerIsolation, removePeerIsolation } from './peerIsolation.js';
 import { reconcilePlan } from './reconcilePlan.js';
 import type { Peer, PeerStats, WireGuardServer } from './server.js';
-import { parseWgDump, type WgDump } from './wgDump.js';
-
-/** A running `wireguard-go -f <if>`: the relay's tracked child. */
-export interface WireGuardDaemon {
-  readonly pid: number | undefined;
-  readonly running: boolean;
-  /** Resolves when the process is gone; `spawnError` is set when it never started (ENOENT). */
-  readonly exited: Promise<{
-    exitCode: number | null;
-    signal: string | null;
-    spawnError: string | null;
-  }>;
-  /** The last lines it printed, for error messages. */
-  tail(): string;
-  /** SIGTERM, SIGKILL after `timeoutMs`, resolves once it exited. */
-  stop(timeoutMs?: number): Promise<void>;
-}
-
-export type StartDaemon = (ifName: string, logger: Logger) => WireGuardDaemon;
-
-/**
- * Spawn `wireguard-go -f <if>` in the foreground, so it lives and dies with the relay (execa's
- * `cleanup` kills it if the relay exits) and is never a daemon nobody tracks. It gets a minimal
- * environment: the relay's own secrets stay out of its /proc/<pid>/environ.
- */
-export const spawnWireGuardGo: StartDaemon = (ifName, logger) => {
-  const sub = execa('wireguard-go', ['-f', ifName], {
-    reject: false,
-    buffer: false,
-    stdin: 'ignore',
-    cleanup: true,
-    extendEnv: false,
-    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LOG_LEVEL: 'error' },
-  });
-  const lines: string[] = [];
-  let running = true;
-  const onLine = (given: 'info' | 'warn') => (line: string) => {
-    if (!line.trim()) return;
-    // The start-up banner is advice for a terminal, not a problem with the interface.
-    const level = wireGuardGoLineLevel(line, given);
-    if (level !== 'debug') {
-      lines.push(line);
-      if (lines.length > 40) lines.shift();
-    }
-    logger[level]({ wg_interface: ifName }, `wireguard-go: ${line}`);
-  };
-  // One splitter per stream: a line cut across two reads is classified whole.
-  for (const [stream, level] of [
-    [sub.stdout, 'info'],
-    [sub.stderr, 'warn'],
-  ] as const) {
-    const split = createLineSplitter();
-    stream?.on('data', (chunk: Buffer) => split.push(chunk).forEach(onLine(level)));
-    stream?.on('end', () => split.flush().forEach(onLine(level)));
-  }
-  const exited = sub.then((r) => {
-    running = false;
-    return {
-      exitCode: r.exitCode ?? null,
-      signal: r.signal ?? null,
-      spawnError:
-        r.failed && r.exitCode === undefined && !r.signal
-          ? ((r as { code?: string }).code ?? 'spawn failed')
-          : null,
-    };
-  });
-  return {
-    pid: sub.pid,
-    get running() {
-      return running;
-    },
-    exited,
-    tail: () => lines.join('\n'),
-    async stop(timeoutMs = 5000) {
-      if (!running) return void (await exited);
-      sub.kill('SIGTERM');
-      const force = setTimeout(() => running && sub.kill('SIGKILL'), timeoutMs);
-      await exited;
-      clearTimeout(force);
-    },
-  };
-};
 
 export interface InterfaceServerOptions {
   mode: 'wireguard-go' | 'kernel';
@@ -111,8 +32,6 @@ export interface InterfaceServerOptions {
   readyTimeoutMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * The relay's WireGuard interface, run by wireguard-go or the kernel, with peers managed by
  * `wg set` and isolated by an iptables rule. It remembers the peers it was told about, so an
@@ -123,7 +42,6 @@ export class InterfaceServer implements WireGuardServer {
   readonly publicKey: string;
   private readonly ifName: string;
   private readonly run: RunCommand;
-  private readonly startDaemon: StartDaemon;
   private readonly logger: Logger;
   private daemon: WireGuardDaemon | null = null;
   private readonly desired = new Map<string, Peer>();
@@ -141,7 +59,6 @@ export class InterfaceServer implements WireGuardServer {
     this.publicKey = options.publicKey;
     this.ifName = options.interfaceName;
     this.run = options.run ?? execaRunner;
-    this.startDaemon = options.startDaemon ?? spawnWireGuardGo;
     this.logger = options.logger.child({ component: 'wireguard', wg_interface: this.ifName });
   }
 
@@ -168,14 +85,8 @@ export class InterfaceServer implements WireGuardServer {
     return this.run('wg', args);
   }
 
-  private async interfaceAnswers(): Promise<boolean> {
-    try {
-      await this.wg('show', this.ifName, 'listen-port');
-      return true;
-    } catch (e) {
-      if (e instanceof WireGuardError && e.code === 'COMMAND_FAILED') return false;
-      throw e;
-    }
+  private interfaceAnswers(): Promise<boolean> {
+    return interfaceAnswers(this.run, this.ifName);
   }
 
   private async bringUp(): Promise<void> {
@@ -203,62 +114,23 @@ export class InterfaceServer implements WireGuardServer {
   }
 
   /**
-   * Start wireguard-go; a start where it exits on its own for another reason than a missing
-   * binary, no permission or a name in use (e.g. it lost a race in the control-socket directory
-   * every namespace shares) is tried again, as a crash after start is.
+   * Start wireguard-go, trying three times: it can exit on its own at start (e.g. it lost a race
+   * in the control-socket directory every namespace shares), as a crash after start can.
    */
-  private async startWireGuardGo(attempts = 3): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.startWireGuardGoOnce();
-      } catch (e) {
-        if (!(e instanceof WireGuardError) || e.code !== 'COMMAND_FAILED' || attempt >= attempts)
-          throw e;
-        this.logger.warn({ wg_interface: this.ifName, attempt }, `${e.message}; trying again`);
-        await sleep(250 * attempt);
-      }
-    }
-  }
-
-  private async startWireGuardGoOnce(): Promise<void> {
-    // The control socket directory is shared by every namespace: never take over a name in use.
-    if (await this.interfaceAnswers()) {
-      throw new WireGuardError(
-        'INTERFACE_IN_USE',
-        `a WireGuard interface named ${this.ifName} already runs (another relay or a leftover wireguard-go); stop it or set WG_INTERFACE to another name`,
-      );
-    }
-    const daemon = this.startDaemon(this.ifName, this.logger);
+  private async startWireGuardGo(): Promise<void> {
+    const daemon = await startWireGuardGo({
+      name: this.ifName,
+      run: this.run,
+      advice: RELAY_ADVICE,
+      log: (level, line) =>
+        this.logger[level]({ wg_interface: this.ifName }, `wireguard-go: ${line}`),
+      startDaemon: this.options.startDaemon,
+      readyTimeoutMs: this.options.readyTimeoutMs,
+      attempts: 3,
+      onRetry: (e, attempt) =>
+        this.logger.warn({ wg_interface: this.ifName, attempt }, `${e.message}; trying again`),
+    });
     this.daemon = daemon;
-    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 10_000);
-    for (;;) {
-      if (!daemon.running) {
-        const { exitCode, signal, spawnError } = await daemon.exited;
-        if (spawnError === 'ENOENT') {
-          throw new WireGuardError('BINARY_MISSING', missingBinaryMessage('wireguard-go'));
-        }
-        const out = daemon.tail();
-        const code = /not permitted|permission denied/i.test(out)
-          ? 'PERMISSION_DENIED'
-          : /in use|busy|exists/i.test(out)
-            ? 'INTERFACE_IN_USE'
-            : 'COMMAND_FAILED';
-        throw new WireGuardError(
-          code,
-          `wireguard-go -f ${this.ifName} exited (${spawnError ?? signal ?? `exit ${exitCode}`}): ${out || 'no output'}${code === 'PERMISSION_DENIED' ? '; run relay-server as root or give it CAP_NET_ADMIN and /dev/net/tun' : ''}`,
-        );
-      }
-      if (await this.interfaceAnswers()) break;
-      if (Date.now() > deadline) {
-        // Never leave a half-started wireguard-go behind: the next attempt starts its own.
-        await daemon.stop();
-        throw new WireGuardError(
-          'COMMAND_FAILED',
-          `wireguard-go -f ${this.ifName} did not open its control socket within ${this.options.readyTimeoutMs ?? 10_000} ms`,
-        );
-      }
-      await sleep(50);
-    }
     void daemon.exited.then((info) => this.onDaemonExit(daemon, info));
   }
 

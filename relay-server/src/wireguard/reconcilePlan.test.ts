@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { DumpPeer } from '@cloud-connect/agent-core/wireguard';
 import { reconcilePlan } from './reconcilePlan.js';
-import type { DumpPeer } from './wgDump.js';
 
 const onInterface = (publicKey: string, allowedIps: string[]): DumpPeer => ({
   publicKey,

@@ -1,5 +1,5 @@
+import type { DumpPeer } from '@cloud-connect/agent-core/wireguard';
 import type { Peer } from './server.js';
-import type { DumpPeer } from './wgDump.js';
 
 export interface ReconcilePlan {
   /** Peers to add, or whose allowed-ips must become exactly `<tunnelIp>/32`. */

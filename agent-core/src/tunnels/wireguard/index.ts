@@ -1,15 +1,7 @@
 /** The WireGuard tunnel driver and the pieces its owner needs (key generation). */
-export { generateKeyPair, publicKeyOf, type WireGuardKeyPair } from './keys.js';
-export {
-  WireGuardDriver,
-  parseTarget,
-  tunnelErrorFromApi,
-  type WireGuardDriverOptions,
-} from './wireguardDriver.js';
+export { generateKeyPair, publicKeyOf, type WireGuardKeyPair } from '../../wireguard/index.js';
+export type { RunCommand } from '../../wireguard/index.js';
+export { tunnelErrorFromApi } from './apiFailure.js';
+export { parseTarget } from './target.js';
+export { WireGuardDriver, type WireGuardDriverOptions } from './wireguardDriver.js';
 export type { InterfaceMode } from './wireguardInterface.js';
-export type { RunCommand } from './commandRunner.js';
-export {
-  createLineSplitter,
-  isWireGuardGoBanner,
-  wireGuardGoLineLevel,
-} from './wireguardGoOutput.js';

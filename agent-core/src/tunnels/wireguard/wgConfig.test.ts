@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateKeyPair } from './keys.js';
+import { generateKeyPair } from '../../wireguard/keys.js';
 import { planFromTunnelConfig, renderSetconf } from './wgConfig.js';
 
 const server = generateKeyPair();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,14 +8,19 @@ import path from 'node:path';
 import {
   createAccount,
   createInstance,
+  recordingWireGuard,
   startTestRelay,
   type TestRelay,
 } from '@cloud-connect/relay-server/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InstanceClient } from '../../client/instanceClient.js';
+import { manualClock, type ManualClock } from '../../testing/manualClock.js';
+import type { RunCommand } from '../../wireguard/index.js';
+import type { DriverProbe } from '../driver.js';
 import { TunnelError } from '../tunnelError.js';
-import { generateKeyPair } from './keys.js';
-import { parseTarget, uniqueInterfaceName, WireGuardDriver } from './wireguardDriver.js';
+import type { ProbeOutcome } from './tunnelProbe.js';
+import { generateKeyPair } from '../../wireguard/keys.js';
+import { WireGuardDriver } from './wireguardDriver.js';
 
 // The driver's paths that need no interface, against a real relay (WG_MODE=off). Bringing the
 // tunnel up is tested for real in e2e/wireguard.test.ts (namespaces, wireguard-go).
@@ -107,30 +113,127 @@ describe('WireGuardDriver before the interface', () => {
   });
 });
 
-describe('parseTarget', () => {
-  it('takes host and port of an http URL, 80/443 by default', () => {
-    expect(parseTarget('http://localhost:8080')).toEqual({ host: 'localhost', port: 8080 });
-    expect(parseTarget('http://app')).toEqual({ host: 'app', port: 80 });
-    expect(parseTarget('https://[::1]')).toEqual({ host: '::1', port: 443 });
+// The driver's time rules with a manual clock: the interface is a kernel link whose commands a
+// scripted runner answers (nothing is created), the tunnel IPs are on loopback (127.x pool), and
+// the probe through the tunnel answers as the test says. Nothing waits on the wall clock.
+describe('WireGuardDriver timing (manual clock)', () => {
+  const SERVER_KEY_PAIR = generateKeyPair();
+  let relay: TestRelay;
+  let relayWithoutWg: TestRelay;
+  let runtimeDir: string;
+  const running: WireGuardDriver[] = [];
+  beforeAll(async () => {
+    const env = { TUNNEL_CIDR: '127.77.0.0/16' };
+    relay = await startTestRelay({
+      env,
+      services: { wireguard: recordingWireGuard(SERVER_KEY_PAIR.publicKey, { handshakes: true }) },
+    });
+    relayWithoutWg = await startTestRelay({ env: { TUNNEL_CIDR: '127.78.0.0/16' } });
+    runtimeDir = await mkdtemp(path.join(tmpdir(), 'cc-wgtime-'));
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((d) => d.stop()));
+  });
+  afterAll(async () => {
+    await relay.stop();
+    await relayWithoutWg.stop();
+    await rm(runtimeDir, { recursive: true, force: true });
   });
 
-  it.each(['localhost:8080', 'ftp://x:21', 'tcp://host'])('refuses %s with CONFIG_INVALID', (t) => {
-    expect(() => parseTarget(t)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
-  });
-});
+  /** A started driver on `on`, its clock, the probes it made, and the levers the test pulls. */
+  async function startDriver(on: TestRelay, options: { probeIntervalMs?: number } = {}) {
+    const account = await createAccount(on);
+    const created = await createInstance(on, account, `timing-${randomUUID().slice(0, 8)}`);
+    // On a whole second, so handshake ages (whole seconds in `wg show`) come out exact.
+    const clock = manualClock(new Date(Math.floor(Date.now() / 1000) * 1000));
+    const lever = { reachable: false, handshakeAgeS: null as number | null, serverKey: '' };
+    const probes: number[] = [];
+    const probe = async (): Promise<ProbeOutcome> => {
+      probes.push(clock.nowMs());
+      const result = lever.reachable ? 'refused' : 'timeout';
+      return { reachable: lever.reachable, result, latencyMs: 1 };
+    };
+    // `wg show <if> dump`: the relay as the only peer, with the handshake the test sets.
+    const run: RunCommand = async (file, args) => {
+      if (file === 'wg' && args[0] === 'show' && args[2] === 'dump') {
+        const at = lever.handshakeAgeS === null ? 0 : clock.nowMs() / 1000 - lever.handshakeAgeS;
+        const peer = [lever.serverKey, '(none)', '192.0.2.1:51820', '127.77.0.1/32'];
+        return {
+          stdout: `priv\tpub\t0\toff\n${[...peer, Math.floor(at), 0, 0, 25].join('\t')}`,
+          stderr: '',
+        };
+      }
+      return { stdout: '', stderr: '' };
+    };
+    const driver = new WireGuardDriver({
+      api: new InstanceClient(
+        { baseUrl: on.url, timeoutMs: 2000 },
+        created.credentials.instance_token,
+      ),
+      privateKey: generateKeyPair().privateKey,
+      target: `http://127.0.0.1:${20_000 + Math.floor(Math.random() * 20_000)}`,
+      runtimeDir,
+      mode: 'kernel',
+      run,
+      probe,
+      clock,
+      timers: clock,
+      ...options,
+    });
+    running.push(driver);
+    await driver.start();
+    lever.serverKey = created.credentials.wireguard.server_public_key ?? '';
+    return { driver, clock, probes, lever };
+  }
 
-describe('uniqueInterfaceName', () => {
-  it('fits in 15 characters and differs every time', () => {
-    const a = uniqueInterfaceName('ccwg');
-    const b = uniqueInterfaceName('ccwg');
-    expect(a).toMatch(/^ccwg[0-9a-f]{8}$/);
-    expect(a).not.toBe(b);
-    expect(uniqueInterfaceName('hG12abcda')).toHaveLength(15);
+  /** Let the probe that is due run to its end (its timer's callback starts async work). */
+  const settle = (clock: ManualClock) => clock.tick(0);
+
+  it('probes at once, every second until connected, then every probeIntervalMs', async () => {
+    const { clock, probes, lever } = await startDriver(relay, { probeIntervalMs: 7000 });
+    const start = clock.nowMs();
+    await settle(clock);
+    expect(probes).toEqual([start]);
+    await clock.tick(999);
+    expect(probes).toHaveLength(1);
+    await clock.tick(1);
+    expect(probes).toEqual([start, start + 1000]);
+    lever.reachable = true;
+    await clock.tick(1000);
+    expect(probes).toHaveLength(3);
+    // Connected now: the next probe waits the full interval.
+    await clock.tick(6999);
+    expect(probes).toHaveLength(3);
+    await clock.tick(1);
+    expect(probes.at(-1)).toBe(start + 2000 + 7000);
   });
 
-  it('refuses a prefix that leaves no room for the random part', () => {
-    expect(() => uniqueInterfaceName('much-too-long')).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID' }),
-    );
+  it('reports no error for the first 6 s without a handshake, then NO_HANDSHAKE with the wait', async () => {
+    const { driver, clock } = await startDriver(relay);
+    clock.advance(5999);
+    const early: DriverProbe = await driver.status();
+    expect(early).toMatchObject({ running: true, connected: false, error: null });
+    clock.advance(1);
+    const late = await driver.status();
+    expect(late.error).toMatchObject({ code: 'NO_HANDSHAKE', details: { waited_seconds: 6 } });
+    expect(late.error?.message).toMatch(/No WireGuard handshake from the relay after 6 s/);
+  });
+
+  it('names the age of the last handshake when the tunnel stops answering', async () => {
+    const { driver, lever } = await startDriver(relay);
+    lever.handshakeAgeS = 42;
+    const probe = await driver.status();
+    expect(probe.details).toMatchObject({ handshake_age_seconds: 42 });
+    expect(probe.error).toMatchObject({
+      code: 'NO_HANDSHAKE',
+      details: { handshake_age_seconds: 42 },
+    });
+  });
+
+  it('says the relay runs without WireGuard once the grace is over and no handshake came', async () => {
+    const { driver, clock } = await startDriver(relayWithoutWg);
+    expect((await driver.status()).error).toBeNull();
+    clock.advance(6000);
+    expect((await driver.status()).error).toMatchObject({ code: 'RELAY_WITHOUT_WIREGUARD' });
   });
 });

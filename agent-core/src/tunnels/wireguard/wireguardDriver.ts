@@ -1,18 +1,20 @@
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { ApiError } from '../../client/apiError.js';
 import type { InstanceApi } from '../../client/instanceClient.js';
+import { systemClock, systemTimers, type Clock, type Timers } from '../../time/clock.js';
+import { publicKeyOf, type RunCommand } from '../../wireguard/index.js';
 import type { DriverEventMap, DriverLogLine, DriverProbe, TunnelDriver } from '../driver.js';
 import { TunnelError } from '../tunnelError.js';
-import { execaRunner, type RunCommand } from './commandRunner.js';
-import { publicKeyOf } from './keys.js';
-import { dialTarget, startTcpForwarder, type TcpForwarder } from './tcpForwarder.js';
+import { agentRunner, tunnelErrorFromWireGuard } from './agentWireGuard.js';
+import { tunnelErrorFromApi } from './apiFailure.js';
+import { diagnoseDataPath } from './dataPathDiagnosis.js';
+import { interfaceNamer } from './interfaceName.js';
+import { parseTarget } from './target.js';
+import { dialTarget } from './tcpForwarder.js';
+import { closeSession, openSession, type Session } from './tunnelSession.js';
 import { probeTcp, type ProbeOutcome } from './tunnelProbe.js';
-import { planFromTunnelConfig, renderSetconf, type TunnelPlan } from './wgConfig.js';
-import { WireGuardInterface, type InterfaceMode } from './wireguardInterface.js';
+import { planFromTunnelConfig } from './wgConfig.js';
+import type { InterfaceMode } from './wireguardInterface.js';
 
 export interface WireGuardDriverOptions {
   /** The tunnel endpoints with this instance's token (`new InstanceClient({ baseUrl }, token)`). */
@@ -41,102 +43,14 @@ export interface WireGuardDriverOptions {
   /** Tell the relay on stop (POST /tunnel/disconnect); default true. */
   disconnectOnStop?: boolean;
   run?: RunCommand;
-}
-
-interface Session {
-  plan: TunnelPlan;
-  iface: WireGuardInterface;
-  forwarder: TcpForwarder;
-  runtimeDir: string;
-  configFile: string;
-  hostnames: string[];
-  forwardPort: number;
-  heartbeatTimer: NodeJS.Timeout | null;
-  probeTimer: NodeJS.Timeout | null;
-  lastHeartbeatAt: Date | null;
-  heartbeatError: TunnelError | null;
-  lastProbe: ProbeOutcome | null;
-  targetError: TunnelError | null;
-  /** When the interface came up (ms since the epoch): "no handshake after N s" counts from it. */
-  startedAt: number;
-  /** Whether the relay runs WireGuard itself, once asked (its status's `data_path`); null: unknown. */
-  relayRunsWireGuard: Promise<boolean | null> | null;
+  /** How the relay is probed through the tunnel; a TCP connect (`probeTcp`) by default. */
+  probe?: (host: string, port: number, timeoutMs: number) => Promise<ProbeOutcome>;
+  /** Time for the probe and heartbeat schedule and the handshake grace; the system's by default. */
+  clock?: Clock;
+  timers?: Timers;
 }
 
 const PROBE_FAST_MS = 1000;
-/**
- * How long a fresh interface may go without a handshake before that is an error: wireguard-go
- * sends its first initiation at once and retries every 5 s (REKEY_TIMEOUT), so a reachable
- * relay has answered well within this.
- */
-const FIRST_HANDSHAKE_GRACE_MS = 6000;
-
-/**
- * `<prefix><random hex>` within Linux's 15-character limit. Names must be unique machine-wide:
- * wireguard-go's control sockets (/var/run/wireguard/<name>.sock) are shared by all namespaces.
- */
-export function uniqueInterfaceName(prefix: string): string {
-  const room = Math.min(8, 15 - prefix.length);
-  if (room < 3) {
-    throw new TunnelError(
-      'CONFIG_INVALID',
-      `The interface prefix "${prefix}" leaves no room for a unique suffix (max 12 chars)`,
-    );
-  }
-  return `${prefix}${randomBytes(4).toString('hex').slice(0, room)}`;
-}
-
-/** `http://localhost:8080` → host and port; the forwarder only needs those. */
-export function parseTarget(target: string): { host: string; port: number } {
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw new TunnelError(
-      'CONFIG_INVALID',
-      `The target "${target}" is not a URL such as http://localhost:8080`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'tcp:') {
-    throw new TunnelError(
-      'CONFIG_INVALID',
-      `The target must be http://, https:// or tcp://, got ${url.protocol}`,
-    );
-  }
-  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-  if (!url.port && url.protocol === 'tcp:') {
-    throw new TunnelError('CONFIG_INVALID', 'A tcp:// target needs a port');
-  }
-  return { host: url.hostname.replace(/^\[|\]$/g, ''), port };
-}
-
-/** The API's answer turned into what the supervisor acts on. */
-export function tunnelErrorFromApi(e: unknown, relay = 'the relay'): TunnelError {
-  if (e instanceof TunnelError) return e;
-  if (!(e instanceof ApiError)) return TunnelError.from(e);
-  switch (e.code) {
-    case 'UNAUTHORIZED':
-      return new TunnelError(
-        'TOKEN_REVOKED',
-        'The relay no longer accepts this instance token: it was regenerated or the instance was deleted. Enter the new instance token to reconnect.',
-      );
-    case 'NETWORK_ERROR':
-    case 'TIMEOUT':
-      return new TunnelError('UNREACHABLE', e.message);
-    case 'VALIDATION_ERROR':
-      return new TunnelError('CONFIG_INVALID', `${relay} refused the registration: ${e.message}`);
-    default:
-      // Rate limits, 5xx, answers off the contract: the relay is there (the network works) but
-      // not usable right now.
-      return new TunnelError(
-        'RELAY_ERROR',
-        `${relay} answered ${e.status || ''} ${e.code}: ${e.message}`.replace(/\s+/g, ' '),
-        {
-          api_code: e.code,
-        },
-      );
-  }
-}
 
 /**
  * The WireGuard tunnel to our relay: registers the locally generated public key, brings up an
@@ -153,12 +67,24 @@ export class WireGuardDriver implements TunnelDriver {
   private lastEmitted: string | null = null;
   private readonly publicKey: string;
   private readonly target: { host: string; port: number };
+  /** The interface name for the next start (a fresh unique one unless a name is fixed). */
+  private readonly nextInterfaceName: () => string;
+  private readonly run: RunCommand;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
 
   constructor(private readonly options: WireGuardDriverOptions) {
-    // Both checks throw CONFIG_INVALID here, before anything is started.
-    this.publicKey = publicKeyOf(options.privateKey);
+    // Key, target and prefix throw CONFIG_INVALID here, before anything is started.
+    try {
+      this.publicKey = publicKeyOf(options.privateKey);
+    } catch (e) {
+      throw tunnelErrorFromWireGuard(e);
+    }
     this.target = parseTarget(options.target);
-    if (!options.interfaceName) uniqueInterfaceName(options.interfacePrefix ?? 'ccwg');
+    this.nextInterfaceName = interfaceNamer(options);
+    this.run = options.run ?? agentRunner;
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
   }
 
   /** The public half of the key, as registered with the relay. */
@@ -185,7 +111,7 @@ export class WireGuardDriver implements TunnelDriver {
   }
 
   private log(level: DriverLogLine['level'], message: string) {
-    this.events.emit('log', { level, message, at: new Date() });
+    this.events.emit('log', { level, message, at: this.clock.now() });
   }
 
   start(): Promise<void> {
@@ -214,72 +140,32 @@ export class WireGuardDriver implements TunnelDriver {
     }
     const plan = planFromTunnelConfig(registration.tunnel_config);
     const hostnames = [registration.domains.subdomain, ...registration.domains.custom_domains];
-    const name = o.interfaceName ?? uniqueInterfaceName(o.interfacePrefix ?? 'ccwg');
-    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name)) {
-      throw this.remember(
-        new TunnelError(
-          'CONFIG_INVALID',
-          `"${name}" is not an interface name (1–15 letters, digits, _ . -)`,
-        ),
-      );
-    }
-    // mkdtemp makes the directory 0700: only this user can even list the config file.
-    const runtimeDir = await mkdtemp(
-      path.join(o.runtimeDir ?? process.env.XDG_RUNTIME_DIR ?? tmpdir(), 'cloud-connect-wg-'),
-    );
-    const configFile = path.join(runtimeDir, `${name}.conf`);
-    let iface: WireGuardInterface | null = null;
+    let name: string;
     try {
-      await writeFile(configFile, renderSetconf(o.privateKey, plan), { mode: 0o600, flag: 'wx' });
-      this.log(
-        'info',
-        `Bringing up WireGuard interface ${name} (${plan.tunnelIp} → ${plan.endpoint})`,
-      );
-      iface = await WireGuardInterface.up({
+      name = this.nextInterfaceName();
+    } catch (e) {
+      throw this.remember(TunnelError.from(e));
+    }
+    try {
+      this.session = await openSession({
         name,
-        mode: o.mode ?? 'auto',
-        configFile,
-        address: `${plan.tunnelIp}/32`,
-        routes: plan.allowedIps,
-        run: o.run,
-        log: (level, message) => this.log(level, message),
-      });
-      const session: Partial<Session> = {};
-      const forwarder = await startTcpForwarder({
-        listenHost: plan.tunnelIp,
-        listenPort: forwardPort,
-        targetHost: this.target.host,
-        targetPort: this.target.port,
-        onTargetError: (err) => {
-          if (session.targetError?.message !== err.message) this.log('warn', err.message);
-          session.targetError = err;
-        },
-      });
-      Object.assign(session, {
         plan,
-        iface,
-        forwarder,
-        runtimeDir,
-        configFile,
         hostnames,
         forwardPort,
-        heartbeatTimer: null,
-        probeTimer: null,
-        lastHeartbeatAt: null,
-        heartbeatError: null,
-        lastProbe: null,
-        targetError: null,
-        startedAt: Date.now(),
-        relayRunsWireGuard: null,
-      } satisfies Session);
-      this.session = session as Session;
+        privateKey: o.privateKey,
+        target: this.target,
+        mode: o.mode ?? 'auto',
+        runtimeDir: o.runtimeDir,
+        run: this.run,
+        log: (level, message) => this.log(level, message),
+        clock: this.clock,
+        timers: this.timers,
+      });
     } catch (e) {
-      await iface?.down().catch(() => {});
-      await rm(runtimeDir, { recursive: true, force: true });
       throw this.remember(TunnelError.from(e));
     }
     const active = this.session;
-    iface.onUnexpectedExit((info, output) => {
+    active.iface.onUnexpectedExit((info, output) => {
       if (this.session !== active) return;
       void this.fail(
         new TunnelError(
@@ -303,8 +189,8 @@ export class WireGuardDriver implements TunnelDriver {
 
   private scheduleHeartbeat(session: Session, ms: number) {
     if (this.session !== session) return;
-    session.heartbeatTimer = setTimeout(() => void this.heartbeat(session), ms);
-    session.heartbeatTimer.unref?.();
+    session.heartbeatTimer = this.timers.setTimeout(() => void this.heartbeat(session), ms);
+    session.heartbeatTimer.unref();
   }
 
   private async heartbeat(session: Session): Promise<void> {
@@ -316,7 +202,7 @@ export class WireGuardDriver implements TunnelDriver {
         this.log('info', 'Heartbeats reach the relay again');
         if (session.lastProbe && !session.lastProbe.reachable) await this.rehandshake(session);
       }
-      session.lastHeartbeatAt = new Date();
+      session.lastHeartbeatAt = this.clock.now();
       session.heartbeatError = null;
       const next = Math.max(1, answer.next_heartbeat_in) * 1000;
       this.scheduleHeartbeat(session, Math.min(next, o.heartbeatIntervalCapMs ?? next));
@@ -355,20 +241,19 @@ export class WireGuardDriver implements TunnelDriver {
    */
   private async rehandshake(session: Session): Promise<void> {
     try {
-      await (this.options.run ?? execaRunner)('wg', [
-        'setconf',
-        session.iface.name,
-        session.configFile,
-      ]);
+      await this.run('wg', ['setconf', session.iface.name, session.configFile]);
       this.log('info', 'Reloaded the WireGuard peer to handshake with the relay again');
     } catch (e) {
-      this.log('warn', `Could not reload the WireGuard peer: ${TunnelError.from(e).message}`);
+      this.log(
+        'warn',
+        `Could not reload the WireGuard peer: ${tunnelErrorFromWireGuard(e).message}`,
+      );
     }
   }
 
   private scheduleProbe(session: Session, ms: number) {
     if (this.session !== session) return;
-    session.probeTimer = setTimeout(() => {
+    session.probeTimer = this.timers.setTimeout(() => {
       void this.status().then((probe) => {
         if (this.session !== session) return;
         this.scheduleProbe(
@@ -377,7 +262,7 @@ export class WireGuardDriver implements TunnelDriver {
         );
       });
     }, ms);
-    session.probeTimer.unref?.();
+    session.probeTimer.unref();
   }
 
   /** Probe now: the relay through the tunnel (TCP), plus handshake and bytes from `wg show`. */
@@ -388,18 +273,24 @@ export class WireGuardDriver implements TunnelDriver {
     }
     const o = this.options;
     const [probe, peers] = await Promise.all([
-      probeTcp(session.plan.serverIp, o.probePort ?? 9, o.probeTimeoutMs ?? 3000),
+      (o.probe ?? probeTcp)(session.plan.serverIp, o.probePort ?? 9, o.probeTimeoutMs ?? 3000),
       session.iface.peers().catch(() => []),
     ]);
     if (this.session !== session) return this.status();
     session.lastProbe = probe;
     const server = peers.find((p) => p.publicKey === session.plan.serverPublicKey);
-    const nowS = Math.floor(Date.now() / 1000);
+    const nowS = Math.floor(this.clock.now().getTime() / 1000);
     // A failing heartbeat names the network problem; when the API answers, the tunnel is the cause.
     const error = probe.reachable
       ? null
       : (session.heartbeatError ??
-        (await this.dataPathError(session, server?.latestHandshake ?? 0)));
+        (await diagnoseDataPath({
+          now: this.clock.now().getTime(),
+          startedAt: session.startedAt,
+          latestHandshake: server?.latestHandshake ?? 0,
+          endpoint: session.plan.endpoint,
+          relayRunsWireGuard: () => this.relayRunsWireGuard(session),
+        })));
     if (this.session !== session) return this.status();
     const result: DriverProbe = {
       running: session.iface.running,
@@ -433,43 +324,13 @@ export class WireGuardDriver implements TunnelDriver {
     return result;
   }
 
-  /**
-   * Why nothing comes back through the tunnel while the relay's API answers (so the internet
-   * works): the relay runs without WireGuard, or no handshake reaches it (UDP blocked on the
-   * way). Null during the first seconds of a fresh interface, which is still connecting.
-   */
-  private async dataPathError(
-    session: Session,
-    latestHandshake: number,
-  ): Promise<TunnelError | null> {
-    const now = Date.now();
-    const endpoint = session.plan.endpoint;
-    if (latestHandshake === 0 && now - session.startedAt < FIRST_HANDSHAKE_GRACE_MS) return null;
+  /** Whether the relay runs WireGuard itself (its status's `data_path`), asked once per session. */
+  private relayRunsWireGuard(session: Session): Promise<boolean | null> {
     session.relayRunsWireGuard ??= this.options.api
       .status()
       .then((s) => (s.data_path ? s.data_path.checked_by_relay : null))
       .catch(() => null);
-    if (latestHandshake === 0 && (await session.relayRunsWireGuard) === false) {
-      return new TunnelError(
-        'RELAY_WITHOUT_WIREGUARD',
-        `This relay runs without WireGuard (WG_MODE=off): nothing answered the handshakes sent to ${endpoint}. Ask its operator to enable WireGuard on it (WG_MODE=wireguard-go or kernel) or to run WireGuard for it.`,
-        { endpoint },
-      );
-    }
-    if (latestHandshake === 0) {
-      const waited = Math.round((now - session.startedAt) / 1000);
-      return new TunnelError(
-        'NO_HANDSHAKE',
-        `No WireGuard handshake from the relay after ${waited} s (UDP to ${endpoint} blocked?). The relay's API answers, so the internet connection works; a firewall on the way may drop UDP.`,
-        { endpoint, waited_seconds: waited },
-      );
-    }
-    const age = Math.max(0, Math.round(now / 1000 - latestHandshake));
-    return new TunnelError(
-      'NO_HANDSHAKE',
-      `No answer from the relay through the tunnel; the last WireGuard handshake was ${age} s ago (UDP to ${endpoint} blocked?). Waiting for WireGuard to reconnect.`,
-      { endpoint, handshake_age_seconds: age },
-    );
+    return session.relayRunsWireGuard;
   }
 
   /** Dial the target once (a connectivity test of the running tunnel): null when the app accepts. */
@@ -501,20 +362,16 @@ export class WireGuardDriver implements TunnelDriver {
     const s = this.session;
     if (!s) return;
     this.session = null;
-    if (s.heartbeatTimer) clearTimeout(s.heartbeatTimer);
-    if (s.probeTimer) clearTimeout(s.probeTimer);
+    this.timers.clearTimeout(s.heartbeatTimer);
+    this.timers.clearTimeout(s.probeTimer);
     if (tellRelay) {
       // Best effort and short: a relay that cannot be reached must not hold up a stop.
       await Promise.race([
         this.options.api.disconnect().catch(() => {}),
-        new Promise((r) => setTimeout(r, 2000).unref?.()),
+        new Promise<void>((r) => this.timers.setTimeout(() => r(), 2000).unref()),
       ]);
     }
-    await s.forwarder.close().catch(() => {});
-    await s.iface
-      .down()
-      .catch((e: Error) => this.log('warn', `Removing ${s.iface.name}: ${e.message}`));
-    await rm(s.runtimeDir, { recursive: true, force: true });
+    await closeSession(s, (level, message) => this.log(level, message));
     this.log('info', `WireGuard interface ${s.iface.name} removed`);
   }
 }

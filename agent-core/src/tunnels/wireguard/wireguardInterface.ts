@@ -1,8 +1,14 @@
-import { execa } from 'execa';
-import { TunnelError } from '../tunnelError.js';
-import { execaRunner, missingBinary, type RunCommand } from './commandRunner.js';
-import { parseWgPeers, type WgPeerDump } from './wgDump.js';
-import { createLineSplitter, isWireGuardGoBanner } from './wireguardGoOutput.js';
+import type { Clock, Timers } from '../../time/clock.js';
+import {
+  parseWgDump,
+  startWireGuardGo,
+  WireGuardError,
+  type DumpPeer,
+  type RunCommand,
+  type WireGuardDaemon,
+  type WireGuardGoExit,
+} from '../../wireguard/index.js';
+import { AGENT_ADVICE, agentRunner, tunnelErrorFromWireGuard } from './agentWireGuard.js';
 
 /**
  * How the interface runs: userspace `wireguard-go` (a tracked child of this process), the
@@ -23,19 +29,15 @@ export interface InterfaceSpec {
   run?: RunCommand;
   log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   readyTimeoutMs?: number;
+  /** For the wait on wireguard-go's control socket. */
+  clock?: Clock;
+  timers?: Timers;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type DaemonExit = { exitCode: number | null; signal: string | null; spawnError: string | null };
 
 /** A WireGuard interface this process brought up, and (in userspace mode) its wireguard-go. */
 export class WireGuardInterface {
-  private daemon: ReturnType<typeof execa> | null = null;
-  private daemonExit: Promise<DaemonExit> | null = null;
-  private daemonRunning = false;
-  private readonly daemonLines: string[] = [];
-  private exitListener: ((info: DaemonExit, output: string) => void) | null = null;
+  private daemon: WireGuardDaemon | null = null;
+  private exitListener: ((info: WireGuardGoExit, output: string) => void) | null = null;
   private downing = false;
   private kernelLink = false;
   private readonly run: RunCommand;
@@ -44,7 +46,7 @@ export class WireGuardInterface {
     private readonly spec: InterfaceSpec,
     readonly mode: 'wireguard-go' | 'kernel',
   ) {
-    this.run = spec.run ?? execaRunner;
+    this.run = spec.run ?? agentRunner;
   }
 
   get name(): string {
@@ -58,20 +60,21 @@ export class WireGuardInterface {
 
   /** True while the interface exists (wireguard-go still running, or the kernel link made). */
   get running(): boolean {
-    return this.mode === 'kernel' ? this.kernelLink && !this.downing : this.daemonRunning;
+    return this.mode === 'kernel' ? this.kernelLink && !this.downing : !!this.daemon?.running;
   }
 
   /** Called once if wireguard-go exits without `down()` asking it to. */
-  onUnexpectedExit(listener: (info: DaemonExit, output: string) => void): void {
+  onUnexpectedExit(listener: (info: WireGuardGoExit, output: string) => void): void {
     this.exitListener = listener;
   }
 
   /**
    * Create the interface, load the config with `wg setconf`, add the address, bring it up and
-   * add the routes. On failure everything made so far is undone before the error is thrown.
+   * add the routes. On failure everything made so far is undone before the error (a
+   * TunnelError) is thrown.
    */
   static async up(spec: InterfaceSpec): Promise<WireGuardInterface> {
-    const run = spec.run ?? execaRunner;
+    const run = spec.run ?? agentRunner;
     let mode: 'wireguard-go' | 'kernel' = spec.mode === 'kernel' ? 'kernel' : 'wireguard-go';
     if (spec.mode === 'auto') {
       mode = (await kernelAvailable(run, spec.name)) ? 'kernel' : 'wireguard-go';
@@ -88,7 +91,7 @@ export class WireGuardInterface {
       }
     } catch (e) {
       await iface.down().catch(() => {});
-      throw TunnelError.from(e);
+      throw tunnelErrorFromWireGuard(e);
     }
     return iface;
   }
@@ -98,8 +101,8 @@ export class WireGuardInterface {
       await this.run('ip', ['link', 'add', this.spec.name, 'type', 'wireguard']);
       this.kernelLink = true;
     } catch (e) {
-      if (e instanceof TunnelError && /unknown device type|not supported/i.test(e.message)) {
-        throw new TunnelError(
+      if (e instanceof WireGuardError && /unknown device type|not supported/i.test(e.message)) {
+        throw new WireGuardError(
           'BINARY_MISSING',
           'The WireGuard kernel module is not loaded (modprobe wireguard); or use the wireguard-go mode',
         );
@@ -108,90 +111,27 @@ export class WireGuardInterface {
     }
   }
 
-  private async socketAnswers(): Promise<boolean> {
-    try {
-      await this.run('wg', ['show', this.spec.name, 'listen-port']);
-      return true;
-    } catch (e) {
-      if (e instanceof TunnelError && e.code === 'INTERNAL') return false;
-      throw e;
-    }
-  }
-
   private async startWireGuardGo() {
-    const name = this.spec.name;
-    // wireguard-go control sockets are shared by all namespaces: never reuse a live name.
-    if (await this.socketAnswers()) {
-      throw new TunnelError(
-        'INTERNAL',
-        `A WireGuard interface named ${name} already exists on this machine; another name is needed`,
-      );
-    }
-    const sub = execa('wireguard-go', ['-f', name], {
-      reject: false,
-      buffer: false,
-      stdin: 'ignore',
-      cleanup: true,
-      extendEnv: false,
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LOG_LEVEL: 'error' },
+    const daemon = await startWireGuardGo({
+      name: this.spec.name,
+      run: this.run,
+      advice: AGENT_ADVICE,
+      // With LOG_LEVEL=error, whatever wireguard-go prints besides its banner is a problem.
+      log: (level, line) =>
+        this.spec.log?.(level === 'debug' ? 'debug' : 'warn', `wireguard-go: ${line}`),
+      readyTimeoutMs: this.spec.readyTimeoutMs,
+      clock: this.spec.clock,
+      timers: this.spec.timers,
     });
-    this.daemon = sub;
-    this.daemonRunning = true;
-    const onLine = (line: string) => {
-      if (!line.trim()) return;
-      if (isWireGuardGoBanner(line)) {
-        this.spec.log?.('debug', `wireguard-go: ${line}`);
-        return;
-      }
-      this.daemonLines.push(line);
-      if (this.daemonLines.length > 40) this.daemonLines.shift();
-      this.spec.log?.('warn', `wireguard-go: ${line}`);
-    };
-    // One splitter per stream: a line cut across two reads is classified whole.
-    for (const stream of [sub.stdout, sub.stderr]) {
-      const split = createLineSplitter();
-      stream?.on('data', (chunk: Buffer) => split.push(chunk).forEach(onLine));
-      stream?.on('end', () => split.flush().forEach(onLine));
-    }
-    this.daemonExit = sub.then((r) => {
-      this.daemonRunning = false;
-      const info: DaemonExit = {
-        exitCode: r.exitCode ?? null,
-        signal: r.signal ?? null,
-        spawnError:
-          r.failed && r.exitCode === undefined && !r.signal
-            ? ((r as { code?: string }).code ?? 'spawn failed')
-            : null,
-      };
-      if (!this.downing) this.exitListener?.(info, this.daemonLines.join('\n'));
-      return info;
+    this.daemon = daemon;
+    void daemon.exited.then((info) => {
+      if (!this.downing) this.exitListener?.(info, daemon.tail());
     });
-    const deadline = Date.now() + (this.spec.readyTimeoutMs ?? 10_000);
-    for (;;) {
-      if (!this.daemonRunning) {
-        const info = await this.daemonExit;
-        if (info.spawnError === 'ENOENT') throw missingBinary('wireguard-go');
-        const out = this.daemonLines.join('\n');
-        const denied = /not permitted|permission denied/i.test(out);
-        throw new TunnelError(
-          denied ? 'PERMISSION_DENIED' : 'PROCESS_EXITED',
-          `wireguard-go -f ${name} exited (${info.spawnError ?? info.signal ?? `exit ${info.exitCode}`}): ${out || 'no output'}${denied ? '; the WireGuard tunnel needs root or CAP_NET_ADMIN and /dev/net/tun' : ''}`,
-        );
-      }
-      if (await this.socketAnswers()) return;
-      if (Date.now() > deadline) {
-        throw new TunnelError(
-          'TIMEOUT',
-          `wireguard-go -f ${name} did not open its control socket in time`,
-        );
-      }
-      await sleep(50);
-    }
   }
 
   /** The peers as `wg show <if> dump` reports them (handshake, endpoint, bytes). */
-  async peers(): Promise<WgPeerDump[]> {
-    return parseWgPeers((await this.run('wg', ['show', this.spec.name, 'dump'])).stdout);
+  async peers(): Promise<DumpPeer[]> {
+    return parseWgDump((await this.run('wg', ['show', this.spec.name, 'dump'])).stdout).peers;
   }
 
   /**
@@ -200,12 +140,7 @@ export class WireGuardInterface {
    */
   async down(): Promise<void> {
     this.downing = true;
-    if (this.daemon && this.daemonRunning) {
-      this.daemon.kill('SIGTERM');
-      const force = setTimeout(() => this.daemonRunning && this.daemon?.kill('SIGKILL'), 5000);
-      await this.daemonExit;
-      clearTimeout(force);
-    }
+    await this.daemon?.stop();
     if (this.kernelLink) {
       this.kernelLink = false;
       await this.run('ip', ['link', 'del', this.spec.name]);

@@ -1,4 +1,4 @@
-import { generateKeyPair } from '../../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createAccount,

@@ -12,7 +12,7 @@ import {
   type TestAccount,
   type TestRelay,
 } from '../../testing/index.js';
-import { generateKeyPair } from '../../wireguard/keys.js';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 let t: TestRelay;
 let wg: RecordingWireGuard;

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { WIREGUARD_KEY_PATTERN } from '../../api/common.js';
-import { TunnelError } from '../tunnelError.js';
+import { WIREGUARD_KEY_PATTERN } from '../api/common.js';
+import { WireGuardError } from './wireguardError.js';
 
 /** A Curve25519 key pair in WireGuard's form: 32 raw bytes each, base64 (44 chars). */
 export interface WireGuardKeyPair {
@@ -11,8 +11,8 @@ export interface WireGuardKeyPair {
 const fromB64url = (s: string) => Buffer.from(s, 'base64url').toString('base64');
 
 /**
- * A fresh key pair from Node's X25519 (the same curve `wg genkey` uses). The private key is
- * made here, on the agent's machine, and only ever leaves it as its public half.
+ * A fresh key pair from Node's X25519 (the same curve `wg genkey` uses). Each side makes its own
+ * private key where it runs, and only the public half ever leaves that machine.
  */
 export function generateKeyPair(): WireGuardKeyPair {
   const { privateKey } = generateKeyPairSync('x25519');
@@ -20,11 +20,15 @@ export function generateKeyPair(): WireGuardKeyPair {
   return { privateKey: fromB64url(jwk.d as string), publicKey: fromB64url(jwk.x as string) };
 }
 
-/** The public key of a base64 WireGuard private key; CONFIG_INVALID when it is not one. */
+/**
+ * The public key of a base64 WireGuard private key; KEY_INVALID when it is not one. The base64
+ * check comes first: Node's decoder skips characters that are not base64, so a mangled key could
+ * otherwise still decode to 32 bytes and yield a public key nobody holds the private half of.
+ */
 export function publicKeyOf(privateKey: string): string {
   const raw = WIREGUARD_KEY_PATTERN.test(privateKey) ? Buffer.from(privateKey, 'base64') : null;
   if (!raw || raw.length !== 32) {
-    throw new TunnelError('CONFIG_INVALID', 'The WireGuard private key is not 32 bytes of base64');
+    throw new WireGuardError('KEY_INVALID', 'The WireGuard private key is not 32 bytes of base64');
   }
   // PKCS#8 wrapping of a raw X25519 private key (RFC 8410).
   const der = Buffer.concat([Buffer.from('302e020100300506032b656e04220420', 'hex'), raw]);

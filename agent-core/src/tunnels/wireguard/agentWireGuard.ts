@@ -1,0 +1,40 @@
+import {
+  createExecaRunner,
+  WireGuardError,
+  type WireGuardAdvice,
+  type WireGuardErrorCode,
+} from '../../wireguard/index.js';
+import { TunnelError, type TunnelErrorCode } from '../tunnelError.js';
+
+/** The WireGuard primitives' failure messages as the agent's user reads them. */
+export const AGENT_ADVICE: WireGuardAdvice = {
+  needs: 'the WireGuard tunnel',
+  permission: 'the WireGuard tunnel needs root or CAP_NET_ADMIN',
+  nameTaken: ' on this machine; another name is needed',
+  otherInstall: 'macOS: brew install wireguard-tools',
+};
+
+/** The agent's command runner: wg and ip with the agent's advice in their failures. */
+export const agentRunner = createExecaRunner(AGENT_ADVICE);
+
+/**
+ * What the supervisor acts on for each WireGuard failure: a missing program, no permission and
+ * a bad key are permanent; anything else may pass (a fresh start takes a fresh interface name).
+ */
+const TUNNEL_CODE: Record<WireGuardErrorCode, TunnelErrorCode> = {
+  BINARY_MISSING: 'BINARY_MISSING',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  KEY_INVALID: 'CONFIG_INVALID',
+  PROCESS_EXITED: 'PROCESS_EXITED',
+  TIMEOUT: 'TIMEOUT',
+  INTERFACE_IN_USE: 'INTERNAL',
+  COMMAND_FAILED: 'INTERNAL',
+};
+
+/** Anything a WireGuard step threw, as a TunnelError (a WireGuardError keeps its message). */
+export function tunnelErrorFromWireGuard(cause: unknown): TunnelError {
+  if (cause instanceof WireGuardError) {
+    return new TunnelError(TUNNEL_CODE[cause.code], cause.message, cause.details);
+  }
+  return TunnelError.from(cause);
+}

@@ -1,0 +1,30 @@
+/**
+ * WireGuard primitives shared by the agent's tunnel driver and the relay's WireGuard server: the
+ * command runner and its failures, key helpers, the `wg show dump` parser, and wireguard-go run
+ * as a tracked foreground child (its banner filtered out of the warnings).
+ */
+export {
+  commandFailure,
+  createExecaRunner,
+  interfaceAnswers,
+  missingBinary,
+  type CommandResult,
+  type RunCommand,
+} from './commandRunner.js';
+export { generateKeyPair, publicKeyOf, type WireGuardKeyPair } from './keys.js';
+export { parseWgDump, type DumpInterface, type DumpPeer, type WgDump } from './wgDump.js';
+export {
+  spawnWireGuardGo,
+  startWireGuardGo,
+  type StartDaemon,
+  type StartWireGuardGoOptions,
+  type WireGuardDaemon,
+  type WireGuardGoExit,
+  type WireGuardGoLog,
+} from './wireguardGo.js';
+export {
+  createLineSplitter,
+  isWireGuardGoBanner,
+  wireGuardGoLineLevel,
+} from './wireguardGoOutput.js';
+export { WireGuardError, type WireGuardAdvice, type WireGuardErrorCode } from './wireguardError.js';
