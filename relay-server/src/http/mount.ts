@@ -5,12 +5,27 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '@cloud-connect/agent-core/api';
-import type { AppContext, AppMiddleware, AppState } from './context.js';
+import type { Store, UserRecord } from '../store/types.js';
+import type { TokenService } from '../tokens/tokens.js';
+import { requireUser } from './auth.js';
+import { userOf, type AppContext, type AppMiddleware, type AppState } from './context.js';
 import { requireJsonBody } from './mediaType.js';
 import { parseRequest } from './validate.js';
 
 export type Handler<N extends EndpointName> = (
   input: RequestOf<N>,
+  ctx: AppContext,
+) => Promise<ResponseOf<N>> | ResponseOf<N>;
+
+export interface MountOptions {
+  /** Check every response against the endpoint's schema (tests turn this on). */
+  checkResponses?: boolean;
+}
+
+/** A signed-in endpoint's handler: the parsed input and the user the access token names. */
+export type UserHandler<N extends EndpointName> = (
+  input: RequestOf<N>,
+  user: UserRecord,
   ctx: AppContext,
 ) => Promise<ResponseOf<N>> | ResponseOf<N>;
 
@@ -26,7 +41,7 @@ export function mount<N extends EndpointName>(
   name: N,
   guards: AppMiddleware[],
   handler: Handler<N>,
-  options: { checkResponses?: boolean } = {},
+  options: MountOptions = {},
 ): void {
   const endpoint = endpoints[name];
   const method = endpoint.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
@@ -40,4 +55,28 @@ export function mount<N extends EndpointName>(
     }
     if (endpoint.status !== 204) ctx.body = out;
   });
+}
+
+/**
+ * A `mount` for endpoints that need a signed-in user: `requireUser` runs first, then
+ * `guards` (rate limits keyed by the user), and the handler gets the user.
+ */
+export function signedInMount(
+  router: Router<AppState>,
+  deps: { tokens: TokenService; store: Store },
+  options: MountOptions,
+) {
+  const auth = requireUser(deps.tokens, deps.store);
+  return <N extends EndpointName>(
+    name: N,
+    handler: UserHandler<N>,
+    guards: AppMiddleware[] = [],
+  ): void =>
+    mount(
+      router,
+      name,
+      [auth, ...guards],
+      (input, ctx) => handler(input, userOf(ctx), ctx),
+      options,
+    );
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LowdbStore, StoreLockedError, type LowdbStoreOptions } from './lowdbStore.js';
-import { manualClock, type ManualClock } from '../testing/manualClock.js';
+import { manualClock } from '../testing/manualClock.js';
 import { describeStoreContract, records } from '../testing/storeContract/index.js';
 import type { StoreData } from './types.js';
 
@@ -26,8 +26,21 @@ async function openStore(dir: string, options: LowdbStoreOptions = {}): Promise<
   return store;
 }
 
-/** Store options that run the store's time on `clock`: its age checks and its timers. */
-const timed = (clock: ManualClock): LowdbStoreOptions => ({ clock, timers: clock });
+/**
+ * A store on a temp dir whose time is a manual clock (its age checks and its timers), and
+ * `pass(ms)`: move that time on, wait for any rewrite the timer started, answer the writes.
+ */
+async function timedStore(options: LowdbStoreOptions) {
+  const clock = manualClock();
+  const dir = await tempDir();
+  const store = await openStore(dir, { ...options, clock, timers: clock });
+  const pass = async (ms: number) => {
+    clock.advance(ms);
+    await store.snapshotSettled();
+    return store.stats.snapshotWrites;
+  };
+  return { clock, dir, store, pass };
+}
 
 afterEach(async () => {
   for (const c of children.splice(0)) {
@@ -178,10 +191,8 @@ describe('LowdbStore on disk', () => {
   });
 
   it('rewrites the data file at most once per interval during a burst of 10,000 touches', async () => {
-    const clock = manualClock();
     const intervalMs = 100;
-    const dir = await tempDir();
-    const store = await openStore(dir, { snapshotIntervalMs: intervalMs, ...timed(clock) });
+    const { dir, store, pass } = await timedStore({ snapshotIntervalMs: intervalMs });
     const user = await store.users.create(records.user());
     const ids: string[] = [];
     for (let n = 0; n < 100; n++) {
@@ -195,8 +206,7 @@ describe('LowdbStore on disk', () => {
     for (let round = 0; round < 100; round++) {
       last = new Date(Date.UTC(2031, 0, 1, 0, 0, round)).toISOString();
       await Promise.all(ids.map((id) => store.instances.touch(id, last)));
-      clock.advance(intervalMs / 4);
-      await store.snapshotSettled();
+      await pass(intervalMs / 4);
     }
     const writes = store.stats.snapshotWrites - writesBefore;
     const batches = store.stats.journalBatches - batchesBefore;
@@ -206,8 +216,7 @@ describe('LowdbStore on disk', () => {
     expect(batches).toBeLessThanOrEqual(10_000 / 50);
     expect(store.stats.journalEntries).toBeGreaterThanOrEqual(10_000);
     // Within an interval the snapshot holds the latest touch.
-    clock.advance(intervalMs);
-    await store.snapshotSettled();
+    await pass(intervalMs);
     const snap = JSON.parse(await readFile(path.join(dir, 'store.json'), 'utf8')) as {
       data: StoreData;
     };
@@ -217,18 +226,10 @@ describe('LowdbStore on disk', () => {
   });
 
   it('rewrites the snapshot once the journal since it is as large as it, and not before', async () => {
-    const clock = manualClock();
-    const store = await openStore(await tempDir(), {
+    const { store, pass } = await timedStore({
       snapshotIntervalMs: 20,
       snapshotMaxAgeMs: 3_600_000,
-      ...timed(clock),
     });
-    /** Let `ms` of store time pass, then wait for a rewrite the timer started, if any. */
-    const pass = async (ms: number) => {
-      clock.advance(ms);
-      await store.snapshotSettled();
-      return store.stats.snapshotWrites;
-    };
     const users = [];
     for (let n = 0; n < 100; n++) users.push(await store.users.create(records.user()));
     // Nothing is rewritten between checks, however much is written.
@@ -247,17 +248,7 @@ describe('LowdbStore on disk', () => {
   });
 
   it('rewrites a changed snapshot once it is snapshotMaxAgeMs old, by the store clock', async () => {
-    const clock = manualClock();
-    const store = await openStore(await tempDir(), {
-      snapshotIntervalMs: 20,
-      snapshotMaxAgeMs: 200,
-      ...timed(clock),
-    });
-    const pass = async (ms: number) => {
-      clock.advance(ms);
-      await store.snapshotSettled();
-      return store.stats.snapshotWrites;
-    };
+    const { store, pass } = await timedStore({ snapshotIntervalMs: 20, snapshotMaxAgeMs: 200 });
     const u = await store.users.create(records.user());
     for (let k = 0; k < 20; k++) await store.users.create(records.user());
     expect(await pass(20)).toBe(2); // grown: rewritten at t = 20 ms
@@ -270,11 +261,9 @@ describe('LowdbStore on disk', () => {
   });
 
   it('drops email and refresh tokens retainExpiredMs after they expire, by the store clock', async () => {
-    const clock = manualClock();
-    const store = await openStore(await tempDir(), {
+    const { clock, store } = await timedStore({
       snapshotIntervalMs: 3_600_000,
       retainExpiredMs: 60_000,
-      ...timed(clock),
     });
     const at = (ms: number) => new Date(clock.nowMs() + ms).toISOString();
     const user = await store.users.create(records.user());

@@ -4,33 +4,16 @@ import { handleStripeEvent } from '../../commands/billing/handleStripeEvent.js';
 import { requireBilling } from '../../commands/billing/requireBilling.js';
 import { openPortal, startCheckout } from '../../commands/billing/startCheckout.js';
 import { AppError } from '../../errors/appError.js';
-import { requireUser } from '../../http/auth.js';
-import { userOf, type AppState } from '../../http/context.js';
-import { mount } from '../../http/mount.js';
+import type { AppState } from '../../http/context.js';
+import { mount, signedInMount, type MountOptions } from '../../http/mount.js';
 import type { Services } from '../../services.js';
 import { page } from '../pages/page.js';
 
-export function billingRoutes(
-  router: Router<AppState>,
-  deps: Services,
-  opts: { checkResponses?: boolean },
-) {
-  const auth = requireUser(deps.tokens, deps.store);
-  mount(
-    router,
-    'checkout',
-    [auth],
-    (i, ctx) => startCheckout(deps, userOf(ctx), i.body.plan),
-    opts,
-  );
-  mount(router, 'getSubscription', [auth], (_i, ctx) => getSubscription(deps, userOf(ctx)), opts);
-  mount(
-    router,
-    'portal',
-    [auth],
-    (i, ctx) => openPortal(deps, userOf(ctx), i.body.return_url),
-    opts,
-  );
+export function billingRoutes(router: Router<AppState>, deps: Services, opts: MountOptions) {
+  const signedIn = signedInMount(router, deps, opts);
+  signedIn('checkout', (i, user) => startCheckout(deps, user, i.body.plan));
+  signedIn('getSubscription', (_i, user) => getSubscription(deps, user));
+  signedIn('portal', (i, user) => openPortal(deps, user, i.body.return_url));
 
   mount(
     router,
