@@ -41,6 +41,6 @@ export async function ensurePeerIsolation(run: RunCommand, ifName: string): Prom
 /** Remove the rule (every copy of it). */
 export async function removePeerIsolation(run: RunCommand, ifName: string): Promise<void> {
   for (let i = 0; i < 10 && (await ruleExists(run, ifName)); i++) {
-    await run('iptables', ['-w', '5', '-D', ...ruleArgs(ifName)]);
+    await run('iptables', ['-w', '5', '-D', ...peerIsolationRule(ifName)]);
   }
 }
