@@ -1,30 +1,12 @@
-import type { DesktopApi } from '@cloud-connect/agent-core/desktop';
 import { describe, expect, it } from 'vitest';
+import { recordingDesktopApi } from '../testing/recordingDesktopApi.js';
 import { dispatchCall } from './dispatch.js';
 
 const TOKEN = `eyJ${'a'.repeat(80)}`;
 
-/** A DesktopApi whose every method records its call and answers it, or throws when told to. */
-function recordingApi(throwing?: string) {
-  const calls: Array<{ method: string; args: unknown[] }> = [];
-  const api = new Proxy(
-    {},
-    {
-      get:
-        (_target, method: string) =>
-        async (...args: unknown[]) => {
-          if (method === throwing) throw new Error('secret detail of a bug');
-          calls.push({ method, args });
-          return { ok: true, value: method };
-        },
-    },
-  ) as DesktopApi;
-  return { api, calls };
-}
-
 describe('dispatchCall', () => {
   it('passes a call whose arguments match the contract to the API', async () => {
-    const { api, calls } = recordingApi();
+    const { api, calls } = recordingDesktopApi();
     const input = { kind: 'cloudflare', name: 'Blog', token: TOKEN };
 
     expect(await dispatchCall(api, 'addConnection', [input])).toEqual({
@@ -37,7 +19,7 @@ describe('dispatchCall', () => {
   });
 
   it('refuses a method the contract does not have, without calling anything', async () => {
-    const { api, calls } = recordingApi();
+    const { api, calls } = recordingDesktopApi();
 
     for (const method of ['constructor', 'toString', 42, undefined]) {
       expect(await dispatchCall(api, method, [])).toMatchObject({
@@ -49,7 +31,7 @@ describe('dispatchCall', () => {
   });
 
   it('names every bad field in the relay’s words and calls nothing', async () => {
-    const { api, calls } = recordingApi();
+    const { api, calls } = recordingDesktopApi();
 
     const bad = await dispatchCall(api, 'addConnection', [
       { kind: 'cloudflare', token: TOKEN, colour: 'red' },
@@ -65,7 +47,7 @@ describe('dispatchCall', () => {
   });
 
   it('names a missing or malformed argument by its position', async () => {
-    const { api } = recordingApi();
+    const { api } = recordingDesktopApi();
 
     expect(await dispatchCall(api, 'addConnection', [])).toMatchObject({
       code: 'VALIDATION_ERROR',
@@ -77,7 +59,7 @@ describe('dispatchCall', () => {
   });
 
   it('answers a method that throws with INTERNAL and none of the thrown detail', async () => {
-    const { api } = recordingApi('listConnections');
+    const { api } = recordingDesktopApi('listConnections');
 
     const result = await dispatchCall(api, 'listConnections', []);
 

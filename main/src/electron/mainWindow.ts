@@ -2,6 +2,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SettingsStore } from '@cloud-connect/agent-core/settings';
 import { BrowserWindow, screen } from 'electron';
+import { APP_WEB_PREFERENCES } from './windowGuards.js';
 
 export interface MainWindowOptions {
   rendererIndex: string;
@@ -41,14 +42,7 @@ export function createMainWindow(options: MainWindowOptions): {
     show: false,
     title: 'Cloud Connect',
     icon: options.icon,
-    webPreferences: {
-      preload: options.preload,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: { ...APP_WEB_PREFERENCES, preload: options.preload },
   });
   const url = pathToFileURL(path.resolve(options.rendererIndex)).toString();
   void window.loadURL(url);

@@ -8,11 +8,15 @@ import type {
   EventPayloads,
   Result,
 } from '@cloud-connect/agent-core/desktop' with { 'resolution-mode': 'import' };
+import type { CALL_CHANNEL, EVENT_CHANNEL } from './channels.js' with {
+  'resolution-mode': 'import',
+};
 
 const { contextBridge, ipcRenderer } = electron;
-// Restated here: a sandboxed preload cannot import main's modules (see channels.ts).
-const CALL = 'cloud-connect:call';
-const EVENT = 'cloud-connect:event';
+// A sandboxed preload can require only 'electron' (no relative files), so the names are
+// written again here; typed as channels.ts's constants, they fail the build if they differ.
+const CALL: typeof CALL_CHANNEL = 'cloud-connect:call';
+const EVENT: typeof EVENT_CHANNEL = 'cloud-connect:event';
 
 function call<T>(method: DesktopMethod, ...args: unknown[]): Promise<Result<T>> {
   return ipcRenderer.invoke(CALL, method, args) as Promise<Result<T>>;

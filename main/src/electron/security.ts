@@ -1,22 +1,12 @@
 import { app, shell, type WebContents } from 'electron';
-import { isSafeExternalUrl } from '../host/externalUrl.js';
+import { guardWebContents } from './windowGuards.js';
 
 /**
- * Every web contents the app creates: new windows are denied (an http(s) link goes to the
- * system browser instead) and navigation away from the app's own page is blocked.
+ * Every web contents the app creates gets the window guards (windowGuards.ts): no new windows,
+ * no navigation away from the app's page, no webviews; safe links go to the system browser.
  */
 export function setupNavigationGuards(appUrl: () => string): void {
   app.on('web-contents-created', (_event, contents: WebContents) => {
-    contents.setWindowOpenHandler(({ url }) => {
-      if (isSafeExternalUrl(url)) void shell.openExternal(url);
-      return { action: 'deny' };
-    });
-    contents.on('will-navigate', (event, url) => {
-      if (url !== appUrl()) {
-        event.preventDefault();
-        if (isSafeExternalUrl(url)) void shell.openExternal(url);
-      }
-    });
-    contents.on('will-attach-webview', (event) => event.preventDefault());
+    guardWebContents(contents, appUrl, (url) => void shell.openExternal(url));
   });
 }
