@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
-import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
+import { CONNECT_HOME_APP, execLabCli, spawnLabCli } from './harness/cliProcess.js';
+import { LabRelay, wireguardGoEnv } from './harness/labRelay.js';
 import { startTestApp } from './harness/labTunnel.js';
 import { NetLab, requireNetlab } from './harness/netlab.js';
-import { REPO_ROOT } from './harness/relayProcess.js';
+import { teardownAfterAll } from './harness/suiteTeardown.js';
 
 /**
  * The headless agent as a container runs it (seed 003 "Cloud Connect Agent"): the real
@@ -16,32 +14,18 @@ import { REPO_ROOT } from './harness/relayProcess.js';
 
 const available = requireNetlab();
 
-const CLI = path.join(REPO_ROOT, 'agent-core/src/cli/index.ts');
-
 describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', () => {
+  const opened = teardownAfterAll();
   let lab: NetLab;
   let relay: LabRelay;
   let dataDir: string;
 
   beforeAll(async () => {
-    lab = await NetLab.create({ tag: 'cli', hosts: ['cloud', 'home'] });
-    relay = await LabRelay.start(lab, 'cloud', {
-      env: {
-        WG_MODE: 'wireguard-go',
-        WG_INTERFACE: lab.ifName('s'),
-        WG_LISTEN_PORT: '51820',
-        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
-      },
-    });
+    lab = opened.add(await NetLab.create({ tag: 'cli', hosts: ['cloud', 'home'] }));
+    relay = opened.add(await LabRelay.start(lab, 'cloud', { env: wireguardGoEnv(lab, 'cloud') }));
     await startTestApp(lab, 'home', 'home-cli');
-    dataDir = await mkdtemp(path.join(tmpdir(), 'cc-cli-agent-'));
+    dataDir = await opened.tempDir('cc-cli-agent-');
   }, 120_000);
-
-  afterAll(async () => {
-    await lab?.close();
-    await relay?.close();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  }, 60_000);
 
   it('registers, serves the app through the tunnel, reports status, and stops cleanly on SIGTERM', async () => {
     const a = await relay.userWithInstance(`cli-${lab.prefix.toLowerCase()}`);
@@ -51,25 +35,11 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
       CLOUD_CONNECT_DATA_DIR: dataDir,
       HOME: dataDir,
     };
-    const agent = lab.spawn(
-      'home',
-      process.execPath,
-      [
-        ...TSX_NODE_ARGS,
-        CLI,
-        // No --instance: the instance token names its instance.
-        'connect',
-        '--target',
-        'http://localhost:8080',
-        '--name',
-        'Home app',
-      ],
-      {
-        cwd: REPO_ROOT,
-        label: 'home:cli',
-        env,
-      },
-    );
+    // No --instance: the instance token names its instance.
+    const agent = spawnLabCli(lab, 'home', ['connect', ...CONNECT_HOME_APP], {
+      label: 'home:cli',
+      env,
+    });
     // The public URL is the relay's: scheme and port of its edge (plain HTTP on 8080 in the lab).
     await agent.waitForLine((l) => /^Connected: https?:\/\//.test(l), 90_000);
     expect(agent.output()).toMatch(
@@ -101,12 +71,7 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
     expect(inst.body.status).toBe('connected');
 
     // `status` in another invocation reads what the running agent wrote.
-    const status = await lab.exec(
-      'home',
-      process.execPath,
-      [...TSX_NODE_ARGS, CLI, 'status', '--json'],
-      { cwd: REPO_ROOT, env },
-    );
+    const status = await execLabCli(lab, 'home', ['status', '--json'], { env });
     expect(JSON.parse(status.stdout)).toMatchObject([
       {
         name: 'Home app',

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
 import {
@@ -11,8 +10,8 @@ import {
   type TestDnsServer,
   until,
 } from '@cloud-connect/relay-server/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabRelay } from './harness/labRelay.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LabRelay, wireguardGoEnv } from './harness/labRelay.js';
 import {
   startTestApp,
   startWireGuardAgent,
@@ -21,6 +20,7 @@ import {
   wgPeerFields,
 } from './harness/labTunnel.js';
 import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';
+import { teardownAfterAll } from './harness/suiteTeardown.js';
 
 /**
  * Issue 5's data plane end to end, in network namespaces: "cloud" runs relay-server with a
@@ -62,6 +62,7 @@ async function peakRss<T>(
 }
 
 describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + agents', () => {
+  const opened = teardownAfterAll();
   let lab: NetLab;
   let relay: LabRelay;
   let dns: TestDnsServer;
@@ -124,19 +125,18 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
   const serverPeers = () => wgPeerFields(lab, 'cloud', serverIf);
 
   beforeAll(async () => {
-    lab = await NetLab.create({ tag: 'hI', hosts: ['cloud', 'home-a', 'home-b', 'internet'] });
+    lab = opened.add(
+      await NetLab.create({ tag: 'hI', hosts: ['cloud', 'home-a', 'home-b', 'internet'] }),
+    );
     cloud = lab.ip('cloud');
-    tmp = await mkdtemp(path.join(tmpdir(), 'cc-dataplane-'));
+    tmp = await opened.tempDir('cc-dataplane-');
     // The test's own servers listen on the bridge, where the cloud namespace reaches them.
-    dns = await startDnsServer({ host: lab.rootIp });
-    stripe = await startStripeStandIn({ host: lab.rootIp });
+    dns = opened.add(await startDnsServer({ host: lab.rootIp }));
+    stripe = opened.add(await startStripeStandIn({ host: lab.rootIp }));
     serverIf = lab.ifName('s');
     relay = await LabRelay.start(lab, 'cloud', {
       env: {
-        WG_MODE: 'wireguard-go',
-        WG_INTERFACE: serverIf,
-        WG_LISTEN_PORT: '51820',
-        WG_ENDPOINT: `${cloud}:51820`,
+        ...wireguardGoEnv(lab, 'cloud'),
         TUNNEL_CIDR: '10.100.0.0/16',
         EDGE_MODE: 'builtin',
         EDGE_HOST: '0.0.0.0',
@@ -147,6 +147,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
         ...stripe.env,
       },
     });
+    opened.add(relay);
     for (const home of ['home-a', 'home-b'] as const) await startTestApp(lab, home, home);
     a = await relay.userWithInstance('home-a');
     b = await relay.userWithInstance('home-b');
@@ -156,14 +157,6 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     const agentB = startAgent('home-b', b.instanceToken);
     await Promise.all([connected(agentA), connected(agentB)]);
   }, 180_000);
-
-  afterAll(async () => {
-    await lab?.close();
-    await relay?.close();
-    await dns?.close();
-    await stripe?.close();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
-  }, 60_000);
 
   it('routes home-a.<base> to home-a’s app and home-b.<base> to home-b’s, through WireGuard', async () => {
     const before = new Map((await serverPeers()).map((p) => [p[0], Number(p[5])]));

@@ -9,8 +9,8 @@ import {
   type SecretStore,
 } from '@cloud-connect/agent-core/secrets';
 import {
-  childProcessesOf,
   cloudflaredStandInPath,
+  ownChildPids,
   isProcessAlive,
   makeTunnelToken,
   sampleContainer,
@@ -77,6 +77,25 @@ function waitForConnections(
 }
 
 /** Files under `root` whose bytes contain `needle` (the encrypted secrets file is opaque by design). */
+/** Add a Cloudflare connection "Files" with a fresh tunnel token, started when `enabled`. */
+async function addFiles(enabled?: boolean) {
+  const added = await manager.addConnection({
+    kind: 'cloudflare',
+    name: 'Files',
+    token: makeTunnelToken(),
+    ...(enabled ? { enabled } : {}),
+  });
+  if (!added.ok) throw new Error(added.message);
+  return added.value;
+}
+
+/** An enabled "Files" connection once it is connected, and its cloudflared's pid. */
+async function connectedFiles() {
+  const { id } = await addFiles(true);
+  const [conn] = await waitForConnections(manager, (l) => l[0]?.status.status === 'connected');
+  return { id, pid: Number(conn!.status.details.pid) };
+}
+
 async function filesContaining(root: string, needle: string): Promise<string[]> {
   const hits: string[] = [];
   for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
@@ -275,19 +294,11 @@ describe('Manager: Cloudflare connections', () => {
   });
 
   it('tests a running connection where it stands: same cloudflared, never disconnected', async () => {
-    const added = await manager.addConnection({
-      kind: 'cloudflare',
-      name: 'Files',
-      token: makeTunnelToken(),
-      enabled: true,
-    });
-    if (!added.ok) throw new Error(added.message);
-    const [before] = await waitForConnections(manager, (l) => l[0]?.status.status === 'connected');
-    const pid = Number(before!.status.details.pid);
+    const { id, pid } = await connectedFiles();
     const seen: string[] = [];
     manager.onConnections((l) => seen.push(l[0]!.status.status));
 
-    const test = await manager.testConnection({ id: added.value.id });
+    const test = await manager.testConnection({ id });
     expect(test).toMatchObject({
       ok: true,
       value: { success: true, error: null, hostname: 'files.example.com', tested: 'running' },
@@ -303,15 +314,7 @@ describe('Manager: Cloudflare connections', () => {
   });
 
   it('tests a draft token beside the running connection, leaving it running', async () => {
-    const added = await manager.addConnection({
-      kind: 'cloudflare',
-      name: 'Files',
-      token: makeTunnelToken(),
-      enabled: true,
-    });
-    if (!added.ok) throw new Error(added.message);
-    const [before] = await waitForConnections(manager, (l) => l[0]?.status.status === 'connected');
-    const pid = Number(before!.status.details.pid);
+    const { pid } = await connectedFiles();
     const draft = await manager.testConnection({ kind: 'cloudflare', token: makeTunnelToken() });
     expect(draft).toMatchObject({ ok: true, value: { success: true, tested: 'started' } });
     // The draft's own cloudflared is gone again; the running one never stopped.
@@ -322,11 +325,7 @@ describe('Manager: Cloudflare connections', () => {
 });
 
 /** The cloudflared stand-ins this test process runs now (real processes, counted from /proc). */
-async function cloudflaredProcesses(): Promise<number[]> {
-  return (await childProcessesOf(process.pid))
-    .filter((p) => p.argv.some((a) => a.endsWith('cloudflared.mjs')))
-    .map((p) => p.pid);
-}
+const cloudflaredProcesses = () => ownChildPids((a) => a.endsWith('cloudflared.mjs'));
 
 describe('Manager: testing a WireGuard connection another agent runs', () => {
   it('reports the relay’s view instead of registering again, and leaves that agent’s peer in place', async () => {
@@ -379,20 +378,14 @@ describe('Manager: testing a WireGuard connection another agent runs', () => {
 
 describe('Manager: one tunnel per connection', () => {
   it('starts one cloudflared for concurrent connects plus auto-start, and shutdown leaves none', async () => {
-    const added = await manager.addConnection({
-      kind: 'cloudflare',
-      name: 'Files',
-      token: makeTunnelToken(),
-      enabled: true,
-    });
-    if (!added.ok) throw new Error(added.message);
+    const added = await addFiles(true);
     await waitForConnections(manager, (l) => l[0]?.status.status === 'connected');
     await manager.shutdown();
     expect(await cloudflaredProcesses()).toEqual([]);
 
     // A fresh launch: auto-start and a burst of clicks on Connect, all at once.
     manager = await newManager();
-    const id = added.value.id;
+    const id = added.id;
     const results = await Promise.all([
       manager.autoStart(),
       ...Array.from({ length: 5 }, () => manager.connect(id)),
@@ -417,37 +410,21 @@ describe('Manager: one tunnel per connection', () => {
     ]);
     for (const c of calls) expect(c).toMatchObject({ ok: false, code: 'NOT_FOUND' });
     expect(await cloudflaredProcesses()).toEqual([]);
-    const added = await manager.addConnection({
-      kind: 'cloudflare',
-      name: 'Files',
-      token: makeTunnelToken(),
-    });
-    if (!added.ok) throw new Error(added.message);
-    expect(await manager.connect(added.value.id)).toMatchObject({ ok: true });
+    const added = await addFiles();
+    expect(await manager.connect(added.id)).toMatchObject({ ok: true });
   });
 
   it('refuses to start a connection once shutdown has begun', async () => {
-    const added = await manager.addConnection({
-      kind: 'cloudflare',
-      name: 'Files',
-      token: makeTunnelToken(),
-    });
-    if (!added.ok) throw new Error(added.message);
+    const added = await addFiles();
     const stopping = manager.shutdown();
-    const late = await manager.connect(added.value.id);
+    const late = await manager.connect(added.id);
     await stopping;
     expect(late).toMatchObject({ ok: false, code: 'SERVICE_UNAVAILABLE' });
     expect(await cloudflaredProcesses()).toEqual([]);
   });
 
   it('serialises connect, disconnect and connect again: the last word wins, one process', async () => {
-    const added = await manager.addConnection({
-      kind: 'cloudflare',
-      name: 'Files',
-      token: makeTunnelToken(),
-    });
-    if (!added.ok) throw new Error(added.message);
-    const id = added.value.id;
+    const { id } = await addFiles();
     const [, off, on] = await Promise.all([
       manager.connect(id),
       manager.disconnect(id),

@@ -4,8 +4,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabRelay } from './harness/labRelay.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LabRelay, wireguardGoEnv } from './harness/labRelay.js';
 import {
   startTestApp,
   startWireGuardAgent,
@@ -15,6 +15,8 @@ import {
   type AgentLine,
 } from './harness/labTunnel.js';
 import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';
+import { teardownAfterAll } from './harness/suiteTeardown.js';
+import { peerIsolationRule } from '../relay-server/src/wireguard/peerIsolation.js';
 import { sleep, until } from '@cloud-connect/relay-server/testing';
 import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
 
@@ -31,9 +33,9 @@ const READY_GRACE_MS = 20_000;
 const BACKOFF_CAP_MS = 8_000;
 
 describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
+  const opened = teardownAfterAll();
   let lab: NetLab;
   let relay: LabRelay;
-  let serverIf: string;
   let serverPublicKey: string;
   const agents: LabProcess[] = [];
   const secrets: string[] = [];
@@ -61,24 +63,21 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
   const curlFrom = (host: string, url: string, seconds = 5) =>
     lab.exec(host, 'curl', ['-sS', '-m', String(seconds), url], { reject: false });
 
-  const serverDump = () => wgPeerFields(lab, 'cloud', serverIf);
+  /** The relay's WireGuard interface (wireguardGoEnv names it after the lab). */
+  const serverIf = () => lab.ifName('s');
+  const serverDump = () => wgPeerFields(lab, 'cloud', serverIf());
 
   const processNames = (host: string) => lab.processesIn(host).map((p) => p.name);
 
   beforeAll(async () => {
-    lab = await NetLab.create({ tag: 'hG', hosts: ['cloud', 'home', 'home-b'] });
-    serverIf = lab.ifName('s');
-    relay = await LabRelay.start(lab, 'cloud', {
-      env: {
-        WG_MODE: 'wireguard-go',
-        WG_INTERFACE: serverIf,
-        WG_LISTEN_PORT: '51820',
-        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
-        TUNNEL_CIDR: '10.100.0.0/16',
-      },
-    });
+    lab = opened.add(await NetLab.create({ tag: 'hG', hosts: ['cloud', 'home', 'home-b'] }));
+    relay = opened.add(
+      await LabRelay.start(lab, 'cloud', {
+        env: { ...wireguardGoEnv(lab, 'cloud'), TUNNEL_CIDR: '10.100.0.0/16' },
+      }),
+    );
     serverPublicKey = (
-      await lab.exec('cloud', 'wg', ['show', serverIf, 'public-key'])
+      await lab.exec('cloud', 'wg', ['show', serverIf(), 'public-key'])
     ).stdout.trim();
     secrets.push(readFileSync(path.join(relay.dataDir, 'wireguard.key'), 'utf8').trim());
     secrets.push(keyA.privateKey);
@@ -87,21 +86,16 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
     secrets.push(a.instanceToken);
   }, 120_000);
 
-  afterAll(async () => {
-    await lab?.close();
-    await relay?.close();
-  }, 60_000);
-
   it('serves the relay WireGuard interface: the pool first address, the key kept 0600, peer isolation on', async () => {
-    const addr = await lab.exec('cloud', 'ip', ['-4', '-o', 'addr', 'show', 'dev', serverIf]);
+    const addr = await lab.exec('cloud', 'ip', ['-4', '-o', 'addr', 'show', 'dev', serverIf()]);
     expect(addr.stdout).toContain('inet 10.100.0.1/16');
     expect(statSync(path.join(relay.dataDir, 'wireguard.key')).mode & 0o777).toBe(0o600);
     const rules = await lab.exec('cloud', 'iptables', ['-S', 'FORWARD']);
-    expect(rules.stdout).toContain(`-A FORWARD -i ${serverIf} -o ${serverIf}`);
+    expect(rules.stdout).toContain(`-A FORWARD -i ${serverIf()} -o ${serverIf()}`);
     expect(rules.stdout).toMatch(/-j DROP/);
     const health = await relay.api.get('/health');
     expect(health.body.checks.wireguard).toMatchObject({ ok: true });
-    expect(health.body.checks.wireguard.detail).toContain(`${serverIf} listening on UDP 51820`);
+    expect(health.body.checks.wireguard.detail).toContain(`${serverIf()} listening on UDP 51820`);
   });
 
   it('registers, brings the tunnel up, and an HTTP request from the cloud reaches the home app through the forwarder', async () => {
@@ -172,38 +166,16 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
 
     // A hostile B (and a careless A) widen their allowed-ips, and the relay host forwards:
     // only the relay's FORWARD rule is left between them.
-    await lab.exec('home-b', 'wg', [
-      'set',
-      ifB,
-      'peer',
-      serverPublicKey,
-      'allowed-ips',
-      `10.100.0.1/32,${a.tunnelIp}/32`,
-    ]);
-    await lab.exec('home-b', 'ip', ['route', 'replace', `${a.tunnelIp}/32`, 'dev', ifB]);
-    await lab.exec('home', 'wg', [
-      'set',
-      ifA,
-      'peer',
-      serverPublicKey,
-      'allowed-ips',
-      `10.100.0.1/32,${b.tunnelIp}/32`,
-    ]);
-    await lab.exec('home', 'ip', ['route', 'replace', `${b.tunnelIp}/32`, 'dev', ifA]);
+    for (const [host, ifName, other] of [
+      ['home-b', ifB, a],
+      ['home', ifA, b],
+    ] as const) {
+      const allowed = `10.100.0.1/32,${other.tunnelIp}/32`;
+      await lab.exec(host, 'wg', ['set', ifName, 'peer', serverPublicKey, 'allowed-ips', allowed]);
+      await lab.exec(host, 'ip', ['route', 'replace', `${other.tunnelIp}/32`, 'dev', ifName]);
+    }
     await lab.exec('cloud', 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
-    const rule = [
-      'FORWARD',
-      '-i',
-      serverIf,
-      '-o',
-      serverIf,
-      '-m',
-      'comment',
-      '--comment',
-      'cloud-connect: no peer-to-peer traffic',
-      '-j',
-      'DROP',
-    ];
+    const rule = peerIsolationRule(serverIf());
     try {
       expect((await curlFrom('home-b', `http://${a.tunnelIp}:8080/hello`, 3)).exitCode).not.toBe(0);
       // Control: without the rule the same request goes through, so the test can fail.

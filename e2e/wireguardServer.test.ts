@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { LabRelay, TSX_NODE_ARGS, wireguardGoEnv } from './harness/labRelay.js';
 import { wgPeerFields } from './harness/labTunnel.js';
 import { NetLab, requireNetlab } from './harness/netlab.js';
+import { teardownAfterAll } from './harness/suiteTeardown.js';
 import { REPO_ROOT } from './harness/relayProcess.js';
 import { sleep } from '@cloud-connect/relay-server/testing';
 
@@ -17,6 +18,7 @@ import { sleep } from '@cloud-connect/relay-server/testing';
 const available = requireNetlab();
 
 describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', () => {
+  const opened = teardownAfterAll();
   let lab: NetLab;
   let relay: LabRelay;
   let wgIf: string;
@@ -53,22 +55,10 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
   };
 
   beforeAll(async () => {
-    lab = await NetLab.create({ tag: 'hG', hosts: ['cloud'] });
+    lab = opened.add(await NetLab.create({ tag: 'hG', hosts: ['cloud'] }));
     wgIf = lab.ifName('s');
-    relay = await LabRelay.start(lab, 'cloud', {
-      env: {
-        WG_MODE: 'wireguard-go',
-        WG_INTERFACE: wgIf,
-        WG_LISTEN_PORT: '51820',
-        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
-      },
-    });
+    relay = opened.add(await LabRelay.start(lab, 'cloud', { env: wireguardGoEnv(lab, 'cloud') }));
   }, 120_000);
-
-  afterAll(async () => {
-    await lab?.close();
-    await relay?.close();
-  }, 60_000);
 
   it('follows the store: register adds the peer, a new key replaces it, delete removes it at once', async () => {
     const u = await relay.userWithInstance(`srv-${lab.prefix.toLowerCase()}`);

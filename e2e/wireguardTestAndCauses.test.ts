@@ -1,9 +1,9 @@
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { allProcessCmdlines } from '@cloud-connect/agent-core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CONNECT_HOME_APP, execLabCli, spawnLabCli } from './harness/cliProcess.js';
+import { LabRelay, wireguardGoEnv } from './harness/labRelay.js';
 import {
   startTestApp,
   startWireGuardAgent,
@@ -11,7 +11,7 @@ import {
   type AgentLine,
 } from './harness/labTunnel.js';
 import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';
-import { REPO_ROOT } from './harness/relayProcess.js';
+import { teardownAfterAll } from './harness/suiteTeardown.js';
 
 /**
  * Issue 8 §3 in namespaces, with real wireguard-go: `cloud-connect test` while `cloud-connect
@@ -23,7 +23,6 @@ import { REPO_ROOT } from './harness/relayProcess.js';
 
 const available = requireNetlab();
 
-const CLI = path.join(REPO_ROOT, 'agent-core/src/cli/index.ts');
 const SECRET_KEY = 'wireguard-test-and-causes-0123456789abcdef';
 
 describe.skipIf(!available.ok)(
@@ -33,6 +32,7 @@ describe.skipIf(!available.ok)(
     let relay: LabRelay;
     let relayOff: LabRelay;
     let dataDir: string;
+    const opened = teardownAfterAll();
     const agents: LabProcess[] = [];
     const secrets: string[] = [];
 
@@ -48,35 +48,24 @@ describe.skipIf(!available.ok)(
         // No restart while the test watches the error.
         CC_READY_GRACE_MS: '120000',
       });
-      agents.push(agent);
+      agents.push(opened.add(agent));
       return agent;
     };
 
     beforeAll(async () => {
-      lab = await NetLab.create({ tag: 'tc', hosts: ['cloud', 'cloud-off', 'home', 'home-b'] });
-      relay = await LabRelay.start(lab, 'cloud', {
-        env: {
-          WG_MODE: 'wireguard-go',
-          WG_INTERFACE: lab.ifName('s'),
-          WG_LISTEN_PORT: '51820',
-          WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
-        },
-      });
+      lab = opened.add(
+        await NetLab.create({ tag: 'tc', hosts: ['cloud', 'cloud-off', 'home', 'home-b'] }),
+      );
+      relay = opened.add(await LabRelay.start(lab, 'cloud', { env: wireguardGoEnv(lab, 'cloud') }));
       // Nothing listens on its WG_ENDPOINT: this relay runs without WireGuard.
-      relayOff = await LabRelay.start(lab, 'cloud-off', {
-        env: { WG_MODE: 'off', WG_ENDPOINT: `${lab.ip('cloud-off')}:51820` },
-      });
+      relayOff = opened.add(
+        await LabRelay.start(lab, 'cloud-off', {
+          env: { WG_MODE: 'off', WG_ENDPOINT: `${lab.ip('cloud-off')}:51820` },
+        }),
+      );
       await startTestApp(lab, 'home', 'home-app');
-      dataDir = await mkdtemp(path.join(tmpdir(), 'cc-wg-test-'));
+      dataDir = await opened.tempDir('cc-wg-test-');
     }, 120_000);
-
-    afterAll(async () => {
-      for (const a of agents) await a.stop().catch(() => undefined);
-      await lab?.close();
-      await relay?.close();
-      await relayOff?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    }, 60_000);
 
     it('`cloud-connect test` of the connection `connect` runs reports it without touching the tunnel', async () => {
       const a = await relay.userWithInstance(`tc-${lab.prefix.toLowerCase()}`);
@@ -89,27 +78,13 @@ describe.skipIf(!available.ok)(
         CLOUD_CONNECT_SECRET_KEY: SECRET_KEY,
         HOME: dataDir,
       };
-      const agent = lab.spawn(
+      const agent = spawnLabCli(
+        lab,
         'home',
-        process.execPath,
-        [
-          ...TSX_NODE_ARGS,
-          CLI,
-          'connect',
-          '--instance',
-          a.instanceId,
-          '--target',
-          'http://localhost:8080',
-          '--name',
-          'Home app',
-        ],
-        {
-          cwd: REPO_ROOT,
-          label: 'home:connect',
-          env: { ...env, CLOUD_CONNECT_INSTANCE_TOKEN: a.instanceToken },
-        },
+        ['connect', '--instance', a.instanceId, ...CONNECT_HOME_APP],
+        { label: 'home:connect', env: { ...env, CLOUD_CONNECT_INSTANCE_TOKEN: a.instanceToken } },
       );
-      agents.push(agent);
+      agents.push(opened.add(agent));
       await agent.waitForLine((l) => l.startsWith('Connected'), 90_000);
       const wgBefore = lab.processesIn('home').filter((p) => p.name === 'wireguard-go');
       expect(wgBefore).toHaveLength(1);
@@ -119,12 +94,10 @@ describe.skipIf(!available.ok)(
       const connectionId = settings.connections.find((c) => c.instanceId === a.instanceId)!.id;
       const mark = agent.lines.length;
 
-      const test = await lab.exec(
-        'home',
-        process.execPath,
-        [...TSX_NODE_ARGS, CLI, 'test', '--connection', connectionId, '--json'],
-        { cwd: REPO_ROOT, env, reject: false },
-      );
+      const test = await execLabCli(lab, 'home', ['test', '--connection', connectionId, '--json'], {
+        env,
+        reject: false,
+      });
       expect(test.exitCode, `${test.stdout}\n${test.stderr}`).toBe(0);
       const result = JSON.parse(test.stdout) as Record<string, unknown>;
       expect(result).toMatchObject({

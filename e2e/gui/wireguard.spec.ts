@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { latestMailToken } from '@cloud-connect/relay-server/testing';
-import { LabRelay, TSX_NODE_ARGS } from '../harness/labRelay.js';
+import { LabRelay, TSX_NODE_ARGS, wireguardGoEnv } from '../harness/labRelay.js';
 import { NetLab, netlabAvailable, type LabProcess } from '../harness/netlab.js';
 import { REPO_ROOT } from '../harness/relayProcess.js';
 import { expect, test } from './harness/fixtures.js';
@@ -45,13 +44,7 @@ test.describe('WireGuard connection between namespaces', () => {
     test.setTimeout(120_000);
     lab = await NetLab.create({ tag: 'hJ', hosts: ['cloud', 'home'] });
     relay = await LabRelay.start(lab, 'cloud', {
-      env: {
-        WG_MODE: 'wireguard-go',
-        WG_INTERFACE: lab.ifName('s'),
-        WG_LISTEN_PORT: '51820',
-        WG_ENDPOINT: `${lab.ip('cloud')}:51820`,
-        TUNNEL_CIDR: '10.100.0.0/16',
-      },
+      env: { ...wireguardGoEnv(lab, 'cloud'), TUNNEL_CIDR: '10.100.0.0/16' },
     });
     const app = lab.spawn('home', process.execPath, [...TSX_NODE_ARGS, 'e2e/harness/testApp.ts'], {
       cwd: REPO_ROOT,
@@ -102,19 +95,7 @@ test.describe('WireGuard connection between namespaces', () => {
     test.setTimeout(120_000);
     // A verified account (its sign-up through the GUI has its own test).
     const { email, password } = newCredentials('wg');
-    relay.ledger.add(password);
-    const reg = await relay.api.post('/auth/register', {
-      name: 'Wendy Wire',
-      email,
-      password,
-      password_confirmation: password,
-      accept_terms: true,
-      accept_privacy: true,
-    });
-    expect(reg.status).toBe(201);
-    const verifyToken = await latestMailToken(relay.dataDir, email, 'verify-email');
-    relay.ledger.add(verifyToken);
-    expect((await relay.api.post('/auth/verify-email', { token: verifyToken })).status).toBe(200);
+    await relay.verifiedUser('Wendy Wire', email, password);
 
     await page.goto(url);
     await signIn(page, email, password);

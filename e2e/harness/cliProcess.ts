@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { ExecOptions, LabProcess, NetLab } from './netlab.js';
 import { REPO_ROOT, TSX_NODE_ARGS } from './relayProcess.js';
 
 const entry = path.join(REPO_ROOT, 'agent-core/src/cli/index.ts');
@@ -76,3 +77,27 @@ export async function runCliToEnd(args: string[], env: Record<string, string>, s
   const code = await run.exited;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
+
+/** Start `cloud-connect <args>` inside lab host `host` as a tracked lab process. */
+export function spawnLabCli(
+  lab: NetLab,
+  host: string,
+  args: string[],
+  options: { label: string; env: Record<string, string> },
+): LabProcess {
+  return lab.spawn(host, process.execPath, [...TSX_NODE_ARGS, entry, ...args], {
+    cwd: REPO_ROOT,
+    ...options,
+  });
+}
+
+/** Run `cloud-connect <args>` inside lab host `host` to completion. */
+export function execLabCli(lab: NetLab, host: string, args: string[], options: ExecOptions) {
+  return lab.exec(host, process.execPath, [...TSX_NODE_ARGS, entry, ...args], {
+    cwd: REPO_ROOT,
+    ...options,
+  });
+}
+
+/** `connect` arguments for the lab's test app on port 8080, named "Home app". */
+export const CONNECT_HOME_APP = ['--target', 'http://localhost:8080', '--name', 'Home app'];

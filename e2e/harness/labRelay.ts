@@ -1,7 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ApiClient, latestMailToken, SecretLedger } from '@cloud-connect/relay-server/testing';
+import {
+  ApiClient,
+  latestMailToken,
+  registration,
+  SecretLedger,
+} from '@cloud-connect/relay-server/testing';
 import type { LabProcess, NetLab } from './netlab.js';
 import { REPO_ROOT, TSX_NODE_ARGS } from './relayProcess.js';
 
@@ -107,23 +112,22 @@ export class LabRelay {
     await rm(this.dataDir, { recursive: true, force: true });
   }
 
-  /** A verified, signed-in user with one instance; returns its instance token too. */
-  async userWithInstance(subdomain: string) {
-    const email = `${subdomain}-${Date.now()}@example.test`;
-    const password = `pw-${Math.random().toString(36).slice(2)}-long`;
-    const reg = await this.api.post('/auth/register', {
-      name: 'Lab User',
-      email,
-      password,
-      password_confirmation: password,
-      accept_terms: true,
-      accept_privacy: true,
-    });
+  /** Register `email` and follow the link in its verification mail (not signed in). */
+  async verifiedUser(name: string, email: string, password: string): Promise<void> {
+    this.ledger.add(password);
+    const reg = await this.api.post('/auth/register', registration(name, email, password));
     if (reg.status !== 201) throw new Error(`register: ${reg.status} ${reg.text}`);
     const verifyToken = await latestMailToken(this.dataDir, email, 'verify-email');
     this.ledger.add(verifyToken);
     const v = await this.api.post('/auth/verify-email', { token: verifyToken });
     if (v.status !== 200) throw new Error(`verify: ${v.status} ${v.text}`);
+  }
+
+  /** A verified, signed-in user with one instance; returns its instance token too. */
+  async userWithInstance(subdomain: string) {
+    const email = `${subdomain}-${Date.now()}@example.test`;
+    const password = `pw-${Math.random().toString(36).slice(2)}-long`;
+    await this.verifiedUser('Lab User', email, password);
     const login = await this.api.post('/auth/login', { email, password });
     if (login.status !== 200) throw new Error(`login: ${login.status} ${login.text}`);
     const accessToken = login.body.access_token as string;

@@ -36,6 +36,13 @@ export async function childProcessesOf(parentPid: number): Promise<ProcessInfo[]
   return children;
 }
 
+/** The pids of this test process's live children with an argument that `matches`. */
+export async function ownChildPids(matches: (arg: string) => boolean): Promise<number[]> {
+  return (await childProcessesOf(process.pid))
+    .filter((p) => p.argv.some(matches))
+    .map((p) => p.pid);
+}
+
 /** argv of a running process as the OS shows it to every local user. */
 export async function processArgv(pid: number): Promise<string[]> {
   return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);

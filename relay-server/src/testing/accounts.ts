@@ -10,6 +10,18 @@ export interface TestAccount {
   refreshToken: string;
 }
 
+/** The body of POST /auth/register for a person who accepts the terms and the privacy notice. */
+export function registration(name: string, email: string, password: string) {
+  return {
+    name,
+    email,
+    password,
+    password_confirmation: password,
+    accept_terms: true,
+    accept_privacy: true,
+  };
+}
+
 /** Register (and by default verify and sign in) a fresh user through the real API. */
 export async function createAccount(
   t: TestRelay,
@@ -18,14 +30,7 @@ export async function createAccount(
   counter += 1;
   const email = `user${counter}-${Date.now()}@example.test`;
   const password = `pw-${counter}-${Math.random().toString(36).slice(2)}`;
-  const reg = await t.api.post('/auth/register', {
-    name,
-    email,
-    password,
-    password_confirmation: password,
-    accept_terms: true,
-    accept_privacy: true,
-  });
+  const reg = await t.api.post('/auth/register', registration(name, email, password));
   if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`);
   if (verified) {
     const token = await t.mailToken(email, 'verify-email');

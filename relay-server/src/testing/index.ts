@@ -1,5 +1,5 @@
 /** Test harness shared by relay-server's tests, agent-core's tests, e2e suites and benches. */
-export { createAccount, createInstance, type TestAccount } from './accounts.js';
+export { createAccount, createInstance, registration, type TestAccount } from './accounts.js';
 export { ApiClient, type ApiResponse } from './apiClient.js';
 export {
   startDnsServer,

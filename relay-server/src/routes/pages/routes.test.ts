@@ -1,7 +1,12 @@
 import { ResetPasswordRequest } from '@cloud-connect/agent-core/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAccount, startTestRelay, type TestRelay } from '../../testing/index.js';
+import {
+  createAccount,
+  registration,
+  startTestRelay,
+  type TestRelay,
+} from '../../testing/index.js';
 
 let t: TestRelay;
 beforeEach(async () => {
@@ -43,14 +48,7 @@ function expectPage(res: Awaited<ReturnType<typeof page>>, status: number, headi
 
 async function registered(email: string) {
   const password = 'page tester password';
-  const reg = await t.api.post('/auth/register', {
-    name: 'Page Tester',
-    email,
-    password,
-    password_confirmation: password,
-    accept_terms: true,
-    accept_privacy: true,
-  });
+  const reg = await t.api.post('/auth/register', registration('Page Tester', email, password));
   expect(reg.status).toBe(201);
   return { id: reg.body.user.id as string, password };
 }
