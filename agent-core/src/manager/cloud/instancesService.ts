@@ -25,9 +25,11 @@ export interface InstancesServiceDeps {
  */
 export class InstancesService {
   private readonly account: UserCalls;
+  private readonly deps: Omit<InstancesServiceDeps, 'account'>;
 
-  constructor(private readonly deps: InstancesServiceDeps) {
-    this.account = deps.account;
+  constructor({ account, ...deps }: InstancesServiceDeps) {
+    this.account = account;
+    this.deps = deps;
   }
 
   listInstances() {
