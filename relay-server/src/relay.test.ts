@@ -117,7 +117,7 @@ describe('the relay builds its graph once, honouring what it is given', () => {
     },
   );
 
-  it('reports the started edge’s own health and the port it got, leaving the config it was given as it was', async () => {
+  it('reports the started edge’s own health and names the ports the API and the edge got, leaving the config it was given as it was', async () => {
     const config = loadConfig({
       RELAY_HOST: '127.0.0.1',
       RELAY_PORT: '0',
@@ -136,6 +136,10 @@ describe('the relay builds its graph once, honouring what it is given', () => {
     // The API names the port the edge got; the caller's config is not written to.
     expect(config.edgePort).toBe(0);
     expect(relay.services.config.edgePort).toBe(proxy.port);
+    // RELAY_PORT=0 with no RELAY_PUBLIC_URL: the links the API writes name the port it got.
+    expect(config.publicUrl).toBe('http://127.0.0.1:0');
+    expect(relay.services.config.publicUrl).toBe(relay.url);
+    expect(relay.url).toBe(`http://127.0.0.1:${relay.port}`);
     const health = (await (await fetch(`${relay.url}/v1/health`)).json()) as {
       checks: { edge: unknown };
     };

@@ -1,11 +1,11 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { createBilling } from './billing/billing.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Config } from './config/config.js';
+import { apiUrl, type Config } from './config/config.js';
 import { prepareDataDir } from './config/dataDir.js';
 import { loadOrCreateRelaySecret } from './config/relaySecret.js';
 import { createCnameResolver } from './dns/cnameResolver.js';
@@ -141,6 +141,20 @@ export async function buildServices(config: Config, options: RelayOptions = {}):
   };
 }
 
+/**
+ * The config the API serves with. A port of 0 (pick a free one) becomes the port the API or
+ * the edge got, so the links and public URLs the API writes name them; what was built before
+ * reads neither, and the caller's config is not written to.
+ */
+function servingConfig(config: Config, apiPort: number, edge: Edge): Config {
+  const defaultPublicUrl = config.publicUrl === apiUrl(config.host, config.port);
+  return {
+    ...config,
+    ...(config.port === 0 && defaultPublicUrl ? { publicUrl: apiUrl(config.host, apiPort) } : {}),
+    ...(config.edgePort === 0 && edge.proxy ? { edgePort: edge.proxy.port } : {}),
+  };
+}
+
 /** Start the Cloud API on `config.host:config.port` (0 picks a free port). */
 export async function startRelay(
   config: Config,
@@ -157,25 +171,35 @@ export async function startRelay(
     await shared.wireguard.close();
     throw e;
   }
+  // Listen before the app is built: with RELAY_PORT=0 the port is known only now, and the
+  // links the API writes name it. No connection is taken before the handlers are on (they go
+  // on in this turn of the event loop).
+  const server = createServer();
+  server.listen(config.port, config.host);
+  try {
+    await once(server, 'listening');
+  } catch (e) {
+    await edge.close();
+    await shared.store.close();
+    await shared.wireguard.close();
+    throw e;
+  }
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as AddressInfo).port;
+  const url = apiUrl(config.host, port);
   const services: Services = {
     ...shared,
-    // EDGE_PORT=0 picks a free port: the public URLs the API reports must name the one it got.
-    // The caller's config stays as it was; what was built before the edge reads no edge port.
-    config: edge.proxy && config.edgePort === 0 ? { ...config, edgePort: edge.proxy.port } : config,
+    config: servingConfig(config, port, edge),
     edgeHealth: options.services?.edgeHealth ?? (() => edge.health()),
   };
   services.liveness.start(services.timing.livenessSweepSeconds * 1000);
   const reverification = startReverification(services, config.domainReverifyIntervalSeconds);
   const app = createApp(services, { checkResponses: options.checkResponses ?? false });
-  const server = app.listen(config.port, config.host);
+  server.on('request', app.callback());
   answerProtocolErrors(server, services.logger);
-  await once(server, 'listening');
-  server.keepAliveTimeout = 65_000;
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   services.logger.info(
     {
-      url: `http://${host}:${port}`,
+      url,
       data_dir: config.dataDir,
       mail: services.mailer.kind,
       billing: services.billing ? 'stripe' : 'off',
@@ -185,7 +209,7 @@ export async function startRelay(
   );
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     services,
     server,

@@ -240,6 +240,11 @@ function stripeConfig(env: Env): StripeConfig | null {
   };
 }
 
+/** The Cloud API's own address on `host:port` as a URL (`RELAY_PUBLIC_URL`'s default). */
+export function apiUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 /** Read and validate the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const host = listenHost(env, 'RELAY_HOST', '127.0.0.1');
@@ -249,7 +254,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const publicUrlRaw = read(env, 'RELAY_PUBLIC_URL');
   const publicUrl = publicUrlRaw
     ? httpUrl('RELAY_PUBLIC_URL', publicUrlRaw).toString().replace(/\/$/, '')
-    : `http://${host.includes(':') ? `[${host}]` : host}:${relayPort}`;
+    : apiUrl(host, relayPort);
 
   const baseDomain = (read(env, 'RELAY_BASE_DOMAIN') ?? 'localhost').toLowerCase();
   if (!DOMAIN.test(baseDomain)) {

@@ -70,8 +70,6 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     ...relayOptions,
     rateLimits: { ...TEST_RATE_LIMITS, ...options.rateLimits },
   });
-  // Links in mail point at the public URL; with port 0 it is only known now.
-  if (!options.env?.RELAY_PUBLIC_URL) relay.services.config.publicUrl = relay.url;
   const api = new ApiClient(`${relay.url}/v1`, ledger);
   return {
     relay,
