@@ -17,26 +17,32 @@ interface TestFixtures {
   gui: Page;
 }
 
+/** A fixture the worker's tests share: started before the first of them, stopped after the last. */
+function perWorker<T>(
+  start: () => Promise<T>,
+  stop: (value: T) => Promise<void>,
+  timeout: number,
+): [(args: object, use: (value: T) => Promise<void>) => Promise<void>, WorkerScope] {
+  return [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this destructuring; it has none.
+    async ({}, use) => {
+      const value = await start();
+      await use(value);
+      await stop(value);
+    },
+    { scope: 'worker', timeout },
+  ];
+}
+
+interface WorkerScope {
+  scope: 'worker';
+  timeout: number;
+}
+
 /** Playwright's `test` with the GUI harness: every piece real, torn down after. */
 export const test = base.extend<TestFixtures, WorkerFixtures>({
-  keyring: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this destructuring.
-    async ({}, use) => {
-      const keyring = await startGuiKeyring();
-      await use(keyring);
-      await keyring.stop();
-    },
-    { scope: 'worker', timeout: 30_000 },
-  ],
-  world: [
-    // eslint-disable-next-line no-empty-pattern -- as above.
-    async ({}, use) => {
-      const world = await startGuiWorld();
-      await use(world);
-      await world.close();
-    },
-    { scope: 'worker', timeout: 60_000 },
-  ],
+  keyring: perWorker(startGuiKeyring, (keyring) => keyring.stop(), 30_000),
+  world: perWorker(startGuiWorld, (world) => world.close(), 60_000),
   app: async ({ world, keyring }, use) => {
     const app = await startDesktopApp(world, keyring);
     await use(app);
