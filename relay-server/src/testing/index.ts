@@ -1,4 +1,8 @@
-/** Test harness shared by relay-server's tests, agent-core's tests, e2e suites and benches. */
+/**
+ * Test harness shared by relay-server's tests, agent-core's tests, e2e suites and benches. Never
+ * built: tsconfig.json leaves this folder out of dist, and the package's `./testing` export
+ * resolves only under the `@cloud-connect/source` condition the tests run with.
+ */
 export { createAccount, createInstance, registration, type TestAccount } from './accounts.js';
 export { ApiClient, type ApiResponse } from './apiClient.js';
 export {
