@@ -153,7 +153,7 @@ type Patch<T, K extends keyof T> = Partial<Omit<T, K>>;
 /**
  * Everything the Cloud API keeps. Methods that must be atomic (uniqueness, limits,
  * single use of a token) are single calls, so a SQL store can map each one to a transaction
- * behind the same contract tests (`storeContract.ts`).
+ * behind the same contract tests (`testing/storeContract/`).
  *
  * Common rules: records go in and come out as copies (mutating an argument or a result never
  * changes the store); a write's promise resolves only once the write is durable; `update`
