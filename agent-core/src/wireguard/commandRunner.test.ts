@@ -8,12 +8,12 @@ import type { WireGuardAdvice } from './wireguardError.js';
 const RELAY_LIKE: WireGuardAdvice = {
   needs: 'WG_MODE',
   permission: 'run relay-server as root or give it CAP_NET_ADMIN',
-  nameTaken: '',
+  nameTaken: (name) => `${name} is taken`,
 };
 const AGENT_LIKE: WireGuardAdvice = {
   needs: 'the WireGuard tunnel',
   permission: 'the WireGuard tunnel needs root or CAP_NET_ADMIN',
-  nameTaken: '',
+  nameTaken: (name) => `${name} is taken`,
   otherInstall: 'macOS: brew install wireguard-tools',
 };
 

@@ -33,8 +33,8 @@ export interface WireGuardAdvice {
   needs: string;
   /** How to get permission: "run relay-server as root or give it CAP_NET_ADMIN". */
   permission: string;
-  /** Said after "A WireGuard interface named X already runs" when a name is taken. */
-  nameTaken: string;
+  /** The message for an interface name that is already taken. */
+  nameTaken: (name: string) => string;
   /** Install hints beyond Debian's package, e.g. "macOS: brew install wireguard-tools". */
   otherInstall?: string;
 }

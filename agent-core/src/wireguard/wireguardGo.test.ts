@@ -7,7 +7,7 @@ import type { WireGuardAdvice } from './wireguardError.js';
 const ADVICE: WireGuardAdvice = {
   needs: 'the test',
   permission: 'run the test as root',
-  nameTaken: '; pick another name',
+  nameTaken: (name) => `A WireGuard interface named ${name} already runs; pick another name`,
 };
 
 /** A wireguard-go stand-in: running until the test ends it, or exited at once with `output`. */

@@ -144,10 +144,7 @@ async function startOnce(options: StartWireGuardGoOptions): Promise<WireGuardDae
   // Control sockets (/var/run/wireguard/<name>.sock) are shared by every namespace: never take
   // over a name that is in use.
   if (await interfaceAnswers(run, name)) {
-    throw new WireGuardError(
-      'INTERFACE_IN_USE',
-      `A WireGuard interface named ${name} already runs${advice.nameTaken}`,
-    );
+    throw new WireGuardError('INTERFACE_IN_USE', advice.nameTaken(name));
   }
   const daemon = (options.startDaemon ?? spawnWireGuardGo)(name, options.log);
   const deadline = clock.now().getTime() + readyTimeoutMs;

@@ -9,8 +9,8 @@ import {
 export const RELAY_ADVICE: WireGuardAdvice = {
   needs: 'WG_MODE',
   permission: 'run relay-server as root or give it CAP_NET_ADMIN',
-  nameTaken:
-    ' (another relay or a leftover wireguard-go); stop it or set WG_INTERFACE to another name',
+  nameTaken: (name) =>
+    `a WireGuard interface named ${name} already runs (another relay or a leftover wireguard-go); stop it or set WG_INTERFACE to another name`,
 };
 
 /** The relay's command runner: wg, ip and iptables with the relay's advice in their failures. */

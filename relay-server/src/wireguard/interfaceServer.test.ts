@@ -216,28 +216,24 @@ describe('InterfaceServer in wireguard-go mode: starting', () => {
     await server.close();
   });
 
-  it('gives up with the reason after three failed starts, and at once when permission is denied', async () => {
-    const r = recordingRunner({ 'wg show ccwg-test listen-port': 'No such device' });
-    let started = 0;
-    const failing: StartDaemon = () => {
-      started += 1;
-      return fakeDaemon('ERROR: Failed to listen on uapi socket: no such file or directory');
-    };
-    await expect(InterfaceServer.start(goOptions(r.run, failing))).rejects.toMatchObject({
-      code: 'PROCESS_EXITED',
-    });
-    expect(started).toBe(3);
-
-    started = 0;
-    const denied: StartDaemon = () => {
-      started += 1;
-      return fakeDaemon('ERROR: Failed to create TUN device: operation not permitted');
-    };
-    await expect(InterfaceServer.start(goOptions(r.run, denied))).rejects.toMatchObject({
-      code: 'PERMISSION_DENIED',
-    });
-    expect(started).toBe(1);
-  });
+  it.each([
+    ['ERROR: Failed to listen on uapi socket: no such file or directory', 'PROCESS_EXITED', 3],
+    ['ERROR: Failed to create TUN device: operation not permitted', 'PERMISSION_DENIED', 1],
+  ])(
+    'gives up on wireguard-go exiting with "%s" as %s after %i start(s)',
+    async (output, code, starts) => {
+      const r = recordingRunner({ 'wg show ccwg-test listen-port': 'No such device' });
+      let started = 0;
+      const exiting: StartDaemon = () => {
+        started += 1;
+        return fakeDaemon(output);
+      };
+      await expect(InterfaceServer.start(goOptions(r.run, exiting))).rejects.toMatchObject({
+        code,
+      });
+      expect(started).toBe(starts);
+    },
+  );
 
   it('stops a wireguard-go that never opens its control socket before trying again', async () => {
     const r = recordingRunner({ 'wg show ccwg-test listen-port': 'No such device' });

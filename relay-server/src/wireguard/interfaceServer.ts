@@ -122,8 +122,8 @@ export class InterfaceServer implements WireGuardServer {
       name: this.ifName,
       run: this.run,
       advice: RELAY_ADVICE,
-      log: (level, line) =>
-        this.logger[level]({ wg_interface: this.ifName }, `wireguard-go: ${line}`),
+      // The component logger already names the interface.
+      log: (level, line) => this.logger[level](`wireguard-go: ${line}`),
       startDaemon: this.options.startDaemon,
       readyTimeoutMs: this.options.readyTimeoutMs,
       attempts: 3,

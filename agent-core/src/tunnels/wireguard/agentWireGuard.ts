@@ -10,7 +10,8 @@ import { TunnelError, type TunnelErrorCode } from '../tunnelError.js';
 export const AGENT_ADVICE: WireGuardAdvice = {
   needs: 'the WireGuard tunnel',
   permission: 'the WireGuard tunnel needs root or CAP_NET_ADMIN',
-  nameTaken: ' on this machine; another name is needed',
+  nameTaken: (name) =>
+    `A WireGuard interface named ${name} already exists on this machine; another name is needed`,
   otherInstall: 'macOS: brew install wireguard-tools',
 };
 
