@@ -5,10 +5,9 @@ import type {
   EventChannel,
   EventPayloads,
   Result,
-  Unsubscribe,
 } from '@cloud-connect/agent-core/desktop';
 import type { BridgeConnection, BridgeErrorCode, BridgeState } from './bridgeState.js';
-import { desktopApiFromCall } from './desktopApiFromCall.js';
+import { desktopApiFromCall, type SubscribeTransport } from './desktopApiFromCall.js';
 import { CLOSE_UNAUTHORIZED } from './protocolConstants.js';
 
 /** The part of the browser's WebSocket the bridge uses (the `ws` package has the same). */
@@ -278,16 +277,13 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): {
     });
   }
 
-  function subscribe<C extends EventChannel>(
-    channel: C,
-    listener: (payload: EventPayloads[C]) => void,
-  ): Unsubscribe {
+  const subscribe: SubscribeTransport = (channel, listener) => {
     const listeners = eventListeners[channel];
     listeners.add(listener);
     return () => {
       listeners.delete(listener);
     };
-  }
+  };
 
   const api = desktopApiFromCall(call, subscribe);
 

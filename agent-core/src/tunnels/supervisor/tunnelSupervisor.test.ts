@@ -70,16 +70,21 @@ const backingOff = (s: TunnelStatus) => s.next_retry_at !== null;
 const HOUR = 3_600_000;
 
 /**
- * Wait for the restart after a crash to be scheduled (once the crashed process is stopped),
- * check the delay, and move the clock to it: nothing happens 1 ms early, the restart on time.
+ * Move the clock to `delayMs` from now and check that `count` (starts, health probes) does not
+ * move 1 ms early and moves by one on time.
  */
+function expectOneMoreAfter(clock: ManualClock, delayMs: number, count: () => number) {
+  const before = count();
+  clock.advance(delayMs - 1);
+  expect(count()).toBe(before);
+  clock.advance(1);
+  expect(count()).toBe(before + 1);
+}
+
+/** Wait for the restart after a crash to be scheduled (once the crashed process is stopped), check its delay, and restart on time. */
 async function expectRestartAfter(clock: ManualClock, driver: CountingDriver, delayMs: number) {
   expect(await clock.whenScheduled()).toBe(delayMs);
-  const starts = driver.starts;
-  clock.advance(delayMs - 1);
-  expect(driver.starts).toBe(starts);
-  clock.advance(1);
-  expect(driver.starts).toBe(starts + 1);
+  expectOneMoreAfter(clock, delayMs, () => driver.starts);
 }
 
 /**
@@ -251,10 +256,7 @@ describe('TunnelSupervisor', () => {
       'status',
       (s) => s.error_code === 'HEALTH_CHECK_FAILED',
     );
-    clock.advance(599);
-    expect(driver.statusCalls).toBe(0);
-    clock.advance(1);
-    expect(driver.statusCalls).toBe(1);
+    expectOneMoreAfter(clock, 600, () => driver.statusCalls);
     const [failure] = await failed;
     expect(failure.status).toBe('error');
     expect(failure.error).toBe('The cloudflared tunnel has not been connected for 1 s');
@@ -290,10 +292,7 @@ describe('TunnelSupervisor', () => {
     process.kill(pid, standInSignals.dropConnections);
     await waitForEvent(supervisor.events, 'status', (s) => !s.is_connected);
     const restarting = waitForEvent(supervisor.events, 'status', backingOff);
-    clock.advance(2_999);
-    expect(driver.statusCalls).toBe(0);
-    clock.advance(1);
-    expect(driver.statusCalls).toBe(1);
+    expectOneMoreAfter(clock, 3_000, () => driver.statusCalls);
     // The stand-in's own reason (its failed reconnects), else the supervisor's.
     const [failure] = await restarting;
     expect(failure.status).toBe('error');
@@ -382,10 +381,7 @@ describe('TunnelSupervisor', () => {
     await supervisor.start();
     await waitForEvent(supervisor.events, 'status', is('connected'));
     expect(clock.pendingDelays()).toEqual([30_000, 45_000]);
-    clock.advance(29_999);
-    expect(driver.statusCalls).toBe(0);
-    clock.advance(1);
-    expect(driver.statusCalls).toBe(1);
+    expectOneMoreAfter(clock, 30_000, () => driver.statusCalls);
     // Re-armed for the next check once this one has answered.
     expect(await clock.whenScheduled((delay) => delay === 30_000)).toBe(30_000);
     expect(supervisor.status.status).toBe('connected');
