@@ -133,7 +133,6 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     // The test's own servers listen on the bridge, where the cloud namespace reaches them.
     dns = opened.add(await startDnsServer({ host: lab.rootIp }));
     stripe = opened.add(await startStripeStandIn({ host: lab.rootIp }));
-    serverIf = lab.ifName('s');
     relay = await LabRelay.start(lab, 'cloud', {
       env: {
         ...wireguardGoEnv(lab, 'cloud'),
@@ -148,6 +147,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
       },
     });
     opened.add(relay);
+    serverIf = relay.wgInterface;
     for (const home of ['home-a', 'home-b'] as const) await startTestApp(lab, home, home);
     a = await relay.userWithInstance('home-a');
     b = await relay.userWithInstance('home-b');

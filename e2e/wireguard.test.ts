@@ -63,8 +63,7 @@ describe.skipIf(!available.ok)('WireGuard tunnel between namespaces', () => {
   const curlFrom = (host: string, url: string, seconds = 5) =>
     lab.exec(host, 'curl', ['-sS', '-m', String(seconds), url], { reject: false });
 
-  /** The relay's WireGuard interface (wireguardGoEnv names it after the lab). */
-  const serverIf = () => lab.ifName('s');
+  const serverIf = () => relay.wgInterface;
   const serverDump = () => wgPeerFields(lab, 'cloud', serverIf());
 
   const processNames = (host: string) => lab.processesIn(host).map((p) => p.name);

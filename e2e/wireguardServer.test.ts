@@ -56,8 +56,8 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
 
   beforeAll(async () => {
     lab = opened.add(await NetLab.create({ tag: 'hG', hosts: ['cloud'] }));
-    wgIf = lab.ifName('s');
     relay = opened.add(await LabRelay.start(lab, 'cloud', { env: wireguardGoEnv(lab, 'cloud') }));
+    wgIf = relay.wgInterface;
   }, 120_000);
 
   it('follows the store: register adds the peer, a new key replaces it, delete removes it at once', async () => {

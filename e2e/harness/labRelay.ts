@@ -58,6 +58,13 @@ export class LabRelay {
     return `http://${this.lab.ip(this.host)}:${this.port}`;
   }
 
+  /** The WireGuard interface the relay serves (WG_INTERFACE; a fresh name per wireguardGoEnv). */
+  get wgInterface(): string {
+    const name = this.env.WG_INTERFACE;
+    if (!name) throw new Error('this lab relay runs without WG_INTERFACE');
+    return name;
+  }
+
   static async start(lab: NetLab, host: string, options: LabRelayOptions = {}): Promise<LabRelay> {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'cc-labrelay-'));
     const relay = new LabRelay(lab, host, dataDir, options.port ?? 8787, options.env ?? {});
