@@ -58,45 +58,46 @@ export class CaddyEdge implements RunningEdge {
   readonly url: string;
   readonly port: number;
 
-  private constructor(private readonly o: CaddyEdgeOptions) {
-    this.admin = new CaddyAdmin(o.caddy.admin);
-    const listenHost = ANY_ADDRESS.has(o.edgeHost)
+  private constructor(private readonly options: CaddyEdgeOptions) {
+    this.admin = new CaddyAdmin(options.caddy.admin);
+    const listenHost = ANY_ADDRESS.has(options.edgeHost)
       ? ''
-      : o.edgeHost.includes(':')
-        ? `[${o.edgeHost}]`
-        : o.edgeHost;
-    this.probeHost = ANY_ADDRESS.has(o.edgeHost) ? '127.0.0.1' : o.edgeHost;
-    this.port = o.edgePort;
+      : options.edgeHost.includes(':')
+        ? `[${options.edgeHost}]`
+        : options.edgeHost;
+    this.probeHost = ANY_ADDRESS.has(options.edgeHost) ? '127.0.0.1' : options.edgeHost;
+    this.port = options.edgePort;
     const urlHost = this.probeHost.includes(':') ? `[${this.probeHost}]` : this.probeHost;
-    this.url = `https://${urlHost}:${o.edgePort}`;
+    this.url = `https://${urlHost}:${options.edgePort}`;
     this.settings = {
-      listen: `${listenHost}:${o.edgePort}`,
+      listen: `${listenHost}:${options.edgePort}`,
       askUrl: '',
-      issuer: o.caddy.issuer,
-      timeouts: o.timeouts,
+      issuer: options.caddy.issuer,
+      timeouts: options.timeouts,
     };
     this.askServer = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://ask.invalid');
       if (req.method !== 'GET' || url.pathname !== '/tls-ask') return void res.writeHead(404).end();
       const domain = url.searchParams.get('domain');
       // In-memory lookup only: Caddy calls this during TLS handshakes.
-      const allowed = domain !== null && this.o.routes.resolve(domain) !== null;
+      const allowed = domain !== null && this.options.routes.resolve(domain) !== null;
       res.writeHead(allowed ? 200 : 404, { 'content-type': 'text/plain' });
       res.end(allowed ? 'ok' : 'no such host');
     });
   }
 
-  static async start(o: CaddyEdgeOptions): Promise<CaddyEdge> {
-    const edge = new CaddyEdge(o);
-    edge.askServer.listen(o.caddy.askPort, o.caddy.askHost);
+  static async start(options: CaddyEdgeOptions): Promise<CaddyEdge> {
+    const edge = new CaddyEdge(options);
+    edge.askServer.listen(options.caddy.askPort, options.caddy.askHost);
     await once(edge.askServer, 'listening');
     const { port } = edge.askServer.address() as AddressInfo;
-    edge.settings.askUrl = `http://${o.caddy.askHost}:${port}/tls-ask`;
-    edge.unsubscribe = o.routes.onChange(() => edge.scheduleSync());
+    edge.settings.askUrl = `http://${options.caddy.askHost}:${port}/tls-ask`;
+    edge.unsubscribe = options.routes.onChange(() => edge.scheduleSync());
     edge.scheduleSync();
     await edge.settled();
-    if (edge.lastError) o.logger.error({ err: edge.lastError }, 'edge: Caddy not programmed yet');
-    edge.driftTimer = setInterval(() => void edge.checkDrift(), o.driftCheckMs ?? 10_000);
+    if (edge.lastError)
+      options.logger.error({ err: edge.lastError }, 'edge: Caddy not programmed yet');
+    edge.driftTimer = setInterval(() => void edge.checkDrift(), options.driftCheckMs ?? 10_000);
     edge.driftTimer.unref();
     return edge;
   }
@@ -108,7 +109,7 @@ export class CaddyEdge implements RunningEdge {
 
   /** Resolves once every routing change so far is in Caddy (or failed and was logged). */
   async settled(): Promise<void> {
-    await this.o.routes.settled();
+    await this.options.routes.settled();
     while (this.loop) await this.loop;
   }
 
@@ -161,20 +162,20 @@ export class CaddyEdge implements RunningEdge {
         await this.pushConfig();
       } catch (e) {
         this.lastError = (e as Error).message;
-        this.o.logger.warn({ err: this.lastError }, 'edge: programming Caddy failed');
+        this.options.logger.warn({ err: this.lastError }, 'edge: programming Caddy failed');
       }
     }
   }
 
   private async pushConfig() {
-    const routes = this.o.routes.hosts();
+    const routes = this.options.routes.hosts();
     for (let i = 0; i < 5; i++) {
       const { config, etag } = await this.admin.getConfig();
       if (await this.admin.replaceConfig(mergeCaddyConfig(config, routes, this.settings), etag)) {
-        if (this.lastError) this.o.logger.info('edge: Caddy programmed again');
+        if (this.lastError) this.options.logger.info('edge: Caddy programmed again');
         this.lastError = null;
         this.programmedHosts = routes.length;
-        this.o.logger.debug({ hosts: routes.length }, 'edge: Caddy programmed');
+        this.options.logger.debug({ hosts: routes.length }, 'edge: Caddy programmed');
         this.watchCertificates(routes);
         return;
       }
@@ -215,30 +216,30 @@ export class CaddyEdge implements RunningEdge {
   private async probe(domain: string, w: CertWatch) {
     w.timer = null;
     const current = () => !this.closed && this.certs.get(domain) === w;
-    const record = await this.o.store.domains.get(domain);
+    const record = await this.options.store.domains.get(domain);
     if (!current() || !record || record.status !== 'verified' || record.sslStatus === 'active')
       return;
     const result = await probeCertificate(domain, {
       host: this.probeHost,
-      port: this.o.edgePort,
-      verifyChain: this.o.caddy.issuer === 'acme',
+      port: this.options.edgePort,
+      verifyChain: this.options.caddy.issuer === 'acme',
     });
     if (!current()) return;
     if (result.ok) {
-      const still = await this.o.store.domains.get(domain);
+      const still = await this.options.store.domains.get(domain);
       if (still?.status === 'verified') {
-        await this.o.store.domains.update(domain, { sslStatus: 'active' });
-        this.o.logger.info(
+        await this.options.store.domains.update(domain, { sslStatus: 'active' });
+        this.options.logger.info(
           { domain, valid_to: result.validTo.toISOString() },
           'edge: certificate active',
         );
       }
       return;
     }
-    const delays = this.o.probeDelaysMs ?? DEFAULT_PROBE_DELAYS_MS;
+    const delays = this.options.probeDelaysMs ?? DEFAULT_PROBE_DELAYS_MS;
     const delay = delays[Math.min(w.attempt, delays.length - 1)] ?? 60_000;
     w.attempt++;
-    this.o.logger.debug(
+    this.options.logger.debug(
       { domain, reason: result.reason, next_ms: delay },
       'edge: no certificate yet',
     );
