@@ -9,6 +9,7 @@ import {
   type StartDaemon,
   type WireGuardDaemon,
 } from '@cloud-connect/agent-core/wireguard';
+import { manualClock } from '@cloud-connect/agent-core/testing';
 import { commandFailure } from './commandRunner.js';
 import { InterfaceServer } from './interfaceServer.js';
 
@@ -243,9 +244,20 @@ describe('InterfaceServer in wireguard-go mode: starting', () => {
       daemons.push(stopped);
       return fakeDaemon(null, stopped);
     };
-    await expect(
-      InterfaceServer.start({ ...goOptions(r.run, silent), readyTimeoutMs: 100 }),
-    ).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const clock = manualClock();
+    let outcome: unknown = null;
+    const starting = InterfaceServer.start({
+      ...goOptions(r.run, silent),
+      readyTimeoutMs: 100,
+      clock,
+      timers: clock,
+    }).catch((e: unknown) => (outcome = e));
+    // Three waits of 100 ms (polled every 50), 250 and 500 ms apart.
+    await clock.tick(150 + 250 + 150 + 500 + 100);
+    expect(outcome).toBeNull();
+    await clock.tick(50);
+    await starting;
+    expect(outcome).toMatchObject({ code: 'TIMEOUT' });
     expect(daemons).toHaveLength(3);
     // Every wireguard-go that was started is stopped: none is left behind untracked.
     expect(daemons.every((d) => d.count > 0)).toBe(true);

@@ -8,6 +8,13 @@ import {
   type WgDump,
   type WireGuardDaemon,
 } from '@cloud-connect/agent-core/wireguard';
+import {
+  systemClock,
+  systemTimers,
+  type Clock,
+  type TimerHandle,
+  type Timers,
+} from '@cloud-connect/agent-core/time';
 import type { Logger } from '../logging/logger.js';
 import { execaRunner, RELAY_ADVICE } from './commandRunner.js';
 import { ensurePeerIsolation, removePeerIsolation } from './peerIsolation.js';
@@ -30,6 +37,9 @@ export interface InterfaceServerOptions {
   isolation?: boolean;
   /** How long to wait for wireguard-go's control socket. */
   readyTimeoutMs?: number;
+  /** For the start-up wait, the restart backoff and the stats cache; the system's by default. */
+  clock?: Clock;
+  timers?: Timers;
 }
 
 /**
@@ -42,6 +52,8 @@ export class InterfaceServer implements WireGuardServer {
   readonly publicKey: string;
   private readonly ifName: string;
   private readonly run: RunCommand;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
   private readonly logger: Logger;
   private daemon: WireGuardDaemon | null = null;
   private readonly desired = new Map<string, Peer>();
@@ -49,7 +61,7 @@ export class InterfaceServer implements WireGuardServer {
   private kernelLinkCreated = false;
   private closing = false;
   private lastFailure: string | null = null;
-  private restartTimer: NodeJS.Timeout | null = null;
+  private restartTimer: TimerHandle | null = null;
   private restartDelayMs = 1000;
   private queue: Promise<unknown> = Promise.resolve();
   private statsCache: { at: number; value: Promise<PeerStats[]> } | null = null;
@@ -59,6 +71,8 @@ export class InterfaceServer implements WireGuardServer {
     this.publicKey = options.publicKey;
     this.ifName = options.interfaceName;
     this.run = options.run ?? execaRunner;
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
     this.logger = options.logger.child({ component: 'wireguard', wg_interface: this.ifName });
   }
 
@@ -126,6 +140,8 @@ export class InterfaceServer implements WireGuardServer {
       log: (level, line) => this.logger[level](`wireguard-go: ${line}`),
       startDaemon: this.options.startDaemon,
       readyTimeoutMs: this.options.readyTimeoutMs,
+      clock: this.clock,
+      timers: this.timers,
       attempts: 3,
       onRetry: (e, attempt) =>
         this.logger.warn({ wg_interface: this.ifName, attempt }, `${e.message}; trying again`),
@@ -177,7 +193,7 @@ export class InterfaceServer implements WireGuardServer {
     if (this.closing || this.restartTimer) return;
     const delay = this.restartDelayMs;
     this.restartDelayMs = Math.min(this.restartDelayMs * 2, 30_000);
-    this.restartTimer = setTimeout(() => {
+    this.restartTimer = this.timers.setTimeout(() => {
       this.restartTimer = null;
       void this.serial(async () => {
         if (this.closing) return;
@@ -246,7 +262,7 @@ export class InterfaceServer implements WireGuardServer {
    */
   async stats({ maxAgeMs = 1000 }: { maxAgeMs?: number } = {}): Promise<PeerStats[] | null> {
     if (!this.up) return [];
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     if (!this.statsCache || now - this.statsCache.at > maxAgeMs) {
       this.statsCache = { at: now, value: this.readStats() };
       this.statsCache.value.catch(() => (this.statsCache = null));
@@ -283,7 +299,7 @@ export class InterfaceServer implements WireGuardServer {
   /** Remove the isolation rule and the interface, and stop wireguard-go (SIGTERM, then wait). */
   close(): Promise<void> {
     this.closing = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.timers.clearTimeout(this.restartTimer);
     this.restartTimer = null;
     return this.serial(async () => {
       const wasUp = this.up;
