@@ -1,12 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { watch } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { REPO_ROOT, startRelayProcess, type RelayProcess } from '../../e2e/harness/relayProcess.js';
+import {
+  startRelayProcess,
+  startServerProcess,
+  type RelayProcess,
+  type ServerProcess,
+} from '../../e2e/harness/relayProcess.js';
 import { seedInstances, type SeededInstance } from './seed.js';
 
 /**
@@ -125,24 +128,6 @@ function combine(rounds: Round[]) {
   };
 }
 
-/** Start the bare Koa app as a child process; resolves with its URL. */
-async function startBare(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'bench/heartbeats/bareServer.ts')],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const url = /bare koa on (http:\/\/\S+)/.exec(out)?.[1];
-    if (url) return { url, child };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`bare server: ${out}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Counts rewrites of the snapshot: each atomic write ends in a rename onto `store.json`. */
 function countDataFileWrites(dataDir: string) {
   let writes = 0;
@@ -164,7 +149,7 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cc-bench-heartbeats-'));
   const secret = randomBytes(32).toString('base64url');
   let relay: RelayProcess | null = null;
-  let bare: ChildProcess | null = null;
+  let bare: ServerProcess | null = null;
   try {
     const seedStart = performance.now();
     const seeded = await seedInstances(dataDir, secret, INSTANCES);
@@ -176,10 +161,11 @@ async function main(): Promise<void> {
       { RELAY_DATA_DIR: dataDir, RELAY_SECRET: secret, LOG_LEVEL: 'info' },
       PROFILE ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] } : {},
     );
-    const started = await startBare();
-    bare = started.child;
+    bare = await startServerProcess('bench/heartbeats/bareServer.ts', {
+      printed: /bare koa on (http:\/\/\S+)/,
+    });
     const relayUrl = `${relay.url}${HEARTBEAT_PATH}`;
-    const bareUrl = `${started.url}${HEARTBEAT_PATH}`;
+    const bareUrl = `${bare.url}${HEARTBEAT_PATH}`;
 
     console.log(
       `${cpus().length} CPUs, load average ${loadavg()
@@ -204,7 +190,7 @@ async function main(): Promise<void> {
       counter.stop();
       fileWrites += counter.writes;
       hbRounds.push(hb);
-      bareRounds.push(await load(bareUrl, seeded, { seconds: ROUND_S }, bare.pid));
+      bareRounds.push(await load(bareUrl, seeded, { seconds: ROUND_S }, bare.child.pid));
       console.log(
         `  round ${round + 1}: heartbeat ${fmt(hb.rps)} req/s, bare ${fmt(bareRounds[round]!.rps)} req/s, ratio ${fmt(hb.rps / bareRounds[round]!.rps, 2)}`,
       );
@@ -246,10 +232,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    if (bare && bare.exitCode === null) {
-      bare.kill('SIGTERM');
-      await once(bare, 'exit');
-    }
+    await bare?.stop();
     await relay?.stop();
     await rm(dataDir, { recursive: true, force: true });
     if (PROFILE) console.log(`relay CPU profile in ${PROFILE_DIR}`);
