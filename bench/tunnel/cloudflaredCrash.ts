@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { createStandInFixture, waitForEvent } from '@cloud-connect/agent-core/testing';
 import { TunnelSupervisor } from '@cloud-connect/agent-core/tunnels';
+import { percentile } from './httpLoad.js';
 
 export interface CloudflaredCrashResult {
   runs: number;
@@ -18,10 +19,6 @@ export interface CloudflaredCrashResult {
 }
 
 const GOAL_MS = 1_000;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
-}
 
 /** Kill the supervised stand-in `runs` times and time each crash until the status event. */
 export async function benchCloudflaredCrash(

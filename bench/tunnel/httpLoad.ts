@@ -4,6 +4,7 @@
  * over node:http, timed with the monotonic clock, so sub-millisecond latencies stay visible.
  */
 import { Agent, request } from 'node:http';
+import { pathToFileURL } from 'node:url';
 
 export interface LoadSpec {
   /** Base URL of the app, e.g. `http://10.100.0.2:9090`. */
@@ -47,7 +48,8 @@ function get(agent: Agent, url: string): Promise<number> {
   });
 }
 
-const pct = (sorted: number[], p: number) =>
+/** The `p` quantile (0–1) of ascending samples, nearest rank below; NaN for none. */
+export const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
 
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
@@ -101,8 +103,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
   return {
     url: spec.url,
-    p50Ms: pct(samples, 0.5),
-    p99Ms: pct(samples, 0.99),
+    p50Ms: percentile(samples, 0.5),
+    p99Ms: percentile(samples, 0.99),
     meanMs: samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length),
     requestsPerSecond: done / elapsedS,
     downloadMBps: bytes / 1e6 / downloadS,
@@ -110,7 +112,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
-if (process.argv[2]) {
-  const result = await runLoad(JSON.parse(process.argv[2]) as LoadSpec);
+// Run as a script (inside a lab namespace), not when a bench imports `percentile`.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const spec = process.argv[2];
+  if (!spec) throw new Error('usage: node --import tsx httpLoad.ts <json spec>');
+  const result = await runLoad(JSON.parse(spec) as LoadSpec);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
