@@ -35,7 +35,8 @@ export default tseslint.config(
     // The renderer runs in a browser sandbox: DOM globals, React hook rules, no Node modules,
     // and agent-core only as types (its runtime pulls in zod and Node-only code).
     files: ['renderer/src/**/*.{ts,tsx}'],
-    ignores: ['renderer/src/**/*.test.ts'],
+    // Tests and their support (renderer/src/testing) run in Node under vitest, never in the bundle.
+    ignores: ['renderer/src/**/*.test.ts', 'renderer/src/testing/**'],
     languageOptions: { globals: { ...globals.browser } },
     plugins: { 'react-hooks': reactHooks },
     rules: {

@@ -1,7 +1,8 @@
-import type { ConnectionView, SessionView } from '@cloud-connect/agent-core/desktop';
-import { idleStatus } from '@cloud-connect/agent-core/status';
+// What the host answers, as renderer tests script it: sessions, a subscription, a connection
+// (agent-core's, shared with the tray and status-file tests).
+import type { SessionView } from '@cloud-connect/agent-core/desktop';
 
-/** What the host answers, as renderer tests script it: sessions, a subscription, a connection. */
+export { connectionView } from '@cloud-connect/agent-core/testing';
 
 export const signedOut: SessionView = {
   signedIn: false,
@@ -30,27 +31,3 @@ export const freeSubscription = {
   cancel_at_period_end: false,
   payment_method: null,
 } as const;
-
-/** A connection view with a status; override what the test is about. */
-export function connectionView(
-  overrides: Partial<Omit<ConnectionView, 'status'>> & {
-    status?: Partial<ConnectionView['status']>;
-  } = {},
-): ConnectionView {
-  const { status, ...rest } = overrides;
-  return {
-    id: 'conn_abc123',
-    name: 'Photos',
-    kind: 'cloudflare',
-    instanceId: null,
-    target: 'http://localhost:8080',
-    enabled: true,
-    hasToken: true,
-    publicUrl: null,
-    relay: null,
-    createdAt: '2025-06-01T10:00:00.000Z',
-    updatedAt: '2025-06-01T10:00:00.000Z',
-    ...rest,
-    status: { ...idleStatus('cloudflare'), ...status },
-  };
-}
