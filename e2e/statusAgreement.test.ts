@@ -20,6 +20,8 @@ import {
   manualClock,
   recordingWireGuard,
   startTestRelay,
+  builtinEdgeEnv,
+  builtinEdgeUrl,
   type ManualClock,
   type RecordingWireGuard,
   type TestAccount,
@@ -67,10 +69,7 @@ async function startWorld(handshakes: boolean): Promise<World> {
     clock,
     ...(wg ? { services: { wireguard: wg } } : {}),
     env: {
-      TUNNEL_CIDR: handshakes ? '127.81.0.0/16' : '127.82.0.0/16',
-      EDGE_MODE: 'builtin',
-      EDGE_HOST: '127.0.0.1',
-      EDGE_PORT: '0',
+      ...builtinEdgeEnv(handshakes ? '127.81.0.0/16' : '127.82.0.0/16'),
       WG_ENDPOINT: 'relay.cloud.test:51820',
     },
   });
@@ -193,9 +192,7 @@ describe('the Instances screen, the connection card, the tray and the CLI agree'
     const w = await startWorld(false);
     expect((await w.manager.connect(await connectionId(w))).ok).toBe(true);
     const c = await connectionWhen(w, (x) => x.relay?.status === 'connected');
-    const proxy = w.t.relay.edge.proxy;
-    if (proxy?.mode !== 'builtin') throw new Error('expected the built-in edge');
-    const edgePort = new URL(proxy.url).port;
+    const edgePort = new URL(builtinEdgeUrl(w.t)).port;
     expect(c.publicUrl).toBe(`http://${w.subdomain}.cloud.test:${edgePort}`);
     expectAgreement(
       await everySurface(w, c),

@@ -1,18 +1,17 @@
 import { once } from 'node:events';
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
+  builtinEdgeEnv,
+  builtinEdgeUrl,
   createAccount,
   createInstance,
   setPlan,
-  startDnsServer,
-  startTestRelay,
   type TestAccount,
-  type TestDnsServer,
-  type TestRelay,
   until,
 } from '../testing/index.js';
+import { useDnsRelay } from '../testing/relayFixtures.js';
 import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 /**
@@ -20,36 +19,17 @@ import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
  * is a 127.77.x.y address where a local HTTP server stands in for the agent's forwarder.
  */
 
-let t: TestRelay;
-let dns: TestDnsServer;
-let edgeUrl: string;
+const ctx = useDnsRelay({
+  env: { ...builtinEdgeEnv('127.77.0.0/16'), DOMAIN_REVERIFY_INTERVAL_S: '1' },
+});
+const edgeUrl = () => builtinEdgeUrl(ctx.t);
 const apps: Server[] = [];
 let seq = 0;
 const stamp = Date.now().toString(36);
 
-beforeAll(async () => {
-  dns = await startDnsServer();
-  t = await startTestRelay({
-    env: {
-      DNS_SERVERS: dns.address,
-      TUNNEL_CIDR: '127.77.0.0/16',
-      EDGE_MODE: 'builtin',
-      EDGE_HOST: '127.0.0.1',
-      EDGE_PORT: '0',
-      EDGE_CONNECT_TIMEOUT_MS: '1000',
-      DOMAIN_REVERIFY_INTERVAL_S: '1',
-    },
-  });
-  const proxy = t.relay.edge.proxy;
-  if (!proxy || proxy.mode !== 'builtin') throw new Error('expected the built-in edge');
-  edgeUrl = proxy.url;
-});
-
 afterAll(async () => {
   for (const a of apps) a.closeAllConnections();
   await Promise.all(apps.map((a) => new Promise((r) => a.close(r))));
-  await t?.stop();
-  await dns?.close();
 });
 
 interface Online {
@@ -64,10 +44,10 @@ interface Online {
 
 /** An instance with its "forwarder" listening on its tunnel IP, registered and heartbeating. */
 async function onlineInstance(plan: 'free' | 'pro' = 'pro'): Promise<Online> {
-  const account = await createAccount(t);
-  if (plan !== 'free') await setPlan(t, account, plan);
+  const account = await createAccount(ctx.t);
+  if (plan !== 'free') await setPlan(ctx.t, account, plan);
   const subdomain = `edge${++seq}x${stamp}`;
-  const created = await createInstance(t, account, subdomain);
+  const created = await createInstance(ctx.t, account, subdomain);
   const tunnelIp = created.instance.tunnel_ip;
   const app = http.createServer((req, res) =>
     res.end(`app ${subdomain} ${req.headers.host} ${req.url}`),
@@ -77,16 +57,16 @@ async function onlineInstance(plan: 'free' | 'pro' = 'pro'): Promise<Online> {
   apps.push(app);
   const port = (app.address() as AddressInfo).port;
   const token = created.credentials.instance_token;
-  const reg = await t.api.post(
+  const reg = await ctx.t.api.post(
     '/tunnel/register',
     { public_key: generateKeyPair().publicKey, target_port: port },
     { token },
   );
   expect(reg.status).toBe(200);
-  expect((await t.api.post('/tunnel/heartbeat', {}, { token })).status).toBe(200);
+  expect((await ctx.t.api.post('/tunnel/heartbeat', {}, { token })).status).toBe(200);
   // The route table applies events in order, asynchronously (a new tunnel IP's route is
   // looked up with `ip`): requests sent now must find the instance online.
-  await t.relay.edge.routes.settled();
+  await ctx.t.relay.edge.routes.settled();
   return {
     account,
     id: created.instance.id,
@@ -102,7 +82,7 @@ async function onlineInstance(plan: 'free' | 'pro' = 'pro'): Promise<Online> {
 function get(host: string, path = '/') {
   return new Promise<{ status: number; text: string; edge: string | undefined }>(
     (resolve, reject) => {
-      const u = new URL(edgeUrl);
+      const u = new URL(edgeUrl());
       http
         .get({ host: u.hostname, port: u.port, path, headers: { host }, agent: false }, (res) => {
           let text = '';
@@ -130,9 +110,9 @@ async function within(ms: number, fn: () => Promise<boolean>): Promise<number> {
 async function verifiedDomain(o: Online, label = 'share') {
   const domain = `${label}.ex${++seq}${stamp}.test`;
   const auth = { token: o.account.accessToken };
-  expect((await t.api.post(`/instances/${o.id}/domains`, { domain }, auth)).status).toBe(201);
-  dns.set(domain, 'CNAME', `${o.id}.tunnel.cloud.test`);
-  const v = await t.api.post(`/instances/${o.id}/domains/${domain}/verify`, undefined, auth);
+  expect((await ctx.t.api.post(`/instances/${o.id}/domains`, { domain }, auth)).status).toBe(201);
+  ctx.dns.set(domain, 'CNAME', `${o.id}.tunnel.cloud.test`);
+  const v = await ctx.t.api.post(`/instances/${o.id}/domains/${domain}/verify`, undefined, auth);
   expect(v.body.status).toBe('verified');
   return domain;
 }
@@ -146,9 +126,9 @@ describe('edge in the relay (EDGE_MODE=builtin)', () => {
   });
 
   it('shows the offline page for an instance that never registered, and 404 for no instance', async () => {
-    const account = await createAccount(t);
+    const account = await createAccount(ctx.t);
     const sub = `pend${++seq}x${stamp}`;
-    await createInstance(t, account, sub);
+    await createInstance(ctx.t, account, sub);
     const pending = await get(`${sub}.cloud.test`);
     expect(pending.status).toBe(502);
     expect(pending.text).toContain('is offline');
@@ -159,13 +139,13 @@ describe('edge in the relay (EDGE_MODE=builtin)', () => {
 
   it('goes offline at once when the agent disconnects and routes again on its next heartbeat', async () => {
     const o = await onlineInstance();
-    expect((await t.api.post('/tunnel/disconnect', undefined, { token: o.token })).status).toBe(
+    expect((await ctx.t.api.post('/tunnel/disconnect', undefined, { token: o.token })).status).toBe(
       200,
     );
-    await t.relay.edge.routes.settled();
+    await ctx.t.relay.edge.routes.settled();
     expect((await get(o.host)).status).toBe(502);
-    await t.api.post('/tunnel/heartbeat', {}, { token: o.token });
-    await t.relay.edge.routes.settled();
+    await ctx.t.api.post('/tunnel/heartbeat', {}, { token: o.token });
+    await ctx.t.relay.edge.routes.settled();
     expect((await get(o.host)).status).toBe(200);
   });
 
@@ -183,15 +163,15 @@ describe('edge in the relay (EDGE_MODE=builtin)', () => {
     const o = await onlineInstance();
     const domain = `share.ex${++seq}${stamp}.test`;
     const auth = { token: o.account.accessToken };
-    await t.api.post(`/instances/${o.id}/domains`, { domain }, auth);
+    await ctx.t.api.post(`/instances/${o.id}/domains`, { domain }, auth);
     // Added but not verified: no route.
     expect((await get(domain)).status).toBe(404);
-    dns.set(domain, 'CNAME', `${o.id}.tunnel.cloud.test`);
-    await t.api.post(`/instances/${o.id}/domains/${domain}/verify`, undefined, auth);
+    ctx.dns.set(domain, 'CNAME', `${o.id}.tunnel.cloud.test`);
+    await ctx.t.api.post(`/instances/${o.id}/domains/${domain}/verify`, undefined, auth);
     await within(1000, async () => (await get(domain)).status === 200);
     expect((await get(domain)).text).toBe(`app ${o.subdomain} ${domain} /`);
 
-    expect((await t.api.delete(`/instances/${o.id}/domains/${domain}`, auth)).status).toBe(204);
+    expect((await ctx.t.api.delete(`/instances/${o.id}/domains/${domain}`, auth)).status).toBe(204);
     const took = await within(1000, async () => (await get(domain)).status === 404);
     expect(took).toBeLessThan(1000);
     expect((await get(o.host)).status).toBe(200);
@@ -201,7 +181,7 @@ describe('edge in the relay (EDGE_MODE=builtin)', () => {
     const o = await onlineInstance();
     const domain = await verifiedDomain(o);
     expect((await get(domain)).status).toBe(200);
-    const res = await t.api.delete(`/instances/${o.id}`, { token: o.account.accessToken });
+    const res = await ctx.t.api.delete(`/instances/${o.id}`, { token: o.account.accessToken });
     expect(res.status).toBe(204);
     const took = await within(1000, async () => (await get(o.host)).status === 404);
     expect(took).toBeLessThan(1000);
@@ -211,33 +191,35 @@ describe('edge in the relay (EDGE_MODE=builtin)', () => {
   it('follows a subdomain change: the old name 404s, the new one routes', async () => {
     const o = await onlineInstance();
     const next = `moved${++seq}x${stamp}`;
-    const res = await t.api.patch(
+    const res = await ctx.t.api.patch(
       `/instances/${o.id}`,
       { subdomain: next },
       { token: o.account.accessToken },
     );
     expect(res.status).toBe(200);
-    await t.relay.edge.routes.settled();
+    await ctx.t.relay.edge.routes.settled();
     expect((await get(o.host)).status).toBe(404);
     expect((await get(`${next}.cloud.test`)).status).toBe(200);
   });
 
   it('goes offline when the instance token is regenerated (the peer is removed)', async () => {
     const o = await onlineInstance();
-    await t.api.post(`/instances/${o.id}/regenerate-token`, undefined, {
+    await ctx.t.api.post(`/instances/${o.id}/regenerate-token`, undefined, {
       token: o.account.accessToken,
     });
-    await t.relay.edge.routes.settled();
+    await ctx.t.relay.edge.routes.settled();
     expect((await get(o.host)).status).toBe(502);
   });
 
   it('re-verifies on its own: a CNAME moved elsewhere stops routing and shows pending_verification with the reason', async () => {
     const o = await onlineInstance();
     const domain = await verifiedDomain(o, 'moving');
-    dns.set(domain, 'CNAME', 'somewhere-else.example.net');
+    ctx.dns.set(domain, 'CNAME', 'somewhere-else.example.net');
     // DOMAIN_REVERIFY_INTERVAL_S=1: the next pass sees it.
     await within(5000, async () => (await get(domain)).status === 404);
-    const list = await t.api.get(`/instances/${o.id}/domains`, { token: o.account.accessToken });
+    const list = await ctx.t.api.get(`/instances/${o.id}/domains`, {
+      token: o.account.accessToken,
+    });
     const d = (
       list.body.domains as { domain: string; status: string; error: string | null }[]
     ).find((x) => x.domain === domain);
@@ -251,20 +233,20 @@ describe('edge in the relay (EDGE_MODE=builtin)', () => {
   it('keeps a verified domain routing through a DNS outage during re-verification', async () => {
     const o = await onlineInstance();
     const domain = await verifiedDomain(o, 'outage');
-    dns.simulate('servfail', domain);
+    ctx.dns.simulate('servfail', domain);
     try {
-      await t.relay.reverification.runOnce();
-      const stored = await t.relay.services.store.domains.get(domain);
+      await ctx.t.relay.reverification.runOnce();
+      const stored = await ctx.t.relay.services.store.domains.get(domain);
       expect(stored?.status).toBe('verified');
       expect(stored?.lastError).toMatch(/DNS lookup failed/);
       expect((await get(domain)).status).toBe(200);
     } finally {
-      dns.simulate(null, domain);
+      ctx.dns.simulate(null, domain);
     }
   });
 
   it('reports the edge in GET /v1/health', async () => {
-    const res = await t.api.get('/health');
+    const res = await ctx.t.api.get('/health');
     expect(res.body.checks.edge).toEqual({
       ok: true,
       detail: expect.stringMatching(/^builtin on http:\/\/127\.0\.0\.1:\d+, \d+ hosts routed$/),
@@ -276,21 +258,10 @@ describe('route table across a restart', () => {
   it('loads every instance and verified domain from the store when the relay starts again', async () => {
     const o = await onlineInstance();
     const domain = await verifiedDomain(o, 'restart');
-    const dataDir = t.dataDir;
-    const env = {
-      DNS_SERVERS: dns.address,
-      TUNNEL_CIDR: '127.77.0.0/16',
-      EDGE_MODE: 'builtin',
-      EDGE_HOST: '127.0.0.1',
-      EDGE_PORT: '0',
-    };
-    await t.stop({ keepData: true });
-    t = await startTestRelay({ dataDir, env });
-    const routes = t.relay.edge.routes;
+    const routes = (await ctx.restart()).relay.edge.routes;
     expect(routes.resolve(o.host)?.upstream).toEqual({ host: o.tunnelIp, port: o.port });
     expect(routes.resolve(domain)?.kind).toBe('custom');
     expect(routes.resolve(domain)?.instance.instanceId).toBe(o.id);
-    edgeUrl = (t.relay.edge.proxy as { url: string }).url;
     expect((await get(domain)).text).toBe(`app ${o.subdomain} ${domain} /`);
   });
 });

@@ -11,6 +11,9 @@ import {
   type ManualClock,
   type RecordingWireGuard,
   type TestRelay,
+  UNCHECKED_DATA_PATH,
+  builtinEdgeEnv,
+  builtinEdgeUrl,
 } from '../testing/index.js';
 import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
@@ -40,18 +43,9 @@ async function world(handshakes: boolean, cidr: string): Promise<World> {
   const t = await startTestRelay({
     clock,
     services: { wireguard: wg },
-    env: {
-      TUNNEL_CIDR: cidr,
-      EDGE_MODE: 'builtin',
-      EDGE_HOST: '127.0.0.1',
-      EDGE_PORT: '0',
-      EDGE_CONNECT_TIMEOUT_MS: '1000',
-      WG_ENDPOINT: 'relay.cloud.test:51820',
-    },
+    env: { ...builtinEdgeEnv(cidr), WG_ENDPOINT: 'relay.cloud.test:51820' },
   });
-  const proxy = t.relay.edge.proxy;
-  if (!proxy || proxy.mode !== 'builtin') throw new Error('expected the built-in edge');
-  return { t, clock, wg, edgeUrl: proxy.url };
+  return { t, clock, wg, edgeUrl: builtinEdgeUrl(t) };
 }
 
 beforeAll(async () => {
@@ -160,12 +154,7 @@ describe('a relay without WireGuard (WG_MODE=off)', () => {
     expect(await i.detail()).toMatchObject({
       status: 'connected',
       agent: { alive: true },
-      data_path: {
-        state: 'unchecked',
-        checked_by_relay: false,
-        detail: 'data path not checked by this relay (it runs without WireGuard)',
-        last_handshake_at: null,
-      },
+      data_path: UNCHECKED_DATA_PATH,
       public_url: `http://${i.host}:${new URL(withoutWg.edgeUrl).port}`,
     });
     expect(await edgeStatus(withoutWg, i.host)).toBe(200);

@@ -35,19 +35,31 @@ async function businessAccounts(count: number, relay = t): Promise<TestAccount[]
   return accounts;
 }
 
+/**
+ * `count` creates at once on `relay`, from ten new Business accounts in turn; `body(i)` is the
+ * i-th. Answers the accounts and the answers.
+ */
+async function parallelCreates(
+  count: number,
+  body: (i: number) => { name: string; subdomain: string },
+  relay = t,
+) {
+  const accounts = await businessAccounts(10, relay);
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      relay.api.post('/instances', body(i), { token: accounts[i % accounts.length]!.accessToken }),
+    ),
+  );
+  return { accounts, results };
+}
+
 describe('concurrency over HTTP', () => {
   it('50 parallel creates of one subdomain: exactly one 201, 49 SUBDOMAIN_TAKEN', async () => {
-    const accounts = await businessAccounts(10);
     const subdomain = `race${Date.now().toString(36)}`;
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        t.api.post(
-          '/instances',
-          { name: `Racer ${i}`, subdomain },
-          { token: accounts[i % accounts.length]!.accessToken },
-        ),
-      ),
-    );
+    const { accounts, results } = await parallelCreates(50, (i) => ({
+      name: `Racer ${i}`,
+      subdomain,
+    }));
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
@@ -65,17 +77,11 @@ describe('concurrency over HTTP', () => {
   });
 
   it('100 parallel creates and 100 parallel registrations: 100 distinct tunnel IPs in TUNNEL_CIDR', async () => {
-    const accounts = await businessAccounts(10);
     const stamp = Date.now().toString(36);
-    const created = await Promise.all(
-      Array.from({ length: 100 }, (_, i) =>
-        t.api.post(
-          '/instances',
-          { name: `Node ${i}`, subdomain: `node${i}x${stamp}` },
-          { token: accounts[i % 10]!.accessToken },
-        ),
-      ),
-    );
+    const { results: created } = await parallelCreates(100, (i) => ({
+      name: `Node ${i}`,
+      subdomain: `node${i}x${stamp}`,
+    }));
     expect(created.map((r) => r.status)).toEqual(Array(100).fill(201));
 
     const keys = created.map(() => generateKeyPair().publicKey);
@@ -138,15 +144,10 @@ describe('concurrency over HTTP with a store that answers slowly', () => {
   });
 
   it('50 parallel creates of one subdomain: still exactly one 201, 49 SUBDOMAIN_TAKEN', async () => {
-    const accounts = await businessAccounts(10, slow);
-    const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) =>
-        slow.api.post(
-          '/instances',
-          { name: `Racer ${i}`, subdomain: 'slowrace' },
-          { token: accounts[i % 10]!.accessToken },
-        ),
-      ),
+    const { results } = await parallelCreates(
+      50,
+      (i) => ({ name: `Racer ${i}`, subdomain: 'slowrace' }),
+      slow,
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
@@ -155,15 +156,10 @@ describe('concurrency over HTTP with a store that answers slowly', () => {
   });
 
   it('100 parallel creates: still 100 distinct tunnel IPs in TUNNEL_CIDR', async () => {
-    const accounts = await businessAccounts(10, slow);
-    const created = await Promise.all(
-      Array.from({ length: 100 }, (_, i) =>
-        slow.api.post(
-          '/instances',
-          { name: `Slow ${i}`, subdomain: `slow${i}` },
-          { token: accounts[i % 10]!.accessToken },
-        ),
-      ),
+    const { results: created } = await parallelCreates(
+      100,
+      (i) => ({ name: `Slow ${i}`, subdomain: `slow${i}` }),
+      slow,
     );
     expect(created.map((r) => r.status)).toEqual(Array(100).fill(201));
     const ips = created.map((r) => String(r.body.instance.tunnel_ip));

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, onTestFinished } from 'vitest';
 import { startDnsServer, type TestDnsServer } from './dnsServer.js';
 import {
@@ -43,20 +44,15 @@ export function useStripeRelay(
     await started?.stripe.close();
     started = undefined;
   });
-  return {
-    get t() {
-      return current(started).t;
-    },
-    get stripe() {
-      return current(started).stripe;
-    },
-  };
+  return fieldsOf(() => started, ['t', 'stripe']);
 }
 
 /** What `useDnsRelay` started. */
 export interface DnsRelay {
   readonly t: TestRelay;
   readonly dns: TestDnsServer;
+  /** Stop the relay keeping its data, and start it again on it as an operator's restart would. */
+  restart(): Promise<TestRelay>;
 }
 
 /**
@@ -66,31 +62,46 @@ export interface DnsRelay {
  */
 export function useDnsRelay(options: TestRelayOptions = {}): DnsRelay {
   let started: { t: TestRelay; dns: TestDnsServer } | undefined;
+  const start = (dns: TestDnsServer, dataDir?: string) =>
+    startTestRelay({ ...options, dataDir, env: { DNS_SERVERS: dns.address, ...options.env } });
   beforeAll(async () => {
     const dns = await startDnsServer();
-    const t = await startTestRelay({
-      ...options,
-      env: { DNS_SERVERS: dns.address, ...options.env },
-    });
-    started = { t, dns };
+    started = { t: await start(dns), dns };
   });
   beforeEach(() => current(started).dns.simulate(null));
   afterAll(async () => {
     await started?.t.stop();
+    // A relay started again on a given data dir leaves it in place when it stops.
+    if (started) await rm(started.t.dataDir, { recursive: true, force: true });
     await started?.dns.close();
     started = undefined;
   });
-  return {
-    get t() {
-      return current(started).t;
+  return Object.assign(
+    fieldsOf(() => started, ['t', 'dns']),
+    {
+      async restart() {
+        const { t, dns } = current(started);
+        await t.stop({ keepData: true });
+        started = { t: await start(dns, t.dataDir), dns };
+        return started.t;
+      },
     },
-    get dns() {
-      return current(started).dns;
-    },
-  };
+  );
 }
 
 function current<T>(started: T | undefined): T {
   if (!started) throw new Error('the fixture is read outside a test: its hooks have not run');
   return started;
+}
+
+/** An object whose `keys` read what the fixture's hooks started, when a test reads them. */
+function fieldsOf<T extends object, K extends keyof T>(
+  started: () => T | undefined,
+  keys: K[],
+): Pick<T, K> {
+  const fields = {} as Pick<T, K>;
+  for (const key of keys) {
+    Object.defineProperty(fields, key, { get: () => current(started())[key], enumerable: true });
+  }
+  return fields;
 }

@@ -61,27 +61,19 @@ function patchFor(
   if (check.kind === 'unreachable' && d.status === 'verified') {
     return { lastError: check.error, lastCheckedAt: now };
   }
-  if (d.status === 'verified') {
-    const grace = graceExpiry(deps, at);
-    return {
-      status: 'pending_verification',
-      sslStatus: 'pending',
-      verifiedAt: null,
-      lastError: check.error,
-      lastCheckedAt: now,
-      expiresAt: grace,
-      graceUntil: grace,
-    };
-  }
-  // A claim in its grace period keeps `graceUntil` as it is.
-  return {
+  const pending = {
     status: 'pending_verification',
     sslStatus: 'pending',
     verifiedAt: null,
     lastError: check.error,
     lastCheckedAt: now,
-    expiresAt: claimExpiresAt(deps, d),
-  };
+  } as const;
+  if (d.status === 'verified') {
+    const grace = graceExpiry(deps, at);
+    return { ...pending, expiresAt: grace, graceUntil: grace };
+  }
+  // A claim in its grace period keeps `graceUntil` as it is.
+  return { ...pending, expiresAt: claimExpiresAt(deps, d) };
 }
 
 /** Apply a check's result to the domain; emits `domain-changed` when routing changes. */

@@ -9,7 +9,9 @@ import {
   type TestAccount,
   type TestRelay,
   startTestRelay,
+  UNCHECKED_DATA_PATH,
 } from '../../testing/index.js';
+import { startTestRelayForTest } from '../../testing/relayFixtures.js';
 
 let t: TestRelay;
 let wg: RecordingWireGuard;
@@ -27,6 +29,19 @@ const fresh = (stem = 'box') => `${stem}${++seq}x${Date.now().toString(36)}`;
 const auth = (a: TestAccount) => ({ token: a.accessToken });
 const store = () => t.relay.services.store;
 const instancesOf = async (a: TestAccount) => store().instances.listByUser(a.id);
+/** An instance as seed 003's PATCH answer names it; the detail adds its state to this. */
+const naming = (id: string, name: string, subdomain: string) => ({
+  id,
+  name,
+  subdomain,
+  full_domain: `${subdomain}.cloud.test`,
+});
+/** A fresh account asks for an instance named X on `subdomain`. */
+async function createWith(subdomain: string) {
+  const ann = await createAccount(t);
+  const res = await t.api.post('/instances', { name: 'X', subdomain }, auth(ann));
+  return { ann, res };
+}
 
 describe('GET /instances', () => {
   it('lists only the caller’s instances in seed 003’s list shape', async () => {
@@ -82,12 +97,7 @@ describe('GET /instances', () => {
  */
 const PENDING_HEALTH = {
   agent: { alive: false, last_seen: null },
-  data_path: {
-    state: 'unchecked',
-    checked_by_relay: false,
-    detail: 'data path not checked by this relay (it runs without WireGuard)',
-    last_handshake_at: null,
-  },
+  data_path: UNCHECKED_DATA_PATH,
 };
 
 describe('POST /instances', () => {
@@ -201,8 +211,7 @@ describe('POST /instances', () => {
   it.each(['www', 'api', 'admin', 'app', 'connect', 'tunnel', 'mail', 'dashboard'])(
     'refuses the reserved word "%s" with SUBDOMAIN_TAKEN and free suggestions',
     async (word) => {
-      const ann = await createAccount(t);
-      const res = await t.api.post('/instances', { name: 'X', subdomain: word }, auth(ann));
+      const { ann, res } = await createWith(word);
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('SUBDOMAIN_TAKEN');
       expect(res.body.error.message).toContain('reserved');
@@ -295,10 +304,7 @@ describe('GET /instances/:instance_id', () => {
     const res = await t.api.get(`/instances/${instance.id}`, auth(ann));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      id: instance.id,
-      name: 'My Erugo Server',
-      subdomain: sub,
-      full_domain: `${sub}.cloud.test`,
+      ...naming(instance.id, 'My Erugo Server', sub),
       custom_domain: null,
       status: 'pending',
       ...PENDING_HEALTH,
@@ -344,12 +350,7 @@ describe('PATCH /instances/:instance_id', () => {
       auth(ann),
     );
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      id: instance.id,
-      name: 'Production Server',
-      subdomain: after,
-      full_domain: `${after}.cloud.test`,
-    });
+    expect(res.body).toEqual(naming(instance.id, 'Production Server', after));
     const got = await t.api.get(`/instances/${instance.id}`, auth(ann));
     expect(got.body).toMatchObject({ name: 'Production Server', subdomain: after });
     const check = await t.api.get(`/subdomains/check?subdomain=${before}`, auth(ann));
@@ -671,23 +672,19 @@ describe('tunnel address pool', () => {
 
 describe('rate limit on GET /subdomains/check', () => {
   it('answers 429 RATE_LIMITED with Retry-After past the per-user budget, other users unaffected', async () => {
-    const limited = await startTestRelay({
+    const limited = await startTestRelayForTest({
       rateLimits: { subdomainCheckPerUser: { points: 3, durationSeconds: 60 } },
     });
-    try {
-      const ann = await createAccount(limited);
-      const bob = await createAccount(limited);
-      const check = (a: TestAccount) =>
-        limited.api.get('/subdomains/check?subdomain=typing-fast', { token: a.accessToken });
-      for (let i = 0; i < 3; i++) expect((await check(ann)).status).toBe(200);
-      const res = await check(ann);
-      expect(res.status).toBe(429);
-      expect(res.body.error.code).toBe('RATE_LIMITED');
-      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect((await check(bob)).status).toBe(200);
-    } finally {
-      await limited.stop();
-    }
+    const ann = await createAccount(limited);
+    const bob = await createAccount(limited);
+    const check = (a: TestAccount) =>
+      limited.api.get('/subdomains/check?subdomain=typing-fast', { token: a.accessToken });
+    for (let i = 0; i < 3; i++) expect((await check(ann)).status).toBe(200);
+    const res = await check(ann);
+    expect(res.status).toBe(429);
+    expect(res.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await check(bob)).status).toBe(200);
   });
 });
 
@@ -699,8 +696,7 @@ describe('reserved LDH labels (RFC 5891 §4.2.3.1)', () => {
   it.each(reserved)(
     'refuses "%s" on create with VALIDATION_ERROR, creating nothing',
     async (sub) => {
-      const ann = await createAccount(t);
-      const res = await t.api.post('/instances', { name: 'X', subdomain: sub }, auth(ann));
+      const { ann, res } = await createWith(sub);
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('VALIDATION_ERROR');
       expect(res.body.error.details.fields.subdomain).toMatch(rule);

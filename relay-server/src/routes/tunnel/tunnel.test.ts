@@ -11,7 +11,9 @@ import {
   type RecordingWireGuard,
   type TestAccount,
   type TestRelay,
+  UNCHECKED_DATA_PATH,
 } from '../../testing/index.js';
+import { startTestRelayForTest } from '../../testing/relayFixtures.js';
 import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 let t: TestRelay;
@@ -296,29 +298,35 @@ describe('POST /tunnel/disconnect', () => {
   });
 });
 
-/** This relay's WireGuard is the recording stand-in (like WG_MODE=off): no handshakes to see. */
-const UNCHECKED = {
-  state: 'unchecked',
-  checked_by_relay: false,
-  detail: 'data path not checked by this relay (it runs without WireGuard)',
-  last_handshake_at: null,
-};
+/**
+ * What GET /tunnel/status answers for `a` in `tunnel_status`, with its agent as given and its
+ * subdomain active or not. This relay's WireGuard is the recording stand-in (like WG_MODE=off):
+ * no handshakes to see.
+ */
+const statusBody = (
+  a: { subdomain: string },
+  tunnel_status: string,
+  agent: { alive: boolean; last_seen: string | null },
+  subdomain: 'active' | 'inactive',
+) => ({
+  tunnel_status,
+  agent,
+  data_path: UNCHECKED_DATA_PATH,
+  public_url: `https://${a.subdomain}.cloud.test`,
+  domains: {
+    subdomain: { domain: `${a.subdomain}.cloud.test`, status: subdomain },
+    custom_domains: [],
+  },
+});
 
 describe('GET /tunnel/status', () => {
   it('answers pending with an inactive subdomain before the first heartbeat', async () => {
     const a = await agent();
     const res = await status(a.token);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      tunnel_status: 'pending',
-      agent: { alive: false, last_seen: null },
-      data_path: UNCHECKED,
-      public_url: `https://${a.subdomain}.cloud.test`,
-      domains: {
-        subdomain: { domain: `${a.subdomain}.cloud.test`, status: 'inactive' },
-        custom_domains: [],
-      },
-    });
+    expect(res.body).toEqual(
+      statusBody(a, 'pending', { alive: false, last_seen: null }, 'inactive'),
+    );
   });
 
   it('answers connected with an active subdomain after a heartbeat', async () => {
@@ -326,16 +334,9 @@ describe('GET /tunnel/status', () => {
     await register(a.token, newKey());
     await heartbeat(a.token);
     const res = await status(a.token);
-    expect(res.body).toEqual({
-      tunnel_status: 'connected',
-      agent: { alive: true, last_seen: clock.now().toISOString() },
-      data_path: UNCHECKED,
-      public_url: `https://${a.subdomain}.cloud.test`,
-      domains: {
-        subdomain: { domain: `${a.subdomain}.cloud.test`, status: 'active' },
-        custom_domains: [],
-      },
-    });
+    expect(res.body).toEqual(
+      statusBody(a, 'connected', { alive: true, last_seen: clock.now().toISOString() }, 'active'),
+    );
   });
 
   it('answers 401 UNAUTHORIZED without a valid instance token', async () => {
@@ -392,24 +393,20 @@ describe('revoking a tunnel', () => {
 
 describe('rate limit on tunnel calls', () => {
   it('answers 429 RATE_LIMITED with Retry-After past the per-instance budget, other instances unaffected', async () => {
-    const limited = await startTestRelay({
+    const limited = await startTestRelayForTest({
       rateLimits: { tunnelPerInstance: { points: 3, durationSeconds: 60 } },
     });
-    try {
-      const account = await createAccount(limited);
-      await setPlan(limited, account, 'pro');
-      const one = await createInstance(limited, account, `rate1x${stamp}`);
-      const two = await createInstance(limited, account, `rate2x${stamp}`);
-      const call = (token: string) => limited.api.get('/tunnel/status', { token });
-      for (let i = 0; i < 3; i++)
-        expect((await call(one.credentials.instance_token)).status).toBe(200);
-      const res = await call(one.credentials.instance_token);
-      expect(res.status).toBe(429);
-      expect(res.body.error.code).toBe('RATE_LIMITED');
-      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect((await call(two.credentials.instance_token)).status).toBe(200);
-    } finally {
-      await limited.stop();
-    }
+    const account = await createAccount(limited);
+    await setPlan(limited, account, 'pro');
+    const one = await createInstance(limited, account, `rate1x${stamp}`);
+    const two = await createInstance(limited, account, `rate2x${stamp}`);
+    const call = (token: string) => limited.api.get('/tunnel/status', { token });
+    for (let i = 0; i < 3; i++)
+      expect((await call(one.credentials.instance_token)).status).toBe(200);
+    const res = await call(one.credentials.instance_token);
+    expect(res.status).toBe(429);
+    expect(res.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call(two.credentials.instance_token)).status).toBe(200);
   });
 });
