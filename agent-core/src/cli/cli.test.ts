@@ -39,61 +39,48 @@ const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
 const instanceToken = (id: string) =>
   `${b64({ alg: 'HS256' })}.${b64({ typ: 'instance', sub: id, uid: 'usr_1' })}.c2ln`;
 
-/** Every bad command line: the code and exit code it must fail with, before anything runs. */
-const BAD_INPUT: Array<{
+interface BadInput {
   args: string[];
   env?: Record<string, string>;
   code: string;
   exit: number;
   says: string;
-}> = [
-  { args: ['frobnicate'], code: 'USAGE', exit: 2, says: "unknown command 'frobnicate'" },
-  { args: ['instances', '--bogus'], code: 'USAGE', exit: 2, says: "unknown option '--bogus'" },
-  {
-    args: ['connect', '--instance', 'inst_1'],
-    code: 'USAGE',
-    exit: 2,
-    says: "required option '--target <url>' not specified",
-  },
-  { args: ['login'], code: 'USAGE', exit: 2, says: "required option '--email <email>'" },
-  { args: ['login', '--email', 'not-an-email'], code: 'USAGE', exit: 2, says: 'not an email' },
-  {
-    args: ['login', '--email', 'ann@example.com', '--relay', 'ftp://relay.example.com'],
-    code: 'USAGE',
-    exit: 2,
-    says: '--relay: "ftp://relay.example.com" is not an http(s) URL',
-  },
-  {
-    args: ['instances', '--relay', 'not a url'],
-    code: 'USAGE',
-    exit: 2,
-    says: 'is not an http(s) URL',
-  },
-  {
-    args: ['connect', '--target', 'localhost:8080'],
-    code: 'USAGE',
-    exit: 2,
-    says: '--target: "localhost:8080" is not an http(s) URL',
-  },
-  {
-    args: ['cloudflare', 'run', '--target', 'nope'],
-    code: 'USAGE',
-    exit: 2,
-    says: '--target: "nope"',
-  },
-  {
-    args: ['connect', '--target', 'http://localhost:8080'],
-    code: 'USAGE',
-    exit: 2,
-    says: 'No instance to connect: there is no instance token here',
-  },
-  {
-    args: ['connect', '--target', 'http://localhost:8080', '--instance', 'inst_other'],
-    env: { CLOUD_CONNECT_INSTANCE_TOKEN: instanceToken('inst_mine') },
-    code: 'USAGE',
-    exit: 2,
-    says: 'CLOUD_CONNECT_INSTANCE_TOKEN is the token of inst_mine, not of --instance inst_other',
-  },
+}
+/** A command line commander or the CLI's own checks refuse: USAGE, exit 2. */
+const usage = (args: string[], says: string, env?: Record<string, string>): BadInput => ({
+  args,
+  env,
+  code: 'USAGE',
+  exit: 2,
+  says,
+});
+
+/** Every bad command line: the code and exit code it must fail with, before anything runs. */
+const BAD_INPUT: BadInput[] = [
+  usage(['frobnicate'], "unknown command 'frobnicate'"),
+  usage(['instances', '--bogus'], "unknown option '--bogus'"),
+  usage(['connect', '--instance', 'inst_1'], "required option '--target <url>' not specified"),
+  usage(['login'], "required option '--email <email>'"),
+  usage(['login', '--email', 'not-an-email'], 'not an email'),
+  usage(
+    ['login', '--email', 'ann@example.com', '--relay', 'ftp://relay.example.com'],
+    '--relay: "ftp://relay.example.com" is not an http(s) URL',
+  ),
+  usage(['instances', '--relay', 'not a url'], 'is not an http(s) URL'),
+  usage(
+    ['connect', '--target', 'localhost:8080'],
+    '--target: "localhost:8080" is not an http(s) URL',
+  ),
+  usage(['cloudflare', 'run', '--target', 'nope'], '--target: "nope"'),
+  usage(
+    ['connect', '--target', 'http://localhost:8080'],
+    'No instance to connect: there is no instance token here',
+  ),
+  usage(
+    ['connect', '--target', 'http://localhost:8080', '--instance', 'inst_other'],
+    'CLOUD_CONNECT_INSTANCE_TOKEN is the token of inst_mine, not of --instance inst_other',
+    { CLOUD_CONNECT_INSTANCE_TOKEN: instanceToken('inst_mine') },
+  ),
   {
     args: ['connect', '--target', 'http://localhost:8080'],
     env: { CLOUD_CONNECT_INSTANCE_TOKEN: 'garbage' },
@@ -107,19 +94,10 @@ const BAD_INPUT: Array<{
     exit: 2,
     says: 'No Cloudflare tunnel token',
   },
-  { args: ['test'], code: 'USAGE', exit: 2, says: 'Nothing to test' },
-  {
-    args: ['connections', '--data-dir', '/etc/passwd'],
-    code: 'USAGE',
-    exit: 2,
-    says: '--data-dir: /etc/passwd is not a directory',
-  },
-  {
-    args: ['status', '--data-dir', '/etc/passwd'],
-    code: 'USAGE',
-    exit: 2,
-    says: '--data-dir: /etc/passwd is not a directory',
-  },
+  usage(['test'], 'Nothing to test'),
+  ...['connections', 'status'].map((command) =>
+    usage([command, '--data-dir', '/etc/passwd'], '--data-dir: /etc/passwd is not a directory'),
+  ),
   {
     args: ['test', '--connection', 'conn_nope'],
     code: 'NOT_FOUND',

@@ -166,3 +166,28 @@ export async function withContext<T>(
     await ctx.close();
   }
 }
+
+/** How a command that asks the Manager once prints its answer. */
+export interface Answer<T> {
+  /** Ask the Manager (unwrapping its Result); a throw is the command's error. */
+  read(ctx: CliContext): Promise<T>;
+  /** What --json prints (the answer itself when omitted). */
+  json?(value: T): unknown;
+  /** The words a person reads. */
+  text(value: T): string;
+}
+
+/**
+ * The commander action of a command that asks the Manager one thing and prints the answer:
+ * JSON with --json, else its words.
+ */
+export function answerAction<T>(io: Io, env: NodeJS.ProcessEnv, answer: Answer<T>) {
+  return async (_opts: unknown, cmd: Command): Promise<void> => {
+    await withContext(cmd, io, env, {}, async (ctx) => {
+      const value = await answer.read(ctx);
+      if (cmd.optsWithGlobals<GlobalOptions>().json)
+        io.out(JSON.stringify(answer.json ? answer.json(value) : value, null, 2));
+      else io.out(answer.text(value));
+    });
+  };
+}

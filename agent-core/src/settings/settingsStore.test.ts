@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SettingsError } from './settingsError.js';
 import { DEFAULT_RELAY_URL, type Settings } from './settingsSchema.js';
-import { openSettings, SETTINGS_FILE_NAME } from './settingsStore.js';
+import { openSettings, SETTINGS_FILE_NAME, type SettingsStore } from './settingsStore.js';
 
 const INSTANCE = 'inst_abcdefghij12';
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c3JfMTIzNDU2Nzg5MCJ9.c2lnbmF0dXJlLWJ5dGVz';
@@ -130,70 +130,55 @@ describe('settings store', () => {
   });
 
   describe('never stores a secret', () => {
-    it.each([
+    /** What is tried, the attempt, and the field the refusal names. */
+    const attempts: Array<[string, (s: SettingsStore) => Promise<unknown>, string]> = [
       [
         'a token field on a new connection',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
-          s.addConnection({ ...wireguard, token: CF_TOKEN } as never),
+        (s) => s.addConnection({ ...wireguard, token: CF_TOKEN } as never),
         'token',
       ],
       [
         'an instanceToken field',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
-          s.addConnection({ ...wireguard, instanceToken: 'abc' } as never),
+        (s) => s.addConnection({ ...wireguard, instanceToken: 'abc' } as never),
         'instanceToken',
       ],
       [
         'a privateKey in a patch',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
-          s.updatePreferences({ privateKey: 'x' } as never),
+        (s) => s.updatePreferences({ privateKey: 'x' } as never),
         'privateKey',
       ],
       [
         'a password preference',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
-          s.update((d) => Object.assign(d.preferences, { password: 'hunter22' })),
+        (s) => s.update((d) => Object.assign(d.preferences, { password: 'hunter22' })),
         'preferences.password',
       ],
       [
         'an api_key nested anywhere',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
-          s.update((d) => Object.assign(d, { extra: { api_key: 'x' } })),
+        (s) => s.update((d) => Object.assign(d, { extra: { api_key: 'x' } })),
         'extra.api_key',
       ],
-      [
-        'a JWT as a connection name',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
-          s.addConnection({ ...wireguard, name: JWT }),
-        'name',
-      ],
+      ['a JWT as a connection name', (s) => s.addConnection({ ...wireguard, name: JWT }), 'name'],
       [
         'a Cloudflare tunnel token as a name',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
-          s.addConnection({ name: CF_TOKEN.slice(0, 90), kind: 'cloudflare' }),
+        (s) => s.addConnection({ name: CF_TOKEN.slice(0, 90), kind: 'cloudflare' }),
         'name',
       ],
-      [
-        'a WireGuard key as a name',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
-          s.addConnection({ ...wireguard, name: WG_KEY }),
-        'name',
-      ],
+      ['a WireGuard key as a name', (s) => s.addConnection({ ...wireguard, name: WG_KEY }), 'name'],
       [
         'a relay URL with a password',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
-          s.setRelayUrl('https://ann:hunter22@relay.example.com'),
+        (s) => s.setRelayUrl('https://ann:hunter22@relay.example.com'),
         'relayUrl',
       ],
       [
         'a PEM private key',
-        (s: Awaited<ReturnType<typeof openSettings>>) =>
+        (s) =>
           s.update((d) =>
             Object.assign(d.preferences, { theme: '-----BEGIN PRIVATE KEY-----\nMII' }),
           ),
         'preferences.theme',
       ],
-    ])('rejects %s and changes nothing', async (_what, attempt, where) => {
+    ];
+    it.each(attempts)('rejects %s and changes nothing', async (_what, attempt, where) => {
       const settings = await openSettings({ dataDir, now });
       await settings.addConnection({ ...wireguard, name: 'Existing' });
       const before = await readFile(path, 'utf8');

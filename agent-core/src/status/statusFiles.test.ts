@@ -3,8 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ConnectionView } from '../desktop/desktopApi.js';
-import { idleStatus } from './idleStatus.js';
+import { connectionView } from '../testing/connectionView.js';
 import { createStatusFileWriter, readStatuses, statusDir } from './statusFiles.js';
 
 let root: string;
@@ -16,22 +15,9 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** Fields the relay reports once a tunnel runs: none here. */
-const notReported = { publicUrl: null, relay: null };
-
-const view = (id: string, name: string): ConnectionView => ({
-  ...notReported,
-  id,
-  name,
-  kind: 'cloudflare',
-  instanceId: null,
-  target: null,
-  enabled: true,
-  hasToken: true,
-  status: idleStatus('cloudflare'),
-  createdAt: '2026-12-07T14:00:00.000Z',
-  updatedAt: '2026-12-07T14:00:00.000Z',
-});
+const at = '2026-12-07T14:00:00.000Z';
+const view = (id: string, name: string) =>
+  connectionView({ id, name, target: null, createdAt: at, updatedAt: at });
 
 /** The pid of a process that ran and is gone. */
 async function deadPid(): Promise<number> {

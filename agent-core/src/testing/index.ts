@@ -10,3 +10,4 @@ export * from './eventWaiter.js';
 export * from './processTree.js';
 export * from './manualClock.js';
 export * from './relayOnlyWireGuard.js';
+export * from './connectionView.js';

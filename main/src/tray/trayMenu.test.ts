@@ -1,5 +1,6 @@
 import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
 import { idleStatus } from '@cloud-connect/agent-core/manager';
+import { connectionView } from '@cloud-connect/agent-core/testing';
 import type { TunnelStatus } from '@cloud-connect/agent-core/tunnels';
 import { describe, expect, it } from 'vitest';
 import { aggregateState, trayTooltip } from './aggregateState.js';
@@ -21,21 +22,15 @@ function conn(
   s: TunnelStatus,
   extra: Partial<ConnectionView> = {},
 ): ConnectionView {
-  return {
+  return connectionView({
     id,
     name,
-    kind: 'cloudflare',
-    instanceId: null,
     target: null,
-    enabled: true,
-    hasToken: true,
-    status: s,
-    publicUrl: null,
-    relay: null,
     createdAt: '',
     updatedAt: '',
     ...extra,
-  };
+    status: s,
+  });
 }
 
 /** A running WireGuard connection and what the relay last said about its instance. */

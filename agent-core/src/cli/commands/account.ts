@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { requestedRelay, withContext, type GlobalOptions } from '../context.js';
+import { answerAction, requestedRelay, withContext, type GlobalOptions } from '../context.js';
 import { instanceStatusWords } from '../../status/statusWords.js';
 import { CliError, table, unwrap, usageError, type Io } from '../output.js';
 import { signInAtRelay } from '../signIn.js';
@@ -75,79 +75,69 @@ export function accountCommands(program: Command, io: Io, env: NodeJS.ProcessEnv
   program
     .command('logout')
     .description('forget the session (the tokens leave the keychain)')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await withContext(cmd, io, env, {}, async (ctx) => {
-        const session = unwrap(await ctx.manager.signOut());
-        if (cmd.optsWithGlobals<GlobalOptions>().json)
-          io.out(JSON.stringify({ signedIn: false, relayUrl: session.relayUrl }, null, 2));
-        else io.out('Signed out.');
-      });
-    });
+    .action(
+      answerAction(io, env, {
+        read: async (ctx) => unwrap(await ctx.manager.signOut()),
+        json: (session) => ({ signedIn: false, relayUrl: session.relayUrl }),
+        text: () => 'Signed out.',
+      }),
+    );
 
   program
     .command('whoami')
     .description('the relay and the account this machine is signed in to')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await withContext(cmd, io, env, {}, async (ctx) => {
-        const session = unwrap(await ctx.manager.getSession());
-        if (!session.signedIn || !session.user)
-          throw new CliError(
-            'NOT_SIGNED_IN',
-            `Not signed in (relay: ${session.relayUrl})`,
-            'Sign in first: cloud-connect login --email you@example.com',
-          );
-        if (cmd.optsWithGlobals<GlobalOptions>().json) {
-          io.out(JSON.stringify(session, null, 2));
-          return;
-        }
-        io.out(
-          `Signed in to ${session.relayUrl} as ${session.user.email} (${session.user.subscription_plan} plan${session.user.email_verified ? '' : ', email not verified'})`,
-        );
-      });
-    });
+    .action(
+      answerAction(io, env, {
+        read: async (ctx) => {
+          const session = unwrap(await ctx.manager.getSession());
+          if (!session.signedIn || !session.user)
+            throw new CliError(
+              'NOT_SIGNED_IN',
+              `Not signed in (relay: ${session.relayUrl})`,
+              'Sign in first: cloud-connect login --email you@example.com',
+            );
+          return { ...session, user: session.user };
+        },
+        text: ({ relayUrl, user }) =>
+          `Signed in to ${relayUrl} as ${user.email} (${user.subscription_plan} plan${user.email_verified ? '' : ', email not verified'})`,
+      }),
+    );
 
   program
     .command('instances')
     .description('list your instances with their ids (connect --instance takes the id)')
-    .action(async (_opts: unknown, cmd: Command) => {
-      await withContext(cmd, io, env, {}, async (ctx) => {
-        const list = unwrap(await ctx.manager.listInstances());
-        if (cmd.optsWithGlobals<GlobalOptions>().json) {
-          io.out(JSON.stringify(list, null, 2));
-          return;
-        }
-        if (!list.length) {
-          io.out('No instances yet. Create one in the desktop app.');
-          return;
-        }
-        io.out(
-          table(
-            [
-              'ID',
-              'NAME',
-              'SUBDOMAIN',
-              'CUSTOM DOMAIN',
-              'PUBLIC URL',
-              'STATUS',
-              'TUNNEL IP',
-              'LAST SEEN',
-            ],
-            list.map((i) => {
-              // The words the Instances screen uses for the same state.
-              const status = instanceStatusWords(i);
-              return [
-                i.id,
-                i.name,
-                i.subdomain,
-                i.custom_domain ?? '-',
-                i.public_url ?? '-',
-                status.note ? `${status.words} (${status.note})` : status.words,
-                i.tunnel_ip,
-                whenText(i.last_seen, now()),
-              ];
-            }),
-          ),
-        );
-      });
-    });
+    .action(
+      answerAction(io, env, {
+        read: async (ctx) => unwrap(await ctx.manager.listInstances()),
+        text: (list) =>
+          list.length === 0
+            ? 'No instances yet. Create one in the desktop app.'
+            : table(
+                [
+                  'ID',
+                  'NAME',
+                  'SUBDOMAIN',
+                  'CUSTOM DOMAIN',
+                  'PUBLIC URL',
+                  'STATUS',
+                  'TUNNEL IP',
+                  'LAST SEEN',
+                ],
+                list.map((i) => {
+                  // The words the Instances screen uses for the same state.
+                  const status = instanceStatusWords(i);
+                  return [
+                    i.id,
+                    i.name,
+                    i.subdomain,
+                    i.custom_domain ?? '-',
+                    i.public_url ?? '-',
+                    status.note ? `${status.words} (${status.note})` : status.words,
+                    i.tunnel_ip,
+                    whenText(i.last_seen, now()),
+                  ];
+                }),
+              ),
+      }),
+    );
 }

@@ -4,7 +4,7 @@ import { secretAccounts } from '../../secrets/secretAccounts.js';
 import { desktopDataDir } from '../../status/dataDirs.js';
 import { connectionStatusWords } from '../../status/statusWords.js';
 import { readStatuses, statusDir } from '../../status/statusFiles.js';
-import { resolveDataDir, withContext, type GlobalOptions } from '../context.js';
+import { answerAction, resolveDataDir, withContext, type GlobalOptions } from '../context.js';
 import { runForeground } from '../foreground.js';
 import { instanceIdOfToken } from '../instanceToken.js';
 import { CliError, table, unwrap, usageError, type Io } from '../output.js';
@@ -184,34 +184,25 @@ export function tunnelCommands(
     .description(
       'the connections saved on this machine, with their ids (test --connection takes one)',
     )
-    .action(async (_opts: unknown, cmd: Command) => {
-      await withContext(cmd, io, env, {}, async (ctx) => {
-        const list = unwrap(await ctx.manager.listConnections());
-        if (cmd.optsWithGlobals<GlobalOptions>().json) {
-          io.out(JSON.stringify(list, null, 2));
-          return;
-        }
-        if (!list.length) {
-          io.out(
-            'No saved connections. cloud-connect connect or cloud-connect cloudflare run saves one.',
-          );
-          return;
-        }
-        io.out(
-          table(
-            ['ID', 'NAME', 'KIND', 'INSTANCE', 'TARGET', 'TOKEN'],
-            list.map((c: ConnectionView) => [
-              c.id,
-              c.name,
-              c.kind,
-              c.instanceId ?? '-',
-              c.target ?? '-',
-              c.hasToken ? 'kept' : 'missing',
-            ]),
-          ),
-        );
-      });
-    });
+    .action(
+      answerAction(io, env, {
+        read: async (ctx) => unwrap(await ctx.manager.listConnections()),
+        text: (list) =>
+          list.length === 0
+            ? 'No saved connections. cloud-connect connect or cloud-connect cloudflare run saves one.'
+            : table(
+                ['ID', 'NAME', 'KIND', 'INSTANCE', 'TARGET', 'TOKEN'],
+                list.map((c: ConnectionView) => [
+                  c.id,
+                  c.name,
+                  c.kind,
+                  c.instanceId ?? '-',
+                  c.target ?? '-',
+                  c.hasToken ? 'kept' : 'missing',
+                ]),
+              ),
+      }),
+    );
 
   program
     .command('status')
