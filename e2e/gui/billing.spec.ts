@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './harness/fixtures.js';
 import { captureScreen } from './harness/screenshots.js';
-import { goTo, signedInAsNewUser } from './harness/userFlows.js';
+import { signedInAsNewUser } from './harness/userFlows.js';
 
 /** Marks the page so a later check can tell it was never reloaded. */
 async function markPage(page: Page): Promise<void> {
@@ -27,8 +27,7 @@ test.describe('Plans: subscribing through Stripe Checkout', () => {
     world,
     app,
   }) => {
-    await signedInAsNewUser(page, world.relay);
-    await goTo(page, 'Plans');
+    await signedInAsNewUser(page, world.relay, 'Plans');
     await expect(page.getByText('You are on the Free plan')).toBeVisible();
     await captureScreen(page, 'plans');
     await markPage(page);
@@ -71,8 +70,7 @@ test.describe('Plans: subscribing through Stripe Checkout', () => {
     world,
     app,
   }) => {
-    await signedInAsNewUser(page, world.relay);
-    await goTo(page, 'Plans');
+    await signedInAsNewUser(page, world.relay, 'Plans');
     await markPage(page);
     const checkoutTab = page.context().waitForEvent('page');
     await page.getByRole('button', { name: 'Subscribe to Business' }).click();
@@ -99,8 +97,7 @@ test.describe('Plans: subscribing through Stripe Checkout', () => {
     gui: page,
     world,
   }) => {
-    await signedInAsNewUser(page, world.relay);
-    await goTo(page, 'Plans');
+    await signedInAsNewUser(page, world.relay, 'Plans');
     const checkoutTab = page.context().waitForEvent('page');
     await page.getByRole('button', { name: 'Subscribe to Pro' }).click();
     await (await checkoutTab).close();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { makeTunnelToken } from '@cloud-connect/agent-core/testing';
 import { expect, test } from './harness/fixtures.js';
 import { captureScreen } from './harness/screenshots.js';
-import { card, fact, goTo, signedInAsNewUser, watchConnectionStates } from './harness/userFlows.js';
+import { card, fact, signedInAsNewUser, watchConnectionStates } from './harness/userFlows.js';
 
 const HOSTNAME = 'files.example.com';
 
@@ -31,8 +31,7 @@ test.describe('Cloudflare Tunnel connections', () => {
     gui: page,
     world,
   }) => {
-    await signedInAsNewUser(page, world.relay);
-    await goTo(page, 'Connections');
+    await signedInAsNewUser(page, world.relay, 'Connections');
     await expect(page.getByText('No connections yet.')).toBeVisible();
     await captureScreen(page, 'connections-empty');
     await page.getByRole('button', { name: 'Add connection' }).click();
@@ -78,8 +77,7 @@ test.describe('Cloudflare Tunnel connections', () => {
     world,
     app,
   }) => {
-    await signedInAsNewUser(page, world.relay);
-    await goTo(page, 'Connections');
+    await signedInAsNewUser(page, world.relay, 'Connections');
     await page.getByRole('button', { name: 'Add connection' }).click();
     await page.getByRole('radio', { name: 'Cloudflare Tunnel' }).check();
     await page.getByRole('textbox', { name: 'Name' }).fill('Files');

@@ -32,8 +32,7 @@ test.describe('Instances: create with a live subdomain check, token shown once',
     const taken = unique('photos');
     await createInstance(world.relay, other, taken);
 
-    const account = await signedInAsNewUser(page, world.relay);
-    await goTo(page, 'Instances');
+    const account = await signedInAsNewUser(page, world.relay, 'Instances');
     await expect(page.getByText('No instances yet.')).toBeVisible();
     await captureScreen(page, 'instances-empty');
     const form = page.getByRole('region', { name: 'New instance' });
@@ -96,8 +95,7 @@ test.describe('Instances: create with a live subdomain check, token shown once',
   });
 
   test('an invalid subdomain says why and nothing is created', async ({ gui: page, world }) => {
-    const account = await signedInAsNewUser(page, world.relay);
-    await goTo(page, 'Instances');
+    const account = await signedInAsNewUser(page, world.relay, 'Instances');
     const form = page.getByRole('region', { name: 'New instance' });
     await form.getByRole('textbox', { name: 'Name' }).fill('Bad name');
     const subdomainField = form.getByRole('textbox', { name: 'Subdomain' });

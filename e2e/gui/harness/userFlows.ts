@@ -26,11 +26,11 @@ export function mainNav(page: Page): Locator {
   return page.getByRole('navigation', { name: 'Main' });
 }
 
+/** The screens the sidebar opens. */
+export type Screen = 'Connections' | 'Instances' | 'Plans' | 'Logs' | 'Settings';
+
 /** Click an entry of the main navigation. */
-export async function goTo(
-  page: Page,
-  screen: 'Connections' | 'Instances' | 'Plans' | 'Logs' | 'Settings',
-): Promise<void> {
+export async function goTo(page: Page, screen: Screen): Promise<void> {
   await mainNav(page).getByRole('button', { name: screen, exact: true }).click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText(screen);
 }
@@ -64,10 +64,15 @@ export async function verifiedAccount(relay: TestRelay): Promise<TestAccount> {
   return account;
 }
 
-/** Sign in as a new verified account; returns it. */
-export async function signedInAsNewUser(page: Page, relay: TestRelay): Promise<TestAccount> {
+/** Sign in as a new verified account (and open `screen`); returns it. */
+export async function signedInAsNewUser(
+  page: Page,
+  relay: TestRelay,
+  screen?: Screen,
+): Promise<TestAccount> {
   const account = await verifiedAccount(relay);
   await signIn(page, account.email, account.password);
+  if (screen) await goTo(page, screen);
   return account;
 }
 
