@@ -2,14 +2,14 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile, mkdir } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SECRET_SAMPLES } from '../testing/secretSamples.js';
 import { createEncryptedFileSecretStore } from './encryptedFileSecretStore.js';
 import { secretAccounts } from './secretAccounts.js';
 import { SecretError } from './secretError.js';
 
 const KEY = 'k3y-for-tests-0123456789abcdefghijklmnop';
 const OTHER_KEY = 'another-key-0123456789abcdefghijklmnopqrs';
-const TOKEN = 'eyJhIjoiMTIzNDU2Nzg5MGFiY2RlZiIsInQiOiJ0dW5uZWwtaWQiLCJzIjoic2VjcmV0LXNlY3JldCJ9';
-const WG_KEY = 'cGFzc3dvcmRwYXNzd29yZHBhc3N3b3JkcGFzc3dvcmQ=';
+const { tunnelToken: TOKEN, wireGuardKey: WG_KEY } = SECRET_SAMPLES;
 
 let dir: string;
 let path: string;

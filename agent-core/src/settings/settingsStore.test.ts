@@ -2,14 +2,13 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SECRET_SAMPLES } from '../testing/secretSamples.js';
 import { SettingsError } from './settingsError.js';
 import { DEFAULT_RELAY_URL, type Settings } from './settingsSchema.js';
 import { openSettings, SETTINGS_FILE_NAME, type SettingsStore } from './settingsStore.js';
 
 const INSTANCE = 'inst_abcdefghij12';
-const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c3JfMTIzNDU2Nzg5MCJ9.c2lnbmF0dXJlLWJ5dGVz';
-const CF_TOKEN = 'eyJhIjoiMTIzNDU2Nzg5MGFiY2RlZiIsInQiOiJ0dW5uZWwtaWQiLCJzIjoic2VjcmV0In0=';
-const WG_KEY = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
+const { jwt: JWT, tunnelToken: CF_TOKEN, wireGuardKey: WG_KEY } = SECRET_SAMPLES;
 
 let dataDir: string;
 let path: string;

@@ -11,3 +11,4 @@ export * from './processTree.js';
 export * from './manualClock.js';
 export * from './relayOnlyWireGuard.js';
 export * from './connectionView.js';
+export * from './secretSamples.js';

@@ -85,6 +85,16 @@ interface Reply {
   body: string;
 }
 
+/** The request headers the app behind the edge saw for a request to `host` with `headers`. */
+async function headersSeen(
+  edgePort: number,
+  host: string,
+  headers?: Record<string, string>,
+): Promise<Record<string, string>> {
+  const res = await request(edgePort, host, { path: '/echo-headers', headers });
+  return JSON.parse(res.body) as Record<string, string>;
+}
+
 function request(
   edgePort: number,
   host: string,
@@ -223,15 +233,11 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
   });
 
   it('keeps Host, sets X-Forwarded-For/-Proto/-Host and replaces values a client made up', async () => {
-    const res = await request(edge.port, 'a.cloud.test', {
-      path: '/echo-headers',
-      headers: {
-        'x-forwarded-for': '6.6.6.6',
-        'x-forwarded-host': 'evil.test',
-        'x-forwarded-proto': 'https',
-      },
+    const h = await headersSeen(edge.port, 'a.cloud.test', {
+      'x-forwarded-for': '6.6.6.6',
+      'x-forwarded-host': 'evil.test',
+      'x-forwarded-proto': 'https',
     });
-    const h = JSON.parse(res.body) as Record<string, string>;
     expect(h.host).toBe('a.cloud.test');
     expect(h['x-forwarded-for']).toBe('127.0.0.1');
     expect(h['x-forwarded-proto']).toBe('http');
@@ -239,15 +245,11 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
   });
 
   it('appends to X-Forwarded-* from a trusted proxy in front (RELAY_TRUST_PROXY)', async () => {
-    const res = await request(trustingEdge.port, 'a.cloud.test', {
-      path: '/echo-headers',
-      headers: {
-        'x-forwarded-for': '203.0.113.7',
-        'x-forwarded-host': 'a.cloud.test',
-        'x-forwarded-proto': 'https',
-      },
+    const h = await headersSeen(trustingEdge.port, 'a.cloud.test', {
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-host': 'a.cloud.test',
+      'x-forwarded-proto': 'https',
     });
-    const h = JSON.parse(res.body) as Record<string, string>;
     expect(h['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
     expect(h['x-forwarded-proto']).toBe('https');
   });
@@ -266,11 +268,7 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
       x_forwarded_for: '6.6.6.6',
       x_real_ip: '6.6.6.6',
     };
-    const res = await request(edge.port, 'a.cloud.test:8080', {
-      path: '/echo-headers',
-      headers: forged,
-    });
-    const h = JSON.parse(res.body) as Record<string, string>;
+    const h = await headersSeen(edge.port, 'a.cloud.test:8080', forged);
     expect(h.forwarded).toBe('for=127.0.0.1;proto=http;host="a.cloud.test:8080"');
     expect(h['x-real-ip']).toBe('127.0.0.1');
     expect(h['x-forwarded-for']).toBe('127.0.0.1');
@@ -286,34 +284,29 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
     ]) {
       expect(h, gone).not.toHaveProperty(gone);
     }
-    const plain = await request(edge.port, 'a.cloud.test', { path: '/echo-headers' });
-    expect((JSON.parse(plain.body) as Record<string, string>)['x-forwarded-port']).toBe('80');
+    expect((await headersSeen(edge.port, 'a.cloud.test'))['x-forwarded-port']).toBe('80');
   });
 
   it('behind a trusted proxy (RELAY_TRUST_PROXY) keeps only X-Forwarded-For/-Proto/-Host, derives the rest from them and drops the other forwarding headers a client slipped past it', async () => {
     // What Caddy or nginx in front sends: its own X-Forwarded-For/-Proto/-Host (nginx appends
     // to the client's X-Forwarded-For), and everything else the client sent, untouched.
-    const res = await request(trustingEdge.port, 'a.cloud.test', {
-      path: '/echo-headers',
-      headers: {
-        'x-forwarded-for': '6.6.6.6, 203.0.113.7',
-        'x-forwarded-proto': 'https',
-        'x-forwarded-host': 'a.cloud.test',
-        forwarded: 'for=6.6.6.6;proto=https;host=evil.test',
-        'x-real-ip': '6.6.6.6',
-        'x-forwarded-port': '8443',
-        'x-forwarded-ssl': 'on',
-        'x-forwarded-prefix': '/admin',
-        'x-forwarded-server': 'evil.test',
-        'x-original-url': '/admin',
-        'x-rewrite-url': '/admin',
-        'true-client-ip': '6.6.6.6',
-        'x-client-ip': '6.6.6.6',
-        x_forwarded_for: '6.6.6.6',
-        x_real_ip: '6.6.6.6',
-      },
+    const h = await headersSeen(trustingEdge.port, 'a.cloud.test', {
+      'x-forwarded-for': '6.6.6.6, 203.0.113.7',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'a.cloud.test',
+      forwarded: 'for=6.6.6.6;proto=https;host=evil.test',
+      'x-real-ip': '6.6.6.6',
+      'x-forwarded-port': '8443',
+      'x-forwarded-ssl': 'on',
+      'x-forwarded-prefix': '/admin',
+      'x-forwarded-server': 'evil.test',
+      'x-original-url': '/admin',
+      'x-rewrite-url': '/admin',
+      'true-client-ip': '6.6.6.6',
+      'x-client-ip': '6.6.6.6',
+      x_forwarded_for: '6.6.6.6',
+      x_real_ip: '6.6.6.6',
     });
-    const h = JSON.parse(res.body) as Record<string, string>;
     expect(h['x-forwarded-for']).toBe('6.6.6.6, 203.0.113.7, 127.0.0.1');
     expect(h['x-forwarded-proto']).toBe('https');
     expect(h['x-forwarded-host']).toBe('a.cloud.test');
@@ -336,37 +329,31 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
     }
 
     // Values that are not an address or a scheme never reach Forwarded's syntax.
-    const odd = await request(trustingEdge.port, 'a.cloud.test', {
-      path: '/echo-headers',
-      headers: { 'x-forwarded-for': 'x;host=evil.test', 'x-forwarded-proto': 'https;by=evil' },
+    const o = await headersSeen(trustingEdge.port, 'a.cloud.test', {
+      'x-forwarded-for': 'x;host=evil.test',
+      'x-forwarded-proto': 'https;by=evil',
     });
-    const o = JSON.parse(odd.body) as Record<string, string>;
     expect(o['x-real-ip']).toBe('127.0.0.1');
     expect(o['x-forwarded-proto']).toBe('http');
     expect(o.forwarded).toBe('for=127.0.0.1;proto=http;host="a.cloud.test"');
 
-    const bare = await request(trustingEdge.port, 'a.cloud.test', { path: '/echo-headers' });
-    const b = JSON.parse(bare.body) as Record<string, string>;
+    const b = await headersSeen(trustingEdge.port, 'a.cloud.test');
     expect(b['x-real-ip']).toBe('127.0.0.1');
     expect(b['x-forwarded-port']).toBe('80');
     expect(b.forwarded).toBe('for=127.0.0.1;proto=http;host="a.cloud.test"');
   });
 
   it('drops hop-by-hop request headers, including the ones Connection names', async () => {
-    const res = await request(edge.port, 'a.cloud.test', {
-      path: '/echo-headers',
-      headers: {
-        connection: 'keep-alive, x-hop-secret',
-        'x-hop-secret': 'drop me',
-        'keep-alive': 'timeout=5',
-        'proxy-authorization': 'Basic Zm9vOmJhcg==',
-        'proxy-connection': 'keep-alive',
-        te: 'trailers',
-        upgrade: 'h2c',
-        'x-end-to-end': 'keep me',
-      },
+    const h = await headersSeen(edge.port, 'a.cloud.test', {
+      connection: 'keep-alive, x-hop-secret',
+      'x-hop-secret': 'drop me',
+      'keep-alive': 'timeout=5',
+      'proxy-authorization': 'Basic Zm9vOmJhcg==',
+      'proxy-connection': 'keep-alive',
+      te: 'trailers',
+      upgrade: 'h2c',
+      'x-end-to-end': 'keep me',
     });
-    const h = JSON.parse(res.body) as Record<string, string>;
     for (const gone of [
       'x-hop-secret',
       'keep-alive',
