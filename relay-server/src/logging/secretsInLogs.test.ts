@@ -3,8 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   mailText,
-  startSmtpServer,
-  startTestRelay,
+  startSmtpRelay,
   until,
   type TestRelay,
   type TestSmtpServer,
@@ -26,18 +25,18 @@ let t: TestRelay;
 const errorBodies: string[] = [];
 
 beforeAll(async () => {
-  smtp = await startSmtpServer('relay', SMTP_PASSWORD);
-  t = await startTestRelay({
-    env: {
-      SMTP_URL: smtp.url,
-      STRIPE_SECRET_KEY,
-      STRIPE_WEBHOOK_SECRET,
-      STRIPE_PRICE_PRO: 'price_pro_scan',
-      STRIPE_PRICE_BUSINESS: 'price_business_scan',
-      STRIPE_API_BASE: 'http://127.0.0.1:9',
+  ({ smtp, t } = await startSmtpRelay('relay', SMTP_PASSWORD, {
+    relay: {
+      env: {
+        STRIPE_SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET,
+        STRIPE_PRICE_PRO: 'price_pro_scan',
+        STRIPE_PRICE_BUSINESS: 'price_business_scan',
+        STRIPE_API_BASE: 'http://127.0.0.1:9',
+      },
     },
-  });
-  for (const s of [SMTP_PASSWORD, smtp.url, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET]) {
+  }));
+  for (const s of [smtp.url, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET]) {
     t.ledger.add(s);
   }
   // The relay's own keys, generated into the data dir at start.

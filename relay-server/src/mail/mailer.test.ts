@@ -6,6 +6,8 @@ import { createLogger } from '../logging/logger.js';
 import { LogCapture } from '../testing/logCapture.js';
 import {
   mailText,
+  registration,
+  startSmtpRelay,
   startSmtpServer,
   startTestRelay,
   until,
@@ -18,14 +20,7 @@ const SMTP_USER = 'relay-mailer';
 const SMTP_PASSWORD = 'smtp-password-for-tests';
 const PUBLIC_URL = 'https://relay.example.test';
 
-const registration = (email: string) => ({
-  name: 'Mail Tester',
-  email,
-  password: 'mail tester password',
-  password_confirmation: 'mail tester password',
-  accept_terms: true,
-  accept_privacy: true,
-});
+const signUp = (email: string) => registration('Mail Tester', email, 'mail tester password');
 
 let smtp: TestSmtpServer | undefined;
 let t: TestRelay | undefined;
@@ -39,18 +34,13 @@ afterEach(async () => {
 
 describe('mail over SMTP (SMTP_URL)', () => {
   beforeEach(async () => {
-    smtp = await startSmtpServer(SMTP_USER, SMTP_PASSWORD);
-    t = await startTestRelay({
-      env: {
-        SMTP_URL: smtp.url,
-        RELAY_PUBLIC_URL: PUBLIC_URL,
-      },
-    });
-    t.ledger.add(SMTP_PASSWORD);
+    ({ smtp, t } = await startSmtpRelay(SMTP_USER, SMTP_PASSWORD, {
+      relay: { env: { RELAY_PUBLIC_URL: PUBLIC_URL } },
+    }));
   });
 
   it('delivers the verification mail with a <RELAY_PUBLIC_URL>/verify-email link that works', async () => {
-    const res = await t!.api.post('/auth/register', registration('smtp-user@example.test'));
+    const res = await t!.api.post('/auth/register', signUp('smtp-user@example.test'));
     expect(res.status).toBe(201);
     await until('the verification mail', () => smtp!.received.length === 1);
     const mail = smtp!.received[0]!;
@@ -72,7 +62,7 @@ describe('mail over SMTP (SMTP_URL)', () => {
   });
 
   it('delivers the reset mail with a <RELAY_PUBLIC_URL>/reset-password link', async () => {
-    await t!.api.post('/auth/register', registration('smtp-reset@example.test'));
+    await t!.api.post('/auth/register', signUp('smtp-reset@example.test'));
     const res = await t!.api.post('/auth/forgot-password', { email: 'smtp-reset@example.test' });
     expect(res.status).toBe(200);
     await until('the reset mail', () => smtp!.received.length === 2);
@@ -85,10 +75,8 @@ describe('with a slow SMTP server', () => {
   it('resend-verification and forgot-password answer without waiting for it, so their timing does not tell who has an account', async () => {
     // The server accepts no message until released: an endpoint that waited for the mail
     // server would not answer at all, whatever the machine's speed.
-    smtp = await startSmtpServer(SMTP_USER, SMTP_PASSWORD, { hold: true });
-    t = await startTestRelay({ env: { SMTP_URL: smtp.url } });
-    t.ledger.add(SMTP_PASSWORD);
-    const reg = await t.api.post('/auth/register', registration('slow-mail@example.test'));
+    ({ smtp, t } = await startSmtpRelay(SMTP_USER, SMTP_PASSWORD, { hold: true }));
+    const reg = await t.api.post('/auth/register', signUp('slow-mail@example.test'));
     expect(reg.status).toBe(201);
     for (const [path, email] of [
       ['/auth/resend-verification', 'slow-mail@example.test'],
@@ -118,7 +106,7 @@ describe('when the SMTP server refuses the relay', () => {
       env: { SMTP_URL: `smtp://${SMTP_USER}:wrong-password-here@127.0.0.1:${smtp.port}` },
     });
     t.ledger.add('wrong-password-here');
-    const reg = await t.api.post('/auth/register', registration('no-mail@example.test'));
+    const reg = await t.api.post('/auth/register', signUp('no-mail@example.test'));
     expect(reg.status).toBe(201);
     const existing = await t.api.post('/auth/forgot-password', { email: 'no-mail@example.test' });
     const missing = await t.api.post('/auth/forgot-password', { email: 'nobody@example.test' });
@@ -179,7 +167,7 @@ describe('the outbox transport (no SMTP_URL)', () => {
 
   it('registration writes the verification mail with a <RELAY_PUBLIC_URL>/verify-email link', async () => {
     t = await startTestRelay({ env: { RELAY_PUBLIC_URL: PUBLIC_URL } });
-    await t.api.post('/auth/register', registration('outbox-user@example.test'));
+    await t.api.post('/auth/register', signUp('outbox-user@example.test'));
     const [mail, ...rest] = await t.outbox();
     expect(rest).toEqual([]);
     expect(mail).toMatchObject({

@@ -18,6 +18,7 @@ export { manualClock, type ManualClock } from './manualClock.js';
 export { latestMailToken, readOutbox, type OutboxMail } from './outbox.js';
 export { rawRequest, type RawResponse } from './rawHttp.js';
 export { mailText, startSmtpServer, type ReceivedMail, type TestSmtpServer } from './smtpServer.js';
+export { startSmtpRelay } from './smtpRelay.js';
 export { setPlan } from './plans.js';
 export {
   recordingWireGuard,
