@@ -122,6 +122,18 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     };
   }
 
+  /** Wait until `host` answers `status` through the edge; resolves with that answer. */
+  const answers = (host: string, status: number, timeoutMs?: number, everyMs?: number) =>
+    until(
+      `${host} answering ${status}`,
+      async () => {
+        const r = await fromInternet(host);
+        return r.status === status && r;
+      },
+      timeoutMs,
+      everyMs,
+    );
+
   const serverPeers = () => wgPeerFields(lab, 'cloud', serverIf);
 
   beforeAll(async () => {
@@ -160,10 +172,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
 
   it('routes home-a.<base> to home-a’s app and home-b.<base> to home-b’s, through WireGuard', async () => {
     const before = new Map((await serverPeers()).map((p) => [p[0], Number(p[5])]));
-    const ra = await until('home-a through the edge', async () => {
-      const r = await fromInternet(hostA);
-      return r.status === 200 && r;
-    });
+    const ra = await answers(hostA, 200);
     expect(ra.body).toBe('hello from home-a');
     const rb = await fromInternet(hostB);
     expect(rb.status).toBe(200);
@@ -278,27 +287,14 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
       auth,
     );
     expect(v.body.status).toBe('verified');
-    const routed = await until(
-      'share.example.test routed',
-      async () => {
-        const r = await fromInternet(domain);
-        return r.status === 200 && r;
-      },
-      2000,
-      50,
-    );
+    const routed = await answers(domain, 200, 2000, 50);
     expect(routed.body).toBe('hello from home-a');
 
     expect(
       (await relay.api.delete(`/instances/${a.instanceId}/domains/${domain}`, auth)).status,
     ).toBe(204);
     const start = Date.now();
-    await until(
-      'share.example.test gone',
-      async () => (await fromInternet(domain)).status === 404,
-      1000,
-      20,
-    );
+    await answers(domain, 404, 1000, 20);
     expect(Date.now() - start).toBeLessThan(1000);
     expect((await fromInternet(hostA)).body).toBe('hello from home-a');
   });
@@ -306,26 +302,12 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
   it('shows the 502 offline page when the agent stops, and routes again when it is back, without a relay restart', async () => {
     const relayPid = relay.proc!.pid;
     await agents.get('home-a')!.stop();
-    const offline = await until(
-      'the offline page',
-      async () => {
-        const r = await fromInternet(hostA);
-        return r.status === 502 && r;
-      },
-      10_000,
-    );
+    const offline = await answers(hostA, 502, 10_000);
     expect(offline.body).toContain(`The app at ${hostA} is offline`);
     expect(offline.body).not.toMatch(/Error|at .*\.ts/);
     const agent = startAgent('home-a', a.instanceToken);
     await connected(agent);
-    const back = await until(
-      'home-a again',
-      async () => {
-        const r = await fromInternet(hostA);
-        return r.status === 200 && r;
-      },
-      30_000,
-    );
+    const back = await answers(hostA, 200, 30_000);
     expect(back.body).toBe('hello from home-a');
     expect(relay.proc!.pid).toBe(relayPid);
   }, 120_000);
@@ -345,15 +327,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
       [hostA, 'home-a'],
       [hostB, 'home-b'],
     ] as const) {
-      const r = await until(
-        `${host} after the restart`,
-        async () => {
-          const x = await fromInternet(host);
-          return x.status === 200 && x;
-        },
-        40_000,
-        500,
-      );
+      const r = await answers(host, 200, 40_000, 500);
       expect(r.body).toBe(`hello from ${name}`);
     }
   }, 120_000);
@@ -364,7 +338,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     expect((await fromInternet(hostB)).status).toBe(200);
     expect((await relay.api.delete(`/instances/${b.instanceId}`, auth)).status).toBe(204);
     const start = Date.now();
-    await until('home-b gone', async () => (await fromInternet(hostB)).status === 404, 1000, 20);
+    await answers(hostB, 404, 1000, 20);
     expect(Date.now() - start).toBeLessThan(1000);
     // The peer went with it.
     expect((await serverPeers()).some((p) => p[0] === keys['home-b'].publicKey)).toBe(false);

@@ -52,6 +52,18 @@ describe.skipIf(!available.ok)(
       return agent;
     };
 
+    /** Have the running agent test its tunnel (SIGUSR2) and answer the result it prints. */
+    const testRunning = async (agent: LabProcess) => {
+      const mark = agent.lines.length;
+      process.kill(agent.pid!, 'SIGUSR2');
+      const line = await agent.waitForJson<{ event: string; result: Record<string, unknown> }>(
+        (l) => l.event === 'test',
+        20_000,
+        mark,
+      );
+      return line.result;
+    };
+
     beforeAll(async () => {
       lab = opened.add(
         await NetLab.create({ tag: 'tc', hosts: ['cloud', 'cloud-off', 'home', 'home-b'] }),
@@ -162,33 +174,21 @@ describe.skipIf(!available.ok)(
 
       // Testing the running tunnel probes it where it stands: with no app behind it the test
       // names the app's refusal, and the tunnel stays up on the same wireguard-go.
-      const testMark = agent.lines.length;
-      process.kill(agent.pid!, 'SIGUSR2');
-      const refused = await agent.waitForJson<{ event: string; result: Record<string, unknown> }>(
-        (l) => l.event === 'test',
-        20_000,
-        testMark,
-      );
-      expect(refused.result).toMatchObject({
+      const refused = await testRunning(agent);
+      expect(refused).toMatchObject({
         success: false,
         error_code: 'TARGET_UNAVAILABLE',
         tested: 'running',
       });
-      expect(refused.result.error).toMatch(/^The app at localhost:8080 refused the connection/);
+      expect(refused.error).toMatch(/^The app at localhost:8080 refused the connection/);
       await startTestApp(lab, 'home-b', 'home-b-app');
-      const okMark = agent.lines.length;
-      process.kill(agent.pid!, 'SIGUSR2');
-      const works = await agent.waitForJson<{ event: string; result: Record<string, unknown> }>(
-        (l) => l.event === 'test',
-        20_000,
-        okMark,
-      );
-      expect(works.result).toMatchObject({
+      const works = await testRunning(agent);
+      expect(works).toMatchObject({
         success: true,
         tested: 'running',
         hostname: `tcb-${lab.prefix.toLowerCase()}.cloud.test`,
       });
-      expect(works.result.latency_ms).toEqual(expect.any(Number));
+      expect(works.latency_ms).toEqual(expect.any(Number));
       const statuses = agent
         .jsonLines<AgentLine>()
         .filter((l) => l.event === 'status' && Date.parse(l.at) >= Date.parse(up.at));
