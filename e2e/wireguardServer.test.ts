@@ -21,11 +21,11 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
   const opened = teardownAfterAll();
   let lab: NetLab;
   let relay: LabRelay;
-  let wgIf: string;
+  const wgIf = () => relay.wgInterface;
 
   /** Public key → allowed-ips of the relay interface's peers. */
   const peers = async () =>
-    new Map((await wgPeerFields(lab, 'cloud', wgIf)).map((f) => [f[0], f[3]]));
+    new Map((await wgPeerFields(lab, 'cloud', wgIf())).map((f) => [f[0], f[3]]));
 
   const wireguardGoPids = (host: string) =>
     lab
@@ -57,7 +57,6 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
   beforeAll(async () => {
     lab = opened.add(await NetLab.create({ tag: 'hG', hosts: ['cloud'] }));
     relay = opened.add(await LabRelay.start(lab, 'cloud', { env: wireguardGoEnv(lab, 'cloud') }));
-    wgIf = relay.wgInterface;
   }, 120_000);
 
   it('follows the store: register adds the peer, a new key replaces it, delete removes it at once', async () => {
@@ -93,7 +92,7 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
     }
     expect(health.body.checks.wireguard).toMatchObject({ ok: true });
     expect((await peers()).get(key)).toBe(`${u.tunnelIp}/32`);
-    const port = await lab.exec('cloud', 'wg', ['show', wgIf, 'listen-port']);
+    const port = await lab.exec('cloud', 'wg', ['show', wgIf(), 'listen-port']);
     expect(port.stdout.trim()).toBe('51820');
     expect(relay.output()).toMatch(/wireguard-go exited/);
   });
@@ -102,11 +101,11 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
     const pidsBefore = wireguardGoPids('cloud');
     const { exit, output } = await runRelayExpectingExit({
       WG_MODE: 'wireguard-go',
-      WG_INTERFACE: wgIf,
+      WG_INTERFACE: wgIf(),
       WG_LISTEN_PORT: '51821',
     });
     expect(exit?.code).not.toBe(0);
-    expect(output).toMatch(new RegExp(`a WireGuard interface named ${wgIf} already runs`));
+    expect(output).toMatch(new RegExp(`a WireGuard interface named ${wgIf()} already runs`));
     // The running relay's interface is untouched.
     expect(wireguardGoPids('cloud')).toEqual(pidsBefore);
     expect((await relay.api.get('/health')).body.checks.wireguard.ok).toBe(true);
@@ -124,10 +123,10 @@ describe.skipIf(!available.ok)('relay-server WireGuard server (wireguard-go)', (
   it('removes the interface, its control socket and the isolation rule on stop', async () => {
     await relay.stop();
     expect(wireguardGoPids('cloud')).toEqual([]);
-    expect(existsSync(`/var/run/wireguard/${wgIf}.sock`)).toBe(false);
-    const link = await lab.exec('cloud', 'ip', ['link', 'show', wgIf], { reject: false });
+    expect(existsSync(`/var/run/wireguard/${wgIf()}.sock`)).toBe(false);
+    const link = await lab.exec('cloud', 'ip', ['link', 'show', wgIf()], { reject: false });
     expect(link.exitCode).not.toBe(0);
     const rules = await lab.exec('cloud', 'iptables', ['-S', 'FORWARD']);
-    expect(rules.stdout).not.toContain(wgIf);
+    expect(rules.stdout).not.toContain(wgIf());
   });
 });

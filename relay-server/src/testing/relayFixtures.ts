@@ -18,6 +18,19 @@ export async function startTestRelayForTest(options?: TestRelayOptions): Promise
   return t;
 }
 
+/** Before each test, a relay of its own (with `options`), stopped after it. */
+export function useTestRelay(options?: TestRelayOptions): { readonly t: TestRelay } {
+  let started: { t: TestRelay } | undefined;
+  beforeEach(async () => {
+    started = { t: await startTestRelay(options) };
+  });
+  afterEach(async () => {
+    await started?.t.stop();
+    started = undefined;
+  });
+  return fieldsOf(() => started, ['t']);
+}
+
 /** What a fixture started; read it inside tests and hooks, never at the top of a file. */
 export interface StripeRelay {
   readonly t: TestRelay;

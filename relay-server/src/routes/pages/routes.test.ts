@@ -1,27 +1,17 @@
 import { ResetPasswordRequest } from '@cloud-connect/agent-core/api';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  createAccount,
-  registration,
-  startTestRelay,
-  type TestRelay,
-} from '../../testing/index.js';
+import { createAccount, registration } from '../../testing/index.js';
+import { useTestRelay } from '../../testing/relayFixtures.js';
 
-let t: TestRelay;
-beforeEach(async () => {
-  t = await startTestRelay();
-});
-afterEach(async () => {
-  await t.stop();
-});
+const ctx = useTestRelay();
 
 const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 
 /** A page request as a browser makes it: GET a link, or POST the page's form. */
 async function page(path: string, form?: Record<string, string>) {
-  const res = await fetch(`${t.url}${path}`, {
+  const res = await fetch(`${ctx.t.url}${path}`, {
     method: form ? 'POST' : 'GET',
     ...(form
       ? {
@@ -30,7 +20,7 @@ async function page(path: string, form?: Record<string, string>) {
         }
       : {}),
   });
-  for (const v of Object.values(form ?? {})) t.ledger.add(v);
+  for (const v of Object.values(form ?? {})) ctx.t.ledger.add(v);
   return { status: res.status, headers: res.headers, html: await res.text() };
 }
 
@@ -48,7 +38,7 @@ function expectPage(res: Awaited<ReturnType<typeof page>>, status: number, headi
 
 async function registered(email: string) {
   const password = 'page tester password';
-  const reg = await t.api.post('/auth/register', registration('Page Tester', email, password));
+  const reg = await ctx.t.api.post('/auth/register', registration('Page Tester', email, password));
   expect(reg.status).toBe(201);
   return { id: reg.body.user.id as string, password };
 }
@@ -56,21 +46,21 @@ async function registered(email: string) {
 describe('/verify-email (the link in the verification mail)', () => {
   it('GET shows a confirm button and changes nothing (mail scanners prefetch links)', async () => {
     const user = await registered('page-verify@example.test');
-    const token = await t.mailToken('page-verify@example.test', 'verify-email');
-    const before = await t.relay.services.store.dump();
+    const token = await ctx.t.mailToken('page-verify@example.test', 'verify-email');
+    const before = await ctx.t.relay.services.store.dump();
     const res = await page(`/verify-email?token=${token}`);
     expectPage(res, 200, 'Confirm your email');
     expect(res.html).toContain('<form method="post" action="/verify-email">');
     expect(res.html).toContain(`name="token" value="${token}"`);
-    expect(await t.relay.services.store.dump()).toEqual(before);
+    expect(await ctx.t.relay.services.store.dump()).toEqual(before);
     expect(before.users[user.id]?.emailVerifiedAt).toBeNull();
   });
 
   it('the form POST verifies the address once', async () => {
     const user = await registered('page-verify2@example.test');
-    const token = await t.mailToken('page-verify2@example.test', 'verify-email');
+    const token = await ctx.t.mailToken('page-verify2@example.test', 'verify-email');
     expectPage(await page('/verify-email', { token }), 200, 'Email confirmed');
-    expect((await t.relay.services.store.users.get(user.id))?.emailVerifiedAt).not.toBeNull();
+    expect((await ctx.t.relay.services.store.users.get(user.id))?.emailVerifiedAt).not.toBeNull();
     // Single use: the same link again is an error page.
     expectPage(await page('/verify-email', { token }), 400, 'Link not valid');
   });
@@ -81,11 +71,11 @@ describe('/verify-email (the link in the verification mail)', () => {
     ['no token at all', {}],
   ])('%s shows the error page with status 400 and changes nothing', async (_label, form) => {
     await registered('page-verify3@example.test');
-    const before = await t.relay.services.store.dump();
+    const before = await ctx.t.relay.services.store.dump();
     const res = await page('/verify-email', form as Record<string, string>);
     expectPage(res, 400, 'Link not valid');
     expect(res.html).toContain('send a new verification email');
-    expect(await t.relay.services.store.dump()).toEqual(before);
+    expect(await ctx.t.relay.services.store.dump()).toEqual(before);
   });
 
   it.each([
@@ -98,13 +88,13 @@ describe('/verify-email (the link in the verification mail)', () => {
     'GET with %s says the link is not complete (400), echoes nothing, changes nothing',
     async (_l, query) => {
       for (const path of ['/verify-email', '/reset-password']) {
-        const before = await t.relay.services.store.dump();
+        const before = await ctx.t.relay.services.store.dump();
         const res = await page(`${path}${query}`);
         expectPage(res, 400, 'Link not complete');
         expect(res.html).toContain('copy the whole link');
         expect(res.html).not.toContain('<form');
         expect(res.html).not.toContain('script&gt;');
-        expect(await t.relay.services.store.dump()).toEqual(before);
+        expect(await ctx.t.relay.services.store.dump()).toEqual(before);
       }
     },
   );
@@ -112,24 +102,24 @@ describe('/verify-email (the link in the verification mail)', () => {
 
 describe('/reset-password (the link in the reset mail)', () => {
   async function resetToken(email: string) {
-    const res = await t.api.post('/auth/forgot-password', { email });
+    const res = await ctx.t.api.post('/auth/forgot-password', { email });
     expect(res.status).toBe(200);
-    return t.mailToken(email, 'reset-password');
+    return ctx.t.mailToken(email, 'reset-password');
   }
 
   it('GET shows the form and changes nothing', async () => {
     await registered('page-reset@example.test');
     const token = await resetToken('page-reset@example.test');
-    const before = await t.relay.services.store.dump();
+    const before = await ctx.t.relay.services.store.dump();
     const res = await page(`/reset-password?token=${token}`);
     expectPage(res, 200, 'Choose a new password');
     expect(res.html).toContain('<form method="post" action="/reset-password">');
     expect(res.html).toContain('type="password"');
-    expect(await t.relay.services.store.dump()).toEqual(before);
+    expect(await ctx.t.relay.services.store.dump()).toEqual(before);
   });
 
   it('the form POST sets the new password and signs out every session', async () => {
-    const account = await createAccount(t);
+    const account = await createAccount(ctx.t);
     const token = await resetToken(account.email);
     const res = await page('/reset-password', {
       token,
@@ -137,17 +127,17 @@ describe('/reset-password (the link in the reset mail)', () => {
       password_confirmation: 'a brand new password',
     });
     expectPage(res, 200, 'Password changed');
-    const oldLogin = await t.api.post('/auth/login', {
+    const oldLogin = await ctx.t.api.post('/auth/login', {
       email: account.email,
       password: account.password,
     });
     expect(oldLogin.status).toBe(401);
-    const newLogin = await t.api.post('/auth/login', {
+    const newLogin = await ctx.t.api.post('/auth/login', {
       email: account.email,
       password: 'a brand new password',
     });
     expect(newLogin.status).toBe(200);
-    const refresh = await t.api.post('/auth/refresh', { refresh_token: account.refreshToken });
+    const refresh = await ctx.t.api.post('/auth/refresh', { refresh_token: account.refreshToken });
     expect(refresh.status).toBe(401);
     // Single use.
     const again = await page('/reset-password', {
@@ -173,7 +163,7 @@ describe('/reset-password (the link in the reset mail)', () => {
     async (_label, badToken, password, confirmation, named) => {
       const { password: original } = await registered('page-reset2@example.test');
       const token = badToken ?? (await resetToken('page-reset2@example.test'));
-      const before = await t.relay.services.store.dump();
+      const before = await ctx.t.relay.services.store.dump();
       const res = await page('/reset-password', {
         token,
         password: password!,
@@ -182,8 +172,8 @@ describe('/reset-password (the link in the reset mail)', () => {
       expectPage(res, 400, 'Choose a new password');
       expect(res.html).toMatch(new RegExp(`<p class="error">The ${named} [^<]+</p>`));
       expect(res.html).toContain(`name="token" value="${token}"`);
-      expect(await t.relay.services.store.dump()).toEqual(before);
-      const login = await t.api.post('/auth/login', {
+      expect(await ctx.t.relay.services.store.dump()).toEqual(before);
+      const login = await ctx.t.api.post('/auth/login', {
         email: 'page-reset2@example.test',
         password: original,
       });
@@ -213,9 +203,9 @@ describe('/reset-password (the link in the reset mail)', () => {
       ['the shortest', () => min],
       ['the longest', () => max],
     ])('%s password is accepted by the API and by the form', async (_label, length) => {
-      const account = await createAccount(t);
+      const account = await createAccount(ctx.t);
       const password = 'p'.repeat(length());
-      const api = await t.api.post('/auth/reset-password', {
+      const api = await ctx.t.api.post('/auth/reset-password', {
         token: await resetToken(account.email),
         password,
         password_confirmation: password,
@@ -227,7 +217,7 @@ describe('/reset-password (the link in the reset mail)', () => {
         password_confirmation: `${password.slice(1)}q`,
       });
       expectPage(form, 200, 'Password changed');
-      const login = await t.api.post('/auth/login', {
+      const login = await ctx.t.api.post('/auth/login', {
         email: account.email,
         password: `${password.slice(1)}q`,
       });
@@ -240,11 +230,11 @@ describe('/reset-password (the link in the reset mail)', () => {
     ])(
       'a password %s is refused by both with the same rule, and nothing changes',
       async (_label, length) => {
-        const account = await createAccount(t);
+        const account = await createAccount(ctx.t);
         const password = 'p'.repeat(length());
         const token = await resetToken(account.email);
-        const before = await t.relay.services.store.dump();
-        const api = await t.api.post('/auth/reset-password', {
+        const before = await ctx.t.relay.services.store.dump();
+        const api = await ctx.t.api.post('/auth/reset-password', {
           token,
           password,
           password_confirmation: password,
@@ -259,9 +249,9 @@ describe('/reset-password (the link in the reset mail)', () => {
         });
         expectPage(form, 400, 'Choose a new password');
         expect(form.html).toContain(`<p class="error">The password ${rule}.</p>`);
-        expect(await t.relay.services.store.dump()).toEqual(before);
+        expect(await ctx.t.relay.services.store.dump()).toEqual(before);
         // The token is still good: the refusals consumed nothing.
-        const ok = await t.api.post('/auth/reset-password', {
+        const ok = await ctx.t.api.post('/auth/reset-password', {
           token,
           password: 'a fine new password',
           password_confirmation: 'a fine new password',
