@@ -63,5 +63,49 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The dependency rule (README, Architecture): relay-server uses only agent-core's leaf rooms.
+    files: ['relay-server/src/**/*.ts'],
+    ignores: ['relay-server/src/**/*.test.ts', 'relay-server/src/testing/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@cloud-connect/agent-core/*',
+                '!@cloud-connect/agent-core/api',
+                '!@cloud-connect/agent-core/wireguard',
+                '!@cloud-connect/agent-core/errors',
+                '!@cloud-connect/agent-core/time',
+              ],
+              message:
+                'relay-server imports only agent-core/api, /wireguard, /errors and /time (README, Architecture).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // agent-core runs in the CLI, the agent service and Electron main: never Electron itself,
+    // and never relay-server (its tests may start a real relay through relay-server/testing).
+    files: ['agent-core/src/**/*.ts'],
+    ignores: ['agent-core/src/**/*.test.ts', 'agent-core/src/testing/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@cloud-connect/relay-server', '@cloud-connect/relay-server/*', 'electron'],
+              message: 'agent-core never imports relay-server or Electron (README, Architecture).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );
