@@ -2,8 +2,8 @@ import type { DesktopApi, HostApi, ManagerApi } from '@cloud-connect/agent-core/
 
 /**
  * The DesktopApi as one object: host methods (open a URL, app info, launch at login) from the
- * host, everything else from the Manager, bound to it. A Proxy rather than a copy, because the
- * Manager keeps state on itself and its methods must run with it as `this`.
+ * host, everything else from the Manager, bound to it. A Proxy rather than a spread: any
+ * ManagerApi may be passed, and one written as a class keeps its prototype methods and `this`.
  */
 export function composeDesktopApi(manager: ManagerApi, host: HostApi): DesktopApi {
   return new Proxy(manager as DesktopApi, {
