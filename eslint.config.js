@@ -5,6 +5,13 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+/** Test support (each package's src/testing/) never reaches product code (README, Architecture). */
+const noTestSupport = {
+  group: ['**/testing', '**/testing/*', '@cloud-connect/*/testing'],
+  message:
+    'Product code never imports test support (testing/); move what it needs out of testing/.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -47,6 +54,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'The renderer never imports Node modules.' },
+            noTestSupport,
             {
               // `/status` is the exception: pure functions with type-only imports (the status
               // words every surface shares), safe in a browser.
@@ -83,6 +91,7 @@ export default tseslint.config(
               message:
                 'relay-server imports only agent-core/api, /wireguard, /errors and /time (README, Architecture).',
             },
+            noTestSupport,
           ],
         },
       ],
@@ -102,9 +111,17 @@ export default tseslint.config(
               group: ['@cloud-connect/relay-server', '@cloud-connect/relay-server/*', 'electron'],
               message: 'agent-core never imports relay-server or Electron (README, Architecture).',
             },
+            noTestSupport,
           ],
         },
       ],
+    },
+  },
+  {
+    files: ['main/src/**/*.{ts,cts}'],
+    ignores: ['main/src/**/*.test.ts', 'main/src/testing/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [noTestSupport] }],
     },
   },
   prettier,
