@@ -1044,9 +1044,15 @@ describe('built-in edge: the edge owns message framing (raw sockets, pooled keep
       `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`,
     );
     expect(big.responses.map((r) => r.status)).toEqual([431]);
+    expect(big.responses[0]?.body).toContain(
+      'The request headers are too large; send fewer or shorter ones.',
+    );
     // Half a request, then silence: the configured 400 ms header timeout answers, not a minute.
     const slow = await rawExchange(edge.port, `GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-A: b`);
     expect(slow.responses.map((r) => r.status)).toEqual([408]);
+    expect(slow.responses[0]?.body).toContain(
+      'The request headers did not arrive in time; send it again.',
+    );
     expect(slow.responses[0]?.head).toMatch(/\r\nconnection: close/i);
     expect(await appSaw()).toEqual([]);
   });

@@ -62,8 +62,8 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 
 /** What the edge answers when Node's parser refuses a request (the API reads the same table). */
 function parserErrorPage(code: string | undefined): EdgePage {
-  const { status, message } = parserRefusal(code);
-  return requestErrorPage(status, `${message}.`);
+  const { status, message } = parserRefusal(code).edge;
+  return requestErrorPage(status, message);
 }
 
 /** An edge page written straight onto a socket (404/502 before an upgrade). */

@@ -37,7 +37,48 @@ describe('answerProtocolErrors', () => {
     });
     const res = await rawRequest(url, 'GET / HTTP/1.1\r\nHost: relay.test\r\nX-Slow: ');
     expect(res.status, res.raw).toBe(408);
-    expect(ErrorBody.parse(res.json).error.code).toBe('REQUEST_TIMEOUT');
+    expect(ErrorBody.parse(res.json).error).toEqual({
+      code: 'REQUEST_TIMEOUT',
+      message: 'The request did not arrive in time; send it again over a new connection',
+    });
+  });
+
+  it('answers headers over the size limit with 431 REQUEST_HEADERS_TOO_LARGE', async () => {
+    const url = await start((_req, res) => res.end('app'), { maxHeaderSize: 1024 });
+    const res = await rawRequest(
+      url,
+      `GET / HTTP/1.1\r\nHost: relay.test\r\nX-Big: ${'a'.repeat(2048)}\r\n\r\n`,
+    );
+    expect(res.status, res.raw).toBe(431);
+    expect(ErrorBody.parse(res.json).error).toEqual({
+      code: 'REQUEST_HEADERS_TOO_LARGE',
+      message: 'The request headers are too large; send fewer or shorter headers',
+    });
+  });
+
+  it('answers a header timeout the parser reports as HPE_HEADER_TIMEOUT as invalid HTTP (400, details.reason)', async () => {
+    // Node 24 reports its header timer as ERR_HTTP_REQUEST_TIMEOUT; llhttp's own code is
+    // handed to the server's clientError listeners here, on a real connection.
+    const url = new URL(await start((_req, res) => res.end('app')));
+    const accepted = once(server!, 'connection') as Promise<[net.Socket]>;
+    const socket = net.connect(Number(url.port), url.hostname);
+    socket.on('error', () => undefined);
+    let received = '';
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    const [serverSide] = await accepted;
+    const err = Object.assign(new Error('Parse Error: Header timeout'), {
+      code: 'HPE_HEADER_TIMEOUT',
+      reason: 'Header timeout',
+    });
+    server!.emit('clientError', err, serverSide);
+    await once(socket, 'close');
+    expect(received).toMatch(/^HTTP\/1\.1 400 /);
+    const body = ErrorBody.parse(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4)));
+    expect(body.error).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'The request is not valid HTTP/1.1 (Header timeout)',
+      details: { reason: 'HPE_HEADER_TIMEOUT' },
+    });
   });
 
   it('never writes an error into a response already on its way', async () => {

@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '@cloud-connect/agent-core/api';
 import type { Logger } from '../logging/logger.js';
-import { answerParserRefusals, parserRefusal, type ParserRefusal } from './parserRefusals.js';
+import { answerParserRefusals, parserRefusal, type Refusal } from './parserRefusals.js';
 
 /** A complete HTTP/1.1 error response in the API's error format, ending the connection. */
 function errorResponse(
@@ -34,11 +34,11 @@ const REFUSAL_CODE = {
   408: 'REQUEST_TIMEOUT',
   413: 'PAYLOAD_TOO_LARGE',
   431: 'REQUEST_HEADERS_TOO_LARGE',
-} as const satisfies Record<ParserRefusal['status'], ErrorCode>;
+} as const satisfies Record<Refusal['status'], ErrorCode>;
 
 /** The parser's refusal as an API error response. */
 function answerFor(err: NodeJS.ErrnoException & { reason?: string }): string {
-  const { status, message } = parserRefusal(err.code);
+  const { status, message } = parserRefusal(err.code).api;
   if (status !== 400) return errorResponse(REFUSAL_CODE[status], message);
   // llhttp's reason is a fixed phrase ("Invalid method encountered"), never request bytes.
   return errorResponse(
