@@ -10,10 +10,11 @@ import {
 } from '@cloud-connect/relay-server/testing';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { InstanceApi } from '../client/instanceClient.js';
-import { memoryTokenStore } from '../client/relayClient.js';
+import { memoryTokenStore, type TokenStore } from '../client/relayClient.js';
 import { createDockerDiscovery } from '../docker/dockerDiscovery.js';
 import { createMemorySecretStore } from '../secrets/memorySecretStore.js';
 import { secretAccounts } from '../secrets/secretAccounts.js';
+import { SecretError } from '../secrets/secretError.js';
 import type { SecretStore } from '../secrets/secretStore.js';
 import { openSettings } from '../settings/settingsStore.js';
 import { manualClock } from '../testing/manualClock.js';
@@ -21,6 +22,7 @@ import { RelayOnlyWireGuard } from '../testing/relayOnlyWireGuard.js';
 import { createManager } from './createManager.js';
 import { composeManager, type Manager, type ManagerDeps } from './manager.js';
 import { httpRelayClients, type RelayClientFactory } from './relayClients.js';
+import { secretTokenStore } from './sessionTokens.js';
 
 // The seams of the Manager's composition: which relay it is built for, and where its relay
 // clients come from. What the Manager does over them is tested in e2e/manager.test.ts.
@@ -58,6 +60,18 @@ async function signedInAtSavedRelay(): Promise<SecretStore> {
   const secrets = createMemorySecretStore();
   await secrets.set(secretAccounts.session, SESSION);
   return secrets;
+}
+
+/** `secrets` behind a keychain that went locked: reads answer, deleting rejects. */
+function lockedOnDelete(secrets: SecretStore): SecretStore {
+  return {
+    backend: secrets.backend,
+    location: secrets.location,
+    get: (account) => secrets.get(account),
+    set: (account, secret) => secrets.set(account, secret),
+    delete: () => Promise.reject(new SecretError('KEYCHAIN_LOCKED', 'the keychain is locked')),
+    listAccounts: () => secrets.listAccounts(),
+  };
 }
 
 const build = (secrets: SecretStore, relayUrl?: string) =>
@@ -115,11 +129,27 @@ describe('createManager: the relay it is built for', () => {
       expect(await secrets.get(secretAccounts.session)).toBe(SESSION);
     },
   );
+
+  it('keeps the saved relay when the old session cannot be forgotten, so its tokens never go to the new one', async () => {
+    const secrets = await signedInAtSavedRelay();
+    const failure = await build(lockedOnDelete(secrets), OTHER_RELAY).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(failure).toMatchObject({
+      code: 'KEYCHAIN_LOCKED',
+      message: 'CLOUD_CONNECT_RELAY_URL: the keychain is locked',
+    });
+    expect(await savedRelay()).toBe(SAVED_RELAY);
+    expect(await secrets.get(secretAccounts.session)).toBe(SESSION);
+  });
 });
 
 /** A factory that records which relay each client was made for. */
-function recordingClients(): RelayClientFactory & { users: string[]; instances: string[] } {
-  const http = httpRelayClients(memoryTokenStore());
+function recordingClients(
+  tokens: TokenStore = memoryTokenStore(),
+): RelayClientFactory & { users: string[]; instances: string[] } {
+  const http = httpRelayClients(tokens);
   const users: string[] = [];
   const instances: string[] = [];
   return {
@@ -169,6 +199,19 @@ describe('composeManager: relay clients come from the factory passed in', () => 
     // The same relay again is no switch: no new client.
     await manager.setRelayUrl(OTHER_RELAY);
     expect(clients.users).toEqual([SAVED_RELAY, OTHER_RELAY]);
+  });
+
+  it('stays at the saved relay when switching cannot forget its session: no client for the new one', async () => {
+    const secrets = await signedInAtSavedRelay();
+    const clients = recordingClients(secretTokenStore(lockedOnDelete(secrets)));
+    const manager = await composed(clients, SAVED_RELAY);
+    expect(await manager.setRelayUrl(OTHER_RELAY)).toMatchObject({
+      ok: false,
+      code: 'KEYCHAIN_LOCKED',
+    });
+    expect(clients.users).toEqual([SAVED_RELAY]);
+    expect(await savedRelay()).toBe(SAVED_RELAY);
+    expect(await secrets.get(secretAccounts.session)).toBe(SESSION);
   });
 
   describe('against a real relay', () => {

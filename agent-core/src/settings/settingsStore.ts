@@ -91,6 +91,15 @@ function checked<T extends z.ZodType>(schema: T, value: unknown, what: string): 
   return parsed.data;
 }
 
+/**
+ * `value` as settings, checked exactly as every change is before it is saved; throws the
+ * SettingsError a change to it would. Lets a caller refuse a value before doing anything that
+ * must only happen for a value that will be saved.
+ */
+export function checkedSettings(value: unknown): Settings {
+  return checked(Settings, value, 'settings');
+}
+
 function ioError(cause: unknown, path: string, action: string): SettingsError {
   const code = (cause as NodeJS.ErrnoException | null)?.code;
   return new SettingsError(
@@ -179,7 +188,7 @@ export async function openSettings(options: OpenSettingsOptions): Promise<Settin
     const run = async (): Promise<Settings> => {
       const draft = structuredClone(db.data);
       change(draft);
-      const next = checked(Settings, draft, 'settings');
+      const next = checkedSettings(draft);
       try {
         await file.write(`${JSON.stringify(next, null, 2)}\n`);
       } catch (cause) {

@@ -2,7 +2,7 @@ import type { RegisterRequest } from '../../api/index.js';
 import { ApiError } from '../../client/apiError.js';
 import type { RelayClient } from '../../client/relayClient.js';
 import type { Result, SessionUser, SessionView, Unsubscribe } from '../../desktop/desktopApi.js';
-import type { SettingsStore } from '../../settings/settingsStore.js';
+import { checkedSettings, type SettingsStore } from '../../settings/settingsStore.js';
 import type { LogBook } from '../logBook.js';
 import type { RunOperation } from '../operation.js';
 import type { RelayClientFactory } from '../relayClients.js';
@@ -20,8 +20,9 @@ function tokenFromLink(value: string): string {
 
 /**
  * Save `url` as the relay unless it is the saved one already; the saved session belongs to the
- * old relay, so it is forgotten. The settings store checks the URL first, so one it refuses
- * changes nothing. Answers the URL switched to, or null when nothing changed.
+ * old relay, so it is forgotten first. A URL the settings refuse changes nothing; a session that
+ * cannot be forgotten (keychain locked) leaves the old relay saved, so its tokens are never sent
+ * to the new one. Answers the URL switched to, or null when nothing changed.
  */
 export async function switchRelay(
   settings: SettingsStore,
@@ -30,8 +31,9 @@ export async function switchRelay(
 ): Promise<string | null> {
   const normalized = url.replace(/\/+$/, '');
   if (normalized === settings.getRelayUrl()) return null;
-  await settings.setRelayUrl(normalized);
+  checkedSettings({ ...settings.read(), relayUrl: normalized });
   await forgetSession();
+  await settings.setRelayUrl(normalized);
   return normalized;
 }
 
