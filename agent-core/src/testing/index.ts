@@ -12,3 +12,4 @@ export * from './manualClock.js';
 export * from './relayOnlyWireGuard.js';
 export * from './connectionView.js';
 export * from './secretSamples.js';
+export * from './wireGuardGoStandIn.js';

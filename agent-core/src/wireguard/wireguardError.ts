@@ -37,4 +37,9 @@ export interface WireGuardAdvice {
   nameTaken: (name: string) => string;
   /** Install hints beyond Debian's package, e.g. "macOS: brew install wireguard-tools". */
   otherInstall?: string;
+  /**
+   * The message for a wireguard-go whose control socket did not open in time; by default
+   * "wireguard-go -f <name> did not open its control socket within <ms> ms".
+   */
+  notReady?: (name: string, timeoutMs: number) => string;
 }

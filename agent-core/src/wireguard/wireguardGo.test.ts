@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../testing/manualClock.js';
+import { controlSocketRunner, wireGuardGoStandIn } from '../testing/wireGuardGoStandIn.js';
 import { commandFailure, type RunCommand } from './commandRunner.js';
-import { startWireGuardGo, type StartDaemon, type WireGuardGoExit } from './wireguardGo.js';
+import { startWireGuardGo, type StartDaemon } from './wireguardGo.js';
 import type { WireGuardAdvice } from './wireguardError.js';
 
 const ADVICE: WireGuardAdvice = {
@@ -10,44 +11,8 @@ const ADVICE: WireGuardAdvice = {
   nameTaken: (name) => `A WireGuard interface named ${name} already runs; pick another name`,
 };
 
-/** A wireguard-go stand-in: running until the test ends it, or exited at once with `output`. */
-function standIn(exit: (Partial<WireGuardGoExit> & { output?: string }) | null = null) {
-  const record = { started: 0, stopped: 0 };
-  const startDaemon: StartDaemon = () => {
-    record.started += 1;
-    let running = exit === null;
-    let end: (info: WireGuardGoExit) => void = () => undefined;
-    const exited = new Promise<WireGuardGoExit>((resolve) => (end = resolve));
-    const info = { exitCode: 1, signal: null, spawnError: null, ...exit };
-    if (!running) end(info);
-    return {
-      pid: 4242,
-      get running() {
-        return running;
-      },
-      exited,
-      tail: () => exit?.output ?? '',
-      async stop() {
-        record.stopped += 1;
-        running = false;
-        end({ exitCode: null, signal: 'SIGTERM', spawnError: null });
-      },
-    };
-  };
-  return { startDaemon, record };
-}
-
 /** `wg show <if> listen-port` answers from the `answersFrom`-th call on (never by default). */
-function socketRunner(answersFrom = Infinity) {
-  let calls = 0;
-  const run: RunCommand = async (file, args) => {
-    if (file === 'wg' && args[2] === 'listen-port' && ++calls < answersFrom) {
-      throw commandFailure(ADVICE, file, args, { stderr: 'No such device', exitCode: 1 });
-    }
-    return { stdout: '51820\n', stderr: '' };
-  };
-  return { run, calls: () => calls };
-}
+const socketRunner = (answersFrom?: number) => controlSocketRunner(ADVICE, answersFrom);
 
 const options = (run: RunCommand, startDaemon: StartDaemon) => {
   const clock = manualClock();
@@ -67,7 +32,7 @@ const options = (run: RunCommand, startDaemon: StartDaemon) => {
 
 describe('startWireGuardGo', () => {
   it('refuses a name whose control socket already answers, starting nothing', async () => {
-    const { startDaemon, record } = standIn();
+    const { startDaemon, record } = wireGuardGoStandIn();
     const { options: o } = options(socketRunner(1).run, startDaemon);
     await expect(startWireGuardGo(o)).rejects.toMatchObject({
       code: 'INTERFACE_IN_USE',
@@ -77,7 +42,7 @@ describe('startWireGuardGo', () => {
   });
 
   it('resolves with the running wireguard-go once its control socket answers', async () => {
-    const { startDaemon, record } = standIn();
+    const { startDaemon, record } = wireGuardGoStandIn();
     // Free at the check, then two polls 50 ms apart before the socket answers.
     const { options: o, clock } = options(socketRunner(4).run, startDaemon);
     const started = startWireGuardGo(o);
@@ -88,7 +53,7 @@ describe('startWireGuardGo', () => {
   });
 
   it('gives up with TIMEOUT just after readyTimeoutMs and stops the wireguard-go it started', async () => {
-    const { startDaemon, record } = standIn();
+    const { startDaemon, record } = wireGuardGoStandIn();
     const { options: o, clock } = options(socketRunner().run, startDaemon);
     let outcome: unknown = null;
     const started = startWireGuardGo({ ...o, readyTimeoutMs: 1000 }).catch((e: unknown) => {
@@ -110,7 +75,7 @@ describe('startWireGuardGo', () => {
     ['ERROR: Failed to create TUN device: device or resource busy', 'INTERFACE_IN_USE'],
     ['ERROR: Failed to listen on uapi socket: no such file or directory', 'PROCESS_EXITED'],
   ])('reads an exit with "%s" as %s', async (output, code) => {
-    const { startDaemon } = standIn({ output });
+    const { startDaemon } = wireGuardGoStandIn({ output });
     const { options: o } = options(socketRunner().run, startDaemon);
     const err = await startWireGuardGo(o).catch((e: unknown) => e);
     expect(err).toMatchObject({ code });
@@ -121,7 +86,7 @@ describe('startWireGuardGo', () => {
   });
 
   it('names the package when wireguard-go is not installed', async () => {
-    const { startDaemon } = standIn({ spawnError: 'ENOENT', exitCode: null });
+    const { startDaemon } = wireGuardGoStandIn({ spawnError: 'ENOENT', exitCode: null });
     const { options: o } = options(socketRunner().run, startDaemon);
     await expect(startWireGuardGo(o)).rejects.toMatchObject({
       code: 'BINARY_MISSING',
@@ -130,7 +95,7 @@ describe('startWireGuardGo', () => {
   });
 
   it('tries an exit on its own again, up to `attempts`, 250 ms more apart each time', async () => {
-    const { startDaemon, record } = standIn({ output: 'ERROR: lost a race' });
+    const { startDaemon, record } = wireGuardGoStandIn({ output: 'ERROR: lost a race' });
     const { options: o, clock } = options(socketRunner().run, startDaemon);
     const retries: number[] = [];
     let outcome: unknown = null;
@@ -153,7 +118,7 @@ describe('startWireGuardGo', () => {
   });
 
   it('does not try again when permission is denied', async () => {
-    const { startDaemon, record } = standIn({ output: 'operation not permitted' });
+    const { startDaemon, record } = wireGuardGoStandIn({ output: 'operation not permitted' });
     const { options: o } = options(socketRunner().run, startDaemon);
     await expect(startWireGuardGo({ ...o, attempts: 3 })).rejects.toMatchObject({
       code: 'PERMISSION_DENIED',
@@ -162,7 +127,7 @@ describe('startWireGuardGo', () => {
   });
 
   it('stops the wireguard-go it started when a later check cannot run', async () => {
-    const { startDaemon, record } = standIn();
+    const { startDaemon, record } = wireGuardGoStandIn();
     let calls = 0;
     const run: RunCommand = async (file, args) => {
       calls += 1;

@@ -106,6 +106,12 @@ export interface StartWireGuardGoOptions {
    * control-socket directory every namespace shares), or never opens its socket, is tried again.
    */
   attempts?: number;
+  /**
+   * The code of an exit whose output says the name is taken (`in use|busy|exists`):
+   * INTERFACE_IN_USE by default, which is not tried again; PROCESS_EXITED reads it as any other
+   * exit (the agent's tunnel status has always said PROCESS_EXITED for it).
+   */
+  inUseExit?: 'INTERFACE_IN_USE' | 'PROCESS_EXITED';
   /** Told before each further attempt, with the failure that caused it. */
   onRetry?: (failure: WireGuardError, attempt: number) => void;
   clock?: Clock;
@@ -155,7 +161,8 @@ async function startOnce(options: StartWireGuardGoOptions): Promise<WireGuardDae
       if (clock.now().getTime() > deadline) {
         throw new WireGuardError(
           'TIMEOUT',
-          `wireguard-go -f ${name} did not open its control socket within ${readyTimeoutMs} ms`,
+          advice.notReady?.(name, readyTimeoutMs) ??
+            `wireguard-go -f ${name} did not open its control socket within ${readyTimeoutMs} ms`,
         );
       }
       await sleep(timers, 50);
@@ -169,7 +176,7 @@ async function startOnce(options: StartWireGuardGoOptions): Promise<WireGuardDae
 
 /** Why wireguard-go exited before its interface was up. */
 function exitFailure(
-  { name, advice }: StartWireGuardGoOptions,
+  { name, advice, inUseExit = 'INTERFACE_IN_USE' }: StartWireGuardGoOptions,
   exit: WireGuardGoExit,
   output: string,
 ): WireGuardError {
@@ -177,7 +184,7 @@ function exitFailure(
   const code = /not permitted|permission denied/i.test(output)
     ? 'PERMISSION_DENIED'
     : /in use|busy|exists/i.test(output)
-      ? 'INTERFACE_IN_USE'
+      ? inUseExit
       : 'PROCESS_EXITED';
   return new WireGuardError(
     code,

@@ -1,7 +1,10 @@
 import {
   createExecaRunner,
+  startWireGuardGo,
   WireGuardError,
+  type StartWireGuardGoOptions,
   type WireGuardAdvice,
+  type WireGuardDaemon,
   type WireGuardErrorCode,
 } from '../../wireguard/index.js';
 import { TunnelError, type TunnelErrorCode } from '../tunnelError.js';
@@ -13,10 +16,21 @@ export const AGENT_ADVICE: WireGuardAdvice = {
   nameTaken: (name) =>
     `A WireGuard interface named ${name} already exists on this machine; another name is needed`,
   otherInstall: 'macOS: brew install wireguard-tools',
+  notReady: (name) => `wireguard-go -f ${name} did not open its control socket in time`,
 };
 
 /** The agent's command runner: wg and ip with the agent's advice in their failures. */
 export const agentRunner = createExecaRunner(AGENT_ADVICE);
+
+/**
+ * Start wireguard-go for the agent: its advice, and an exit that says the name is taken reads
+ * as any other exit (PROCESS_EXITED), as the agent's tunnel status has always said.
+ */
+export function startAgentWireGuardGo(
+  options: Omit<StartWireGuardGoOptions, 'advice' | 'inUseExit'>,
+): Promise<WireGuardDaemon> {
+  return startWireGuardGo({ ...options, advice: AGENT_ADVICE, inUseExit: 'PROCESS_EXITED' });
+}
 
 /**
  * What the supervisor acts on for each WireGuard failure: a missing program, no permission and

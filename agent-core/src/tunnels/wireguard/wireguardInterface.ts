@@ -1,14 +1,13 @@
 import type { Clock, Timers } from '../../time/clock.js';
 import {
   parseWgDump,
-  startWireGuardGo,
   WireGuardError,
   type DumpPeer,
   type RunCommand,
   type WireGuardDaemon,
   type WireGuardGoExit,
 } from '../../wireguard/index.js';
-import { AGENT_ADVICE, agentRunner, tunnelErrorFromWireGuard } from './agentWireGuard.js';
+import { agentRunner, startAgentWireGuardGo, tunnelErrorFromWireGuard } from './agentWireGuard.js';
 
 /**
  * How the interface runs: userspace `wireguard-go` (a tracked child of this process), the
@@ -112,10 +111,9 @@ export class WireGuardInterface {
   }
 
   private async startWireGuardGo() {
-    const daemon = await startWireGuardGo({
+    const daemon = await startAgentWireGuardGo({
       name: this.spec.name,
       run: this.run,
-      advice: AGENT_ADVICE,
       // With LOG_LEVEL=error, whatever wireguard-go prints besides its banner is a problem.
       log: (level, line) =>
         this.spec.log?.(level === 'debug' ? 'debug' : 'warn', `wireguard-go: ${line}`),
