@@ -1,10 +1,17 @@
+import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from './clock.js';
 import { loadConfig } from './config/config.js';
+import { RelayEvents } from './events.js';
+import { LivenessWatch } from './liveness/livenessWatch.js';
+import { createLogger } from './logging/logger.js';
+import type { Mailer } from './mail/mailer.js';
 import { buildServices, startRelay, type RelayOptions } from './relay.js';
 import { LowdbStore } from './store/lowdbStore.js';
 import {
@@ -17,6 +24,7 @@ import {
 } from './testing/index.js';
 import { records } from './testing/storeContract/index.js';
 import { ACCESS_TTL_SECONDS } from './tokens/tokens.js';
+import { storeOnlyWireGuard } from './wireguard/server.js';
 
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -160,5 +168,95 @@ describe('the relay builds its graph once, honouring what it is given', () => {
       ok: true,
       detail: 'off: no edge in this process',
     });
+  });
+});
+
+/** Listen on `port` of 127.0.0.1 (0: one the OS picks); the server is closed after the test. */
+async function listenOn(port: number): Promise<net.Server> {
+  const server = net.createServer().listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise((r) => server.close(() => r())));
+  return server;
+}
+
+/** A port of 127.0.0.1 that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = await listenOn(0);
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Whether `port` of 127.0.0.1 can be listened on now (nothing holds it). */
+async function isFree(port: number): Promise<boolean> {
+  const server = net.createServer().listen(port, '127.0.0.1');
+  try {
+    await once(server, 'listening');
+  } catch {
+    return false;
+  }
+  await new Promise((r) => server.close(r));
+  return true;
+}
+
+describe('a start that fails part-way closes what it had started, newest first', () => {
+  /** A liveness watch that cannot start its timer: the step after the API listens. */
+  class LivenessThatWillNotStart extends LivenessWatch {
+    override start(): void {
+      throw new Error('liveness would not start');
+    }
+  }
+
+  it.each([
+    { step: 'the edge cannot listen (its port is taken)', taken: 'edge', error: /EADDRINUSE/ },
+    { step: 'the API cannot listen (its port is taken)', taken: 'api', error: /EADDRINUSE/ },
+    { step: 'liveness throws once the API listens', taken: null, error: /would not start/ },
+  ] as const)('when $step', async ({ taken, error }) => {
+    const ports = { api: await freePort(), edge: await freePort() };
+    if (taken) await listenOn(ports[taken]);
+    const dataDir = await tempDir();
+    const config = loadConfig({
+      RELAY_HOST: '127.0.0.1',
+      RELAY_PORT: String(ports.api),
+      RELAY_DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      EDGE_MODE: 'builtin',
+      EDGE_HOST: '127.0.0.1',
+      EDGE_PORT: String(ports.edge),
+    });
+    const closed: string[] = [];
+    const store = await LowdbStore.open(dataDir);
+    const wireguard = {
+      ...storeOnlyWireGuard(generateKeyPair().publicKey),
+      close: async () => void closed.push('wireguard'),
+    };
+    const mailer: Mailer = {
+      kind: 'outbox',
+      send: async () => undefined,
+      close: async () => void closed.push('mailer'),
+    };
+    const liveness = new LivenessThatWillNotStart({
+      config,
+      store,
+      wireguard,
+      clock: systemClock,
+      timing: { heartbeatIntervalSeconds: 60, missedHeartbeats: 3, livenessSweepSeconds: 5 },
+      events: new RelayEvents(),
+      logger: createLogger('silent'),
+    });
+
+    await expect(
+      startRelay(config, {
+        logDestination: new LogCapture(),
+        services: { store, wireguard, mailer, liveness },
+      }),
+    ).rejects.toThrow(error);
+
+    // Every port the relay bound is free again, and what it was given is closed, newest first.
+    for (const [name, port] of Object.entries(ports)) {
+      if (name !== taken) expect(await isFree(port), `${name} port`).toBe(true);
+    }
+    expect(closed).toEqual(['mailer', 'wireguard']);
+    await expect(store.ping()).rejects.toThrow(/closed/);
   });
 });

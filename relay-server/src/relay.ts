@@ -24,7 +24,6 @@ import { LowdbStore, type LowdbStoreOptions } from './store/lowdbStore.js';
 import { TokenService } from './tokens/tokens.js';
 import { createWireGuardServer } from './wireguard/createWireGuardServer.js';
 import { loadOrCreateServerKey } from './wireguard/keys.js';
-import type { WireGuardServer } from './wireguard/server.js';
 
 export interface RelayOptions {
   /**
@@ -58,6 +57,43 @@ export interface RunningRelay {
   close(): Promise<void>;
 }
 
+/**
+ * What a start has opened so far (store, WireGuard, mailer, edge, the listening socket…),
+ * each with its close. A failed start and the relay's close() both close it all, newest first,
+ * so nothing opened before the failure is left running.
+ */
+class Started {
+  readonly #closers: (() => Promise<void> | void)[] = [];
+
+  add(close: () => Promise<void> | void): void {
+    this.#closers.push(close);
+  }
+
+  /** Close everything, newest first; each close runs even if one before it fails. */
+  async closeAll(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const close of this.#closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (e) {
+        failures.push(e);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  /** Run `step`; if it throws, close what was started and throw the step's error. */
+  async orCloseAll<T>(step: () => Promise<T> | T): Promise<T> {
+    try {
+      return await step();
+    } catch (e) {
+      // The step's error is the one to report; a close failing after it would only hide it.
+      await this.closeAll().catch(() => undefined);
+      throw e;
+    }
+  }
+}
+
 /** Every service but the edge's health, which only a started edge can report. */
 type ServicesBeforeEdge = Omit<Services, 'edgeHealth'>;
 
@@ -70,6 +106,16 @@ type ServicesBeforeEdge = Omit<Services, 'edgeHealth'>;
 async function buildServicesBeforeEdge(
   config: Config,
   options: RelayOptions,
+  started: Started,
+): Promise<ServicesBeforeEdge> {
+  return started.orCloseAll(() => buildAndRegister(config, options, started));
+}
+
+/** The body of `buildServicesBeforeEdge`: each service that needs closing goes on `started`. */
+async function buildAndRegister(
+  config: Config,
+  options: RelayOptions,
+  started: Started,
 ): Promise<ServicesBeforeEdge> {
   const given = options.services ?? {};
   const clock = given.clock ?? options.clock ?? systemClock;
@@ -80,20 +126,16 @@ async function buildServicesBeforeEdge(
     given.tokens ??
     new TokenService(await loadOrCreateRelaySecret(config.dataDir, config.secret), now);
   const store = given.store ?? (await LowdbStore.open(config.dataDir, { clock, ...options.store }));
-  let wireguard: WireGuardServer;
-  try {
-    wireguard =
-      given.wireguard ??
-      (await createWireGuardServer(
-        config,
-        (await loadOrCreateServerKey(config.dataDir)).publicKey,
-        store,
-        logger,
-      ));
-  } catch (e) {
-    await store.close();
-    throw e;
-  }
+  started.add(() => store.close());
+  const wireguard =
+    given.wireguard ??
+    (await createWireGuardServer(
+      config,
+      (await loadOrCreateServerKey(config.dataDir)).publicKey,
+      store,
+      logger,
+    ));
+  started.add(() => wireguard.close());
   const timing: TunnelTiming = given.timing ?? {
     heartbeatIntervalSeconds: 60,
     missedHeartbeats: 3,
@@ -104,14 +146,16 @@ async function buildServicesBeforeEdge(
   const liveness =
     given.liveness ??
     new LivenessWatch({ config, store, wireguard, clock, timing, events, logger });
+  const mailer =
+    given.mailer ??
+    (config.smtpUrl
+      ? smtpMailer(config.smtpUrl, `Cloud Connect <no-reply@${config.baseDomain}>`, logger)
+      : outboxMailer(config.dataDir, logger));
+  started.add(() => mailer.close());
   return {
     config,
     store,
-    mailer:
-      given.mailer ??
-      (config.smtpUrl
-        ? smtpMailer(config.smtpUrl, `Cloud Connect <no-reply@${config.baseDomain}>`, logger)
-        : outboxMailer(config.dataDir, logger)),
+    mailer,
     billing: given.billing !== undefined ? given.billing : createBilling(config.stripe, now),
     dns: given.dns ?? createCnameResolver(config.dnsServers),
     wireguard,
@@ -134,7 +178,7 @@ async function buildServicesBeforeEdge(
  * edge in it.
  */
 export async function buildServices(config: Config, options: RelayOptions = {}): Promise<Services> {
-  const services = await buildServicesBeforeEdge(config, options);
+  const services = await buildServicesBeforeEdge(config, options, new Started());
   return {
     ...services,
     edgeHealth: options.services?.edgeHealth ?? (async () => ({ ...NO_EDGE })),
@@ -160,30 +204,47 @@ export async function startRelay(
   config: Config,
   options: RelayOptions = {},
 ): Promise<RunningRelay> {
-  const shared = await buildServicesBeforeEdge(config, options);
-  let edge: Edge;
-  try {
+  // Every step after the first start runs under orCloseAll: if it throws, what is already
+  // open (socket, edge, liveness timer, mailer, WireGuard, store) is closed before the error
+  // reaches the caller.
+  const started = new Started();
+  const shared = await buildServicesBeforeEdge(config, options, started);
+  const edge = await started.orCloseAll(async () => {
     // Handshakes first, so the edge's first routes already follow the liveness rule.
     await shared.liveness.sweep();
-    edge = await startEdge(shared);
-  } catch (e) {
-    await shared.store.close();
-    await shared.wireguard.close();
-    throw e;
-  }
+    const edge = await startEdge(shared);
+    started.add(() => edge.close());
+    return edge;
+  });
   // Listen before the app is built: with RELAY_PORT=0 the port is known only now, and the
   // links the API writes name it. No connection is taken before the handlers are on (they go
   // on in this turn of the event loop).
   const server = createServer();
-  server.listen(config.port, config.host);
-  try {
+  await started.orCloseAll(async () => {
+    server.listen(config.port, config.host);
     await once(server, 'listening');
-  } catch (e) {
-    await edge.close();
-    await shared.store.close();
-    await shared.wireguard.close();
-    throw e;
-  }
+    started.add(async () => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(force);
+    });
+  });
+  return started.orCloseAll(() => serve(config, options, { shared, edge, server, started }));
+}
+
+/** The started relay's last steps: the services with their serving config, timers, the app. */
+function serve(
+  config: Config,
+  options: RelayOptions,
+  {
+    shared,
+    edge,
+    server,
+    started,
+  }: { shared: ServicesBeforeEdge; edge: Edge; server: Server; started: Started },
+): RunningRelay {
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   const url = apiUrl(config.host, port);
@@ -193,7 +254,9 @@ export async function startRelay(
     edgeHealth: options.services?.edgeHealth ?? (() => edge.health()),
   };
   services.liveness.start(services.timing.livenessSweepSeconds * 1000);
+  started.add(() => services.liveness.close());
   const reverification = startReverification(services, config.domainReverifyIntervalSeconds);
+  started.add(() => reverification.close());
   const app = createApp(services, { checkResponses: options.checkResponses ?? false });
   server.on('request', app.callback());
   answerProtocolErrors(server, services.logger);
@@ -216,19 +279,7 @@ export async function startRelay(
     edge,
     reverification,
     close() {
-      closing ??= (async () => {
-        const closed = new Promise<void>((r) => server.close(() => r()));
-        server.closeIdleConnections();
-        const force = setTimeout(() => server.closeAllConnections(), 5000);
-        await closed;
-        clearTimeout(force);
-        await reverification.close();
-        services.liveness.close();
-        await edge.close();
-        await services.store.close();
-        await services.wireguard.close();
-        await services.mailer.close();
-      })();
+      closing ??= started.closeAll();
       return closing;
     },
   };
