@@ -1,10 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
+import { CliError } from '../cli/output.js';
 import { ApiError } from '../client/apiError.js';
 import { CodedError } from '../errors/codedError.js';
 import { SecretError } from '../secrets/secretError.js';
 import { SettingsError } from '../settings/settingsError.js';
 import { TunnelError } from '../tunnels/tunnelError.js';
-import { attempt, ManagerError, toFailure } from './results.js';
+import { WireGuardError } from '../wireguard/wireguardError.js';
+import {
+  attempt,
+  FAILURE_ERRORS,
+  ManagerError,
+  toFailure,
+  type FailureErrorClass,
+} from './results.js';
 
 describe('toFailure', () => {
   it.each([
@@ -32,6 +40,27 @@ describe('toFailure', () => {
     });
   });
 
+  it.each([
+    ['WireGuardError', new WireGuardError('KEY_INVALID', 'not a WireGuard key')],
+    ['CliError', new CliError('USAGE', 'unknown option --x', 'see --help')],
+    ['CodedError of no known class', new CodedError('SOMETHING_NEW', 'a code with no words')],
+  ])('turns a %s, whose code the renderer has no words for, into INTERNAL', (_name, error) => {
+    expect(toFailure(error)).toEqual({
+      ok: false,
+      code: 'INTERNAL',
+      message: 'Something went wrong in Cloud Connect. Try again; the log has details.',
+    });
+  });
+
+  it('lists only error classes whose codes are FailureCodes', () => {
+    // @ts-expect-error KEY_INVALID and COMMAND_FAILED are not FailureCodes
+    const wireGuard: FailureErrorClass = WireGuardError;
+    // @ts-expect-error the CLI's codes are not FailureCodes
+    const cli: FailureErrorClass = CliError;
+    expect(FAILURE_ERRORS).not.toContain(wireGuard);
+    expect(FAILURE_ERRORS).not.toContain(cli);
+  });
+
   it('turns anything that is not a coded error into INTERNAL without its details', () => {
     const failure = toFailure(new TypeError('cannot read secretToken of undefined'));
 
@@ -56,6 +85,10 @@ describe('attempt', () => {
     await expect(attempt(() => Promise.reject(bug), onUnexpected)).resolves.toMatchObject({
       code: 'INTERNAL',
     });
-    expect(onUnexpected.mock.calls).toEqual([[bug]]);
+    const escaped = new WireGuardError('COMMAND_FAILED', 'wg: Unable to modify interface');
+    await expect(attempt(() => Promise.reject(escaped), onUnexpected)).resolves.toMatchObject({
+      code: 'INTERNAL',
+    });
+    expect(onUnexpected.mock.calls).toEqual([[bug], [escaped]]);
   });
 });
