@@ -158,6 +158,19 @@ describe('the relay builds its graph once, honouring what it is given', () => {
     });
   });
 
+  it('serves the config it was started with: services.config is no override (and does not type-check)', async () => {
+    const other = loadConfig({ RELAY_DATA_DIR: '/nonexistent/other', LOG_LEVEL: 'silent' });
+    const t = await startTestRelay({
+      services: {
+        // @ts-expect-error the config is startRelay's argument, not a service to replace
+        config: other,
+      },
+    });
+    cleanups.push(() => t.stop());
+    expect(t.relay.services.config.dataDir).toBe(t.dataDir);
+    expect(t.relay.services.config.baseDomain).toBe('cloud.test');
+  });
+
   it('reports no edge when none runs, and an edge health passed in over the edge’s own', async () => {
     const edgeHealth = async () => ({ ok: false, detail: 'given' });
     const t = await startTestRelay({ services: { edgeHealth } });

@@ -41,9 +41,10 @@ export interface RelayOptions {
    * Replace single services (tests use this sparingly; the defaults are the real ones). What
    * is passed is used everywhere in the graph and its default is never built: a store passed
    * in means no LowdbStore is opened and the data dir is not locked. The relay owns what it
-   * is given: close() closes the store, WireGuard and the mailer, passed in or not.
+   * is given: close() closes the store, WireGuard and the mailer, passed in or not. The config
+   * is not one of them: it is the `config` argument, which the services are built from.
    */
-  services?: Partial<Services>;
+  services?: Partial<Omit<Services, 'config'>>;
 }
 
 export interface RunningRelay {
