@@ -4,8 +4,8 @@ export type FieldMessages = Record<string, string>;
 /**
  * An error as a value: a code from its area's union (the API's `ErrorCode`, `TunnelErrorCode`,
  * `SecretErrorCode`…), a message that says what went wrong and what to do, and details that
- * never hold a secret. Every agent-core error class (and the relay's AppError) extends it, so one
- * normaliser (`toFailure`) turns any of them into a failed Result without a list of classes.
+ * never hold a secret. Every agent-core error class (and the relay's AppError) extends it; the
+ * Manager's `toFailure` passes on the code of those whose codes are all FailureCodes.
  */
 export class CodedError<C extends string = string> extends Error {
   constructor(
