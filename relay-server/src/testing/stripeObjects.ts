@@ -1,3 +1,10 @@
+/*
+ * Every Stripe object the stand-in answers with, as a type and a factory side by side (price,
+ * customer, checkout session, payment method, subscription, invoice, portal session, event).
+ * It is long because each type lists, field by field, what a real answer of the pinned API
+ * version carries, and each factory fills in all of those fields; keeping the pairs together
+ * lets the compiler check one against the other.
+ */
 import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 

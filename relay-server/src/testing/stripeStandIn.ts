@@ -1,3 +1,11 @@
+/*
+ * The Stripe stand-in's server: its HTTP front (API routes, idempotency keys, injected
+ * failures, hosted checkout and portal pages) and webhook signing and delivery. It is long
+ * because those share one server's state (the account, the recorded requests and deliveries)
+ * and tests drive them together; the parts that stand alone already live beside it: the
+ * account's objects and rules (stripeAccount.ts), the object shapes (stripeObjects.ts) and the
+ * form parser (stripeForm.ts).
+ */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
