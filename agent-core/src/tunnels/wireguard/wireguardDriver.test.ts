@@ -230,6 +230,12 @@ describe('WireGuardDriver timing (manual clock)', () => {
     });
   });
 
+  it('leaves no timer behind once stopped, the relay having answered the disconnect in time', async () => {
+    const { driver, clock } = await startDriver(relay);
+    await driver.stop();
+    expect(clock.pendingDelays()).toEqual([]);
+  });
+
   it('says the relay runs without WireGuard once the grace is over and no handshake came', async () => {
     const { driver, clock } = await startDriver(relayWithoutWg);
     expect((await driver.status()).error).toBeNull();

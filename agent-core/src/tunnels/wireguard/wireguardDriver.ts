@@ -1,7 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { ApiError } from '../../client/apiError.js';
 import type { InstanceApi } from '../../client/instanceClient.js';
-import { systemClock, systemTimers, type Clock, type Timers } from '../../time/clock.js';
+import {
+  systemClock,
+  systemTimers,
+  type Clock,
+  type TimerHandle,
+  type Timers,
+} from '../../time/clock.js';
 import { publicKeyOf, type RunCommand } from '../../wireguard/index.js';
 import type { DriverEventMap, DriverLogLine, DriverProbe, TunnelDriver } from '../driver.js';
 import { TunnelError } from '../tunnelError.js';
@@ -366,10 +372,15 @@ export class WireGuardDriver implements TunnelDriver {
     this.timers.clearTimeout(s.probeTimer);
     if (tellRelay) {
       // Best effort and short: a relay that cannot be reached must not hold up a stop.
+      let limit: TimerHandle | undefined;
       await Promise.race([
         this.options.api.disconnect().catch(() => {}),
-        new Promise<void>((r) => this.timers.setTimeout(() => r(), 2000).unref()),
+        new Promise<void>((r) => {
+          limit = this.timers.setTimeout(() => r(), 2000);
+          limit.unref();
+        }),
       ]);
+      this.timers.clearTimeout(limit);
     }
     await closeSession(s, (level, message) => this.log(level, message));
     this.log('info', `WireGuard interface ${s.iface.name} removed`);
