@@ -23,7 +23,7 @@ import {
   tokenAccountOf,
   type DriverFactory,
 } from './connectionDrivers.js';
-import { ConnectionTests } from './connectionTests.js';
+import { ConnectionTesting } from './connectionTesting.js';
 import { RelayReports } from './relayReports.js';
 import { RunningTunnels } from './runningTunnels.js';
 
@@ -53,7 +53,7 @@ export class ConnectionsService implements InstanceConnections {
   private readonly listeners = new Set<(c: ConnectionView[]) => void>();
   private readonly reports: RelayReports;
   private readonly tunnels: RunningTunnels;
-  private readonly tests: ConnectionTests;
+  private readonly tests: ConnectionTesting;
   private shutdownDone: Promise<void> | null = null;
 
   constructor(private readonly deps: ConnectionsServiceDeps) {
@@ -77,7 +77,7 @@ export class ConnectionsService implements InstanceConnections {
       relayStatusIntervalMs: deps.relayStatusIntervalMs,
       timers: deps.timers,
     });
-    this.tests = new ConnectionTests({
+    this.tests = new ConnectionTesting({
       settings,
       drivers: connectionDrivers,
       tunnels: this.tunnels,
@@ -252,7 +252,7 @@ export class ConnectionsService implements InstanceConnections {
     );
   }
 
-  /** Seed 000 P13-2.4; see ConnectionTests for what is started and what only probed. */
+  /** Seed 000 P13-2.4; see ConnectionTesting for what is started and what only probed. */
   testConnection(input: TestConnectionInput) {
     return this.deps.run(() => this.tests.test(input));
   }

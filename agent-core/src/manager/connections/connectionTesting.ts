@@ -8,7 +8,7 @@ import type { LogBook } from '../logBook.js';
 import { savedConnection, type ConnectionDrivers } from './connectionDrivers.js';
 import type { RunningTunnels } from './runningTunnels.js';
 
-export interface ConnectionTestsDeps {
+export interface ConnectionTestingDeps {
   settings: SettingsStore;
   drivers: ConnectionDrivers;
   tunnels: RunningTunnels;
@@ -29,8 +29,8 @@ const SERVED_ELSEWHERE =
  * the relay sees it, since registering it again would take the peer away from that agent;
  * only a connection that runs nowhere is started for the test and stopped after it.
  */
-export class ConnectionTests {
-  constructor(private readonly deps: ConnectionTestsDeps) {}
+export class ConnectionTesting {
+  constructor(private readonly deps: ConnectionTestingDeps) {}
 
   async test(input: TestConnectionInput): Promise<TunnelTestResult> {
     const { tunnels, logs } = this.deps;
