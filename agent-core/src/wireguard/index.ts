@@ -7,24 +7,16 @@ export {
   commandFailure,
   createExecaRunner,
   interfaceAnswers,
-  missingBinary,
   type CommandResult,
   type RunCommand,
 } from './commandRunner.js';
 export { generateKeyPair, publicKeyOf, type WireGuardKeyPair } from './keys.js';
-export { parseWgDump, type DumpInterface, type DumpPeer, type WgDump } from './wgDump.js';
+export { parseWgDump, type DumpPeer, type WgDump } from './wgDump.js';
 export {
-  spawnWireGuardGo,
   startWireGuardGo,
   type StartDaemon,
   type StartWireGuardGoOptions,
   type WireGuardDaemon,
   type WireGuardGoExit,
-  type WireGuardGoLog,
 } from './wireguardGo.js';
-export {
-  createLineSplitter,
-  isWireGuardGoBanner,
-  wireGuardGoLineLevel,
-} from './wireguardGoOutput.js';
 export { WireGuardError, type WireGuardAdvice, type WireGuardErrorCode } from './wireguardError.js';

@@ -1,6 +1,9 @@
-/** The WireGuard tunnel driver and the pieces its owner needs (key generation). */
-export { generateKeyPair, publicKeyOf, type WireGuardKeyPair } from '../../wireguard/index.js';
-export type { RunCommand } from '../../wireguard/index.js';
+/**
+ * The WireGuard tunnel driver and the pieces its owner needs: key generation, which the e2e
+ * suites take from here. The other WireGuard primitives live in
+ * `@cloud-connect/agent-core/wireguard`.
+ */
+export { generateKeyPair } from '../../wireguard/index.js';
 export { tunnelErrorFromApi } from './apiFailure.js';
 export { parseTarget } from './target.js';
 export { WireGuardDriver, type WireGuardDriverOptions } from './wireguardDriver.js';
