@@ -1,13 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ApiError } from '../../client/apiError.js';
 import type { InstanceApi } from '../../client/instanceClient.js';
-import {
-  systemClock,
-  systemTimers,
-  type Clock,
-  type TimerHandle,
-  type Timers,
-} from '../../time/clock.js';
+import { systemClock, systemTimers, type Clock, type Timers } from '../../time/clock.js';
 import { publicKeyOf, type RunCommand } from '../../wireguard/index.js';
 import type { DriverEventMap, DriverLogLine, DriverProbe, TunnelDriver } from '../driver.js';
 import { TunnelError } from '../tunnelError.js';
@@ -372,13 +366,12 @@ export class WireGuardDriver implements TunnelDriver {
     this.timers.clearTimeout(s.probeTimer);
     if (tellRelay) {
       // Best effort and short: a relay that cannot be reached must not hold up a stop.
-      let limit: TimerHandle | undefined;
+      let timeUp = () => {};
+      const limit = this.timers.setTimeout(() => timeUp(), 2000);
+      limit.unref();
       await Promise.race([
         this.options.api.disconnect().catch(() => {}),
-        new Promise<void>((r) => {
-          limit = this.timers.setTimeout(() => r(), 2000);
-          limit.unref();
-        }),
+        new Promise<void>((r) => (timeUp = r)),
       ]);
       this.timers.clearTimeout(limit);
     }
