@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import {
   startDnsServer,
   startStripeStandIn,

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import path from 'node:path';
-import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS } from './harness/labRelay.js';
 import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';

@@ -19,7 +19,7 @@ import {
   writeStandInScenario,
   type DockerEngineStandIn,
 } from '@cloud-connect/agent-core/testing';
-import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { startTestRelay, type TestRelay } from '@cloud-connect/relay-server/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 

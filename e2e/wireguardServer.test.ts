@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LabRelay, TSX_NODE_ARGS, wireguardGoEnv } from './harness/labRelay.js';
 import { wgPeerFields } from './harness/labTunnel.js';

@@ -1,5 +1,5 @@
 import { createInstance, setPlan } from '@cloud-connect/relay-server/testing';
-import { generateKeyPair } from '@cloud-connect/agent-core/tunnels';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { expect, test } from './harness/fixtures.js';
 import { captureScreen } from './harness/screenshots.js';
 import {

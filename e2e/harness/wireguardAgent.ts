@@ -14,11 +14,11 @@
  */
 import { InstanceClient } from '@cloud-connect/agent-core/client';
 import {
-  generateKeyPair,
   probeRunningTunnel,
   TunnelSupervisor,
   WireGuardDriver,
 } from '@cloud-connect/agent-core/tunnels';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 function take(name: string): string | undefined {
   const v = process.env[name];

@@ -1,9 +1,7 @@
 /**
- * The WireGuard tunnel driver and the pieces its owner needs: key generation, which the e2e
- * suites take from here. The other WireGuard primitives live in
- * `@cloud-connect/agent-core/wireguard`.
+ * The WireGuard tunnel driver. The WireGuard primitives it builds on (keys, the command runner,
+ * wireguard-go) live in `@cloud-connect/agent-core/wireguard`.
  */
-export { generateKeyPair } from '../../wireguard/index.js';
 export { tunnelErrorFromApi } from './apiFailure.js';
 export { parseTarget } from './target.js';
 export { WireGuardDriver, type WireGuardDriverOptions } from './wireguardDriver.js';
