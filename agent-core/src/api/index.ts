@@ -10,6 +10,7 @@ export * from './endpoints.js';
 export * from './errors.js';
 export * from './instances.js';
 export * from './ops.js';
+export * from './streamTransport.js';
 export * from './subdomains.js';
 export * from './tunnel.js';
 export * from './user.js';

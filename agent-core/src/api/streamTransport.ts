@@ -1,0 +1,38 @@
+/**
+ * The stream transport's wire contract (SPEC.md "Stream transport"), shared by the relay and the
+ * agent like the rest of the API contract.
+ *
+ * The agent opens an HTTP/1.1 request to the relay's own API URL, `GET STREAM_PATH` with
+ * `Connection: Upgrade`, `Upgrade: STREAM_PROTOCOL` and `Authorization: Bearer <instance token>`.
+ * The relay checks the token as every tunnel call does and answers `101 Switching Protocols`;
+ * a refused token gets the API's JSON error (401/403/404) and the agent never retries it.
+ * Over the upgraded socket the two speak HTTP/2 (Node's `http2`, no framing of our own): the
+ * AGENT is the HTTP/2 server and the RELAY the client, so the relay opens one stream per edge
+ * request and the agent answers each by dialing its configured target only (the request's
+ * `:authority` is the public host, never a dial target). WebSockets ride on RFC 8441 extended
+ * CONNECT (`:method CONNECT`, `:protocol websocket`).
+ */
+export const STREAM_PATH = '/v1/tunnel/stream';
+
+/** The `Upgrade` token of a stream session. */
+export const STREAM_PROTOCOL = 'cloud-connect-stream/1';
+
+/**
+ * HTTP/2 settings both ends apply to a session: a bounded number of concurrent streams and a
+ * bounded header block, and windows that bound what one slow stream can make either side hold.
+ */
+export const STREAM_SESSION_SETTINGS = {
+  maxConcurrentStreams: 256,
+  maxHeaderListSize: 64 * 1024,
+  initialWindowSize: 1024 * 1024,
+  enableConnectProtocol: true,
+} as const;
+
+/** Sessions an agent keeps open at once; the relay spreads streams over the live ones. */
+export const STREAM_SESSIONS_PER_AGENT = 2;
+
+/**
+ * Both ends ping through the session this often; a session that misses two answers in a row is
+ * dropped (liveness is measured on the data path itself).
+ */
+export const STREAM_PING_INTERVAL_MS = 5_000;
