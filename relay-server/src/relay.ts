@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import { createApp } from './app.js';
 import { createBilling } from './billing/billing.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, systemTimers, type Clock, type Timers } from './clock.js';
 import { apiUrl, type Config } from './config/config.js';
 import { prepareDataDir } from './config/dataDir.js';
 import { loadOrCreateRelaySecret } from './config/relaySecret.js';
@@ -12,6 +12,7 @@ import { createCnameResolver } from './dns/cnameResolver.js';
 import { NO_EDGE, startEdge, type Edge } from './edge/edge.js';
 import { startReverification, type Reverification } from './edge/reverification.js';
 import { RelayEvents } from './events.js';
+import { instanceTokenCheck } from './http/auth.js';
 import { answerProtocolErrors } from './http/protocolErrors.js';
 import { DEFAULT_RATE_LIMITS, RateLimits, type RateLimitConfig } from './http/rateLimit.js';
 import { LivenessWatch } from './liveness/livenessWatch.js';
@@ -21,6 +22,8 @@ import { Metrics } from './metrics/metrics.js';
 import { argon2Hasher } from './passwords/passwords.js';
 import type { Services, TunnelTiming } from './services.js';
 import { LowdbStore, type LowdbStoreOptions } from './store/lowdbStore.js';
+import { StreamSessions } from './streamTransport/streamSessions.js';
+import { isStreamUpgrade, streamUpgradeHandler } from './streamTransport/streamUpgrade.js';
 import { TokenService } from './tokens/tokens.js';
 import { createWireGuardServer } from './wireguard/createWireGuardServer.js';
 import { loadOrCreateServerKey } from './wireguard/keys.js';
@@ -31,6 +34,8 @@ export interface RelayOptions {
    * expiry, every command. `services.clock`, if set, is the same thing and wins.
    */
   clock?: Clock;
+  /** Scheduling of the stream sessions' pings (tests pass a manual clock). */
+  timers?: Timers;
   logDestination?: DestinationStream;
   rateLimits?: Partial<RateLimitConfig>;
   timing?: Partial<TunnelTiming>;
@@ -54,6 +59,8 @@ export interface RunningRelay {
   server: Server;
   /** The route table and the edge proxy `EDGE_MODE` asked for. */
   edge: Edge;
+  /** The agents' live stream sessions (the stream transport's data path). */
+  streams: StreamSessions;
   reverification: Reverification;
   close(): Promise<void>;
 }
@@ -210,6 +217,13 @@ export async function startRelay(
   // reaches the caller.
   const started = new Started();
   const shared = await buildServicesBeforeEdge(config, options, started);
+  const streams = new StreamSessions({
+    store: shared.store,
+    events: shared.events,
+    timers: options.timers ?? systemTimers,
+    logger: shared.logger,
+  });
+  started.add(() => streams.close());
   const edge = await started.orCloseAll(async () => {
     // Handshakes first, so the edge's first routes already follow the liveness rule.
     await shared.liveness.sweep();
@@ -220,19 +234,24 @@ export async function startRelay(
   // Listen before the app is built: with RELAY_PORT=0 the port is known only now, and the
   // links the API writes name it. No connection is taken before the handlers are on (they go
   // on in this turn of the event loop).
-  const server = createServer();
+  // Only stream-session upgrades leave the Koa app; any other request is served as before.
+  const server = createServer({ shouldUpgradeCallback: isStreamUpgrade });
   await started.orCloseAll(async () => {
     server.listen(config.port, config.host);
     await once(server, 'listening');
     started.add(async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
+      // Upgraded sockets are still the server's connections: end their sessions first.
+      streams.close();
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), 5000);
       await closed;
       clearTimeout(force);
     });
   });
-  return started.orCloseAll(() => serve(config, options, { shared, edge, server, started }));
+  return started.orCloseAll(() =>
+    serve(config, options, { shared, edge, streams, server, started }),
+  );
 }
 
 /** The started relay's last steps: the services with their serving config, timers, the app. */
@@ -242,9 +261,16 @@ function serve(
   {
     shared,
     edge,
+    streams,
     server,
     started,
-  }: { shared: ServicesBeforeEdge; edge: Edge; server: Server; started: Started },
+  }: {
+    shared: ServicesBeforeEdge;
+    edge: Edge;
+    streams: StreamSessions;
+    server: Server;
+    started: Started;
+  },
 ): RunningRelay {
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
@@ -260,6 +286,14 @@ function serve(
   started.add(() => reverification.close());
   const app = createApp(services, { checkResponses: options.checkResponses ?? false });
   server.on('request', app.callback());
+  server.on(
+    'upgrade',
+    streamUpgradeHandler({
+      checkToken: instanceTokenCheck(services.tokens, services.store),
+      sessions: streams,
+      logger: services.logger,
+    }),
+  );
   answerProtocolErrors(server, services.logger);
   services.logger.info(
     {
@@ -278,6 +312,7 @@ function serve(
     services,
     server,
     edge,
+    streams,
     reverification,
     close() {
       closing ??= started.closeAll();

@@ -1,4 +1,4 @@
-import type { Store } from '../store/types.js';
+import type { InstanceRecord, Store } from '../store/types.js';
 import { AppError } from '../errors/appError.js';
 import type { TokenService } from '../tokens/tokens.js';
 import type { AppMiddleware } from './context.js';
@@ -25,15 +25,19 @@ export function requireUser(tokens: TokenService, store: Store): AppMiddleware {
 }
 
 /**
- * Requires a valid instance token whose id is still current (regenerate-token changes it,
- * so the old token stops working on the very next call); sets `ctx.state.instance`.
- * Signature checks are remembered per token (the heartbeat path); the token id is checked
- * against the store on every call.
+ * The check every instance-token call makes, outside Koa too (the stream transport's upgrade):
+ * a valid instance token whose id is still current (regenerate-token changes it, so the old
+ * token stops working on the very next call) of an instance that still exists. Signature
+ * checks are remembered per token (the heartbeat path); the token id is checked against the
+ * store on every call. Throws the API's 401 otherwise.
  */
-export function requireInstance(tokens: TokenService, store: Store): AppMiddleware {
+export function instanceTokenCheck(
+  tokens: TokenService,
+  store: Store,
+): (authorization: string | undefined) => Promise<InstanceRecord> {
   const verified = new VerifiedTokens((token: string) => tokens.verifyInstance(token));
-  return async (ctx, next) => {
-    const token = bearer(ctx.get('authorization'));
+  return async (authorization) => {
+    const token = bearer(authorization);
     if (!token)
       throw AppError.unauthorized(
         'Send the instance token: Authorization: Bearer <instance token>',
@@ -50,7 +54,15 @@ export function requireInstance(tokens: TokenService, store: Store): AppMiddlewa
         'The instance token is invalid or was revoked; create a new one with regenerate-token',
       );
     }
-    ctx.state.instance = instance;
+    return instance;
+  };
+}
+
+/** Requires a valid, current instance token (`instanceTokenCheck`); sets `ctx.state.instance`. */
+export function requireInstance(tokens: TokenService, store: Store): AppMiddleware {
+  const check = instanceTokenCheck(tokens, store);
+  return async (ctx, next) => {
+    ctx.state.instance = await check(ctx.get('authorization'));
     await next();
   };
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import { answerParserRefusals, parserRefusal, type Refusal } from './parserRefusals.js';
 
 /** A complete HTTP/1.1 error response in the API's error format, ending the connection. */
-function errorResponse(
+export function errorResponse(
   code: ErrorCode,
   message: string,
   details?: Record<string, unknown>,

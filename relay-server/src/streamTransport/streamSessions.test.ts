@@ -1,0 +1,163 @@
+import type { ClientHttp2Stream } from 'node:http2';
+import { STREAM_PATH, STREAM_PING_INTERVAL_MS } from '@cloud-connect/agent-core/api';
+import { describe, expect, it } from 'vitest';
+import {
+  createAccount,
+  createInstance,
+  manualClock,
+  rawRequest,
+  until,
+  type TestRelay,
+} from '../testing/index.js';
+import { startTestRelayForTest } from '../testing/relayFixtures.js';
+import { connectStreamAgent, type TestStreamAgent } from '../testing/streamAgent.js';
+import { MAX_SESSIONS_PER_INSTANCE } from './streamSessions.js';
+
+/** The status and body a stream's answer brings back. */
+function answer(
+  stream: ClientHttp2Stream,
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    let status = 0;
+    let text = '';
+    stream.on('response', (h) => (status = Number(h[':status'])));
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => (text += d));
+    stream.on('end', () => resolve({ status, text }));
+    stream.on('error', reject);
+    stream.end(body);
+  });
+}
+
+/** An agent that answers every stream with the instance it was started for and what it got. */
+async function agentFor(t: TestRelay, token: string, name = 'agent'): Promise<TestStreamAgent> {
+  const agent = await connectStreamAgent(t.url, token, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (body += d));
+    req.on('end', () => res.end(`${name} ${req.method} ${req.url} ${body}`));
+  });
+  if (!agent.ok) throw new Error(`upgrade refused: ${agent.status} ${agent.body}`);
+  await agent.session;
+  return agent;
+}
+
+async function instanceOf(t: TestRelay, subdomain: string) {
+  const account = await createAccount(t);
+  const created = await createInstance(t, account, subdomain);
+  t.ledger.add(created.credentials.instance_token);
+  return { account, id: created.instance.id, token: created.credentials.instance_token };
+}
+
+describe('stream transport: sessions', () => {
+  it('refuses a bad, missing or revoked token with the API 401 and registers nothing', async () => {
+    const t = await startTestRelayForTest();
+    const { id, token, account } = await instanceOf(t, 'refused');
+    for (const bad of [undefined, 'not-a-token', `${token}x`]) {
+      const res = await connectStreamAgent(t.url, bad, () => undefined);
+      expect(res.ok).toBe(false);
+      if (res.ok) continue;
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
+    }
+    await t.api.post(`/instances/${id}/regenerate-token`, undefined, {
+      token: account.accessToken,
+    });
+    const revoked = await connectStreamAgent(t.url, token, () => undefined);
+    expect(revoked).toMatchObject({ ok: false, status: 401 });
+    expect(t.relay.streams.count(id)).toBe(0);
+  });
+
+  it('leaves other upgrade requests to the API as before', async () => {
+    const t = await startTestRelayForTest();
+    const res = await rawRequest(
+      t.url,
+      `GET ${STREAM_PATH} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\n\r\n`,
+    );
+    expect(res.status).not.toBe(101);
+    expect(res.status).toBeLessThan(500);
+  });
+
+  it('registers a session whose streams reach the agent and bring its answer back', async () => {
+    const t = await startTestRelayForTest();
+    const { id, token } = await instanceOf(t, 'carried');
+    await agentFor(t, token);
+    await until('the session is registered', () => t.relay.streams.has(id));
+    const stream = t.relay.streams.open(id, { ':method': 'POST', ':path': '/hello?x=1' });
+    expect(stream).not.toBeNull();
+    expect(await answer(stream as ClientHttp2Stream, 'body')).toEqual({
+      status: 200,
+      text: 'agent POST /hello?x=1 body',
+    });
+    expect(t.relay.streams.open('no-such-instance', { ':path': '/' })).toBeNull();
+  });
+
+  it('spreads streams over the live sessions and keeps only the newest few', async () => {
+    const t = await startTestRelayForTest();
+    const { id, token } = await instanceOf(t, 'spread');
+    const agents = [];
+    for (let i = 0; i <= MAX_SESSIONS_PER_INSTANCE; i++)
+      agents.push(await agentFor(t, token, `a${i}`));
+    await agents[0]?.closed;
+    await until(
+      'the newest sessions stay',
+      () => t.relay.streams.count(id) === MAX_SESSIONS_PER_INSTANCE,
+    );
+    const seen = new Set<string>();
+    for (let i = 0; i < MAX_SESSIONS_PER_INSTANCE; i++) {
+      const stream = t.relay.streams.open(id, { ':path': '/' }) as ClientHttp2Stream;
+      seen.add((await answer(stream)).text.split(' ')[0] as string);
+    }
+    expect(seen.size).toBe(MAX_SESSIONS_PER_INSTANCE);
+    expect(seen.has('a0')).toBe(false);
+  });
+
+  it.each([
+    ['regenerated', 'regenerate-token'],
+    ['deleted', 'delete'],
+  ])('closes the sessions of an instance whose token was %s at once', async (_what, action) => {
+    const t = await startTestRelayForTest();
+    const { id, token, account } = await instanceOf(t, `gone-${action}`);
+    const other = await instanceOf(t, `stays-${action}`);
+    const agents = [await agentFor(t, token), await agentFor(t, token)];
+    const bystander = await agentFor(t, other.token);
+    await until('both sessions', () => t.relay.streams.count(id) === 2);
+    const res =
+      action === 'delete'
+        ? await t.api.delete(`/instances/${id}`, { token: account.accessToken })
+        : await t.api.post(`/instances/${id}/regenerate-token`, undefined, {
+            token: account.accessToken,
+          });
+    expect(res.status).toBeLessThan(300);
+    await Promise.all(agents.map((a) => a.closed));
+    expect(t.relay.streams.count(id)).toBe(0);
+    expect(t.relay.streams.count(other.id)).toBe(1);
+    expect(bystander.socket.destroyed).toBe(false);
+  });
+
+  it('drops a session that leaves two pings unanswered, and keeps one that answers', async () => {
+    const clock = manualClock(new Date('2026-01-01T00:00:00Z'));
+    const t = await startTestRelayForTest({ timers: clock });
+    const quiet = await instanceOf(t, 'quiet');
+    const lively = await instanceOf(t, 'lively');
+    const silent = await agentFor(t, quiet.token);
+    await agentFor(t, lively.token);
+    await until(
+      'both registered',
+      () => t.relay.streams.has(quiet.id) && t.relay.streams.has(lively.id),
+    );
+    // The silent agent stops reading: its HTTP/2 stack never sees (or answers) a ping.
+    silent.freeze();
+    for (let i = 0; i < 2; i++) {
+      clock.advance(STREAM_PING_INTERVAL_MS);
+      // A stream after the ping on the same connection: its answer comes after the ping's.
+      const s = t.relay.streams.open(lively.id, { ':path': '/' }) as ClientHttp2Stream;
+      await answer(s);
+      expect(t.relay.streams.has(quiet.id)).toBe(true);
+    }
+    clock.advance(STREAM_PING_INTERVAL_MS);
+    expect(t.relay.streams.has(quiet.id)).toBe(false);
+    expect(t.relay.streams.has(lively.id)).toBe(true);
+  });
+});

@@ -1,0 +1,171 @@
+import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
+import { STREAM_PING_INTERVAL_MS, STREAM_SESSIONS_PER_AGENT } from '@cloud-connect/agent-core/api';
+import type { TimerHandle, Timers } from '../clock.js';
+import type { RelayEvents } from '../events.js';
+import type { Logger } from '../logging/logger.js';
+import type { Store } from '../store/types.js';
+
+/**
+ * Sessions an instance may hold at once: the agent keeps STREAM_SESSIONS_PER_AGENT, a few more
+ * cover a reconnect that arrives before the relay noticed the old session died. Past this the
+ * oldest goes, so a looping agent never piles sessions up.
+ */
+export const MAX_SESSIONS_PER_INSTANCE = STREAM_SESSIONS_PER_AGENT + 2;
+
+/** Pings a session may leave unanswered in a row before it counts as dead. */
+const MISSED_PINGS = 2;
+
+/** One agent session: the HTTP/2 client side the relay holds over an upgraded socket. */
+interface LiveSession {
+  readonly instanceId: string;
+  /** The instance's token id when the session was opened: a newer one closes it. */
+  readonly tokenId: string;
+  readonly http2: ClientHttp2Session;
+  /** Pings sent whose answer has not come back yet. */
+  unanswered: number;
+}
+
+/**
+ * Instance id → its live stream sessions. Edge requests are spread over them round-robin;
+ * liveness is measured through each session (an HTTP/2 PING every STREAM_PING_INTERVAL_MS, a
+ * session that leaves two unanswered is closed); a regenerated token or a deleted instance
+ * closes its sessions as soon as the relay's `instance-changed` event is handled.
+ */
+export class StreamSessions {
+  private readonly byInstance = new Map<string, LiveSession[]>();
+  private readonly turn = new Map<string, number>();
+  private readonly pinger: TimerHandle;
+  private readonly onInstance = ({ instanceId }: { instanceId: string }) =>
+    void this.recheck(instanceId);
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      events: RelayEvents;
+      timers: Timers;
+      logger: Logger;
+      pingIntervalMs?: number;
+    },
+  ) {
+    this.pinger = deps.timers.setInterval(
+      () => this.pingAll(),
+      deps.pingIntervalMs ?? STREAM_PING_INTERVAL_MS,
+    );
+    this.pinger.unref();
+    deps.events.on('instance-changed', this.onInstance);
+  }
+
+  /** Take a session the upgrade handler opened; it leaves the registry when it closes. */
+  add(instanceId: string, tokenId: string, http2: ClientHttp2Session): void {
+    const session: LiveSession = { instanceId, tokenId, http2, unanswered: 0 };
+    const list = this.byInstance.get(instanceId) ?? [];
+    list.push(session);
+    this.byInstance.set(instanceId, list);
+    http2.once('close', () => this.remove(session));
+    // An error closes the session too ('close' follows); it is only noted here.
+    http2.on('error', (e: NodeJS.ErrnoException) =>
+      this.deps.logger.debug({ instance_id: instanceId, code: e.code }, 'stream session failed'),
+    );
+    while (list.length > MAX_SESSIONS_PER_INSTANCE) this.close(list[0] as LiveSession);
+    this.deps.logger.info(
+      { instance_id: instanceId, sessions: list.length },
+      'stream session opened',
+    );
+    // A token regenerated between the check and now: the event came before this session.
+    void this.recheck(instanceId);
+  }
+
+  /** Live sessions of an instance. */
+  count(instanceId: string): number {
+    return this.byInstance.get(instanceId)?.length ?? 0;
+  }
+
+  /** Whether the instance has a live stream session (the edge's routing question). */
+  has(instanceId: string): boolean {
+    return this.count(instanceId) > 0;
+  }
+
+  /**
+   * Open one stream (one edge request) on the instance's next live session, round-robin; null
+   * when it has none. The headers are HTTP/2's: pseudo-headers and no connection-specific ones.
+   */
+  open(instanceId: string, headers: OutgoingHttpHeaders): ClientHttp2Stream | null {
+    const list = this.byInstance.get(instanceId);
+    if (!list || list.length === 0) return null;
+    const n = this.turn.get(instanceId) ?? 0;
+    this.turn.set(instanceId, n + 1);
+    for (let i = 0; i < list.length; i++) {
+      const session = list[(n + i) % list.length] as LiveSession;
+      if (session.http2.closed || session.http2.destroyed) continue;
+      return session.http2.request(headers);
+    }
+    return null;
+  }
+
+  /** Close every session of an instance now (token regenerated, instance deleted). */
+  closeInstance(instanceId: string): void {
+    for (const session of [...(this.byInstance.get(instanceId) ?? [])]) this.close(session);
+  }
+
+  /** Stop pinging, stop following events and close every session. */
+  close(): void;
+  close(session: LiveSession): void;
+  close(session?: LiveSession): void {
+    if (session) {
+      this.remove(session);
+      session.http2.destroy();
+      return;
+    }
+    this.deps.timers.clearInterval(this.pinger);
+    this.deps.events.off('instance-changed', this.onInstance);
+    for (const id of [...this.byInstance.keys()]) this.closeInstance(id);
+  }
+
+  private remove(session: LiveSession): void {
+    const list = this.byInstance.get(session.instanceId);
+    const at = list?.indexOf(session) ?? -1;
+    if (!list || at === -1) return;
+    list.splice(at, 1);
+    if (list.length === 0) {
+      this.byInstance.delete(session.instanceId);
+      this.turn.delete(session.instanceId);
+    }
+    this.deps.logger.info(
+      { instance_id: session.instanceId, sessions: list.length },
+      'stream session closed',
+    );
+  }
+
+  /** Close the sessions whose token is no longer the instance's (or whose instance is gone). */
+  private async recheck(instanceId: string): Promise<void> {
+    if (!this.byInstance.has(instanceId)) return;
+    const instance = await this.deps.store.instances.get(instanceId).catch(() => undefined);
+    for (const session of [...(this.byInstance.get(instanceId) ?? [])]) {
+      if (!instance || instance.tokenId !== session.tokenId) this.close(session);
+    }
+  }
+
+  private pingAll(): void {
+    for (const list of [...this.byInstance.values()]) {
+      for (const session of [...list]) this.ping(session);
+    }
+  }
+
+  private ping(session: LiveSession): void {
+    if (session.unanswered >= MISSED_PINGS) {
+      this.deps.logger.info(
+        { instance_id: session.instanceId },
+        'stream session dropped: pings unanswered',
+      );
+      return this.close(session);
+    }
+    session.unanswered++;
+    try {
+      session.http2.ping((err) => {
+        if (!err) session.unanswered = 0;
+      });
+    } catch {
+      // Too many pings outstanding or the session is closing: it counts as unanswered.
+    }
+  }
+}
