@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { TunnelError } from './tunnelError.js';
 
-export type TunnelKind = 'cloudflared' | 'wireguard';
+export type TunnelKind = 'cloudflared' | 'wireguard' | 'stream';
 
 /** What a driver knows about its tunnel right now. */
 export interface DriverProbe {

@@ -10,6 +10,7 @@ export type { TunnelState, TunnelStatus, TunnelTestResult } from './status.js';
 export { TunnelError, type TunnelErrorCode } from './tunnelError.js';
 export * from './cloudflared/index.js';
 export * from './wireguard/index.js';
+export * from './stream/index.js';
 export * from './supervisor/index.js';
 export {
   probeRunningTunnel,

@@ -1,0 +1,127 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { STREAM_PATH, STREAM_PROTOCOL } from '../../api/streamTransport.js';
+import { TunnelError } from '../tunnelError.js';
+
+/** The relay's API URL checked once: http(s) only, so the upgrade goes where the user said. */
+export function streamUrl(relayUrl: string): URL {
+  let base: URL;
+  try {
+    base = new URL(relayUrl);
+  } catch {
+    throw new TunnelError(
+      'CONFIG_INVALID',
+      `The relay URL "${relayUrl}" is not a URL such as https://relay.example.com`,
+    );
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new TunnelError(
+      'CONFIG_INVALID',
+      `The relay URL must be http:// or https://, got ${base.protocol}`,
+    );
+  }
+  return new URL(`${base.pathname.replace(/\/+$/, '')}${STREAM_PATH}`, base);
+}
+
+/** The API's JSON error (`{ error: { code, message } }`), or null for any other body. */
+function apiErrorOf(body: string): { code: string; message: string } | null {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const error = (parsed as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+    if (typeof error?.code === 'string' && typeof error.message === 'string') {
+      return { code: error.code, message: error.message };
+    }
+  } catch {
+    // Not JSON: a proxy's page or an old relay; the status alone decides below.
+  }
+  return null;
+}
+
+/** What a refused upgrade means for the agent: a revoked token is final, the rest is retried. */
+export function refusalError(status: number, body: string, relay: string): TunnelError {
+  const api = apiErrorOf(body);
+  const said = api ? `: ${api.code}: ${api.message}` : '';
+  if (status === 401 || status === 403 || status === 404) {
+    return new TunnelError(
+      'TOKEN_REVOKED',
+      `The relay no longer accepts this instance token (${status}${said}): it was regenerated or the instance was deleted. Enter the new instance token to reconnect.`,
+      { status, api_code: api?.code ?? null },
+    );
+  }
+  return new TunnelError(
+    'RELAY_ERROR',
+    `${relay} refused the stream session with ${status}${said}`,
+    { status, api_code: api?.code ?? null },
+  );
+}
+
+/** Bodies of refusals are small JSON; more than this is not read. */
+const MAX_REFUSAL_BODY = 16 * 1024;
+
+/**
+ * Open one stream session's socket: `GET STREAM_PATH` with `Upgrade: STREAM_PROTOCOL` and the
+ * instance token. Resolves with the upgraded socket (any bytes the relay sent after its 101
+ * put back in front), rejects with a TunnelError. `abort` cancels a dial that is under way.
+ */
+export function dialRelay(
+  url: URL,
+  token: string,
+  signal: AbortSignal,
+  timeoutMs = 10_000,
+): Promise<Socket> {
+  const relay = `The relay at ${url.origin}`;
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(url, {
+      method: 'GET',
+      headers: {
+        connection: 'Upgrade',
+        upgrade: STREAM_PROTOCOL,
+        authorization: `Bearer ${token}`,
+      },
+      agent: false,
+      signal,
+      timeout: timeoutMs,
+    });
+    request.on('timeout', () =>
+      request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
+    );
+    request.on('upgrade', (response, socket: Socket, head: Buffer) => {
+      if (response.headers.upgrade?.toLowerCase() !== STREAM_PROTOCOL) {
+        socket.destroy();
+        reject(new TunnelError('RELAY_ERROR', `${relay} upgraded to another protocol`));
+        return;
+      }
+      socket.setTimeout(0);
+      socket.setNoDelay(true);
+      if (head.length > 0) socket.unshift(head);
+      resolve(socket);
+    });
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_REFUSAL_BODY) chunks.push(chunk);
+      });
+      response.on('end', () =>
+        reject(
+          refusalError(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), relay),
+        ),
+      );
+      response.on('error', (e) => reject(new TunnelError('UNREACHABLE', `${relay}: ${e.message}`)));
+    });
+    request.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new TunnelError(
+          'UNREACHABLE',
+          `Cannot reach the relay at ${url.origin} (${e.code ?? e.message})`,
+          {
+            errno: e.code ?? null,
+          },
+        ),
+      ),
+    );
+    request.end();
+  });
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import {
+  constants as h2,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import type { Socket } from 'node:net';
+import { targetDialError } from '../wireguard/tcpForwarder.js';
+
+/** The local app every stream goes to, fixed when the driver is made. */
+export interface StreamTarget {
+  protocol: 'http:' | 'https:';
+  host: string;
+  port: number;
+}
+
+/**
+ * Headers that describe one hop (RFC 9110 §7.6.1, RFC 9113 §8.2.2) and so never cross from
+ * one connection to the next; HTTP/2 forbids them outright.
+ */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'http2-settings',
+  'host',
+]);
+
+/** Request headers for the app: no pseudo-header, no hop-by-hop header, Host = the public host. */
+function requestHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(':') || HOP_BY_HOP.has(name) || value === undefined) continue;
+    out[name] = value;
+  }
+  // The public host the visitor asked for; it names the site, never where the agent dials.
+  const authority = headers[':authority'] ?? headers.host;
+  if (authority) out.host = authority;
+  return out;
+}
+
+/** Response headers for the HTTP/2 stream: the app's, less those HTTP/2 forbids. */
+function responseHeaders(status: number, headers: http.IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = { [h2.HTTP2_HEADER_STATUS]: status };
+  for (const [name, value] of Object.entries(headers)) {
+    if (HOP_BY_HOP.has(name) || value === undefined) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** A short plain-text answer on a stream that has not answered yet (502, 400…). */
+function answer(stream: ServerHttp2Stream, status: number, text: string): void {
+  if (stream.destroyed || stream.closed) return;
+  if (stream.headersSent) {
+    // Half an answer is already on its way: the only honest end is to reset the stream.
+    stream.close(h2.NGHTTP2_INTERNAL_ERROR);
+    return;
+  }
+  stream.respond({
+    [h2.HTTP2_HEADER_STATUS]: status,
+    'content-type': 'text/plain; charset=utf-8',
+    'cache-control': 'no-store',
+  });
+  stream.end(`${text}\n`);
+}
+
+/** Why the app could not be used, for the 502 body and the driver's log. */
+export type TargetFailure = (message: string) => void;
+
+/**
+ * Answer one HTTP/2 stream opened by the relay with an HTTP/1.1 request to `target`, and only
+ * there: the request's `:authority`, `:path` and headers never choose where the agent dials.
+ * Bodies are piped both ways, so each side's flow control reaches the other (a slow reader
+ * stops the writer instead of filling memory).
+ */
+export function forwardStream(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  target: StreamTarget,
+  agent: http.Agent,
+  onTargetFailure: TargetFailure,
+): void {
+  const method = headers[':method'] ?? 'GET';
+  const websocket = method === 'CONNECT' && headers[':protocol'] === 'websocket';
+  const path = headers[':path'] ?? '';
+  // Origin-form only: an absolute URL or authority-form here is not a request for the app.
+  if (!path.startsWith('/') || (method === 'CONNECT' && !websocket)) {
+    answer(stream, 400, 'Bad request: only origin-form requests are forwarded');
+    return;
+  }
+  const outgoing = requestHeaders(headers);
+  if (websocket) {
+    // RFC 8441 → RFC 6455: the app speaks the HTTP/1.1 handshake, which needs its own key.
+    Object.assign(outgoing, {
+      connection: 'Upgrade',
+      upgrade: 'websocket',
+      'sec-websocket-key': randomBytes(16).toString('base64'),
+    });
+  }
+  const request = (target.protocol === 'https:' ? https : http).request({
+    host: target.host,
+    port: target.port,
+    method: websocket ? 'GET' : method,
+    path,
+    headers: outgoing,
+    // An upgraded socket leaves the pool for good; a pooled one would be handed back.
+    agent: websocket ? false : agent,
+  });
+
+  const fail = (e: NodeJS.ErrnoException) => {
+    const error = targetDialError(target.host, target.port, e);
+    onTargetFailure(error.message);
+    answer(stream, 502, `Bad gateway: ${error.message}`);
+  };
+  request.on('error', fail);
+  // The visitor left (the relay reset the stream): stop the app's side too.
+  stream.on('close', () => request.destroy());
+  stream.on('error', () => request.destroy());
+
+  request.on('response', (response) => {
+    if (stream.destroyed || stream.closed) {
+      response.destroy();
+      return;
+    }
+    stream.respond(responseHeaders(response.statusCode ?? 502, response.headers));
+    response.on('error', () => stream.close(h2.NGHTTP2_INTERNAL_ERROR));
+    response.pipe(stream);
+  });
+
+  if (websocket) {
+    request.on('upgrade', (response, socket: Socket, head: Buffer) => {
+      if (stream.destroyed || stream.closed) {
+        socket.destroy();
+        return;
+      }
+      const accepted = responseHeaders(200, response.headers);
+      // The handshake's own headers stay on the HTTP/1.1 hop (RFC 8441 §5).
+      delete accepted['sec-websocket-accept'];
+      stream.respond(accepted);
+      if (head.length > 0) stream.write(head);
+      socket.on('error', () => stream.close(h2.NGHTTP2_INTERNAL_ERROR));
+      stream.on('close', () => socket.destroy());
+      socket.pipe(stream);
+      stream.pipe(socket);
+    });
+    request.end();
+    return;
+  }
+  stream.pipe(request);
+}

@@ -1,0 +1,384 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import http from 'node:http';
+import {
+  connect as http2Connect,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type OutgoingHttpHeaders,
+} from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  STREAM_PATH,
+  STREAM_PROTOCOL,
+  STREAM_SESSION_SETTINGS,
+} from '../../api/streamTransport.js';
+import { manualClock, type ManualClock } from '../../testing/manualClock.js';
+import { waitForEvent } from '../../testing/eventWaiter.js';
+import { StreamDriver } from './streamDriver.js';
+
+const TOKEN = 'inst_test_token_0123456789';
+
+/** Resolve when `check` holds, looking after each turn of I/O (real events, not a timer race). */
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const closers: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+async function listen(server: http.Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  closers.push(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * The relay's end, written here as the other side of the contract: accepts the upgrade, then
+ * runs an HTTP/2 client over the socket. `refuse` answers the upgrade with a JSON API error;
+ * `silent` answers 101 and then never reads (a relay that stopped answering).
+ */
+async function startRelay(mode: 'serve' | 'silent' | { refuse: number } = 'serve') {
+  const sessions: ClientHttp2Session[] = [];
+  const sockets: Socket[] = [];
+  let upgrades = 0;
+  const authorizations: (string | undefined)[] = [];
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket) => {
+    upgrades += 1;
+    authorizations.push(req.headers.authorization);
+    sockets.push(socket);
+    if (typeof mode === 'object') {
+      const body = JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'Invalid token' } });
+      socket.end(
+        `HTTP/1.1 ${mode.refuse} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    if (req.url !== STREAM_PATH || req.headers.upgrade !== STREAM_PROTOCOL) {
+      socket.destroy();
+      return;
+    }
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${STREAM_PROTOCOL}\r\n\r\n`,
+    );
+    if (mode === 'silent') {
+      socket.pause();
+      return;
+    }
+    const session = http2Connect('http://agent.invalid', {
+      createConnection: () => socket,
+      settings: STREAM_SESSION_SETTINGS,
+    });
+    session.on('error', () => {});
+    // Extended CONNECT may be sent only once the agent's SETTINGS allowed it.
+    session.once('remoteSettings', () => sessions.push(session));
+  });
+  const port = await listen(server);
+  closers.push(() => {
+    for (const s of sessions) s.destroy();
+    for (const s of sockets) s.destroy();
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    sessions,
+    sockets,
+    authorizations,
+    upgrades: () => upgrades,
+  };
+}
+
+/** The local app: echoes what it was asked, bodies included, and echoes WebSocket bytes. */
+async function startApp() {
+  const seen: { method: string; url: string; host: string | undefined }[] = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', host: req.headers.host });
+    if (req.method === 'POST') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-app': 'yes' });
+      req.pipe(res);
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain', connection: 'keep-alive' });
+    res.end(`hello ${req.url} for ${req.headers.host}`);
+  });
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket) => {
+    const accept = createHash('sha1')
+      .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n\r\n`,
+    );
+    socket.pipe(socket);
+  });
+  const port = await listen(server);
+  return { server, port, seen };
+}
+
+function startDriver(relayUrl: string, target: string, clock: ManualClock) {
+  const driver = new StreamDriver({
+    relayUrl,
+    token: TOKEN,
+    target,
+    hostnames: ['demo.example.test'],
+    clock,
+    timers: clock,
+    random: () => 0,
+  });
+  closers.push(() => driver.stop());
+  return driver;
+}
+
+/** One request over a relay session, as the edge sends it; the whole answer collected. */
+async function send(session: ClientHttp2Session, headers: OutgoingHttpHeaders, body?: Buffer) {
+  const stream: ClientHttp2Stream = session.request(headers, { endStream: body === undefined });
+  // In slices through a pipe, as the edge does: one 10 MB write would sit in the session's
+  // memory at once and trip its limit.
+  if (body) {
+    const slices = function* () {
+      for (let i = 0; i < body.length; i += 64 * 1024) yield body.subarray(i, i + 64 * 1024);
+    };
+    Readable.from(slices()).pipe(stream);
+  }
+  const [responseHeaders] = (await once(stream, 'response')) as [Record<string, unknown>];
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return {
+    status: responseHeaders[':status'],
+    headers: responseHeaders,
+    body: Buffer.concat(chunks),
+  };
+}
+
+const get = (authority: string, path: string) => ({
+  ':method': 'GET',
+  ':scheme': 'https',
+  ':authority': authority,
+  ':path': path,
+});
+
+describe('StreamDriver', () => {
+  it('opens two sessions with the instance token and carries a GET to the app with the public Host', async () => {
+    const relay = await startRelay();
+    const app = await startApp();
+    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
+    await driver.start();
+    await until(() => relay.sessions.length === 2, 'two sessions');
+    expect(relay.authorizations).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+    await until(async () => (await driver.status()).connected, 'connected');
+
+    const answer = await send(relay.sessions[0]!, get('demo.example.test', '/page?x=1'));
+    expect(answer.status).toBe(200);
+    expect(answer.body.toString()).toBe('hello /page?x=1 for demo.example.test');
+    const status = await driver.status();
+    expect(status).toMatchObject({
+      running: true,
+      connected: true,
+      hostnames: ['demo.example.test'],
+    });
+    expect(status.details).toMatchObject({ sessions: 2 });
+  });
+
+  it('streams a 10 MB POST body to the app and its 10 MB answer back, byte for byte', async () => {
+    const relay = await startRelay();
+    const app = await startApp();
+    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
+    await driver.start();
+    await until(() => relay.sessions.length === 2, 'two sessions');
+    const body = Buffer.alloc(10 * 1024 * 1024);
+    for (let i = 0; i < body.length; i += 4096) body.writeUInt32BE(i, i);
+
+    const answer = await send(
+      relay.sessions[1]!,
+      { ...get('demo.example.test', '/upload'), ':method': 'POST' },
+      body,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.headers['x-app']).toBe('yes');
+    expect(answer.body.length).toBe(body.length);
+    expect(answer.body.equals(body)).toBe(true);
+  });
+
+  it('dials only the configured target, whatever host, port or URL the stream names', async () => {
+    const relay = await startRelay();
+    const app = await startApp();
+    const decoy = await startApp();
+    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
+    await driver.start();
+    await until(() => relay.sessions.length === 2, 'two sessions');
+    const session = relay.sessions[0]!;
+
+    const named = await send(session, {
+      ...get(`127.0.0.1:${decoy.port}`, '/'),
+      host: `127.0.0.1:${decoy.port}`,
+    });
+    expect(named.status).toBe(200);
+    // HTTP/2 itself refuses an absolute-form :path (nghttp2 resets the stream).
+    await expect(
+      send(session, get('demo.example.test', `http://127.0.0.1:${decoy.port}/`)),
+    ).rejects.toThrow(/PROTOCOL_ERROR/);
+    const connect = await send(session, {
+      ':method': 'CONNECT',
+      ':authority': `127.0.0.1:${decoy.port}`,
+    });
+    expect(connect.status).toBe(400);
+
+    expect(decoy.seen).toEqual([]);
+    expect(app.seen).toEqual([{ method: 'GET', url: '/', host: `127.0.0.1:${decoy.port}` }]);
+  });
+
+  it('answers 502 on the stream when the app is down', async () => {
+    const relay = await startRelay();
+    const app = await startApp();
+    const downPort = app.port;
+    await new Promise<void>((resolve) => app.server.close(() => resolve()));
+    const driver = startDriver(relay.url, `http://127.0.0.1:${downPort}`, manualClock());
+    await driver.start();
+    await until(() => relay.sessions.length === 2, 'two sessions');
+
+    const answer = await send(relay.sessions[0]!, get('demo.example.test', '/'));
+    expect(answer.status).toBe(502);
+    expect(answer.body.toString()).toMatch(/refused the connection/);
+    expect((await driver.status()).connected).toBe(true);
+  });
+
+  it("pipes an RFC 8441 WebSocket stream to the app's HTTP/1.1 upgrade, both ways", async () => {
+    const relay = await startRelay();
+    const app = await startApp();
+    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
+    await driver.start();
+    await until(() => relay.sessions.length === 2, 'two sessions');
+
+    const stream = relay.sessions[0]!.request(
+      {
+        ':method': 'CONNECT',
+        ':protocol': 'websocket',
+        ':scheme': 'https',
+        ':authority': 'demo.example.test',
+        ':path': '/ws',
+        'sec-websocket-version': '13',
+      },
+      { endStream: false },
+    );
+    const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
+    expect(headers[':status']).toBe(200);
+    stream.write('frame bytes');
+    const [echo] = (await once(stream, 'data')) as [Buffer];
+    expect(echo.toString()).toBe('frame bytes');
+    stream.close();
+  });
+
+  it('exits with TOKEN_REVOKED when the upgrade is refused with 401, and never redials', async () => {
+    const relay = await startRelay({ refuse: 401 });
+    const clock = manualClock();
+    const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
+    const exit = waitForEvent(driver.events, 'exit');
+    await driver.start();
+    const [error] = await exit;
+    expect(error.code).toBe('TOKEN_REVOKED');
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/Invalid token/);
+    expect(error.message).not.toContain(TOKEN);
+
+    expect(clock.pendingTimers()).toBe(0);
+    clock.advance(60 * 60 * 1000);
+    expect(clock.pendingTimers()).toBe(0);
+    // A round trip to the relay: any dial made after the exit would have arrived before it.
+    await fetch(`${relay.url}/`);
+    // At most the first dial of each session (the second may have been on the wire already).
+    expect(relay.upgrades()).toBeLessThanOrEqual(2);
+    expect(await driver.status()).toMatchObject({ running: false, connected: false });
+  });
+
+  it('drops a session that leaves two pings unanswered and redials it with backoff', async () => {
+    const relay = await startRelay('silent');
+    const clock = manualClock();
+    const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
+    await driver.start();
+    await until(async () => (await driver.status()).details?.sessions === 2, 'two sessions');
+
+    clock.advance(10_000);
+    expect((await driver.status()).details?.sessions).toBe(2);
+    clock.advance(5_000);
+    // Backoff's first delay (no jitter with random = 0), set once the session has closed.
+    expect(await clock.whenScheduled((ms) => ms === 1_000)).toBe(1_000);
+    await until(
+      async () => clock.pendingDelays().filter((ms) => ms === 1_000).length === 2,
+      'two redials',
+    );
+    expect(relay.upgrades()).toBe(2);
+    clock.advance(1_000);
+    await until(() => relay.upgrades() === 4, 'both sessions redialled');
+  });
+
+  it('keeps a session whose relay answers pings, and reports the round trip', async () => {
+    const relay = await startRelay();
+    const clock = manualClock();
+    const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
+    await driver.start();
+    await until(() => relay.sessions.length === 2, 'two sessions');
+    for (let i = 0; i < 4; i++) {
+      clock.advance(5_000);
+      await until(
+        async () => (await driver.status()).details?.pings_unanswered === 0,
+        'the ping answers',
+      );
+    }
+    expect(relay.upgrades()).toBe(2);
+    expect((await driver.status()).details).toMatchObject({ sessions: 2 });
+    expect((await driver.status()).details?.last_ping_ms).toEqual(expect.any(Number));
+  });
+
+  it('stop() closes every session, socket and timer, and can be called twice', async () => {
+    const relay = await startRelay();
+    const app = await startApp();
+    const clock = manualClock();
+    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, clock);
+    await driver.start();
+    await until(() => relay.sessions.length === 2, 'two sessions');
+    await send(relay.sessions[0]!, get('demo.example.test', '/'));
+
+    await driver.stop();
+    await driver.stop();
+    expect(clock.pendingTimers()).toBe(0);
+    await until(() => relay.sockets.every((s) => s.closed), 'relay sockets closed');
+    await until(
+      () => new Promise((resolve) => app.server.getConnections((_e, n) => resolve(n === 0))),
+      'app connections closed',
+    );
+    expect(await driver.status()).toMatchObject({ running: false, connected: false });
+  });
+
+  it('rejects a target or relay URL it cannot use before starting anything', () => {
+    expect(
+      () => new StreamDriver({ relayUrl: 'ftp://x', token: TOKEN, target: 'http://127.0.0.1:1' }),
+    ).toThrow(/http:\/\/ or https:\/\//);
+    expect(
+      () => new StreamDriver({ relayUrl: 'http://x', token: TOKEN, target: 'tcp://127.0.0.1:22' }),
+    ).toThrow(/carries HTTP/);
+    expect(() => new StreamDriver({ relayUrl: 'http://x', token: TOKEN, target: 'nope' })).toThrow(
+      /not a URL/,
+    );
+  });
+
+  it('checkTarget dials the target once', async () => {
+    const app = await startApp();
+    const driver = new StreamDriver({
+      relayUrl: 'http://127.0.0.1:9',
+      token: TOKEN,
+      target: `http://127.0.0.1:${app.port}`,
+    });
+    expect(await driver.checkTarget()).toBeNull();
+  });
+});

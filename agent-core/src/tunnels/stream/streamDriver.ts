@@ -1,0 +1,310 @@
+import { EventEmitter } from 'node:events';
+import http from 'node:http';
+import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
+import type { Socket } from 'node:net';
+import {
+  STREAM_PING_INTERVAL_MS,
+  STREAM_SESSION_SETTINGS,
+  STREAM_SESSIONS_PER_AGENT,
+} from '../../api/streamTransport.js';
+import {
+  systemClock,
+  systemTimers,
+  type Clock,
+  type TimerHandle,
+  type Timers,
+} from '../../time/clock.js';
+import type { DriverEventMap, DriverLogLine, DriverProbe, TunnelDriver } from '../driver.js';
+import { backoffDelay, backoffPolicy, type BackoffPolicy } from '../supervisor/backoff.js';
+import { TunnelError } from '../tunnelError.js';
+import { parseTarget } from '../wireguard/target.js';
+import { dialTarget } from '../wireguard/tcpForwarder.js';
+import { dialRelay, streamUrl } from './dialRelay.js';
+import { forwardStream, type StreamTarget } from './forwardStream.js';
+
+export interface StreamDriverOptions {
+  /** The relay's API URL (`RELAY_PUBLIC_URL`), http or https. */
+  relayUrl: string;
+  /** The instance token; sent only in the upgrade's Authorization header. */
+  token: string;
+  /** The local app, `http://host:port`: the only place the agent ever dials for a stream. */
+  target: string;
+  /** Public hostname(s) of the instance, for the status view (the relay routes by them). */
+  hostnames?: string[];
+  /** Redial policy for a lost session; the supervisor's defaults otherwise. */
+  backoff?: Partial<BackoffPolicy>;
+  clock?: Clock;
+  timers?: Timers;
+  /** Jitter source for the redial delay. */
+  random?: () => number;
+}
+
+/** One of the agent's sessions, from dial to close. */
+interface Slot {
+  readonly index: number;
+  /** Failed dials since the last session that came up: the backoff exponent. */
+  attempt: number;
+  dial: AbortController | null;
+  socket: Socket | null;
+  server: Http2Server | null;
+  session: ServerHttp2Session | null;
+  pingTimer: TimerHandle | null;
+  redialTimer: TimerHandle | null;
+  /** Pings sent in a row that have not been answered yet. */
+  unanswered: number;
+  /** Streams being answered on this session right now. */
+  streams: number;
+}
+
+/** Pings a session may leave unanswered in a row before it is dropped (SPEC: two intervals). */
+const MISSED_PINGS_ALLOWED = 2;
+
+/**
+ * The stream transport's agent end: keeps STREAM_SESSIONS_PER_AGENT outbound sessions to the
+ * relay (an HTTP/1.1 upgrade, then HTTP/2 with the agent as server) and answers every stream
+ * the relay opens by dialing the configured target. Needs no privilege: one TCP connection per
+ * session, out through whatever lets HTTPS out.
+ */
+export class StreamDriver implements TunnelDriver {
+  readonly kind = 'stream' as const;
+  readonly events = new EventEmitter<DriverEventMap>();
+  private readonly url: URL;
+  private readonly target: StreamTarget;
+  private readonly policy: BackoffPolicy;
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly random: () => number;
+  private slots: Slot[] = [];
+  private running = false;
+  private agent: http.Agent | null = null;
+  private lastError: TunnelError | null = null;
+  private lastPingMs: number | null = null;
+  private lastEmitted: string | null = null;
+
+  constructor(private readonly options: StreamDriverOptions) {
+    // URL, target and policy throw CONFIG_INVALID here, before anything is started.
+    this.url = streamUrl(options.relayUrl);
+    const parsed = parseTarget(options.target);
+    const protocol = new URL(options.target).protocol;
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      throw new TunnelError(
+        'CONFIG_INVALID',
+        `The stream transport carries HTTP: the target must be http:// or https://, got ${protocol}`,
+      );
+    }
+    this.target = { protocol, ...parsed };
+    this.policy = backoffPolicy(options.backoff);
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.random = options.random ?? Math.random;
+  }
+
+  private log(level: DriverLogLine['level'], message: string) {
+    this.events.emit('log', { level, message, at: this.clock.now() });
+  }
+
+  start(): Promise<void> {
+    if (this.running) return Promise.resolve();
+    this.running = true;
+    this.lastError = null;
+    this.lastPingMs = null;
+    // Keep-alive to the app: a burst of small requests reuses connections instead of
+    // opening one per stream.
+    this.agent = new http.Agent({ keepAlive: true });
+    this.slots = Array.from({ length: STREAM_SESSIONS_PER_AGENT }, (_, index) => ({
+      index,
+      attempt: 0,
+      dial: null,
+      socket: null,
+      server: null,
+      session: null,
+      pingTimer: null,
+      redialTimer: null,
+      unanswered: 0,
+      streams: 0,
+    }));
+    this.log('info', `Opening ${this.slots.length} stream sessions to ${this.url.origin}`);
+    for (const slot of this.slots) void this.dial(slot);
+    return Promise.resolve();
+  }
+
+  private async dial(slot: Slot): Promise<void> {
+    slot.redialTimer = null;
+    const dial = new AbortController();
+    slot.dial = dial;
+    let socket: Socket;
+    try {
+      socket = await dialRelay(this.url, this.options.token, dial.signal);
+    } catch (e) {
+      if (slot.dial !== dial || !this.running) return;
+      slot.dial = null;
+      this.failed(slot, TunnelError.from(e, 'UNREACHABLE'));
+      return;
+    }
+    if (slot.dial !== dial || !this.running) {
+      socket.destroy();
+      return;
+    }
+    slot.dial = null;
+    this.serve(slot, socket);
+  }
+
+  /** Run the HTTP/2 server end of a session over the upgraded socket. */
+  private serve(slot: Slot, socket: Socket): void {
+    const server = createServer({
+      settings: STREAM_SESSION_SETTINGS,
+      // MB nghttp2 may hold for one session; the per-stream windows keep real use far below.
+      maxSessionMemory: 32,
+      // The relay may ping as often as it likes; our own pings are counted below.
+      maxOutstandingPings: 4,
+    });
+    slot.socket = socket;
+    slot.server = server;
+    slot.unanswered = 0;
+    slot.streams = 0;
+    server.on('session', (session) => {
+      slot.session = session;
+      session.on('error', (e) => this.log('warn', `Stream session ${slot.index}: ${e.message}`));
+      session.on('close', () => this.lost(slot, socket));
+    });
+    const agent = this.agent ?? new http.Agent({ keepAlive: true });
+    server.on('stream', (stream, headers) => {
+      // A reset from the relay (the visitor left) must not become an uncaught error.
+      stream.on('error', () => {});
+      slot.streams += 1;
+      stream.once('close', () => (slot.streams -= 1));
+      forwardStream(stream, headers, this.target, agent, (message) => this.log('warn', message));
+    });
+    socket.on('close', () => this.lost(slot, socket));
+    socket.on('error', () => {});
+    // An Http2Server runs a session over any duplex handed to its connection listener; the
+    // socket was upgraded by the relay's 101, so there is no listening port of our own.
+    server.emit('connection', socket);
+    slot.attempt = 0;
+    slot.pingTimer = this.timers.setInterval(() => this.ping(slot), STREAM_PING_INTERVAL_MS);
+    this.log('info', `Stream session ${slot.index} is up`);
+    this.lastError = null;
+    this.emitProbe();
+  }
+
+  /** Liveness on the data path: a session that leaves two pings in a row unanswered is dropped. */
+  private ping(slot: Slot): void {
+    const session = slot.session;
+    if (!session || session.destroyed) return;
+    if (slot.unanswered >= MISSED_PINGS_ALLOWED) {
+      this.log('warn', `Stream session ${slot.index} missed ${slot.unanswered} pings: redialling`);
+      session.destroy();
+      slot.socket?.destroy();
+      return;
+    }
+    slot.unanswered += 1;
+    const sent = session;
+    try {
+      sent.ping((error, durationMs) => {
+        if (error || slot.session !== sent) return;
+        slot.unanswered = 0;
+        this.lastPingMs = Math.round(durationMs);
+      });
+    } catch {
+      // Too many pings outstanding: the count above already says the session is not answering.
+    }
+  }
+
+  /** A session ended (relay gone, link cut, missed pings): tidy up and redial. */
+  private lost(slot: Slot, socket: Socket): void {
+    if (slot.socket !== socket) return;
+    this.closeSession(slot);
+    if (!this.running) return;
+    this.log('warn', `Stream session ${slot.index} closed`);
+    this.failed(slot, new TunnelError('UNREACHABLE', 'A stream session to the relay closed'));
+  }
+
+  /** A dial or session failed: a permanent error ends the tunnel, any other is redialled. */
+  private failed(slot: Slot, error: TunnelError): void {
+    this.lastError = error;
+    if (!error.retryable) {
+      this.log('error', error.message);
+      this.teardown();
+      this.emitProbe();
+      this.events.emit('exit', error);
+      return;
+    }
+    const delay = backoffDelay(slot.attempt, this.policy, this.random);
+    slot.attempt += 1;
+    this.log('warn', `${error.message}; stream session ${slot.index} redials in ${delay} ms`);
+    slot.redialTimer = this.timers.setTimeout(() => void this.dial(slot), delay);
+    this.emitProbe();
+  }
+
+  private closeSession(slot: Slot): void {
+    this.timers.clearInterval(slot.pingTimer);
+    slot.pingTimer = null;
+    slot.session?.destroy();
+    slot.socket?.destroy();
+    slot.server?.close();
+    slot.session = null;
+    slot.socket = null;
+    slot.server = null;
+  }
+
+  /** Sessions, dials and timers: all gone, synchronously. */
+  private teardown(): void {
+    this.running = false;
+    for (const slot of this.slots) {
+      this.timers.clearTimeout(slot.redialTimer);
+      slot.redialTimer = null;
+      slot.dial?.abort();
+      slot.dial = null;
+      this.closeSession(slot);
+    }
+    this.agent?.destroy();
+    this.agent = null;
+  }
+
+  stop(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    const sockets = this.slots.flatMap((s) => (s.socket ? [s.socket] : []));
+    this.teardown();
+    this.log('info', 'Stream sessions closed');
+    this.emitProbe();
+    // Resolve once the sockets are really closed, so "stopped" means no connection left.
+    return Promise.all(
+      sockets.map((s) =>
+        s.closed ? undefined : new Promise<void>((resolve) => s.once('close', () => resolve())),
+      ),
+    ).then(() => undefined);
+  }
+
+  private probe(): DriverProbe {
+    const live = this.slots.filter((s) => s.session && !s.session.destroyed);
+    return {
+      running: this.running,
+      connected: this.running && live.length > 0,
+      hostnames: this.options.hostnames ?? [],
+      error: this.lastError,
+      details: {
+        sessions: live.length,
+        streams_open: live.reduce((n, s) => n + s.streams, 0),
+        last_ping_ms: this.lastPingMs,
+        pings_unanswered: Math.max(0, ...live.map((s) => s.unanswered)),
+      },
+    };
+  }
+
+  /** Tell listeners when connected/running/error changed, not on every figure. */
+  private emitProbe(): void {
+    const p = this.probe();
+    const key = `${p.running}|${p.connected}|${p.error?.code ?? ''}`;
+    if (key === this.lastEmitted) return;
+    this.lastEmitted = key;
+    this.events.emit('probe', p);
+  }
+
+  status(): Promise<DriverProbe> {
+    return Promise.resolve(this.probe());
+  }
+
+  checkTarget(): Promise<TunnelError | null> {
+    return dialTarget(this.target.host, this.target.port);
+  }
+}
