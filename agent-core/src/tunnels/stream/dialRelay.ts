@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { HttpsProxyAgent } from 'https-proxy-agent';
+import { getProxyForUrl } from 'proxy-from-env';
 import { STREAM_PATH, STREAM_PROTOCOL } from '../../api/streamTransport.js';
 import { TunnelError } from '../tunnelError.js';
 
@@ -22,6 +24,30 @@ export function streamUrl(relayUrl: string): URL {
     );
   }
   return new URL(`${base.pathname.replace(/\/+$/, '')}${STREAM_PATH}`, base);
+}
+
+/**
+ * The HTTP CONNECT proxy for the relay, checked once: `proxy` when given (null: none), else the
+ * one the environment names for the relay's URL (`HTTPS_PROXY` / `https_proxy` for https,
+ * `HTTP_PROXY` / `http_proxy` for http, `ALL_PROXY`, all subject to `NO_PROXY`).
+ */
+export function relayProxy(url: URL, proxy?: string | null): URL | null {
+  const chosen = proxy === undefined ? getProxyForUrl(url.href) : proxy;
+  if (!chosen) return null;
+  let parsed: URL;
+  try {
+    // A bare host:port, as some environments write it, means an http:// proxy.
+    parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(chosen) ? chosen : `http://${chosen}`);
+  } catch {
+    throw new TunnelError('CONFIG_INVALID', 'The proxy setting (HTTPS_PROXY) is not a URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new TunnelError(
+      'CONFIG_INVALID',
+      `The proxy must be an http:// or https:// CONNECT proxy, got ${parsed.protocol}`,
+    );
+  }
+  return parsed;
 }
 
 /** The API's JSON error (`{ error: { code, message } }`), or null for any other body. */
@@ -68,9 +94,12 @@ export function dialRelay(
   url: URL,
   token: string,
   signal: AbortSignal,
+  proxy: URL | null = null,
   timeoutMs = 10_000,
 ): Promise<Socket> {
   const relay = `The relay at ${url.origin}`;
+  // Named by its origin only: the proxy URL may carry credentials.
+  const via = proxy ? ` through the proxy at ${proxy.origin}` : '';
   return new Promise((resolve, reject) => {
     const request = (url.protocol === 'https:' ? https : http).request(url, {
       method: 'GET',
@@ -79,13 +108,19 @@ export function dialRelay(
         upgrade: STREAM_PROTOCOL,
         authorization: `Bearer ${token}`,
       },
-      agent: false,
+      // CONNECT through the proxy for http and https alike: a forwarding proxy would not pass
+      // the upgraded connection on.
+      agent: proxy ? new HttpsProxyAgent(proxy) : false,
       signal,
       timeout: timeoutMs,
     });
     request.on('timeout', () =>
       request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
     );
+    let proxyRefused: number | null = null;
+    request.on('proxyConnect', (answer: { statusCode: number }) => {
+      if (answer.statusCode !== 200) proxyRefused = answer.statusCode;
+    });
     request.on('upgrade', (response, socket: Socket, head: Buffer) => {
       if (response.headers.upgrade?.toLowerCase() !== STREAM_PROTOCOL) {
         socket.destroy();
@@ -98,6 +133,18 @@ export function dialRelay(
       resolve(socket);
     });
     request.on('response', (response) => {
+      if (proxyRefused !== null) {
+        // The proxy's answer, not the relay's: a 403 here says nothing about the token.
+        response.resume();
+        reject(
+          new TunnelError(
+            'UNREACHABLE',
+            `The proxy at ${proxy?.origin} refused to connect to ${url.host} (${proxyRefused})${proxyRefused === 407 ? ': check the user and password in HTTPS_PROXY' : ''}`,
+            { proxy_status: proxyRefused },
+          ),
+        );
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -115,7 +162,7 @@ export function dialRelay(
       reject(
         new TunnelError(
           'UNREACHABLE',
-          `Cannot reach the relay at ${url.origin} (${e.code ?? e.message})`,
+          `Cannot reach the relay at ${url.origin}${via} (${e.code ?? e.message})`,
           {
             errno: e.code ?? null,
           },

@@ -7,9 +7,9 @@ import {
   type ClientHttp2Stream,
   type OutgoingHttpHeaders,
 } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   STREAM_PATH,
   STREAM_PROTOCOL,
@@ -126,11 +126,19 @@ async function startApp() {
   return { server, port, seen };
 }
 
-function startDriver(relayUrl: string, target: string, clock: ManualClock) {
+function startDriver(
+  relayUrl: string,
+  target: string,
+  clock: ManualClock,
+  /** 'environment': whatever *_PROXY says; else this proxy or none. */
+  proxy: string | null | 'environment' = null,
+) {
   const driver = new StreamDriver({
     relayUrl,
     token: TOKEN,
     target,
+    // No proxy unless the test names one: the machine's own *_PROXY must not steer the tests.
+    ...(proxy === 'environment' ? {} : { proxy }),
     hostnames: ['demo.example.test'],
     clock,
     timers: clock,
@@ -380,5 +388,100 @@ describe('StreamDriver', () => {
       target: `http://127.0.0.1:${app.port}`,
     });
     expect(await driver.checkTarget()).toBeNull();
+  });
+});
+
+/** A tiny HTTP CONNECT proxy on loopback; `refuse` answers every CONNECT with that status. */
+async function startProxy(refuse?: number) {
+  const connects: { target: string; auth: string | undefined }[] = [];
+  const server = http.createServer((_req, res) => res.writeHead(405).end());
+  server.on('connect', (req: http.IncomingMessage, client: Socket, head: Buffer) => {
+    connects.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] });
+    if (refuse) {
+      client.end(`HTTP/1.1 ${refuse} No\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    const [host, port] = (req.url ?? '').split(':');
+    const upstream = netConnect({ host, port: Number(port) }, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    client.on('close', () => upstream.destroy());
+  });
+  const port = await listen(server);
+  return { url: `http://user:s3cret@127.0.0.1:${port}`, connects };
+}
+
+describe('StreamDriver through an HTTP CONNECT proxy', () => {
+  it('tunnels its sessions through the proxy it is given, and streams work over them', async () => {
+    const relay = await startRelay();
+    const app = await startApp();
+    const proxy = await startProxy();
+    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock(), proxy.url);
+    await driver.start();
+    await until(() => relay.sessions.length === 2, 'two sessions');
+
+    const relayHost = new URL(relay.url).host;
+    expect(proxy.connects).toEqual([
+      { target: relayHost, auth: `Basic ${Buffer.from('user:s3cret').toString('base64')}` },
+      { target: relayHost, auth: `Basic ${Buffer.from('user:s3cret').toString('base64')}` },
+    ]);
+    const answer = await send(relay.sessions[0]!, get('demo.example.test', '/via-proxy'));
+    expect(answer.body.toString()).toBe('hello /via-proxy for demo.example.test');
+  });
+
+  it('takes the proxy from the environment and honours NO_PROXY', async () => {
+    const relay = await startRelay();
+    const proxy = await startProxy();
+    vi.stubEnv('http_proxy', proxy.url);
+    vi.stubEnv('HTTP_PROXY', proxy.url);
+    closers.push(() => {
+      vi.unstubAllEnvs();
+    });
+    const proxied = startDriver(relay.url, 'http://127.0.0.1:9', manualClock(), 'environment');
+    await proxied.start();
+    await until(() => relay.sessions.length === 2, 'two proxied sessions');
+    expect(proxy.connects).toHaveLength(2);
+    await proxied.stop();
+
+    vi.stubEnv('no_proxy', '127.0.0.1');
+    vi.stubEnv('NO_PROXY', '127.0.0.1');
+    const direct = startDriver(relay.url, 'http://127.0.0.1:9', manualClock(), 'environment');
+    await direct.start();
+    await until(() => relay.sessions.length === 4, 'two direct sessions');
+    expect(proxy.connects).toHaveLength(2);
+  });
+
+  it("reports a proxy that refuses CONNECT as the proxy's failure, retried, never as a revoked token", async () => {
+    const relay = await startRelay();
+    const proxy = await startProxy(407);
+    const clock = manualClock();
+    const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock, proxy.url);
+    await driver.start();
+    await until(async () => (await driver.status()).error !== null, 'the refusal');
+
+    const { error, running } = await driver.status();
+    expect(running).toBe(true);
+    expect(error?.code).toBe('UNREACHABLE');
+    expect(error?.message).toMatch(/proxy at http:\/\/127\.0\.0\.1:\d+ refused .*407.*HTTPS_PROXY/);
+    expect(error?.message).not.toContain('s3cret');
+    expect(relay.upgrades()).toBe(0);
+    expect(await clock.whenScheduled((ms) => ms === 1_000)).toBe(1_000);
+  });
+
+  it('rejects a proxy setting that is not an http(s) URL before starting', () => {
+    expect(
+      () =>
+        new StreamDriver({
+          relayUrl: 'https://relay.example.test',
+          token: TOKEN,
+          target: 'http://127.0.0.1:1',
+          proxy: 'socks5://127.0.0.1:1080',
+        }),
+    ).toThrow(/CONNECT proxy/);
   });
 });

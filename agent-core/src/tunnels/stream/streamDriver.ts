@@ -19,7 +19,7 @@ import { backoffDelay, backoffPolicy, type BackoffPolicy } from '../supervisor/b
 import { TunnelError } from '../tunnelError.js';
 import { parseTarget } from '../wireguard/target.js';
 import { dialTarget } from '../wireguard/tcpForwarder.js';
-import { dialRelay, streamUrl } from './dialRelay.js';
+import { dialRelay, relayProxy, streamUrl } from './dialRelay.js';
 import { forwardStream, type StreamTarget } from './forwardStream.js';
 
 export interface StreamDriverOptions {
@@ -29,6 +29,11 @@ export interface StreamDriverOptions {
   token: string;
   /** The local app, `http://host:port`: the only place the agent ever dials for a stream. */
   target: string;
+  /**
+   * HTTP CONNECT proxy to reach the relay through; by default the one the environment names
+   * (`HTTPS_PROXY` for an https relay, `NO_PROXY` respected); null for none.
+   */
+  proxy?: string | null;
   /** Public hostname(s) of the instance, for the status view (the relay routes by them). */
   hostnames?: string[];
   /** Redial policy for a lost session; the supervisor's defaults otherwise. */
@@ -69,6 +74,7 @@ export class StreamDriver implements TunnelDriver {
   readonly kind = 'stream' as const;
   readonly events = new EventEmitter<DriverEventMap>();
   private readonly url: URL;
+  private readonly proxy: URL | null;
   private readonly target: StreamTarget;
   private readonly policy: BackoffPolicy;
   private readonly clock: Clock;
@@ -84,6 +90,7 @@ export class StreamDriver implements TunnelDriver {
   constructor(private readonly options: StreamDriverOptions) {
     // URL, target and policy throw CONFIG_INVALID here, before anything is started.
     this.url = streamUrl(options.relayUrl);
+    this.proxy = relayProxy(this.url, options.proxy);
     const parsed = parseTarget(options.target);
     const protocol = new URL(options.target).protocol;
     if (protocol !== 'http:' && protocol !== 'https:') {
@@ -123,7 +130,8 @@ export class StreamDriver implements TunnelDriver {
       unanswered: 0,
       streams: 0,
     }));
-    this.log('info', `Opening ${this.slots.length} stream sessions to ${this.url.origin}`);
+    const via = this.proxy ? ` through the proxy at ${this.proxy.origin}` : '';
+    this.log('info', `Opening ${this.slots.length} stream sessions to ${this.url.origin}${via}`);
     for (const slot of this.slots) void this.dial(slot);
     return Promise.resolve();
   }
@@ -134,7 +142,7 @@ export class StreamDriver implements TunnelDriver {
     slot.dial = dial;
     let socket: Socket;
     try {
-      socket = await dialRelay(this.url, this.options.token, dial.signal);
+      socket = await dialRelay(this.url, this.options.token, dial.signal, this.proxy);
     } catch (e) {
       if (slot.dial !== dial || !this.running) return;
       slot.dial = null;
