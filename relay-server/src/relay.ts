@@ -227,7 +227,7 @@ export async function startRelay(
   const edge = await started.orCloseAll(async () => {
     // Handshakes first, so the edge's first routes already follow the liveness rule.
     await shared.liveness.sweep();
-    const edge = await startEdge(shared);
+    const edge = await startEdge(shared, streams);
     started.add(() => edge.close());
     return edge;
   });

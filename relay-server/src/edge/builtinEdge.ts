@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one proxy whose HTTP, upgrade and stream-session paths share its
+// timeouts, error pages and header rules; split up, those rules would live in several places.
 import { once } from 'node:events';
 import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -7,6 +9,11 @@ import { ConfigError, type EdgeTimeouts } from '../config/config.js';
 import { hasBody } from '../http/body.js';
 import { answerParserRefusals, parserRefusal } from '../http/parserRefusals.js';
 import type { Logger } from '../logging/logger.js';
+import {
+  forwardOverStream,
+  streamRequestHeaders,
+  type StreamPaths,
+} from '../streamTransport/streamForward.js';
 import {
   offlinePage,
   requestErrorPage,
@@ -30,6 +37,8 @@ export interface BuiltinEdgeOptions {
   /** 0 picks a free port. */
   port: number;
   routes: Pick<RouteTable, 'resolve' | 'size'>;
+  /** The stream transport's sessions: a host whose instance has one goes over it first. */
+  streams?: StreamPaths;
   timeouts: EdgeTimeouts;
   /** `RELAY_TRUST_PROXY`: append to X-Forwarded-* from a proxy in front instead of replacing. */
   trustProxy: boolean;
@@ -210,8 +219,30 @@ export class BuiltinEdge implements RunningEdge {
     }
     const route = this.options.routes.resolve(target.host);
     if (!route) return this.sendPage(req, res, unknownHostPage(hostName(target.host)));
+    if (this.forwardOverStream(req, res, target, route)) return;
     if (!route.upstream) return this.sendPage(req, res, offlinePage(route.host));
     this.forward(req, res, target, route, route.upstream, 0);
+  }
+
+  /** Send the request over a stream session of the route's instance; false when it has none. */
+  private forwardOverStream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: RequestTarget,
+    route: ResolvedRoute,
+  ) {
+    const { streams, timeouts, logger } = this.options;
+    const id = route.instance.instanceId;
+    return forwardOverStream(
+      streams?.open(id, streamRequestHeaders(req, this.ctx, target)),
+      req,
+      res,
+      { timeouts, target },
+      (failure, code) => {
+        logger.debug({ host: route.host, instance_id: id, failure, code }, 'edge: stream failed');
+        this.sendPage(req, res, (failure === 'timeout' ? timeoutPage : offlinePage)(route.host));
+      },
+    );
   }
 
   private forward(

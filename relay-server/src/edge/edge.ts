@@ -1,4 +1,5 @@
 import type { Services } from '../services.js';
+import type { StreamPaths } from '../streamTransport/streamForward.js';
 import { BuiltinEdge } from './builtinEdge.js';
 import { CaddyEdge } from './caddyEdge.js';
 import { RouteTable } from './routeTable.js';
@@ -23,6 +24,7 @@ export const NO_EDGE: EdgeHealth = { ok: true, detail: 'off: no edge in this pro
  */
 export async function startEdge(
   services: Pick<Services, 'config' | 'store' | 'events' | 'logger' | 'liveness'>,
+  streams?: StreamPaths,
 ): Promise<Edge> {
   const { config, store, events, logger, liveness } = services;
   // The edge dials a tunnel IP only where this host routes it into WireGuard or loopback. With
@@ -47,6 +49,7 @@ export async function startEdge(
         host: config.edgeHost,
         port: config.edgePort,
         routes,
+        ...(streams ? { streams } : {}),
         timeouts: config.edgeTimeouts,
         trustProxy: config.trustProxy,
         logger,

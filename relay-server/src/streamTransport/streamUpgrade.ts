@@ -69,5 +69,8 @@ function accept(deps: StreamUpgradeDeps, instance: InstanceRecord, socket: Socke
     maxHeaderListPairs: 256,
     peerMaxConcurrentStreams: STREAM_SESSION_SETTINGS.maxConcurrentStreams,
   });
+  // The API server keeps sockets half-open after the peer's FIN; a session has no use for that,
+  // and without this an agent that went away would linger until its pings failed.
+  socket.once('end', () => session.destroy());
   deps.sessions.add(instance.id, instance.tokenId, session);
 }

@@ -1,0 +1,117 @@
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import {
+  builtinEdgeEnv,
+  builtinEdgeUrl,
+  createAccount,
+  createInstance,
+  until,
+  type TestRelay,
+} from '../testing/index.js';
+import { startTestRelayForTest } from '../testing/relayFixtures.js';
+import { connectStreamAgent } from '../testing/streamAgent.js';
+
+/** What the test agent saw of one stream. */
+interface Seen {
+  method: string;
+  path: string;
+  authority: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A stream agent for a new instance that echoes each request it gets and records it. */
+async function streamInstance(t: TestRelay, subdomain: string) {
+  const account = await createAccount(t);
+  const created = await createInstance(t, account, subdomain);
+  t.ledger.add(created.credentials.instance_token);
+  const seen: Seen[] = [];
+  const agent = await connectStreamAgent(t.url, created.credentials.instance_token, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      seen.push({
+        method: req.method,
+        path: req.url,
+        authority: req.authority,
+        headers: req.headers,
+        body,
+      });
+      res.setHeader('x-agent', subdomain);
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end(`${subdomain}: ${req.method} ${req.url} ${body.length} bytes`);
+    });
+  });
+  if (!agent.ok) throw new Error(`upgrade refused: ${agent.status}`);
+  await until('session registered', () => t.relay.streams.has(created.instance.id));
+  return { id: created.instance.id, host: `${subdomain}.cloud.test`, seen, agent };
+}
+
+/** A request to the edge for `host` (fetch cannot set Host). */
+async function viaEdge(t: TestRelay, host: string, path: string, init: RequestInit = {}) {
+  const url = new URL(path, builtinEdgeUrl(t));
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>(
+    (resolve, reject) => {
+      const req = request(
+        url,
+        { method: init.method ?? 'GET', headers: { host, ...(init.headers as object) } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(init.body as string | undefined);
+    },
+  );
+}
+
+describe('stream transport: the edge', () => {
+  it('carries a GET and a POST with its body to the agent and its answer back', async () => {
+    const t = await startTestRelayForTest({ env: builtinEdgeEnv('127.77.0.0/24') });
+    const app = await streamInstance(t, 'streamed');
+
+    const get = await viaEdge(t, app.host, '/page?q=1');
+    expect(get).toMatchObject({ status: 200, text: 'streamed: GET /page?q=1 0 bytes' });
+    expect(get.headers['x-agent']).toBe('streamed');
+    expect(get.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+
+    const body = 'x'.repeat(3 * 1024 * 1024);
+    const post = await viaEdge(t, app.host, '/upload', { method: 'POST', body });
+    expect(post).toMatchObject({
+      status: 200,
+      text: `streamed: POST /upload ${body.length} bytes`,
+    });
+
+    expect(app.seen[0]).toMatchObject({ method: 'GET', path: '/page?q=1', authority: app.host });
+    expect(app.seen[0]?.headers['x-forwarded-host']).toBe(app.host);
+    expect(app.seen[0]?.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(app.seen[1]?.body.length).toBe(body.length);
+  });
+
+  it('never sends a host of instance B to the session of instance A', async () => {
+    const t = await startTestRelayForTest({ env: builtinEdgeEnv('127.77.1.0/24') });
+    const a = await streamInstance(t, 'alpha');
+    const account = await createAccount(t);
+    const b = await createInstance(t, account, 'bravo');
+    t.ledger.add(b.credentials.instance_token);
+
+    const offline = await viaEdge(t, 'bravo.cloud.test', '/');
+    expect(offline.status).toBe(502);
+    expect(a.seen).toEqual([]);
+
+    expect((await viaEdge(t, a.host, '/')).text).toBe('alpha: GET / 0 bytes');
+    expect(a.seen.map((s) => s.authority)).toEqual([a.host]);
+  });
+
+  it('falls back to the offline page as soon as the agent closes its session', async () => {
+    const t = await startTestRelayForTest({ env: builtinEdgeEnv('127.77.2.0/24') });
+    const app = await streamInstance(t, 'leaving');
+    app.agent.close();
+    await until('session gone', () => !t.relay.streams.has(app.id), 2_000, 20);
+    expect((await viaEdge(t, app.host, '/')).status).toBe(502);
+  });
+});
