@@ -1,0 +1,93 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  createAccount,
+  createInstance,
+  startTestRelay,
+  until,
+  type TestRelay,
+} from '@cloud-connect/relay-server/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { manualClock } from '../../testing/manualClock.js';
+import { waitForEvent } from '../../testing/eventWaiter.js';
+import { StreamDriver } from './streamDriver.js';
+
+// The driver against the real relay's end of the stream transport (relay-server's
+// streamTransport): its token check, its session registry and its HTTP/2 client.
+
+describe('StreamDriver against the real relay', () => {
+  let relay: TestRelay;
+  let app: http.Server;
+  let appPort: number;
+  const drivers: StreamDriver[] = [];
+  beforeEach(async () => {
+    relay = await startTestRelay();
+    app = http.createServer((req, res) => res.end(`app saw ${req.url} for ${req.headers.host}`));
+    app.listen(0, '127.0.0.1');
+    await once(app, 'listening');
+    appPort = (app.address() as AddressInfo).port;
+  });
+  afterEach(async () => {
+    for (const d of drivers.splice(0)) await d.stop();
+    app.closeAllConnections();
+    await new Promise((resolve) => app.close(resolve));
+    await relay.stop();
+  });
+
+  async function connected(subdomain: string) {
+    const account = await createAccount(relay);
+    const created = await createInstance(relay, account, subdomain);
+    const clock = manualClock();
+    const driver = new StreamDriver({
+      relayUrl: relay.url,
+      token: created.credentials.instance_token,
+      target: `http://127.0.0.1:${appPort}`,
+      proxy: null,
+      clock,
+      timers: clock,
+      random: () => 0,
+    });
+    drivers.push(driver);
+    await driver.start();
+    const id = created.instance.id;
+    await until('two sessions at the relay', () => relay.relay.streams.count(id) === 2, 10_000, 20);
+    return { account, created, clock, driver, id };
+  }
+
+  it('registers two sessions and answers the streams the relay opens from the app', async () => {
+    const { created, id } = await connected('streamreal');
+    const host = created.instance.full_domain;
+    const stream = relay.relay.streams.open(id, {
+      ':method': 'GET',
+      ':scheme': 'https',
+      ':authority': host,
+      ':path': '/hello',
+    });
+    if (!stream) throw new Error('no live session');
+    const [headers] = (await once(stream, 'response')) as [Record<string, unknown>];
+    let body = '';
+    for await (const chunk of stream) body += String(chunk);
+    expect(headers[':status']).toBe(200);
+    expect(body).toBe(`app saw /hello for ${host}`);
+  });
+
+  it('exits with TOKEN_REVOKED once the token is regenerated, and does not dial again', async () => {
+    const { account, clock, driver, id } = await connected('streamrevoke');
+    const exit = waitForEvent(driver.events, 'exit');
+    const res = await relay.api.post(`/instances/${id}/regenerate-token`, undefined, {
+      token: account.accessToken,
+    });
+    expect(res.status).toBe(200);
+    // The relay closes the sessions at once; the driver redials after its first backoff step
+    // and the relay refuses the old token.
+    await clock.whenScheduled((ms) => ms === 1_000);
+    await clock.tick(1_000);
+    const [error] = await exit;
+    expect(error.code).toBe('TOKEN_REVOKED');
+    expect(relay.relay.streams.count(id)).toBe(0);
+    clock.advance(60 * 60 * 1000);
+    expect(clock.pendingTimers()).toBe(0);
+    expect((await driver.status()).running).toBe(false);
+  });
+});
