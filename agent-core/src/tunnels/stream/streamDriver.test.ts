@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import {
   connect as http2Connect,
+  constants,
   type ClientHttp2Session,
   type ClientHttp2Stream,
   type OutgoingHttpHeaders,
@@ -103,8 +104,25 @@ async function startRelay(mode: 'serve' | 'silent' | { refuse: number } = 'serve
 /** The local app: echoes what it was asked, bodies included, and echoes WebSocket bytes. */
 async function startApp() {
   const seen: { method: string; url: string; host: string | undefined }[] = [];
+  /** `/big`: what the app has handed to its socket so far, and whether the visitor left. */
+  const big = { written: 0, closed: false };
   const server = http.createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', host: req.headers.host });
+    if (req.url === '/big') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.on('close', () => (big.closed = true));
+      // 50 MB written only as fast as the far end reads (backpressure from the visitor).
+      const chunk = Buffer.alloc(64 * 1024, 7);
+      const pump = () => {
+        while (big.written < BIG && !res.destroyed) {
+          big.written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+      return;
+    }
     if (req.method === 'POST') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-app': 'yes' });
       req.pipe(res);
@@ -123,8 +141,10 @@ async function startApp() {
     socket.pipe(socket);
   });
   const port = await listen(server);
-  return { server, port, seen };
+  return { server, port, seen, big };
 }
+
+const BIG = 50 * 1024 * 1024;
 
 function startDriver(
   relayUrl: string,
@@ -244,6 +264,34 @@ describe('StreamDriver', () => {
 
     expect(decoy.seen).toEqual([]);
     expect(app.seen).toEqual([{ method: 'GET', url: '/', host: `127.0.0.1:${decoy.port}` }]);
+  });
+
+  it('holds a 50 MB answer the relay does not read to what flow control allows, and ends it when the visitor leaves', async () => {
+    const relay = await startRelay();
+    const app = await startApp();
+    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
+    await driver.start();
+    await until(() => relay.sessions.length === 2, 'two sessions');
+
+    const stream = relay.sessions[0]!.request(get('demo.example.test', '/big'));
+    await once(stream, 'response');
+    stream.pause();
+    // Wait until the app is held back: its writes stop advancing while nobody reads.
+    let last = -1;
+    let still = 0;
+    await until(() => {
+      still = app.big.written === last ? still + 1 : 0;
+      last = app.big.written;
+      return still >= 20;
+    }, 'the app to be held back');
+    expect(app.big.written).toBeLessThan(BIG / 2);
+    expect(app.big.closed).toBe(false);
+
+    // The visitor leaves: the relay resets the stream and the app's response is closed.
+    stream.close(constants.NGHTTP2_CANCEL);
+    await until(() => app.big.closed, 'the app to see the visitor leave');
+    expect(app.big.written).toBeLessThan(BIG);
+    expect((await driver.status()).connected).toBe(true);
   });
 
   it('answers 502 on the stream when the app is down', async () => {
