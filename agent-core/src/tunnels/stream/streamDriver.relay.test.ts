@@ -2,6 +2,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  builtinEdgeEnv,
+  builtinEdgeUrl,
   createAccount,
   createInstance,
   startTestRelay,
@@ -22,7 +24,7 @@ describe('StreamDriver against the real relay', () => {
   let appPort: number;
   const drivers: StreamDriver[] = [];
   beforeEach(async () => {
-    relay = await startTestRelay();
+    relay = await startTestRelay({ env: builtinEdgeEnv('127.91.0.0/24') });
     app = http.createServer((req, res) => res.end(`app saw ${req.url} for ${req.headers.host}`));
     app.listen(0, '127.0.0.1');
     await once(app, 'listening');
@@ -70,6 +72,26 @@ describe('StreamDriver against the real relay', () => {
     for await (const chunk of stream) body += String(chunk);
     expect(headers[':status']).toBe(200);
     expect(body).toBe(`app saw /hello for ${host}`);
+  });
+
+  it("carries a visitor's request from the built-in edge to the app, body and Host included", async () => {
+    const { created } = await connected('streamedge');
+    const host = created.instance.full_domain;
+    const edge = new URL(builtinEdgeUrl(relay));
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        { host: edge.hostname, port: edge.port, path: '/from-edge', headers: { host } },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer).toEqual({ status: 200, body: `app saw /from-edge for ${host}` });
   });
 
   it('exits with TOKEN_REVOKED once the token is regenerated, and does not dial again', async () => {
