@@ -45,7 +45,13 @@ async function streamInstance(t: TestRelay, subdomain: string) {
   });
   if (!agent.ok) throw new Error(`upgrade refused: ${agent.status}`);
   await until('session registered', () => t.relay.streams.has(created.instance.id));
+  await routed(t, `${subdomain}.cloud.test`);
   return { id: created.instance.id, host: `${subdomain}.cloud.test`, seen, agent };
+}
+
+/** Wait until the edge's route table (which follows the relay's events) knows `host`. */
+function routed(t: TestRelay, host: string) {
+  return until(`${host} routed`, () => t.relay.edge.routes.resolve(host), 5_000, 20);
 }
 
 /** A request to the edge for `host` (fetch cannot set Host). */
@@ -98,6 +104,7 @@ describe('stream transport: the edge', () => {
     const account = await createAccount(t);
     const b = await createInstance(t, account, 'bravo');
     t.ledger.add(b.credentials.instance_token);
+    await routed(t, 'bravo.cloud.test');
 
     const offline = await viaEdge(t, 'bravo.cloud.test', '/');
     expect(offline.status).toBe(502);
