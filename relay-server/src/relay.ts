@@ -278,6 +278,7 @@ function serve(
   const services: Services = {
     ...shared,
     config: servingConfig(config, port, edge),
+    streams,
     edgeHealth: options.services?.edgeHealth ?? (() => edge.health()),
   };
   services.liveness.start(services.timing.livenessSweepSeconds * 1000);

@@ -11,6 +11,7 @@ import type { Mailer } from './mail/mailer.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { PasswordHasher } from './passwords/passwords.js';
 import type { Store } from './store/types.js';
+import type { StreamPaths } from './streamTransport/streamForward.js';
 import type { TokenService } from './tokens/tokens.js';
 import type { WireGuardServer } from './wireguard/server.js';
 
@@ -43,6 +44,8 @@ export interface Services {
   timing: TunnelTiming;
   /** Who is connected now: one rule for the API, the edge and the metrics. */
   liveness: LivenessWatch;
+  /** The agents' stream sessions; absent in a process without the relay's API server. */
+  streams?: Pick<StreamPaths, 'has'>;
   /** Health of the edge, reported by whichever edge runs. */
   edgeHealth: () => Promise<EdgeHealth>;
 }

@@ -19,12 +19,26 @@ export const TunnelConfig = z.object({
     persistent_keepalive: z.number().int(),
   }),
 });
+/** A relay's data paths: WireGuard (unless `WG_MODE=off`) and the stream transport. */
+export const TunnelTransports = z.object({
+  wireguard: z.boolean(),
+  /** The stream transport's upgrade path on the relay's API URL (`STREAM_PATH`). */
+  stream: z.object({ path: z.string() }).nullable(),
+});
+export type TunnelTransports = z.infer<typeof TunnelTransports>;
+
+/** The data path an instance's traffic takes now; null while it has none. */
+export const TunnelTransport = z.enum(['wireguard', 'stream']);
+export type TunnelTransport = z.infer<typeof TunnelTransport>;
+
 export const RegisterTunnelResponse = z.object({
   status: z.literal('registered'),
   tunnel_config: TunnelConfig,
   domains: z.object({ subdomain: z.string(), custom_domains: z.array(z.string()) }),
   /** The address a browser opens (scheme and port from the relay's edge); absent on older relays. */
   public_url: InstanceHealthFields.public_url,
+  /** The data paths this relay offers and how to reach them; absent on older relays. */
+  transports: TunnelTransports.optional(),
 });
 export type RegisterTunnelResponse = z.infer<typeof RegisterTunnelResponse>;
 
@@ -41,6 +55,8 @@ export const TunnelStatus = z.enum(['pending', 'connected', 'disconnected']);
 export const TunnelStatusResponse = z.object({
   tunnel_status: TunnelStatus,
   ...InstanceHealthFields,
+  /** The data path in use: a live stream session, else WireGuard while connected; absent on older relays. */
+  transport: TunnelTransport.nullable().optional(),
   domains: z.object({
     subdomain: z.object({ domain: z.string(), status: z.enum(['active', 'inactive']) }),
     custom_domains: z.array(

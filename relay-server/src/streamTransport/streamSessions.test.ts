@@ -1,5 +1,6 @@
 import type { ClientHttp2Stream } from 'node:http2';
 import { STREAM_PATH, STREAM_PING_INTERVAL_MS } from '@cloud-connect/agent-core/api';
+import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { describe, expect, it } from 'vitest';
 import {
   createAccount,
@@ -159,5 +160,26 @@ describe('stream transport: sessions', () => {
     clock.advance(STREAM_PING_INTERVAL_MS);
     expect(t.relay.streams.has(quiet.id)).toBe(false);
     expect(t.relay.streams.has(lively.id)).toBe(true);
+  });
+
+  it('tells the agent on register which transports it offers, and the status which is in use', async () => {
+    const t = await startTestRelayForTest();
+    const { id, token } = await instanceOf(t, 'named');
+    const auth = { token };
+    const registered = await t.api.post(
+      '/tunnel/register',
+      { public_key: generateKeyPair().publicKey },
+      auth,
+    );
+    expect(registered.status).toBe(200);
+    // The test relay runs with WG_MODE=off: no WireGuard of its own.
+    expect(registered.body.transports).toEqual({ wireguard: false, stream: { path: STREAM_PATH } });
+    expect((await t.api.get('/tunnel/status', auth)).body.transport).toBeNull();
+    const agent = await agentFor(t, token);
+    await until('registered', () => t.relay.streams.has(id));
+    expect((await t.api.get('/tunnel/status', auth)).body.transport).toBe('stream');
+    agent.close();
+    await until('session gone', () => !t.relay.streams.has(id), 2_000, 20);
+    expect((await t.api.get('/tunnel/status', auth)).body.transport).toBeNull();
   });
 });

@@ -1,3 +1,4 @@
+import { STREAM_PATH } from '@cloud-connect/agent-core/api';
 import { AppError } from '../../errors/appError.js';
 import { fullDomain, instancePublicUrl } from '../../presenters/instance.js';
 import type { Services } from '../../services.js';
@@ -60,5 +61,10 @@ export async function registerTunnel(
       custom_domains: verified.map((d) => d.domain),
     },
     public_url: instancePublicUrl(updated, deps.config),
+    transports: {
+      // WG_MODE=off: this relay runs no WireGuard of its own.
+      wireguard: deps.config.wgMode !== 'off',
+      stream: deps.streams ? { path: STREAM_PATH } : null,
+    },
   };
 }

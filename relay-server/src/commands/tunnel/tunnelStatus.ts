@@ -13,6 +13,11 @@ export async function tunnelStatus(deps: Services, instance: InstanceRecord) {
     agent: health.agent,
     data_path: health.data_path,
     public_url: instancePublicUrl(instance, deps.config),
+    transport: deps.streams?.has(instance.id)
+      ? ('stream' as const)
+      : up && instance.publicKey
+        ? ('wireguard' as const)
+        : null,
     domains: {
       subdomain: {
         domain: fullDomain(instance, deps.config.baseDomain),

@@ -14,6 +14,7 @@ import {
   UNCHECKED_DATA_PATH,
 } from '../../testing/index.js';
 import { startTestRelayForTest } from '../../testing/relayFixtures.js';
+import { STREAM_PATH } from '@cloud-connect/agent-core/api';
 import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 
 let t: TestRelay;
@@ -85,6 +86,8 @@ describe('POST /tunnel/register', () => {
       domains: { subdomain: `${a.subdomain}.cloud.test`, custom_domains: [] },
       // Additive: the address a browser opens (EDGE_MODE=off here: https on 443).
       public_url: `https://${a.subdomain}.cloud.test`,
+      // Additive: the data paths on offer (WG_MODE=off here: no WireGuard of the relay's own).
+      transports: { wireguard: false, stream: { path: STREAM_PATH } },
     });
     expect(wg.peers.get(key)).toBe(a.tunnelIp);
     expect(wg.calls.at(-1)).toEqual({ op: 'add', publicKey: key, tunnelIp: a.tunnelIp });
@@ -313,6 +316,8 @@ const statusBody = (
   agent,
   data_path: UNCHECKED_DATA_PATH,
   public_url: `https://${a.subdomain}.cloud.test`,
+  // No stream session in these tests: a connected instance is on its registered WireGuard key.
+  transport: tunnel_status === 'connected' ? 'wireguard' : null,
   domains: {
     subdomain: { domain: `${a.subdomain}.cloud.test`, status: subdomain },
     custom_domains: [],
