@@ -8,10 +8,8 @@ import { TunnelError } from '../tunnelError.js';
 
 /** The relay's API URL checked once: http(s) only, so the upgrade goes where the user said. */
 export function streamUrl(relayUrl: string): URL {
-  let base: URL;
-  try {
-    base = new URL(relayUrl);
-  } catch {
+  const base = URL.parse(relayUrl);
+  if (!base) {
     throw new TunnelError(
       'CONFIG_INVALID',
       `The relay URL "${relayUrl}" is not a URL such as https://relay.example.com`,
@@ -34,11 +32,9 @@ export function streamUrl(relayUrl: string): URL {
 export function relayProxy(url: URL, proxy?: string | null): URL | null {
   const chosen = proxy === undefined ? getProxyForUrl(url.href) : proxy;
   if (!chosen) return null;
-  let parsed: URL;
-  try {
-    // A bare host:port, as some environments write it, means an http:// proxy.
-    parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(chosen) ? chosen : `http://${chosen}`);
-  } catch {
+  // A bare host:port, as some environments write it, means an http:// proxy.
+  const parsed = URL.parse(/^[a-z][a-z0-9+.-]*:\/\//i.test(chosen) ? chosen : `http://${chosen}`);
+  if (!parsed) {
     throw new TunnelError('CONFIG_INVALID', 'The proxy setting (HTTPS_PROXY) is not a URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {

@@ -7,10 +7,9 @@ import {
   createAccount,
   createInstance,
   startTestRelay,
-  until,
   type TestRelay,
 } from '@cloud-connect/relay-server/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { manualClock } from '../../testing/manualClock.js';
 import { waitForEvent } from '../../testing/eventWaiter.js';
 import { StreamDriver } from './streamDriver.js';
@@ -53,7 +52,7 @@ describe('StreamDriver against the real relay', () => {
     drivers.push(driver);
     await driver.start();
     const id = created.instance.id;
-    await until('two sessions at the relay', () => relay.relay.streams.count(id) === 2, 10_000, 20);
+    await vi.waitFor(() => expect(relay.relay.streams.count(id)).toBe(2), { interval: 10 });
     return { account, created, clock, driver, id };
   }
 

@@ -22,14 +22,14 @@ import { StreamDriver } from './streamDriver.js';
 
 const TOKEN = 'inst_test_token_0123456789';
 
-/** Resolve when `check` holds, looking after each turn of I/O (real events, not a timer race). */
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+/** Resolve when `check` holds, looking again every few ms (real events, not a timer race). */
+const until = (check: () => boolean | Promise<boolean>, what: string) =>
+  vi.waitFor(
+    async () => {
+      if (!(await check())) throw new Error(`still waiting for ${what}`);
+    },
+    { timeout: 10_000, interval: 5 },
+  );
 
 const closers: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -168,6 +168,17 @@ function startDriver(
   return driver;
 }
 
+/** A relay, an app and a driver between them, with both sessions up. */
+async function connectedDriver(proxy: string | null = null) {
+  const relay = await startRelay();
+  const app = await startApp();
+  const clock = manualClock();
+  const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, clock, proxy);
+  await driver.start();
+  await until(() => relay.sessions.length === 2, 'two sessions');
+  return { relay, app, driver, clock };
+}
+
 /** One request over a relay session, as the edge sends it; the whole answer collected. */
 async function send(session: ClientHttp2Session, headers: OutgoingHttpHeaders, body?: Buffer) {
   const stream: ClientHttp2Stream = session.request(headers, { endStream: body === undefined });
@@ -198,11 +209,7 @@ const get = (authority: string, path: string) => ({
 
 describe('StreamDriver', () => {
   it('opens two sessions with the instance token and carries a GET to the app with the public Host', async () => {
-    const relay = await startRelay();
-    const app = await startApp();
-    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
-    await driver.start();
-    await until(() => relay.sessions.length === 2, 'two sessions');
+    const { relay, driver } = await connectedDriver();
     expect(relay.authorizations).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
     await until(async () => (await driver.status()).connected, 'connected');
 
@@ -219,11 +226,7 @@ describe('StreamDriver', () => {
   });
 
   it('streams a 10 MB POST body to the app and its 10 MB answer back, byte for byte', async () => {
-    const relay = await startRelay();
-    const app = await startApp();
-    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
-    await driver.start();
-    await until(() => relay.sessions.length === 2, 'two sessions');
+    const { relay } = await connectedDriver();
     const body = Buffer.alloc(10 * 1024 * 1024);
     for (let i = 0; i < body.length; i += 4096) body.writeUInt32BE(i, i);
 
@@ -239,12 +242,8 @@ describe('StreamDriver', () => {
   });
 
   it('dials only the configured target, whatever host, port or URL the stream names', async () => {
-    const relay = await startRelay();
-    const app = await startApp();
+    const { relay, app } = await connectedDriver();
     const decoy = await startApp();
-    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
-    await driver.start();
-    await until(() => relay.sessions.length === 2, 'two sessions');
     const session = relay.sessions[0]!;
 
     const named = await send(session, {
@@ -267,11 +266,7 @@ describe('StreamDriver', () => {
   });
 
   it('holds a 50 MB answer the relay does not read to what flow control allows, and ends it when the visitor leaves', async () => {
-    const relay = await startRelay();
-    const app = await startApp();
-    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
-    await driver.start();
-    await until(() => relay.sessions.length === 2, 'two sessions');
+    const { relay, app, driver } = await connectedDriver();
 
     const stream = relay.sessions[0]!.request(get('demo.example.test', '/big'));
     await once(stream, 'response');
@@ -310,11 +305,7 @@ describe('StreamDriver', () => {
   });
 
   it("pipes an RFC 8441 WebSocket stream to the app's HTTP/1.1 upgrade, both ways", async () => {
-    const relay = await startRelay();
-    const app = await startApp();
-    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock());
-    await driver.start();
-    await until(() => relay.sessions.length === 2, 'two sessions');
+    const { relay } = await connectedDriver();
 
     const stream = relay.sessions[0]!.request(
       {
@@ -379,11 +370,7 @@ describe('StreamDriver', () => {
   });
 
   it('keeps a session whose relay answers pings, and reports the round trip', async () => {
-    const relay = await startRelay();
-    const clock = manualClock();
-    const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
-    await driver.start();
-    await until(() => relay.sessions.length === 2, 'two sessions');
+    const { relay, driver, clock } = await connectedDriver();
     for (let i = 0; i < 4; i++) {
       clock.advance(5_000);
       await until(
@@ -397,12 +384,7 @@ describe('StreamDriver', () => {
   });
 
   it('stop() closes every session, socket and timer, and can be called twice', async () => {
-    const relay = await startRelay();
-    const app = await startApp();
-    const clock = manualClock();
-    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, clock);
-    await driver.start();
-    await until(() => relay.sessions.length === 2, 'two sessions');
+    const { relay, app, driver, clock } = await connectedDriver();
     await send(relay.sessions[0]!, get('demo.example.test', '/'));
 
     await driver.stop();
@@ -466,12 +448,8 @@ async function startProxy(refuse?: number) {
 
 describe('StreamDriver through an HTTP CONNECT proxy', () => {
   it('tunnels its sessions through the proxy it is given, and streams work over them', async () => {
-    const relay = await startRelay();
-    const app = await startApp();
     const proxy = await startProxy();
-    const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, manualClock(), proxy.url);
-    await driver.start();
-    await until(() => relay.sessions.length === 2, 'two sessions');
+    const { relay } = await connectedDriver(proxy.url);
 
     const relayHost = new URL(relay.url).host;
     expect(proxy.connects).toEqual([

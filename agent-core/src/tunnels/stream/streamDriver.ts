@@ -7,13 +7,7 @@ import {
   STREAM_SESSION_SETTINGS,
   STREAM_SESSIONS_PER_AGENT,
 } from '../../api/streamTransport.js';
-import {
-  systemClock,
-  systemTimers,
-  type Clock,
-  type TimerHandle,
-  type Timers,
-} from '../../time/clock.js';
+import { systemClock, systemTimers, type Clock, type Timers } from '../../time/index.js';
 import type { DriverEventMap, DriverLogLine, DriverProbe, TunnelDriver } from '../driver.js';
 import { backoffDelay, backoffPolicy, type BackoffPolicy } from '../supervisor/backoff.js';
 import { TunnelError } from '../tunnelError.js';
@@ -53,8 +47,8 @@ interface Slot {
   socket: Socket | null;
   server: Http2Server | null;
   session: ServerHttp2Session | null;
-  pingTimer: TimerHandle | null;
-  redialTimer: TimerHandle | null;
+  pingTimer: ReturnType<Timers['setInterval']> | null;
+  redialTimer: ReturnType<Timers['setTimeout']> | null;
   /** Pings sent in a row that have not been answered yet. */
   unanswered: number;
   /** Streams being answered on this session right now. */
