@@ -11,6 +11,7 @@ import { answerParserRefusals, parserRefusal } from '../http/parserRefusals.js';
 import type { Logger } from '../logging/logger.js';
 import {
   forwardOverStream,
+  forwardWebSocketOverStream,
   streamRequestHeaders,
   type StreamPaths,
 } from '../streamTransport/streamForward.js';
@@ -340,6 +341,20 @@ export class BuiltinEdge implements RunningEdge {
     }
     const route = this.options.routes.resolve(target.host);
     if (!route) return writeRawPage(socket, unknownHostPage(hostName(target.host)));
+    const { streams } = this.options;
+    const id = route.instance.instanceId;
+    if (
+      streams?.has(id) &&
+      forwardWebSocketOverStream(
+        (headers) => streams.open(id, headers),
+        req,
+        socket,
+        head,
+        streamRequestHeaders(req, this.ctx, target),
+        () => writeRawPage(socket, offlinePage(route.host)),
+      )
+    )
+      return;
     if (!route.upstream) return writeRawPage(socket, offlinePage(route.host));
     const up = http.request({
       host: route.upstream.host,

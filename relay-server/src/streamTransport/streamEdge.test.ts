@@ -1,4 +1,6 @@
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   builtinEdgeEnv,
@@ -27,6 +29,19 @@ async function streamInstance(t: TestRelay, subdomain: string) {
   t.ledger.add(created.credentials.instance_token);
   const seen: Seen[] = [];
   const agent = await connectStreamAgent(t.url, created.credentials.instance_token, (req, res) => {
+    if (req.method === 'CONNECT') {
+      // RFC 8441: a WebSocket; this agent accepts it and echoes every byte upper-cased.
+      seen.push({
+        method: `CONNECT ${req.headers[':protocol']}`,
+        path: req.url,
+        authority: req.authority,
+        headers: req.headers,
+        body: '',
+      });
+      res.writeHead(200, { 'sec-websocket-protocol': 'echo' });
+      req.on('data', (d: Buffer) => res.write(d.toString().toUpperCase()));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
@@ -120,5 +135,44 @@ describe('stream transport: the edge', () => {
     app.agent.close();
     await until('session gone', () => !t.relay.streams.has(app.id), 2_000, 20);
     expect((await viaEdge(t, app.host, '/')).status).toBe(502);
+  });
+
+  it('carries a WebSocket upgrade as extended CONNECT and splices its bytes both ways', async () => {
+    const t = await startTestRelayForTest({ env: builtinEdgeEnv('127.77.3.0/24') });
+    const app = await streamInstance(t, 'sockets');
+    const key = randomBytes(16).toString('base64');
+    const { res, socket } = await new Promise<{ res: IncomingMessage; socket: Socket }>(
+      (resolve, reject) => {
+        const req = request(new URL('/ws', builtinEdgeUrl(t)), {
+          headers: {
+            host: app.host,
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            'sec-websocket-key': key,
+            'sec-websocket-version': '13',
+          },
+        });
+        req.on('upgrade', (r: IncomingMessage, s: Socket) => resolve({ res: r, socket: s }));
+        req.on('response', (r) => reject(new Error(`no upgrade: ${r.statusCode}`)));
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    expect(res.statusCode).toBe(101);
+    expect(res.headers['sec-websocket-accept']).toBe(
+      createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64'),
+    );
+    expect(res.headers['sec-websocket-protocol']).toBe('echo');
+    const echoed = new Promise<string>((resolve) =>
+      socket.once('data', (d: Buffer) => resolve(d.toString())),
+    );
+    socket.write('hello');
+    expect(await echoed).toBe('HELLO');
+    expect(app.seen[0]).toMatchObject({
+      method: 'CONNECT websocket',
+      path: '/ws',
+      authority: app.host,
+    });
+    socket.destroy();
   });
 });

@@ -1,8 +1,15 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import {
+  STATUS_CODES,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import http2, { type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
-import { pipeline } from 'node:stream';
+import { pipeline, type Duplex } from 'node:stream';
 import type { EdgeTimeouts } from '../config/config.js';
 import {
+  isHopByHop,
   upstreamRequestHeaders,
   withoutHopByHop,
   type ForwardingContext,
@@ -106,5 +113,68 @@ export function forwardOverStream(
     pipeline(req, stream, (err) => {
       if (err && !stream.closed) stream.close(http2.constants.NGHTTP2_CANCEL);
     });
+  return true;
+}
+
+/** RFC 6455 §4.2.2: the accept value for a client's Sec-WebSocket-Key. */
+function websocketAccept(key: string): string {
+  return createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+}
+
+/**
+ * Carry a WebSocket upgrade over a stream as RFC 8441 extended CONNECT: the agent does the
+ * HTTP/1.1 handshake with its app, the edge answers the client's own handshake (101 with the
+ * accept value of the client's key) once the agent says 200, then bytes flow both ways with
+ * flow control. False (nothing done) when it is not a WebSocket upgrade or there is no stream.
+ */
+export function forwardWebSocketOverStream(
+  open: (headers: OutgoingHttpHeaders) => ClientHttp2Stream | null | undefined,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  headers: OutgoingHttpHeaders,
+  onFailure: (failure: StreamFailure, code?: string) => void,
+): boolean {
+  const key = req.headers['sec-websocket-key'];
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string') return false;
+  let stream: ClientHttp2Stream | null | undefined;
+  try {
+    stream = open({ ...headers, ':method': 'CONNECT', ':protocol': 'websocket' });
+  } catch {
+    // The agent's session does not allow extended CONNECT (RFC 8441 §3): no WebSocket here.
+    stream = null;
+  }
+  if (!stream) return false;
+  const tunnel = stream;
+  let answered = false;
+  tunnel.on('response', (h) => {
+    answered = true;
+    const status = Number(h[':status'] ?? 502);
+    const lines =
+      status === 200
+        ? ['HTTP/1.1 101 Switching Protocols', 'connection: Upgrade', 'upgrade: websocket']
+        : [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`, 'connection: close'];
+    if (status === 200) lines.push(`sec-websocket-accept: ${websocketAccept(key)}`);
+    for (const [name, value] of Object.entries(h)) {
+      if (name.startsWith(':') || isHopByHop(name) || name === 'content-length') continue;
+      for (const v of [value ?? ''].flat()) lines.push(`${name}: ${String(v)}`);
+    }
+    socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (status === 200 && head.length > 0) tunnel.write(head);
+    pipeline(tunnel, socket, () => undefined);
+    if (status === 200) pipeline(socket, tunnel, () => undefined);
+  });
+  let failed = false;
+  const fail = (code?: string) => {
+    if (answered) return void socket.destroy();
+    if (failed) return;
+    failed = true;
+    onFailure('offline', code);
+  };
+  tunnel.on('error', (err: NodeJS.ErrnoException) => fail(err.code));
+  tunnel.on('close', () => fail('closed'));
+  socket.once('close', () => {
+    if (!tunnel.closed) tunnel.close(http2.constants.NGHTTP2_CANCEL);
+  });
   return true;
 }

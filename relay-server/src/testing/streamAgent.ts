@@ -58,6 +58,8 @@ export function connectStreamAgent(
     req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
       if (head.length > 0) socket.unshift(head);
       const server = http2.createServer({ settings: STREAM_SESSION_SETTINGS }, handler);
+      // Node's compat server hands CONNECT (RFC 8441 WebSockets too) to 'connect' listeners only.
+      server.on('connect', handler);
       const session = new Promise<http2.ServerHttp2Session>((r) => server.once('session', r));
       const closed = new Promise<void>((r) => socket.once('close', () => r()));
       socket.on('error', () => socket.destroy());
