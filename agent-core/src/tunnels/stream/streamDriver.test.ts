@@ -51,7 +51,7 @@ async function listen(server: http.Server): Promise<number> {
  * runs an HTTP/2 client over the socket. `refuse` answers the upgrade with a JSON API error;
  * `silent` answers 101 and then never reads (a relay that stopped answering).
  */
-async function startRelay(mode: 'serve' | 'silent' | { refuse: number } = 'serve') {
+async function startRelay(mode: 'serve' | 'silent' | 'hangup' | { refuse: number } = 'serve') {
   const sessions: ClientHttp2Session[] = [];
   const sockets: Socket[] = [];
   let upgrades = 0;
@@ -77,6 +77,10 @@ async function startRelay(mode: 'serve' | 'silent' | { refuse: number } = 'serve
     );
     if (mode === 'silent') {
       socket.pause();
+      return;
+    }
+    if (mode === 'hangup') {
+      socket.destroy();
       return;
     }
     const session = http2Connect('http://agent.invalid', {
@@ -367,6 +371,23 @@ describe('StreamDriver', () => {
     expect(relay.upgrades()).toBe(2);
     clock.advance(1_000);
     await until(() => relay.upgrades() === 4, 'both sessions redialled');
+  });
+
+  it('backs off further each time the relay accepts a session and drops it at once', async () => {
+    const relay = await startRelay('hangup');
+    const clock = manualClock();
+    const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
+    await driver.start();
+    for (const [step, delay] of [1_000, 2_000, 4_000, 8_000].entries()) {
+      await until(
+        () => clock.pendingDelays().filter((ms) => ms === delay).length === 2,
+        `${delay} ms`,
+      );
+      expect(relay.upgrades()).toBe(2 * (step + 1));
+      clock.advance(delay);
+      await until(() => relay.upgrades() === 2 * (step + 2), 'the redials');
+    }
+    expect((await driver.status()).error?.code).toBe('UNREACHABLE');
   });
 
   it('keeps a session whose relay answers pings, and reports the round trip', async () => {

@@ -182,7 +182,6 @@ export class StreamDriver implements TunnelDriver {
     // An Http2Server runs a session over any duplex handed to its connection listener; the
     // socket was upgraded by the relay's 101, so there is no listening port of our own.
     server.emit('connection', socket);
-    slot.attempt = 0;
     slot.pingTimer = this.timers.setInterval(() => this.ping(slot), STREAM_PING_INTERVAL_MS);
     this.log('info', `Stream session ${slot.index} is up`);
     this.lastError = null;
@@ -205,6 +204,9 @@ export class StreamDriver implements TunnelDriver {
       sent.ping((error, durationMs) => {
         if (error || slot.session !== sent) return;
         slot.unanswered = 0;
+        // Only a session that answered proves the relay well: one that accepts and drops at
+        // once must keep backing off, not redial at the first step forever.
+        slot.attempt = 0;
         this.lastPingMs = Math.round(durationMs);
       });
     } catch {
