@@ -291,6 +291,7 @@ function serve(
     'upgrade',
     streamUpgradeHandler({
       checkToken: instanceTokenCheck(services.tokens, services.store),
+      admit: (instance) => services.limits.consume('tunnelPerInstance', instance.id),
       sessions: streams,
       logger: services.logger,
     }),

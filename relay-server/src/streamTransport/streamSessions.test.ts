@@ -70,6 +70,22 @@ describe('stream transport: sessions', () => {
     expect(t.relay.streams.count(id)).toBe(0);
   });
 
+  it('answers a reconnect loop with 429 and Retry-After (the tunnel calls limit)', async () => {
+    const t = await startTestRelayForTest({
+      rateLimits: { tunnelPerInstance: { points: 2, durationSeconds: 60 } },
+    });
+    const { id, token } = await instanceOf(t, 'looping');
+    await agentFor(t, token);
+    await agentFor(t, token);
+    const third = await connectStreamAgent(t.url, token, () => undefined);
+    expect(third).toMatchObject({ ok: false, status: 429 });
+    if (!third.ok) {
+      expect(JSON.parse(third.body)).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+      expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    expect(t.relay.streams.count(id)).toBe(2);
+  });
+
   it('leaves other upgrade requests to the API as before', async () => {
     const t = await startTestRelayForTest();
     const res = await rawRequest(

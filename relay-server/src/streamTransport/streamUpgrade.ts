@@ -28,6 +28,8 @@ export function isStreamUpgrade(req: IncomingMessage): boolean {
 /** What the upgrade handler needs: the tunnel routes' token check and the registry. */
 export interface StreamUpgradeDeps {
   checkToken: (authorization: string | undefined) => Promise<InstanceRecord>;
+  /** The tunnel calls' per-instance rate limit: a reconnect loop gets 429 with Retry-After. */
+  admit: (instance: InstanceRecord) => Promise<void>;
   sessions: StreamSessions;
   logger: Logger;
 }
@@ -41,13 +43,19 @@ export interface StreamUpgradeDeps {
 export function streamUpgradeHandler(deps: StreamUpgradeDeps) {
   return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    deps.checkToken(req.headers.authorization).then(
+    const admitted = async () => {
+      const instance = await deps.checkToken(req.headers.authorization);
+      await deps.admit(instance);
+      return instance;
+    };
+    admitted().then(
       (instance) => accept(deps, instance, socket as Socket, head),
       (e: unknown) => {
         const err = toAppError(e);
         if (err.code === 'INTERNAL') deps.logger.error({ err: e }, 'stream upgrade failed');
         if (socket.destroyed) return;
-        socket.end(errorResponse(err.code, err.message, err.details), () => socket.destroy());
+        const answer = errorResponse(err.code, err.message, err.details, err.headers);
+        socket.end(answer, () => socket.destroy());
       },
     );
   };

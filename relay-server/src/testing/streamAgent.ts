@@ -12,6 +12,7 @@ import {
 export interface RefusedUpgrade {
   ok: false;
   status: number;
+  headers: http.IncomingHttpHeaders;
   body: string;
 }
 
@@ -53,7 +54,9 @@ export function connectStreamAgent(
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ ok: false, status: res.statusCode ?? 0, body }));
+      res.on('end', () =>
+        resolve({ ok: false, status: res.statusCode ?? 0, headers: res.headers, body }),
+      );
     });
     req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
       if (head.length > 0) socket.unshift(head);
