@@ -103,7 +103,7 @@ class Started {
 }
 
 /** Every service but the edge's health, which only a started edge can report. */
-type ServicesBeforeEdge = Omit<Services, 'edgeHealth'>;
+type ServicesBeforeEdge = Omit<Services, 'edgeHealth' | 'streams'> & { streams: StreamSessions };
 
 /**
  * Build the services the edge and the API share from the config, in dependency order: clock
@@ -151,9 +151,16 @@ async function buildAndRegister(
     ...options.timing,
   };
   const events = given.events ?? new RelayEvents();
+  const streams = new StreamSessions({
+    store,
+    events,
+    timers: options.timers ?? systemTimers,
+    logger,
+  });
+  started.add(() => streams.close());
   const liveness =
     given.liveness ??
-    new LivenessWatch({ config, store, wireguard, clock, timing, events, logger });
+    new LivenessWatch({ config, store, wireguard, clock, timing, events, logger, streams });
   const mailer =
     given.mailer ??
     (config.smtpUrl
@@ -177,6 +184,7 @@ async function buildAndRegister(
     events,
     timing,
     liveness,
+    streams,
   };
 }
 
@@ -186,7 +194,12 @@ async function buildAndRegister(
  * edge in it.
  */
 export async function buildServices(config: Config, options: RelayOptions = {}): Promise<Services> {
-  const services = await buildServicesBeforeEdge(config, options, new Started());
+  // No API server here, so no stream sessions to offer (the registry stays empty and unsaid).
+  const { streams: _none, ...services } = await buildServicesBeforeEdge(
+    config,
+    options,
+    new Started(),
+  );
   return {
     ...services,
     edgeHealth: options.services?.edgeHealth ?? (async () => ({ ...NO_EDGE })),
@@ -217,13 +230,7 @@ export async function startRelay(
   // reaches the caller.
   const started = new Started();
   const shared = await buildServicesBeforeEdge(config, options, started);
-  const streams = new StreamSessions({
-    store: shared.store,
-    events: shared.events,
-    timers: options.timers ?? systemTimers,
-    logger: shared.logger,
-  });
-  started.add(() => streams.close());
+  const { streams } = shared;
   const edge = await started.orCloseAll(async () => {
     // Handshakes first, so the edge's first routes already follow the liveness rule.
     await shared.liveness.sweep();
@@ -278,7 +285,6 @@ function serve(
   const services: Services = {
     ...shared,
     config: servingConfig(config, port, edge),
-    streams,
     edgeHealth: options.services?.edgeHealth ?? (() => edge.health()),
   };
   services.liveness.start(services.timing.livenessSweepSeconds * 1000);

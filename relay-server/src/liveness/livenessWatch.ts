@@ -16,6 +16,8 @@ export interface LivenessDeps {
   timing: TunnelTiming;
   events: RelayEvents;
   logger: Logger;
+  /** The stream transport's sessions: a live one is a data path that is up. */
+  streams?: { has(instanceId: string): boolean };
 }
 
 /**
@@ -41,7 +43,9 @@ export class LivenessWatch {
   /** The instance's health from the current handshake snapshot (no I/O, no event). */
   healthNow(i: InstanceRecord): InstanceHealth {
     const d = this.deps;
-    return instanceHealth(i, d.clock.now(), d.timing, this.handshakes, d.config.wgEndpoint);
+    const streamLive = d.streams?.has(i.id) ?? false;
+    const endpoint = d.config.wgEndpoint;
+    return instanceHealth(i, d.clock.now(), d.timing, this.handshakes, endpoint, streamLive);
   }
 
   /**

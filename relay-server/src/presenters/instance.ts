@@ -25,7 +25,18 @@ function dataPath(
   now: Date,
   handshakes: Handshakes | null,
   wgEndpoint: string,
+  streamLive: boolean,
 ): DataPath {
+  if (streamLive) {
+    // The stream transport's sessions answer pings through themselves: seen by the relay.
+    const shake = i.publicKey ? handshakes?.get(i.publicKey) : undefined;
+    return {
+      state: 'up',
+      checked_by_relay: true,
+      detail: 'carried by a stream session (the agent needs no WireGuard)',
+      last_handshake_at: shake ? new Date(shake * 1000).toISOString() : null,
+    };
+  }
   if (!handshakes) {
     return {
       state: 'unchecked',
@@ -80,12 +91,14 @@ export function instanceHealth(
   timing: Pick<TunnelTiming, 'heartbeatIntervalSeconds' | 'missedHeartbeats'>,
   handshakes: Handshakes | null,
   wgEndpoint: string,
+  /** A stream session of the instance is live: its data path is up whatever WireGuard says. */
+  streamLive = false,
 ): InstanceHealth {
   const silentMs = i.lastSeen ? now.getTime() - Date.parse(i.lastSeen) : Infinity;
   const alive =
     i.status === 'connected' &&
     silentMs <= timing.heartbeatIntervalSeconds * timing.missedHeartbeats * 1000;
-  const path = dataPath(i, now, handshakes, wgEndpoint);
+  const path = dataPath(i, now, handshakes, wgEndpoint, streamLive);
   const status: InstanceStatus =
     i.status === 'pending'
       ? 'pending'

@@ -193,9 +193,14 @@ describe('stream transport: sessions', () => {
     expect((await t.api.get('/tunnel/status', auth)).body.transport).toBeNull();
     const agent = await agentFor(t, token);
     await until('registered', () => t.relay.streams.has(id));
-    expect((await t.api.get('/tunnel/status', auth)).body.transport).toBe('stream');
+    const live = (await t.api.get('/tunnel/status', auth)).body;
+    expect(live.transport).toBe('stream');
+    // The relay sees a stream session's data path itself (pings through it), WG_MODE=off or not.
+    expect(live.data_path).toMatchObject({ state: 'up', checked_by_relay: true });
     agent.close();
     await until('session gone', () => !t.relay.streams.has(id), 2_000, 20);
-    expect((await t.api.get('/tunnel/status', auth)).body.transport).toBeNull();
+    const after = (await t.api.get('/tunnel/status', auth)).body;
+    expect(after.transport).toBeNull();
+    expect(after.data_path).toMatchObject({ state: 'unchecked', checked_by_relay: false });
   });
 });

@@ -67,6 +67,8 @@ export class StreamSessions {
       this.deps.logger.debug({ instance_id: instanceId, code: e.code }, 'stream session failed'),
     );
     while (list.length > MAX_SESSIONS_PER_INSTANCE) this.close(list[0] as LiveSession);
+    // Its first session: the instance's data path just came up (liveness and the edge follow).
+    if (list.length === 1) this.deps.events.emit('instance-changed', { instanceId });
     this.deps.logger.info(
       { instance_id: instanceId, sessions: list.length },
       'stream session opened',
@@ -129,6 +131,7 @@ export class StreamSessions {
     if (list.length === 0) {
       this.byInstance.delete(session.instanceId);
       this.turn.delete(session.instanceId);
+      this.deps.events.emit('instance-changed', { instanceId: session.instanceId });
     }
     this.deps.logger.info(
       { instance_id: session.instanceId, sessions: list.length },
