@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { liveStatus } from '../presenters/instance.js';
+import { instanceHealth, liveStatus } from '../presenters/instance.js';
 import type { InstanceRecord } from '../store/types.js';
 import { handshakeFresh, latestHandshakes } from './handshakeLiveness.js';
 import { storeOnlyWireGuard } from './server.js';
@@ -24,6 +24,21 @@ const instance = (over: Partial<InstanceRecord> = {}): InstanceRecord => ({
 });
 
 describe('handshake liveness', () => {
+  it('counts a live stream session as the data path up when WireGuard has no handshake', () => {
+    const without = instanceHealth(instance(), now, timing, new Map(), 'relay:51820');
+    const withStream = instanceHealth(instance(), now, timing, new Map(), 'relay:51820', true);
+    expect(without.status).toBe('disconnected');
+    expect(withStream).toMatchObject({
+      status: 'connected',
+      data_path: { state: 'up', checked_by_relay: true, last_handshake_at: null },
+    });
+    // A stream says nothing of the agent: without heartbeats it is still down.
+    const silent = instance({ lastSeen: new Date(now.getTime() - 600_000).toISOString() });
+    expect(instanceHealth(silent, now, timing, new Map(), 'relay:51820', true).status).toBe(
+      'disconnected',
+    );
+  });
+
   it('keeps a heartbeating instance connected while its handshake is under 180 s old', () => {
     const hs = new Map([['KEY', nowS - 179]]);
     expect(liveStatus(instance(), now, timing, hs)).toBe('connected');
