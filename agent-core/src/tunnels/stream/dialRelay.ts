@@ -81,17 +81,26 @@ export function refusalError(status: number, body: string, relay: string): Tunne
 /** Bodies of refusals are small JSON; more than this is not read. */
 const MAX_REFUSAL_BODY = 16 * 1024;
 
+/** How one session is dialled. */
+export interface DialOptions {
+  token: string;
+  /** Cancels a dial that is under way (the driver stopped). */
+  signal: AbortSignal;
+  /** HTTP CONNECT proxy in the way, if any. */
+  proxy: URL | null;
+  /** CA certificate(s) to trust for an https relay, besides the system's. */
+  ca?: string | Buffer;
+  timeoutMs?: number;
+}
+
 /**
  * Open one stream session's socket: `GET STREAM_PATH` with `Upgrade: STREAM_PROTOCOL` and the
  * instance token. Resolves with the upgraded socket (any bytes the relay sent after its 101
- * put back in front), rejects with a TunnelError. `abort` cancels a dial that is under way.
+ * put back in front), rejects with a TunnelError.
  */
 export function dialRelay(
   url: URL,
-  token: string,
-  signal: AbortSignal,
-  proxy: URL | null = null,
-  timeoutMs = 10_000,
+  { token, signal, proxy, ca, timeoutMs = 10_000 }: DialOptions,
 ): Promise<Socket> {
   const relay = `The relay at ${url.origin}`;
   // Named by its origin only: the proxy URL may carry credentials.
@@ -109,6 +118,7 @@ export function dialRelay(
       agent: proxy ? new HttpsProxyAgent(proxy) : false,
       signal,
       timeout: timeoutMs,
+      ...(ca ? { ca } : {}),
     });
     request.on('timeout', () =>
       request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),
@@ -154,17 +164,24 @@ export function dialRelay(
       );
       response.on('error', (e) => reject(new TunnelError('UNREACHABLE', `${relay}: ${e.message}`)));
     });
-    request.on('error', (e: NodeJS.ErrnoException) =>
+    request.on('error', (e: NodeJS.ErrnoException) => {
+      const code = e.code ?? e.message;
       reject(
-        new TunnelError(
-          'UNREACHABLE',
-          `Cannot reach the relay at ${url.origin}${via} (${e.code ?? e.message})`,
-          {
-            errno: e.code ?? null,
-          },
-        ),
-      ),
-    );
+        /CERT|SSL|TLS/.test(code)
+          ? new TunnelError(
+              'UNREACHABLE',
+              `${relay}${via} presented a certificate this machine does not trust (${code}): if the relay uses a private CA, give its certificate (NODE_EXTRA_CA_CERTS)`,
+              { errno: code },
+            )
+          : new TunnelError(
+              'UNREACHABLE',
+              `Cannot reach the relay at ${url.origin}${via} (${code})`,
+              {
+                errno: code,
+              },
+            ),
+      );
+    });
     request.end();
   });
 }

@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import {
   connect as http2Connect,
   constants,
@@ -9,6 +12,8 @@ import {
   type OutgoingHttpHeaders,
 } from 'node:http2';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -18,6 +23,7 @@ import {
 } from '../../api/streamTransport.js';
 import { manualClock, type ManualClock } from '../../testing/manualClock.js';
 import { waitForEvent } from '../../testing/eventWaiter.js';
+import { sessionTransport } from './sessionTransport.js';
 import { StreamDriver } from './streamDriver.js';
 
 const TOKEN = 'inst_test_token_0123456789';
@@ -36,7 +42,7 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function listen(server: http.Server): Promise<number> {
+async function listen(server: http.Server | https.Server): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   closers.push(() => {
@@ -51,12 +57,16 @@ async function listen(server: http.Server): Promise<number> {
  * runs an HTTP/2 client over the socket. `refuse` answers the upgrade with a JSON API error;
  * `silent` answers 101 and then never reads (a relay that stopped answering).
  */
-async function startRelay(mode: 'serve' | 'silent' | 'hangup' | { refuse: number } = 'serve') {
+async function startRelay(
+  mode: 'serve' | 'silent' | 'hangup' | { refuse: number } = 'serve',
+  tls?: { key: string; cert: string },
+) {
   const sessions: ClientHttp2Session[] = [];
   const sockets: Socket[] = [];
   let upgrades = 0;
   const authorizations: (string | undefined)[] = [];
-  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  const notFound: http.RequestListener = (_req, res) => res.writeHead(404).end();
+  const server = tls ? https.createServer(tls, notFound) : http.createServer(notFound);
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket) => {
     upgrades += 1;
     authorizations.push(req.headers.authorization);
@@ -84,7 +94,7 @@ async function startRelay(mode: 'serve' | 'silent' | 'hangup' | { refuse: number
       return;
     }
     const session = http2Connect('http://agent.invalid', {
-      createConnection: () => socket,
+      createConnection: () => sessionTransport(socket),
       settings: STREAM_SESSION_SETTINGS,
     });
     session.on('error', () => {});
@@ -97,7 +107,8 @@ async function startRelay(mode: 'serve' | 'silent' | 'hangup' | { refuse: number
     for (const s of sockets) s.destroy();
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    // By name over TLS, as relays are reached: the certificate names localhost.
+    url: tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`,
     sessions,
     sockets,
     authorizations,
@@ -156,11 +167,13 @@ function startDriver(
   clock: ManualClock,
   /** 'environment': whatever *_PROXY says; else this proxy or none. */
   proxy: string | null | 'environment' = null,
+  ca?: string,
 ) {
   const driver = new StreamDriver({
     relayUrl,
     token: TOKEN,
     target,
+    ca,
     // No proxy unless the test names one: the machine's own *_PROXY must not steer the tests.
     ...(proxy === 'environment' ? {} : { proxy }),
     hostnames: ['demo.example.test'],
@@ -530,5 +543,80 @@ describe('StreamDriver through an HTTP CONNECT proxy', () => {
           proxy: 'socks5://127.0.0.1:1080',
         }),
     ).toThrow(/CONNECT proxy/);
+  });
+});
+
+/** A throwaway self-signed certificate for localhost (openssl), the relay's and its own CA. */
+function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cc-stream-tls-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=relay.test',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('StreamDriver to an https relay', () => {
+  const tls = selfSignedCertificate();
+
+  it('reaches the relay with the CA it is given, directly and through a CONNECT proxy', async () => {
+    const relay = await startRelay('serve', tls);
+    const app = await startApp();
+    const proxy = await startProxy();
+    const target = `http://127.0.0.1:${app.port}`;
+    const direct = startDriver(relay.url, target, manualClock(), null, tls.cert);
+    await direct.start();
+    await until(() => relay.sessions.length === 2, 'two direct sessions');
+    const proxied = startDriver(relay.url, target, manualClock(), proxy.url, tls.cert);
+    await proxied.start();
+    await until(() => relay.sessions.length === 4, 'two proxied sessions');
+    expect(proxy.connects.map((c) => c.target)).toEqual([
+      new URL(relay.url).host,
+      new URL(relay.url).host,
+    ]);
+
+    const answer = await send(relay.sessions[3]!, get('demo.example.test', '/tls'));
+    expect(answer.body.toString()).toBe('hello /tls for demo.example.test');
+  });
+
+  it("says the certificate is not trusted when the relay's CA is unknown, and keeps retrying", async () => {
+    const relay = await startRelay('serve', tls);
+    const clock = manualClock();
+    const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
+    await driver.start();
+    await until(async () => (await driver.status()).error !== null, 'the TLS failure');
+
+    const { error, running } = await driver.status();
+    expect(running).toBe(true);
+    expect(error?.code).toBe('UNREACHABLE');
+    expect(error?.message).toMatch(/certificate this machine does not trust .*NODE_EXTRA_CA_CERTS/);
+    expect(relay.upgrades()).toBe(0);
+    expect(await clock.whenScheduled((ms) => ms === 1_000)).toBe(1_000);
   });
 });

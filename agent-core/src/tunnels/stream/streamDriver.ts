@@ -15,6 +15,7 @@ import { parseTarget } from '../wireguard/target.js';
 import { dialTarget } from '../wireguard/tcpForwarder.js';
 import { dialRelay, relayProxy, streamUrl } from './dialRelay.js';
 import { forwardStream, type StreamTarget } from './forwardStream.js';
+import { sessionTransport } from './sessionTransport.js';
 
 export interface StreamDriverOptions {
   /** The relay's API URL (`RELAY_PUBLIC_URL`), http or https. */
@@ -28,6 +29,8 @@ export interface StreamDriverOptions {
    * (`HTTPS_PROXY` for an https relay, `NO_PROXY` respected); null for none.
    */
   proxy?: string | null;
+  /** CA certificate(s) to trust for an https relay besides the system's (a private CA). */
+  ca?: string | Buffer;
   /** Public hostname(s) of the instance, for the status view (the relay routes by them). */
   hostnames?: string[];
   /** Redial policy for a lost session; the supervisor's defaults otherwise. */
@@ -136,7 +139,12 @@ export class StreamDriver implements TunnelDriver {
     slot.dial = dial;
     let socket: Socket;
     try {
-      socket = await dialRelay(this.url, this.options.token, dial.signal, this.proxy);
+      socket = await dialRelay(this.url, {
+        token: this.options.token,
+        signal: dial.signal,
+        proxy: this.proxy,
+        ca: this.options.ca,
+      });
     } catch (e) {
       if (slot.dial !== dial || !this.running) return;
       slot.dial = null;
@@ -181,7 +189,7 @@ export class StreamDriver implements TunnelDriver {
     socket.on('error', () => {});
     // An Http2Server runs a session over any duplex handed to its connection listener; the
     // socket was upgraded by the relay's 101, so there is no listening port of our own.
-    server.emit('connection', socket);
+    server.emit('connection', sessionTransport(socket));
     slot.pingTimer = this.timers.setInterval(() => this.ping(slot), STREAM_PING_INTERVAL_MS);
     this.log('info', `Stream session ${slot.index} is up`);
     this.lastError = null;
