@@ -64,7 +64,16 @@ function apiErrorOf(body: string): { code: string; message: string } | null {
 export function refusalError(status: number, body: string, relay: string): TunnelError {
   const api = apiErrorOf(body);
   const said = api ? `: ${api.code}: ${api.message}` : '';
-  if (status === 401 || status === 403 || status === 404) {
+  if (status === 404) {
+    // The relay answers a refused token with 401; a 404 is a relay (or a proxy path in front
+    // of it) without the stream endpoint. Retrying cannot help either.
+    return new TunnelError(
+      'CONFIG_INVALID',
+      `${relay} does not offer the stream transport (${status}${said}): update the relay, check the relay URL, or use WireGuard`,
+      { status, api_code: api?.code ?? null },
+    );
+  }
+  if (status === 401 || status === 403) {
     return new TunnelError(
       'TOKEN_REVOKED',
       `The relay no longer accepts this instance token (${status}${said}): it was regenerated or the instance was deleted. Enter the new instance token to reconnect.`,

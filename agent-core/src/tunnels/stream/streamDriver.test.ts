@@ -343,16 +343,20 @@ describe('StreamDriver', () => {
     stream.close();
   });
 
-  it('exits with TOKEN_REVOKED when the upgrade is refused with 401, and never redials', async () => {
-    const relay = await startRelay({ refuse: 401 });
+  it.each([
+    [401, 'TOKEN_REVOKED', /no longer accepts this instance token \(401: UNAUTHORIZED: Invalid/],
+    [403, 'TOKEN_REVOKED', /no longer accepts this instance token \(403/],
+    [404, 'CONFIG_INVALID', /does not offer the stream transport \(404/],
+  ])('exits on an upgrade refused with %i (%s) and never redials', async (status, code, said) => {
+    const relay = await startRelay({ refuse: status });
     const clock = manualClock();
     const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
     const exit = waitForEvent(driver.events, 'exit');
     await driver.start();
     const [error] = await exit;
-    expect(error.code).toBe('TOKEN_REVOKED');
+    expect(error.code).toBe(code);
     expect(error.retryable).toBe(false);
-    expect(error.message).toMatch(/Invalid token/);
+    expect(error.message).toMatch(said);
     expect(error.message).not.toContain(TOKEN);
 
     expect(clock.pendingTimers()).toBe(0);
