@@ -104,6 +104,8 @@ describe('seed 003 flow 3: adding a custom domain', () => {
       agent: { alive: true, last_seen: expect.any(String) },
       data_path: expect.objectContaining({ state: 'unchecked', checked_by_relay: false }),
       public_url: `https://${sub}.erugo.cloud`,
+      // Additive too: the data path in use (a registered key and no stream session).
+      transport: 'wireguard',
       domains: {
         subdomain: { domain: `${sub}.erugo.cloud`, status: 'active' },
         custom_domains: [
