@@ -8,13 +8,7 @@ import {
   type WgDump,
   type WireGuardDaemon,
 } from '@cloud-connect/agent-core/wireguard';
-import {
-  systemClock,
-  systemTimers,
-  type Clock,
-  type TimerHandle,
-  type Timers,
-} from '@cloud-connect/agent-core/time';
+import { systemClock, systemTimers, type Clock, type TimerHandle, type Timers } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
 import { execaRunner, RELAY_ADVICE } from './commandRunner.js';
 import { ensurePeerIsolation, removePeerIsolation } from './peerIsolation.js';
