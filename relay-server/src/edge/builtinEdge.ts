@@ -234,8 +234,10 @@ export class BuiltinEdge implements RunningEdge {
   ) {
     const { streams, timeouts, logger } = this.options;
     const id = route.instance.instanceId;
+    // Most instances have no session: no HTTP/2 headers are built for them.
+    if (!streams?.has(id)) return false;
     return forwardOverStream(
-      streams?.open(id, streamRequestHeaders(req, this.ctx, target)),
+      streams.open(id, streamRequestHeaders(req, this.ctx, target)),
       req,
       res,
       { timeouts, target },
