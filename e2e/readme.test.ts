@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 /** The README is the user's manual: these checks keep what it says in step with the code. */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-const scripts = (
-  JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  }
-).scripts;
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+  engines: { node: string };
+  packageManager: string;
+};
 
 /** The packages an `apt-get install` in `text` names (flags dropped, up to `&&` or a blank line). */
 function aptPackages(text: string): string[] {
@@ -42,7 +42,7 @@ describe('README', () => {
     const builtins = new Set(['ci', 'install', 'test', 'start', 'exec', 'pack']);
     for (const name of named) {
       if (builtins.has(name) && name !== 'test' && name !== 'start') continue;
-      expect(scripts[name], `npm script "${name}"`).toBeDefined();
+      expect(pkg.scripts[name], `npm script "${name}"`).toBeDefined();
     }
   });
 
@@ -69,10 +69,6 @@ describe('README', () => {
   });
 
   it('names the Node.js version engines asks for and the one .node-version pins', () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-      engines: { node: string };
-      packageManager: string;
-    };
     const pin = readFileSync(path.join(root, '.node-version'), 'utf8').trim();
     const minimum = pkg.engines.node.replace(/^>=/, '');
     const requirements = /^Requirements: [\s\S]+?\n\n/m.exec(readme)?.[0] ?? '';
