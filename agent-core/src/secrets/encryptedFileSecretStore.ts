@@ -87,8 +87,7 @@ export function assertSecretKey(key: string | undefined): asserts key is string 
 
 // One queue per file across every store object in this process, so concurrent writes never lose
 // an update (each read-modify-write sees the previous one's result).
-const queues = new KeyedLock();
-const serialised = <T>(path: string, run: () => Promise<T>): Promise<T> => queues.run(path, run);
+const fileLocks = new KeyedLock();
 
 function deriveKey(passphrase: string, kdf: KdfParams): Promise<DerivedKey> {
   const salt = Buffer.from(kdf.salt, 'base64');
@@ -282,7 +281,7 @@ export function createEncryptedFileSecretStore(
     location: path,
     async get(account) {
       assertAccount(account);
-      return serialised(path, async () => {
+      return fileLocks.run(path, async () => {
         const { secrets } = await load();
         // hasOwn: an account named like an Object.prototype member must not find the prototype's.
         return Object.hasOwn(secrets, account) ? (secrets[account] ?? null) : null;
@@ -291,14 +290,14 @@ export function createEncryptedFileSecretStore(
     async set(account, secret) {
       assertAccount(account);
       assertSecret(secret);
-      await serialised(path, async () => {
+      await fileLocks.run(path, async () => {
         const { secrets, kdf } = await load();
         await save({ ...secrets, [account]: secret }, kdf);
       });
     },
     async delete(account) {
       assertAccount(account);
-      return serialised(path, async () => {
+      return fileLocks.run(path, async () => {
         const { secrets, kdf } = await load();
         if (!Object.hasOwn(secrets, account)) return false;
         const { [account]: _removed, ...rest } = secrets;
@@ -307,7 +306,7 @@ export function createEncryptedFileSecretStore(
       });
     },
     async listAccounts() {
-      return serialised(path, async () => Object.keys((await load()).secrets).sort());
+      return fileLocks.run(path, async () => Object.keys((await load()).secrets).sort());
     },
   };
 }
