@@ -306,20 +306,24 @@ describe('StreamDriver', () => {
     expect((await driver.status()).connected).toBe(true);
   });
 
-  it('answers 502 on the stream when the app is down', async () => {
-    const relay = await startRelay();
-    const app = await startApp();
-    const downPort = app.port;
-    await new Promise<void>((resolve) => app.server.close(() => resolve()));
-    const driver = startDriver(relay.url, `http://127.0.0.1:${downPort}`, manualClock());
-    await driver.start();
-    await until(() => relay.sessions.length === 2, 'two sessions');
+  // An https target too: its requests go through an agent of its own scheme.
+  it.each(['http', 'https'])(
+    'answers 502 on the stream when the %s app is down',
+    async (scheme) => {
+      const relay = await startRelay();
+      const app = await startApp();
+      const downPort = app.port;
+      await new Promise<void>((resolve) => app.server.close(() => resolve()));
+      const driver = startDriver(relay.url, `${scheme}://127.0.0.1:${downPort}`, manualClock());
+      await driver.start();
+      await until(() => relay.sessions.length === 2, 'two sessions');
 
-    const answer = await send(relay.sessions[0]!, get('demo.example.test', '/'));
-    expect(answer.status).toBe(502);
-    expect(answer.body.toString()).toMatch(/refused the connection/);
-    expect((await driver.status()).connected).toBe(true);
-  });
+      const answer = await send(relay.sessions[0]!, get('demo.example.test', '/'));
+      expect(answer.status).toBe(502);
+      expect(answer.body.toString()).toMatch(/refused the connection/);
+      expect((await driver.status()).connected).toBe(true);
+    },
+  );
 
   it("pipes an RFC 8441 WebSocket stream to the app's HTTP/1.1 upgrade, both ways", async () => {
     const { relay } = await connectedDriver();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
+import https from 'node:https';
 import { createServer, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import {
@@ -113,8 +114,8 @@ export class StreamDriver implements TunnelDriver {
     this.lastError = null;
     this.lastPingMs = null;
     // Keep-alive to the app: a burst of small requests reuses connections instead of
-    // opening one per stream.
-    this.agent = new http.Agent({ keepAlive: true });
+    // opening one per stream. Its scheme is the target's (an http.Agent refuses https).
+    this.agent = new (this.target.protocol === 'https:' ? https : http).Agent({ keepAlive: true });
     this.slots = Array.from({ length: STREAM_SESSIONS_PER_AGENT }, (_, index) => ({
       index,
       attempt: 0,
@@ -177,7 +178,8 @@ export class StreamDriver implements TunnelDriver {
       session.on('error', (e) => this.log('warn', `Stream session ${slot.index}: ${e.message}`));
       session.on('close', () => this.lost(slot, socket));
     });
-    const agent = this.agent ?? new http.Agent({ keepAlive: true });
+    // Set for as long as the driver runs, and a session is served only then.
+    const agent = this.agent!;
     server.on('stream', (stream, headers) => {
       // A reset from the relay (the visitor left) must not become an uncaught error.
       stream.on('error', () => {});
