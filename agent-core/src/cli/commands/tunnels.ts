@@ -245,25 +245,22 @@ export function tunnelCommands(
             'UPDATED',
             'NOTE',
           ],
-          rows.map((c) => {
+          rows.map((c) => [
+            c.name,
+            c.kind,
             // The words the desktop app and the tray use for the same state.
-            const words = connectionStatusWords(c);
-            return [
-              c.name,
-              c.kind,
-              words.words,
-              c.publicUrl ?? '-',
-              c.status.is_connected
-                ? formatDuration(
-                    c.status.uptime_seconds + (at.now.getTime() - Date.parse(c.updated_at)) / 1000,
-                  )
-                : '-',
-              String(c.status.reconnect_count),
-              `${c.runner} (pid ${c.agent_pid})`,
-              whenText(c.updated_at, at),
-              c.status.error ?? words.note ?? '-',
-            ];
-          }),
+            connectionStatusWords(c).words,
+            c.publicUrl ?? '-',
+            c.status.is_connected
+              ? formatDuration(
+                  c.status.uptime_seconds + (at.now.getTime() - Date.parse(c.updated_at)) / 1000,
+                )
+              : '-',
+            String(c.status.reconnect_count),
+            `${c.runner} (pid ${c.agent_pid})`,
+            whenText(c.updated_at, at),
+            c.status.error ?? connectionStatusWords(c).note ?? '-',
+          ]),
         ),
       );
     });
