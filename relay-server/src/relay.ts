@@ -256,9 +256,7 @@ export async function startRelay(
       clearTimeout(force);
     });
   });
-  return started.orCloseAll(() =>
-    serve(config, options, { shared, edge, streams, server, started }),
-  );
+  return started.orCloseAll(() => serve(config, options, { shared, edge, server, started }));
 }
 
 /** The started relay's last steps: the services with their serving config, timers, the app. */
@@ -268,13 +266,11 @@ function serve(
   {
     shared,
     edge,
-    streams,
     server,
     started,
   }: {
     shared: ServicesBeforeEdge;
     edge: Edge;
-    streams: StreamSessions;
     server: Server;
     started: Started;
   },
@@ -298,7 +294,7 @@ function serve(
     streamUpgradeHandler({
       checkToken: instanceTokenCheck(services.tokens, services.store),
       admit: (instance) => services.limits.consume('tunnelPerInstance', instance.id),
-      sessions: streams,
+      sessions: shared.streams,
       logger: services.logger,
     }),
   );
@@ -320,7 +316,7 @@ function serve(
     services,
     server,
     edge,
-    streams,
+    streams: shared.streams,
     reverification,
     close() {
       closing ??= started.closeAll();
