@@ -66,7 +66,7 @@ export class StreamSessions {
     http2.on('error', (e: NodeJS.ErrnoException) =>
       this.deps.logger.debug({ instance_id: instanceId, code: e.code }, 'stream session failed'),
     );
-    while (list.length > MAX_SESSIONS_PER_INSTANCE) this.close(list[0] as LiveSession);
+    while (list.length > MAX_SESSIONS_PER_INSTANCE) this.closeSession(list[0] as LiveSession);
     // Its first session: the instance's data path just came up (liveness and the edge follow).
     if (list.length === 1) this.deps.events.emit('instance-changed', { instanceId });
     this.deps.logger.info(
@@ -106,21 +106,19 @@ export class StreamSessions {
 
   /** Close every session of an instance now (token regenerated, instance deleted). */
   closeInstance(instanceId: string): void {
-    for (const session of [...(this.byInstance.get(instanceId) ?? [])]) this.close(session);
+    for (const session of [...(this.byInstance.get(instanceId) ?? [])]) this.closeSession(session);
   }
 
   /** Stop pinging, stop following events and close every session. */
-  close(): void;
-  close(session: LiveSession): void;
-  close(session?: LiveSession): void {
-    if (session) {
-      this.remove(session);
-      session.http2.destroy();
-      return;
-    }
+  close(): void {
     this.deps.timers.clearInterval(this.pinger);
     this.deps.events.off('instance-changed', this.onInstance);
     for (const id of [...this.byInstance.keys()]) this.closeInstance(id);
+  }
+
+  private closeSession(session: LiveSession): void {
+    this.remove(session);
+    session.http2.destroy();
   }
 
   private remove(session: LiveSession): void {
@@ -144,7 +142,7 @@ export class StreamSessions {
     if (!this.byInstance.has(instanceId)) return;
     const instance = await this.deps.store.instances.get(instanceId).catch(() => undefined);
     for (const session of [...(this.byInstance.get(instanceId) ?? [])]) {
-      if (!instance || instance.tokenId !== session.tokenId) this.close(session);
+      if (!instance || instance.tokenId !== session.tokenId) this.closeSession(session);
     }
   }
 
@@ -160,7 +158,7 @@ export class StreamSessions {
         { instance_id: session.instanceId },
         'stream session dropped: pings unanswered',
       );
-      return this.close(session);
+      return this.closeSession(session);
     }
     session.unanswered++;
     try {
