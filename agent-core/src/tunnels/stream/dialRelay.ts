@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { getProxyForUrl } from 'proxy-from-env';
+import { ErrorBody } from '../../api/errors.js';
 import { STREAM_PATH, STREAM_PROTOCOL } from '../../api/streamTransport.js';
 import { TunnelError } from '../tunnelError.js';
 
@@ -46,22 +47,19 @@ export function relayProxy(url: URL, proxy?: string | null): URL | null {
   return parsed;
 }
 
-/** The API's JSON error (`{ error: { code, message } }`), or null for any other body. */
+/** The API's JSON error (ErrorBody, as the API client reads it), or null for any other body. */
 function apiErrorOf(body: string): { code: string; message: string } | null {
   try {
-    const parsed: unknown = JSON.parse(body);
-    const error = (parsed as { error?: { code?: unknown; message?: unknown } } | null)?.error;
-    if (typeof error?.code === 'string' && typeof error.message === 'string') {
-      return { code: error.code, message: error.message };
-    }
+    const parsed = ErrorBody.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data.error : null;
   } catch {
     // Not JSON: a proxy's page or an old relay; the status alone decides below.
+    return null;
   }
-  return null;
 }
 
 /** What a refused upgrade means for the agent: a revoked token is final, the rest is retried. */
-export function refusalError(status: number, body: string, relay: string): TunnelError {
+function refusalError(status: number, body: string, relay: string): TunnelError {
   const api = apiErrorOf(body);
   const said = api ? `: ${api.code}: ${api.message}` : '';
   if (status === 404) {
