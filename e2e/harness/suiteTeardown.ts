@@ -1,44 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll } from 'vitest';
+import { Teardown } from './teardown.js';
 
-/** Anything a suite opens: a lab, a relay, a stand-in server (close) or a process (stop). */
-export type Closable = { close(): Promise<unknown> } | { stop(): Promise<unknown> };
-
-/**
- * What a suite opens (a lab, relays, stand-ins, temp dirs, agents), closed after all its tests,
- * newest first: an agent stops before its relay, a relay before the lab whose namespace it runs
- * in. Every close runs even when one fails; the first failure is thrown after the rest.
- */
-export class SuiteTeardown {
-  private readonly closers: Array<() => Promise<unknown>> = [];
-
-  /** Close (or stop) `thing` after the suite; returns it. */
-  add<T extends Closable>(thing: T): T {
-    this.closers.push(() => ('close' in thing ? thing.close() : thing.stop()));
-    return thing;
-  }
-
-  /** A fresh directory under the system's temp dir, removed after the suite. */
-  async tempDir(prefix: string): Promise<string> {
-    const dir = await mkdtemp(path.join(tmpdir(), prefix));
-    this.closers.push(() => rm(dir, { recursive: true, force: true }));
-    return dir;
-  }
-
-  async run(): Promise<void> {
-    const failures: unknown[] = [];
-    for (const close of this.closers.splice(0).reverse()) {
-      await close().catch((error: unknown) => failures.push(error));
-    }
-    if (failures.length > 0) throw failures[0];
-  }
-}
-
-/** A SuiteTeardown that runs in an `afterAll` hook of the calling suite. */
-export function teardownAfterAll(timeoutMs = 60_000): SuiteTeardown {
-  const teardown = new SuiteTeardown();
+/** A Teardown that closes what the calling suite opened in an `afterAll` hook, newest first. */
+export function teardownAfterAll(timeoutMs = 60_000): Teardown {
+  const teardown = new Teardown();
   afterAll(() => teardown.run(), timeoutMs);
   return teardown;
 }

@@ -1,5 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   sampleContainer,
@@ -18,6 +16,7 @@ import {
   type TestDnsServer,
   type TestRelay,
 } from '@cloud-connect/relay-server/testing';
+import { Teardown } from '../../harness/teardown.js';
 
 /**
  * The world a GUI test runs in, one per Playwright worker: a real relay-server (lowdb, argon2,
@@ -54,31 +53,25 @@ export function startGuiKeyring(): Promise<TestKeyring> {
 
 /** Starts everything a GUI test talks to besides the app itself; `close()` stops it all. */
 export async function startGuiWorld(): Promise<GuiWorld> {
-  const stops: Array<() => Promise<void>> = [];
-  const closeAll = async () => {
-    const errors: unknown[] = [];
-    for (const stop of stops.reverse()) await stop().catch((e: unknown) => errors.push(e));
-    if (errors.length) throw new AggregateError(errors, 'GUI world teardown failed');
-  };
+  const opened = new Teardown();
   try {
-    const dir = await mkdtemp(path.join(tmpdir(), 'cc-gui-'));
-    stops.push(() => rm(dir, { recursive: true, force: true }));
-    const stripe = await startStripeStandIn();
-    stops.push(() => stripe.close());
-    const dns = await startDnsServer();
-    stops.push(() => dns.close());
-    const relay = await startTestRelay({ env: { ...stripe.env, DNS_SERVERS: dns.address } });
-    stops.push(() => relay.stop());
+    const dir = await opened.tempDir('cc-gui-');
+    const stripe = opened.add(await startStripeStandIn());
+    const dns = opened.add(await startDnsServer());
+    const relay = opened.add(
+      await startTestRelay({ env: { ...stripe.env, DNS_SERVERS: dns.address } }),
+    );
     // The hosted checkout page's "Subscribe" delivers the webhooks here, as Stripe would.
     stripe.webhookUrl = relay.url;
-    const docker = await startDockerEngineStandIn({
-      containers: [
-        sampleContainer('erugo', [
-          { IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' },
-        ]),
-      ],
-    });
-    stops.push(() => docker.close());
+    const docker = opened.add(
+      await startDockerEngineStandIn({
+        containers: [
+          sampleContainer('erugo', [
+            { IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' },
+          ]),
+        ],
+      }),
+    );
     const scenarioPath = path.join(dir, 'cloudflared-scenario.json');
     await writeStandInScenario(scenarioPath, DEFAULT_SCENARIO);
     return {
@@ -89,10 +82,10 @@ export async function startGuiWorld(): Promise<GuiWorld> {
       dir,
       scenarioPath,
       setScenario: (scenario) => writeStandInScenario(scenarioPath, scenario),
-      close: closeAll,
+      close: () => opened.run(),
     };
   } catch (e) {
-    await closeAll().catch(() => {});
+    await opened.run().catch(() => {});
     throw e;
   }
 }
