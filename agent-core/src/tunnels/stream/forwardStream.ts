@@ -89,6 +89,9 @@ export function forwardStream(
   agent: http.Agent,
   onTargetFailure: TargetFailure,
 ): void {
+  // A reset from the relay (the visitor left) must not become an uncaught error; the 'close'
+  // that follows it ends the app's side below.
+  stream.on('error', () => {});
   const method = headers[':method'] ?? 'GET';
   const websocket = method === 'CONNECT' && headers[':protocol'] === 'websocket';
   const path = headers[':path'] ?? '';
@@ -124,7 +127,6 @@ export function forwardStream(
   request.on('error', fail);
   // The visitor left (the relay reset the stream): stop the app's side too.
   stream.on('close', () => request.destroy());
-  stream.on('error', () => request.destroy());
 
   request.on('response', (response) => {
     if (stream.destroyed || stream.closed) {

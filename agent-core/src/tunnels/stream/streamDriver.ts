@@ -181,8 +181,6 @@ export class StreamDriver implements TunnelDriver {
     // Set for as long as the driver runs, and a session is served only then.
     const agent = this.agent!;
     server.on('stream', (stream, headers) => {
-      // A reset from the relay (the visitor left) must not become an uncaught error.
-      stream.on('error', () => {});
       slot.streams += 1;
       stream.once('close', () => (slot.streams -= 1));
       forwardStream(stream, headers, this.target, agent, (message) => this.log('warn', message));
