@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LabRelay, TSX_NODE_ARGS, wireguardGoEnv } from '../harness/labRelay.js';
+import { startTestApp } from '../harness/labTunnel.js';
 import { NetLab, netlabAvailable, type LabProcess } from '../harness/netlab.js';
 import { REPO_ROOT } from '../harness/relayProcess.js';
 import { expect, test } from './harness/fixtures.js';
@@ -46,12 +47,7 @@ test.describe('WireGuard connection between namespaces', () => {
     relay = await LabRelay.start(lab, 'cloud', {
       env: { ...wireguardGoEnv(lab, 'cloud'), TUNNEL_CIDR: '10.100.0.0/16' },
     });
-    const app = lab.spawn('home', process.execPath, [...TSX_NODE_ARGS, 'e2e/harness/testApp.ts'], {
-      cwd: REPO_ROOT,
-      label: 'home:app',
-      env: { APP_NAME: 'home-gui' },
-    });
-    await app.waitForLine((l) => l.startsWith('listening'));
+    await startTestApp(lab, 'home', 'home-gui');
     dataDir = await mkdtemp(path.join(tmpdir(), 'cc-gui-wg-'));
     webHost = lab.spawn(
       'home',
