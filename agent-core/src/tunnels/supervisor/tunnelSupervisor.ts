@@ -375,6 +375,6 @@ export class TunnelSupervisor {
   }
 
   #log(level: DriverLogLine['level'], message: string): void {
-    this.events.emit('log', { level, message, at: new Date(this.#now()) });
+    this.events.emit('log', { level, message, at: this.#clock.now() });
   }
 }
