@@ -26,12 +26,7 @@ export type SecretErrorCode =
   | 'INVALID_SECRET';
 
 /** A secret-store failure as a value. Never carries a secret: only codes, paths and causes' messages. */
-export class SecretError extends CodedError<SecretErrorCode> {
-  /** True when `cause` is a SecretError (optionally with the given code). */
-  static is(cause: unknown, code?: SecretErrorCode): cause is SecretError {
-    return cause instanceof SecretError && (code === undefined || cause.code === code);
-  }
-}
+export class SecretError extends CodedError<SecretErrorCode> {}
 
 /** What to tell a user whose machine has no keychain. */
 export const NO_KEYCHAIN_HELP =
