@@ -7,7 +7,6 @@ export {
   commandFailure,
   createExecaRunner,
   interfaceAnswers,
-  type CommandResult,
   type RunCommand,
 } from './commandRunner.js';
 export { generateKeyPair, publicKeyOf, type WireGuardKeyPair } from './keys.js';
