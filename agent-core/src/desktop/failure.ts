@@ -35,12 +35,12 @@ export type FailureCode =
   | BridgeErrorCode;
 
 /** An expected failure as a value: `{ ok: false, code, message, fields? }`. */
-export type Failure = {
+export type Failure<Code extends string = FailureCode> = {
   ok: false;
-  code: FailureCode;
+  code: Code;
   message: string;
   fields?: FieldMessages;
 };
 
 /** What every DesktopApi call answers: its value, or a Failure; never a thrown error. */
-export type Result<T> = { ok: true; value: T } | Failure;
+export type Result<T, Code extends string = FailureCode> = { ok: true; value: T } | Failure<Code>;
