@@ -16,7 +16,10 @@ export interface DataPathFacts {
   latestHandshake: number;
   /** The relay's WireGuard endpoint, for the message. */
   endpoint: string;
-  /** Asked only once the grace period is over: whether the relay runs WireGuard (null: unknown). */
+  /**
+   * Whether the relay runs WireGuard (null: unknown); asked only once the grace period is over
+   * with no handshake.
+   */
   relayRunsWireGuard: () => Promise<boolean | null>;
 }
 
@@ -27,16 +30,16 @@ export interface DataPathFacts {
  */
 export async function diagnoseDataPath(facts: DataPathFacts): Promise<TunnelError | null> {
   const { now, startedAt, latestHandshake, endpoint } = facts;
-  if (latestHandshake === 0 && now - startedAt < FIRST_HANDSHAKE_GRACE_MS) return null;
-  const relayRunsWireGuard = facts.relayRunsWireGuard();
-  if (latestHandshake === 0 && (await relayRunsWireGuard) === false) {
-    return new TunnelError(
-      'RELAY_WITHOUT_WIREGUARD',
-      `This relay runs without WireGuard (WG_MODE=off): nothing answered the handshakes sent to ${endpoint}. Ask its operator to enable WireGuard on it (WG_MODE=wireguard-go or kernel) or to run WireGuard for it.`,
-      { endpoint },
-    );
-  }
   if (latestHandshake === 0) {
+    if (now - startedAt < FIRST_HANDSHAKE_GRACE_MS) return null;
+    // The relay is asked only here: once a handshake came, its answer would change nothing.
+    if ((await facts.relayRunsWireGuard()) === false) {
+      return new TunnelError(
+        'RELAY_WITHOUT_WIREGUARD',
+        `This relay runs without WireGuard (WG_MODE=off): nothing answered the handshakes sent to ${endpoint}. Ask its operator to enable WireGuard on it (WG_MODE=wireguard-go or kernel) or to run WireGuard for it.`,
+        { endpoint },
+      );
+    }
     const waited = Math.round((now - startedAt) / 1000);
     return new TunnelError(
       'NO_HANDSHAKE',
