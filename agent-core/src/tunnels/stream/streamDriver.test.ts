@@ -308,13 +308,15 @@ describe('StreamDriver', () => {
 
   // An https target too: its requests go through an agent of its own scheme.
   it.each(['http', 'https'])(
-    'answers 502 on the stream when the %s app is down',
+    'answers 502 on the stream when the %s app is down, and logs it once',
     async (scheme) => {
       const relay = await startRelay();
       const app = await startApp();
       const downPort = app.port;
       await new Promise<void>((resolve) => app.server.close(() => resolve()));
       const driver = startDriver(relay.url, `${scheme}://127.0.0.1:${downPort}`, manualClock());
+      const warnings: string[] = [];
+      driver.events.on('log', (l) => l.level === 'warn' && warnings.push(l.message));
       await driver.start();
       await until(() => relay.sessions.length === 2, 'two sessions');
 
@@ -322,6 +324,9 @@ describe('StreamDriver', () => {
       expect(answer.status).toBe(502);
       expect(answer.body.toString()).toMatch(/refused the connection/);
       expect((await driver.status()).connected).toBe(true);
+      // A down app is one warning, not one per stream.
+      expect((await send(relay.sessions[1]!, get('demo.example.test', '/'))).status).toBe(502);
+      expect(warnings.filter((w) => /refused the connection/.test(w))).toHaveLength(1);
     },
   );
 

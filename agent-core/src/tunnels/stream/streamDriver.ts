@@ -84,6 +84,8 @@ export class StreamDriver implements TunnelDriver {
   private lastError: TunnelError | null = null;
   private lastPingMs: number | null = null;
   private lastEmitted: string | null = null;
+  /** The last failure to reach the app that was logged: a down app is told once, not per stream. */
+  private lastTargetFailure: string | null = null;
 
   constructor(private readonly options: StreamDriverOptions) {
     // URL, target and policy throw CONFIG_INVALID here, before anything is started.
@@ -113,6 +115,7 @@ export class StreamDriver implements TunnelDriver {
     this.running = true;
     this.lastError = null;
     this.lastPingMs = null;
+    this.lastTargetFailure = null;
     // Keep-alive to the app: a burst of small requests reuses connections instead of
     // opening one per stream. Its scheme is the target's (an http.Agent refuses https).
     this.agent = new (this.target.protocol === 'https:' ? https : http).Agent({ keepAlive: true });
@@ -183,7 +186,7 @@ export class StreamDriver implements TunnelDriver {
     server.on('stream', (stream, headers) => {
       slot.streams += 1;
       stream.once('close', () => (slot.streams -= 1));
-      forwardStream(stream, headers, this.target, agent, (message) => this.log('warn', message));
+      forwardStream(stream, headers, this.target, agent, this.onTargetFailure);
     });
     socket.on('close', () => this.lost(slot, socket));
     socket.on('error', () => {});
@@ -195,6 +198,13 @@ export class StreamDriver implements TunnelDriver {
     this.lastError = null;
     this.emitProbe();
   }
+
+  /** A stream could not reach the app; logged when the reason changes (as the WireGuard forwarder). */
+  private readonly onTargetFailure = (message: string): void => {
+    if (message === this.lastTargetFailure) return;
+    this.lastTargetFailure = message;
+    this.log('warn', message);
+  };
 
   /** Liveness on the data path: a session that leaves two pings in a row unanswered is dropped. */
   private ping(slot: Slot): void {
