@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { TunnelError } from './tunnelError.js';
 
-export type TunnelKind = 'cloudflared' | 'wireguard' | 'stream';
+export type TunnelKind = 'cloudflared' | 'wireguard' | 'stream' | 'relay';
 
 /** What a driver knows about its tunnel right now. */
 export interface DriverProbe {

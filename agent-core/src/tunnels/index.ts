@@ -11,6 +11,7 @@ export { TunnelError, type TunnelErrorCode } from './tunnelError.js';
 export * from './cloudflared/index.js';
 export * from './wireguard/index.js';
 export * from './stream/index.js';
+export * from './relay/index.js';
 export * from './supervisor/index.js';
 export {
   probeRunningTunnel,
