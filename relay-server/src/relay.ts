@@ -154,6 +154,7 @@ async function buildAndRegister(
   const streams = new StreamSessions({
     store,
     events,
+    clock,
     timers: options.timers ?? systemTimers,
     logger,
   });
@@ -180,7 +181,12 @@ async function buildAndRegister(
     passwords: given.passwords ?? argon2Hasher,
     limits: given.limits ?? new RateLimits({ ...DEFAULT_RATE_LIMITS, ...options.rateLimits }),
     // Counts what the liveness rule says of the store above: the one the API writes to.
-    metrics: given.metrics ?? new Metrics(() => liveness.countConnected()),
+    metrics:
+      given.metrics ??
+      new Metrics(
+        () => liveness.countConnected(),
+        () => streams.total(),
+      ),
     events,
     timing,
     liveness,
@@ -249,7 +255,7 @@ export async function startRelay(
     started.add(async () => {
       const closed = new Promise<void>((r) => server.close(() => r()));
       // Upgraded sockets are still the server's connections: end their sessions first.
-      streams.close();
+      await streams.close();
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), 5000);
       await closed;

@@ -17,7 +17,7 @@ export interface LivenessDeps {
   events: RelayEvents;
   logger: Logger;
   /** The stream transport's sessions: a live one is a data path that is up. */
-  streams?: { has(instanceId: string): boolean };
+  streams?: { has(instanceId: string): boolean; instanceIds(): string[] };
 }
 
 /**
@@ -89,16 +89,20 @@ export class LivenessWatch {
 
   /**
    * Re-read the handshakes and re-evaluate every registered instance, publishing flips;
-   * answers how many are connected.
+   * answers how many are connected (stream-carried ones included).
    */
   async sweep(): Promise<number> {
     await this.readHandshakes();
     let connected = 0;
+    const registered = new Set<string>();
     for (const i of await this.deps.store.instances.listRegistered()) {
+      registered.add(i.id);
       const up = this.healthNow(i).status === 'connected';
       this.publish(i.id, up);
       if (up) connected++;
     }
+    // An agent on the stream transport need not register a key: its session is what counts.
+    for (const id of this.deps.streams?.instanceIds() ?? []) if (!registered.has(id)) connected++;
     return connected;
   }
 

@@ -23,14 +23,27 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly activeTunnels: Gauge;
+  readonly streamSessions: Gauge;
 
-  constructor(countActiveTunnels: () => Promise<number>) {
+  constructor(
+    countActiveTunnels: () => Promise<number>,
+    /** Live stream-transport sessions, all instances together (none when not given). */
+    countStreamSessions: () => number = () => 0,
+  ) {
     this.activeTunnels = new Gauge({
       name: 'cloud_connect_active_tunnels',
       help: 'Instances whose tunnel is connected now',
       registers: [this.registry],
       async collect() {
         this.set(await countActiveTunnels());
+      },
+    });
+    this.streamSessions = new Gauge({
+      name: 'cloud_connect_stream_sessions',
+      help: 'Stream-transport sessions agents hold open now',
+      registers: [this.registry],
+      collect() {
+        this.set(countStreamSessions());
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'cloud_connect_' });

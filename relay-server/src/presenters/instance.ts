@@ -80,10 +80,12 @@ function dataPath(
 
 /**
  * The instance's status now. The agent is alive while it heartbeats (the store says
- * `connected` and the last heartbeat is at most `missedHeartbeats` intervals old); the data
- * path is up while its WireGuard handshake is under 180 s old, or unchecked when the relay has
- * no interface (`handshakes` null, `WG_MODE=off`). `connected` needs both: heartbeats alone
- * only mean "agent alive". `handshakes` has no default, so no caller leaves WireGuard out.
+ * `connected` and the last heartbeat is at most `missedHeartbeats` intervals old) or while it
+ * holds a stream session (answered pings every few seconds prove more than a heartbeat); the
+ * data path is up while its WireGuard handshake is under 180 s old or a stream session is live,
+ * and unchecked when the relay has no interface (`handshakes` null, `WG_MODE=off`).
+ * `connected` needs both: heartbeats alone only mean "agent alive". `handshakes` has no
+ * default, so no caller leaves WireGuard out.
  */
 export function instanceHealth(
   i: InstanceRecord,
@@ -91,14 +93,22 @@ export function instanceHealth(
   timing: Pick<TunnelTiming, 'heartbeatIntervalSeconds' | 'missedHeartbeats'>,
   handshakes: Handshakes | null,
   wgEndpoint: string,
-  /** A stream session of the instance is live: its data path is up whatever WireGuard says. */
+  /** A stream session of the instance is live: its agent is there and its data path up. */
   streamLive = false,
 ): InstanceHealth {
+  const path = dataPath(i, now, handshakes, wgEndpoint, streamLive);
+  if (streamLive) {
+    // An agent on the stream transport never registers a key nor heartbeats: the session is it.
+    return {
+      status: 'connected',
+      agent: { alive: true, last_seen: now.toISOString() },
+      data_path: path,
+    };
+  }
   const silentMs = i.lastSeen ? now.getTime() - Date.parse(i.lastSeen) : Infinity;
   const alive =
     i.status === 'connected' &&
     silentMs <= timing.heartbeatIntervalSeconds * timing.missedHeartbeats * 1000;
-  const path = dataPath(i, now, handshakes, wgEndpoint, streamLive);
   const status: InstanceStatus =
     i.status === 'pending'
       ? 'pending'

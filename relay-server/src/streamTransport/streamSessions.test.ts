@@ -203,4 +203,28 @@ describe('stream transport: sessions', () => {
     expect(after.transport).toBeNull();
     expect(after.data_path).toMatchObject({ state: 'unchecked', checked_by_relay: false });
   });
+
+  it('shows an agent that never registered connected while it holds a session, disconnected once it holds none', async () => {
+    const t = await startTestRelayForTest();
+    const { id, token, account } = await instanceOf(t, 'unregistered');
+    const instance = async () =>
+      (await t.api.get(`/instances/${id}`, { token: account.accessToken })).body;
+    expect((await instance()).status).toBe('pending');
+    const agent = await agentFor(t, token);
+    await until('session registered', () => t.relay.streams.has(id));
+    expect(await instance()).toMatchObject({
+      status: 'connected',
+      agent: { alive: true },
+      data_path: { state: 'up' },
+    });
+    const status = (await t.api.get('/tunnel/status', { token })).body;
+    expect(status).toMatchObject({ tunnel_status: 'connected', transport: 'stream' });
+    agent.close();
+    await until('session gone', () => !t.relay.streams.has(id), 2_000, 20);
+    // No heartbeat window to wait out: the relay recorded the last session going.
+    await until('recorded', async () => (await instance()).status === 'disconnected', 2_000, 20);
+    const after = await instance();
+    expect(after).toMatchObject({ status: 'disconnected', agent: { alive: false } });
+    expect(after.agent.last_seen).not.toBeNull();
+  });
 });

@@ -1,6 +1,6 @@
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
 import { STREAM_PING_INTERVAL_MS, STREAM_SESSIONS_PER_AGENT } from '@cloud-connect/agent-core/api';
-import type { TimerHandle, Timers } from '../clock.js';
+import type { Clock, TimerHandle, Timers } from '../clock.js';
 import type { RelayEvents } from '../events.js';
 import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/types.js';
@@ -34,6 +34,8 @@ interface LiveSession {
 export class StreamSessions {
   private readonly byInstance = new Map<string, LiveSession[]>();
   private readonly turn = new Map<string, number>();
+  /** Each instance's latest status write, so its writes land in the order sessions came and went. */
+  private readonly writes = new Map<string, Promise<void>>();
   private readonly pinger: TimerHandle;
   private readonly onInstance = ({ instanceId }: { instanceId: string }) =>
     void this.recheck(instanceId);
@@ -42,6 +44,7 @@ export class StreamSessions {
     private readonly deps: {
       store: Store;
       events: RelayEvents;
+      clock: Clock;
       timers: Timers;
       logger: Logger;
       pingIntervalMs?: number;
@@ -67,8 +70,8 @@ export class StreamSessions {
       this.deps.logger.debug({ instance_id: instanceId, code: e.code }, 'stream session failed'),
     );
     while (list.length > MAX_SESSIONS_PER_INSTANCE) this.closeSession(list[0] as LiveSession);
-    // Its first session: the instance's data path just came up (liveness and the edge follow).
-    if (list.length === 1) this.deps.events.emit('instance-changed', { instanceId });
+    // Its first session: the agent and its data path just came up (liveness and the edge follow).
+    if (list.length === 1) this.record(instanceId, 'connected');
     this.deps.logger.info(
       { instance_id: instanceId, sessions: list.length },
       'stream session opened',
@@ -80,6 +83,18 @@ export class StreamSessions {
   /** Live sessions of an instance. */
   count(instanceId: string): number {
     return this.byInstance.get(instanceId)?.length ?? 0;
+  }
+
+  /** Live sessions of every instance together (the metrics' gauge). */
+  total(): number {
+    let n = 0;
+    for (const list of this.byInstance.values()) n += list.length;
+    return n;
+  }
+
+  /** The instances that hold a live session now. */
+  instanceIds(): string[] {
+    return [...this.byInstance.keys()];
   }
 
   /** Whether the instance has a live stream session (the edge's routing question). */
@@ -109,11 +124,15 @@ export class StreamSessions {
     for (const session of [...(this.byInstance.get(instanceId) ?? [])]) this.closeSession(session);
   }
 
-  /** Stop pinging, stop following events and close every session. */
-  close(): void {
+  /**
+   * Stop pinging, stop following events and close every session; resolves once the store
+   * records them gone (the relay closes its store after this).
+   */
+  async close(): Promise<void> {
     this.deps.timers.clearInterval(this.pinger);
     this.deps.events.off('instance-changed', this.onInstance);
     for (const id of [...this.byInstance.keys()]) this.closeInstance(id);
+    await Promise.all(this.writes.values());
   }
 
   private closeSession(session: LiveSession): void {
@@ -129,12 +148,42 @@ export class StreamSessions {
     if (list.length === 0) {
       this.byInstance.delete(session.instanceId);
       this.turn.delete(session.instanceId);
-      this.deps.events.emit('instance-changed', { instanceId: session.instanceId });
+      this.record(session.instanceId, 'disconnected');
     }
     this.deps.logger.info(
       { instance_id: session.instanceId, sessions: list.length },
       'stream session closed',
     );
+  }
+
+  /**
+   * A stream agent neither registers nor heartbeats: its first session and its last one gone
+   * are what the store records (status and last seen), so the instance reads `connected` while
+   * it holds a session and `disconnected` as soon as it holds none. The edge and liveness are
+   * told once the write landed, so nothing re-reads the record before it says so.
+   */
+  private record(instanceId: string, status: 'connected' | 'disconnected'): void {
+    const before = this.writes.get(instanceId) ?? Promise.resolve();
+    const write = before
+      .then(() =>
+        this.deps.store.instances.update(instanceId, {
+          status,
+          lastSeen: this.deps.clock.now().toISOString(),
+        }),
+      )
+      .then(
+        () => undefined,
+        (e: Error) =>
+          this.deps.logger.warn(
+            { instance_id: instanceId, err: e.message },
+            'could not record the stream session state',
+          ),
+      )
+      .finally(() => {
+        if (this.writes.get(instanceId) === write) this.writes.delete(instanceId);
+        this.deps.events.emit('instance-changed', { instanceId });
+      });
+    this.writes.set(instanceId, write);
   }
 
   /** Close the sessions whose token is no longer the instance's (or whose instance is gone). */

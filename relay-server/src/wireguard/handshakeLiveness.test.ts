@@ -24,18 +24,22 @@ const instance = (over: Partial<InstanceRecord> = {}): InstanceRecord => ({
 });
 
 describe('handshake liveness', () => {
-  it('counts a live stream session as the data path up when WireGuard has no handshake', () => {
+  it('counts a live stream session as the agent there and its data path up, heartbeats or not', () => {
     const without = instanceHealth(instance(), now, timing, new Map(), 'relay:51820');
     const withStream = instanceHealth(instance(), now, timing, new Map(), 'relay:51820', true);
     expect(without.status).toBe('disconnected');
     expect(withStream).toMatchObject({
       status: 'connected',
+      agent: { alive: true, last_seen: now.toISOString() },
       data_path: { state: 'up', checked_by_relay: true, last_handshake_at: null },
     });
-    // A stream says nothing of the agent: without heartbeats it is still down.
-    const silent = instance({ lastSeen: new Date(now.getTime() - 600_000).toISOString() });
-    expect(instanceHealth(silent, now, timing, new Map(), 'relay:51820', true).status).toBe(
-      'disconnected',
+    // A stream agent never registers nor heartbeats: its session answers pings instead.
+    const neverRegistered = instance({ status: 'pending', publicKey: null, lastSeen: null });
+    expect(
+      instanceHealth(neverRegistered, now, timing, new Map(), 'relay:51820', true),
+    ).toMatchObject({ status: 'connected', agent: { alive: true } });
+    expect(instanceHealth(neverRegistered, now, timing, null, 'relay:51820').status).toBe(
+      'pending',
     );
   });
 

@@ -6,9 +6,11 @@ import {
   createAccount,
   createInstance,
   startTestRelay,
+  until,
   type TestRelay,
 } from '../../testing/index.js';
 import { startTestRelayForTest } from '../../testing/relayFixtures.js';
+import { connectStreamAgent } from '../../testing/streamAgent.js';
 import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { storeOnlyWireGuard } from '../../wireguard/server.js';
 
@@ -90,7 +92,7 @@ describe('GET /v1/health', () => {
 });
 
 describe('GET /metrics', () => {
-  it('serves the four relay metrics in Prometheus text', async () => {
+  it('serves the relay metrics in Prometheus text', async () => {
     const t = await startTestRelayForTest();
     const text = await metrics(t);
     for (const [name, type] of [
@@ -98,9 +100,33 @@ describe('GET /metrics', () => {
       ['cloud_connect_http_request_duration_seconds', 'histogram'],
       ['cloud_connect_failed_registrations_total', 'counter'],
       ['cloud_connect_webhook_failures_total', 'counter'],
+      ['cloud_connect_stream_sessions', 'gauge'],
     ]) {
       expect(text).toContain(`# TYPE ${name} ${type}`);
     }
+    expect(sample(text, 'cloud_connect_active_tunnels')).toBe(0);
+    expect(sample(text, 'cloud_connect_stream_sessions')).toBe(0);
+  });
+
+  it('counts stream sessions, and a stream agent as an active tunnel without a registration', async () => {
+    const t = await startTestRelayForTest();
+    const account = await createAccount(t);
+    const one = await createInstance(t, account, 'metrics-stream');
+    const token = one.credentials.instance_token;
+    const sessions = [1, 2].map(() =>
+      connectStreamAgent(t.url, token, (_req, res) => res.end('ok')),
+    );
+    for (const s of await Promise.all(sessions)) {
+      if (!s.ok) throw new Error(`upgrade refused: ${s.status}`);
+      await s.session;
+    }
+    let text = await metrics(t);
+    expect(sample(text, 'cloud_connect_stream_sessions')).toBe(2);
+    expect(sample(text, 'cloud_connect_active_tunnels')).toBe(1);
+    for (const s of await Promise.all(sessions)) if (s.ok) s.close();
+    await until('sessions gone', () => !t.relay.streams.has(one.instance.id), 2_000, 20);
+    text = await metrics(t);
+    expect(sample(text, 'cloud_connect_stream_sessions')).toBe(0);
     expect(sample(text, 'cloud_connect_active_tunnels')).toBe(0);
   });
 
