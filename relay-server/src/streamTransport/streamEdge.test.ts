@@ -45,6 +45,8 @@ async function streamInstance(t: TestRelay, subdomain: string) {
     const chunks: Buffer[] = [];
     req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
+      // An app that takes the request and never answers it.
+      if (req.url === '/hang') return;
       const body = Buffer.concat(chunks).toString();
       seen.push({
         method: req.method,
@@ -135,6 +137,18 @@ describe('stream transport: the edge', () => {
     app.agent.close();
     await until('session gone', () => !t.relay.streams.has(app.id), 2_000, 20);
     expect((await viaEdge(t, app.host, '/')).status).toBe(502);
+  });
+
+  it('answers 504 when the app takes the request but does not start its answer in time', async () => {
+    const env = { ...builtinEdgeEnv('127.77.4.0/24'), EDGE_RESPONSE_TIMEOUT_MS: '300' };
+    const t = await startTestRelayForTest({ env });
+    const app = await streamInstance(t, 'hanging');
+    const started = Date.now();
+    const hung = await viaEdge(t, app.host, '/hang');
+    expect(hung.status).toBe(504);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    // The session is still good for the next request.
+    expect((await viaEdge(t, app.host, '/next')).status).toBe(200);
   });
 
   it('carries a WebSocket upgrade as extended CONNECT and splices its bytes both ways', async () => {

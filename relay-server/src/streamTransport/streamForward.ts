@@ -88,8 +88,22 @@ export function forwardOverStream(
     stream.close(http2.constants.NGHTTP2_CANCEL);
     fail('timeout');
   });
+  // As on the WireGuard path, the app has until responseMs after the whole request went out
+  // to start answering (a long upload is fine; an app that never answers gets the 504 page).
+  let responseTimer: NodeJS.Timeout | null = null;
+  stream.once('finish', () => {
+    if (responded || failed) return;
+    responseTimer = setTimeout(() => {
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      fail('timeout');
+    }, timeouts.responseMs);
+  });
+  stream.once('close', () => {
+    if (responseTimer) clearTimeout(responseTimer);
+  });
   stream.on('response', (headers) => {
     responded = true;
+    if (responseTimer) clearTimeout(responseTimer);
     if (res.destroyed) return void stream.close(http2.constants.NGHTTP2_CANCEL);
     const status = Number(headers[':status'] ?? 502);
     const out: IncomingHttpHeaders = {};
