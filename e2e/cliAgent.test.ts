@@ -75,7 +75,7 @@ describe.skipIf(!available.ok)('cloud-connect connect as the headless agent', ()
     expect(JSON.parse(status.stdout)).toMatchObject([
       {
         name: 'Home app',
-        kind: 'wireguard',
+        kind: 'relay',
         instanceId: a.instanceId,
         runner: 'cloud-connect connect',
         status: { status: 'connected' },

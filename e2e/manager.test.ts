@@ -230,7 +230,7 @@ describe('Manager: instances', () => {
 
     // A WireGuard connection for it finds the token in the store.
     const conn = await manager.addConnection({
-      kind: 'wireguard',
+      kind: 'relay',
       name: 'Files tunnel',
       instanceId: res.value.instance.id,
       target: 'http://localhost:8080',
@@ -342,7 +342,7 @@ describe('Manager: testing a WireGuard connection another agent runs', () => {
     const { instance, instance_token: token } = created.value;
     relay.ledger.add(token);
     const conn = await manager.addConnection({
-      kind: 'wireguard',
+      kind: 'relay',
       name: 'Files tunnel',
       instanceId: instance.id,
       target: 'http://localhost:8080',

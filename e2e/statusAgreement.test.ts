@@ -95,7 +95,7 @@ async function startWorld(handshakes: boolean): Promise<World> {
   const signedIn = await manager.signIn(account.email, account.password);
   expect(signedIn.ok).toBe(true);
   const added = await manager.addConnection({
-    kind: 'wireguard',
+    kind: 'relay',
     name: 'Photos',
     instanceId: instance.id,
     target: 'http://127.0.0.1:9',

@@ -100,7 +100,7 @@ test.describe('WireGuard connection between namespaces', () => {
     relay.ledger.add(token);
 
     await page.getByRole('button', { name: 'Connect this instance' }).click();
-    await expect(page.getByRole('radio', { name: 'WireGuard to my instance' })).toBeChecked();
+    await expect(page.getByRole('radio', { name: 'My Cloud Connect instance' })).toBeChecked();
     await expect(page.getByRole('combobox', { name: 'Instance' })).toHaveValue(/^inst_/);
     await expect(page.getByRole('textbox', { name: 'Name' })).toHaveValue('Home app');
     await expect(page.getByText(/Docker is not available/)).toBeVisible();

@@ -23,9 +23,10 @@ import {
 } from '../api/index.js';
 import {
   ConnectionId,
-  type ConnectionKind as ConnectionKindSchema,
+  type ConnectionKind,
   ConnectionPatch as StoredConnectionPatch,
   ConnectionSettings,
+  RelayTransport,
   Target,
 } from '../settings/settingsSchema.js';
 import type { RelayInstanceStatus } from '../status/statusWords.js';
@@ -47,15 +48,20 @@ export interface SessionView {
   user: SessionUser | null;
 }
 
-export type ConnectionKind = z.infer<typeof ConnectionKindSchema>;
+export type { ConnectionKind, RelayTransport };
 
 /** A configured tunnel and its live status. Secrets are never part of it, only whether one is stored. */
 export interface ConnectionView {
   id: string;
   name: string;
   kind: ConnectionKind;
-  /** The instance a WireGuard connection serves. */
+  /** The instance a relay connection serves. */
   instanceId: string | null;
+  /**
+   * How a relay connection reaches the relay, as chosen (null for Cloudflare); the path in use
+   * and, for `auto`, why are in `status.details.transport` / `transport_reason` while it runs.
+   */
+  transport: RelayTransport | null;
   /** Where traffic goes on this machine, e.g. `http://localhost:8080`. */
   target: string | null;
   /** Enable on start-up (seed 000 P13-2.2). */
@@ -64,12 +70,12 @@ export interface ConnectionView {
   hasToken: boolean;
   status: TunnelStatus;
   /**
-   * The address a browser opens: for WireGuard what the relay reports (scheme and port of its
+   * The address a browser opens: for a relay connection what the relay reports (scheme and port of its
    * edge), for Cloudflare `https://<hostname>`; null until known.
    */
   publicUrl: string | null;
   /**
-   * The relay's status model of a WireGuard connection's instance, as last reported to this
+   * The relay's status model of a relay connection's instance, as last reported to this
    * agent (refreshed while the tunnel runs); null for Cloudflare and until the relay answered.
    * `connectionStatusWords` (agent-core/status) turns it and `status` into the words shown.
    */
@@ -114,6 +120,11 @@ export interface AppInfo {
   platform: string;
   /** null where the host cannot launch at login (web host). */
   launchAtLogin: boolean | null;
+  /**
+   * The local relay `npm start` launched, whose mail outbox this host may open: while the app
+   * uses it, sign-up's verification is one click (`verifyEmailLocally`). null otherwise.
+   */
+  localRelayUrl: string | null;
 }
 
 // ---- Argument schemas: every IPC / WebSocket call is validated against these in main. ----
@@ -132,9 +143,11 @@ const InstanceToken = z.string().trim().min(20).max(4096);
 
 export const ConnectionInput = z.discriminatedUnion('kind', [
   z.strictObject({
-    kind: z.literal('wireguard'),
+    kind: z.literal('relay'),
     name: Name,
     instanceId: InstanceId,
+    /** How the tunnel reaches the relay; `auto` when left out. */
+    transport: RelayTransport.default('auto'),
     target: Target,
     enabled: z.boolean().default(false),
     /** Only needed for an instance whose token is not in the keychain yet. */
@@ -156,6 +169,8 @@ export type ConnectionInput = z.input<typeof ConnectionInput>;
  */
 export const ConnectionPatch = StoredConnectionPatch.omit({ instanceId: true })
   .extend({
+    /** A relay connection's transport (a Cloudflare connection has none to change). */
+    transport: RelayTransport.optional(),
     token: CloudflareToken.optional(),
     instanceToken: InstanceToken.optional(),
   })
@@ -228,6 +243,7 @@ export const DesktopApiArgs = {
   openExternal: z.tuple([HttpUrl]),
   getAppInfo: z.tuple([]),
   setLaunchAtLogin: z.tuple([z.boolean()]),
+  verifyEmailLocally: z.tuple([Email]),
 } as const;
 
 export type DesktopMethod = keyof typeof DesktopApiArgs;
@@ -283,6 +299,11 @@ interface HostAnswers {
   openExternal: { opened: boolean };
   getAppInfo: AppInfo;
   setLaunchAtLogin: AppInfo;
+  /**
+   * Verifies `email` with the newest verification mail to it in the local relay's outbox;
+   * NOT_SUPPORTED unless the app uses the local relay `npm start` launched (AppInfo.localRelayUrl).
+   */
+  verifyEmailLocally: { message: string };
 }
 
 /** The arguments of DesktopApi method `M`: what its schema in `DesktopApiArgs` accepts. */

@@ -253,7 +253,7 @@ describe('composeManager: relay clients come from the factory passed in', () => 
         relayStatusIntervalMs: 15_000,
       });
       const added = await manager.addConnection({
-        kind: 'wireguard',
+        kind: 'relay',
         name: 'Polled',
         instanceId: instance.id,
         target: 'http://127.0.0.1:9',

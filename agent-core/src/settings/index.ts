@@ -12,6 +12,7 @@ export {
   ConnectionSettings,
   ConnectionId,
   ConnectionKind,
+  RelayTransport,
   NewConnection,
   ConnectionPatch,
   Preferences,

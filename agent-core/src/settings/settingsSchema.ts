@@ -4,8 +4,11 @@ import { InstanceId, Timestamp } from '../api/index.js';
 /** The relay a fresh install talks to: the relay-server's own default address. */
 export const DEFAULT_RELAY_URL = 'http://127.0.0.1:8787';
 
-/** Current settings file format; older ones are migrated, newer ones left alone. */
-export const SETTINGS_VERSION = 1;
+/**
+ * Current settings file format; older ones are migrated (settingsMigration.ts), newer ones left
+ * alone. 2: the relay connection kind (was `wireguard`) and its `transport`.
+ */
+export const SETTINGS_VERSION = 2;
 
 const HttpUrl = z
   .string()
@@ -34,7 +37,19 @@ export const ConnectionId = z
   .string()
   .regex(/^conn_[a-z0-9]{6,40}$/, 'must be a connection id (conn_…)');
 
-export const ConnectionKind = z.enum(['wireguard', 'cloudflare']);
+/** A tunnel to the user's instance on the Cloud Connect relay, or a Cloudflare tunnel. */
+export const ConnectionKind = z.enum(['relay', 'cloudflare']);
+export type ConnectionKind = z.infer<typeof ConnectionKind>;
+
+/**
+ * How a relay connection reaches the relay: `wireguard` (a network interface: needs privileges
+ * and open UDP), `stream` (HTTP/2 streams over one HTTPS connection: no privileges), or `auto`
+ * (WireGuard when this computer allows it, else the stream transport).
+ */
+export const RelayTransport = z.enum(['auto', 'wireguard', 'stream'], {
+  error: 'must be auto, wireguard or stream',
+});
+export type RelayTransport = z.infer<typeof RelayTransport>;
 
 /** One configured tunnel. Its token lives in the SecretStore, never here. */
 export const ConnectionSettings = z
@@ -42,8 +57,10 @@ export const ConnectionSettings = z
     id: ConnectionId,
     name: z.string().trim().min(1, 'is required').max(100, 'must be at most 100 characters'),
     kind: ConnectionKind,
-    /** The instance a WireGuard connection serves; null for Cloudflare. */
+    /** The instance a relay connection serves; null for Cloudflare. */
     instanceId: InstanceId.nullable(),
+    /** How a relay connection reaches the relay; null for Cloudflare. */
+    transport: RelayTransport.nullable(),
     /** e.g. `http://localhost:8080`; optional for Cloudflare, whose ingress is configured remotely. */
     target: Target.nullable(),
     /** Start this connection when the app or agent starts (seed 000 P13-2.2). */
@@ -52,26 +69,16 @@ export const ConnectionSettings = z
     updatedAt: Timestamp,
   })
   .superRefine((c, ctx) => {
-    if (c.kind === 'wireguard' && c.instanceId === null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['instanceId'],
-        message: 'a WireGuard connection needs an instance',
-      });
-    }
-    if (c.kind === 'wireguard' && c.target === null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['target'],
-        message: 'a WireGuard connection needs a target URL',
-      });
-    }
-    if (c.kind === 'cloudflare' && c.instanceId !== null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['instanceId'],
-        message: 'a Cloudflare connection has no instance',
-      });
+    const problem = (path: string, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message });
+    if (c.kind === 'relay') {
+      if (c.instanceId === null) problem('instanceId', 'a relay connection needs an instance');
+      if (c.target === null) problem('target', 'a relay connection needs a target URL');
+      if (c.transport === null)
+        problem('transport', 'a relay connection needs a transport (auto, wireguard or stream)');
+    } else {
+      if (c.instanceId !== null) problem('instanceId', 'a Cloudflare connection has no instance');
+      if (c.transport !== null) problem('transport', 'a Cloudflare connection has no transport');
     }
   });
 export type ConnectionSettings = z.infer<typeof ConnectionSettings>;
@@ -124,6 +131,7 @@ export const NewConnection = z.strictObject({
   name: ConnectionSettings.shape.name,
   kind: ConnectionKind,
   instanceId: InstanceId.nullable().default(null),
+  transport: RelayTransport.nullable().default(null),
   target: Target.nullable().default(null),
   enabled: z.boolean().default(false),
 });
@@ -133,6 +141,7 @@ export type NewConnection = z.input<typeof NewConnection>;
 export const ConnectionPatch = z.strictObject({
   name: ConnectionSettings.shape.name.optional(),
   instanceId: InstanceId.nullable().optional(),
+  transport: RelayTransport.nullable().optional(),
   target: Target.nullable().optional(),
   enabled: z.boolean().optional(),
 });

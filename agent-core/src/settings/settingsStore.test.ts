@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SECRET_SAMPLES } from '../testing/secretSamples.js';
 import { SettingsError } from './settingsError.js';
-import { DEFAULT_RELAY_URL, type Settings } from './settingsSchema.js';
+import { DEFAULT_RELAY_URL, SETTINGS_VERSION, type Settings } from './settingsSchema.js';
 import { openSettings, SETTINGS_FILE_NAME, type SettingsStore } from './settingsStore.js';
 
 const INSTANCE = 'inst_abcdefghij12';
@@ -37,9 +37,10 @@ async function rejection(promise: Promise<unknown>): Promise<SettingsError> {
   return err as SettingsError;
 }
 
-const wireguard = {
+const relayConnection = {
   name: 'Nextcloud',
-  kind: 'wireguard',
+  kind: 'relay',
+  transport: 'auto',
   instanceId: INSTANCE,
   target: 'http://localhost:8080',
   enabled: true,
@@ -49,7 +50,7 @@ describe('settings store', () => {
   it('starts from defaults and writes nothing until something changes', async () => {
     const settings = await openSettings({ dataDir, now });
     expect(settings.read()).toEqual({
-      version: 1,
+      version: SETTINGS_VERSION,
       relayUrl: DEFAULT_RELAY_URL,
       connections: [],
       preferences: { theme: 'system', launchAtLogin: false, windowBounds: null },
@@ -60,7 +61,7 @@ describe('settings store', () => {
 
   it('keeps connections, the relay URL and preferences across reopening', async () => {
     const settings = await openSettings({ dataDir, now });
-    const wg = await settings.addConnection(wireguard);
+    const wg = await settings.addConnection(relayConnection);
     clock = new Date('2026-01-02T03:05:00.000Z');
     const cf = await settings.addConnection({ name: 'Photos', kind: 'cloudflare' });
     await settings.setRelayUrl('https://relay.example.com');
@@ -71,7 +72,7 @@ describe('settings store', () => {
     await settings.updatePreferences({ launchAtLogin: true });
 
     expect(wg).toMatchObject({
-      ...wireguard,
+      ...relayConnection,
       createdAt: '2026-01-02T03:04:05.000Z',
       updatedAt: '2026-01-02T03:04:05.000Z',
     });
@@ -96,7 +97,7 @@ describe('settings store', () => {
 
   it('updates a connection, bumps updatedAt, and removes it', async () => {
     const settings = await openSettings({ dataDir, now });
-    const wg = await settings.addConnection(wireguard);
+    const wg = await settings.addConnection(relayConnection);
     clock = new Date('2026-02-01T00:00:00.000Z');
     const changed = await settings.updateConnection(wg.id, {
       enabled: false,
@@ -120,7 +121,7 @@ describe('settings store', () => {
 
   it('hands out copies, so callers cannot change settings behind its back', async () => {
     const settings = await openSettings({ dataDir, now });
-    await settings.addConnection(wireguard);
+    await settings.addConnection(relayConnection);
     const copy = settings.read();
     copy.relayUrl = 'https://elsewhere.example.com';
     copy.connections[0]!.name = 'changed';
@@ -133,12 +134,12 @@ describe('settings store', () => {
     const attempts: Array<[string, (s: SettingsStore) => Promise<unknown>, string]> = [
       [
         'a token field on a new connection',
-        (s) => s.addConnection({ ...wireguard, token: CF_TOKEN } as never),
+        (s) => s.addConnection({ ...relayConnection, token: CF_TOKEN } as never),
         'token',
       ],
       [
         'an instanceToken field',
-        (s) => s.addConnection({ ...wireguard, instanceToken: 'abc' } as never),
+        (s) => s.addConnection({ ...relayConnection, instanceToken: 'abc' } as never),
         'instanceToken',
       ],
       [
@@ -156,13 +157,21 @@ describe('settings store', () => {
         (s) => s.update((d) => Object.assign(d, { extra: { api_key: 'x' } })),
         'extra.api_key',
       ],
-      ['a JWT as a connection name', (s) => s.addConnection({ ...wireguard, name: JWT }), 'name'],
+      [
+        'a JWT as a connection name',
+        (s) => s.addConnection({ ...relayConnection, name: JWT }),
+        'name',
+      ],
       [
         'a Cloudflare tunnel token as a name',
         (s) => s.addConnection({ name: CF_TOKEN.slice(0, 90), kind: 'cloudflare' }),
         'name',
       ],
-      ['a WireGuard key as a name', (s) => s.addConnection({ ...wireguard, name: WG_KEY }), 'name'],
+      [
+        'a WireGuard key as a name',
+        (s) => s.addConnection({ ...relayConnection, name: WG_KEY }),
+        'name',
+      ],
       [
         'a relay URL with a password',
         (s) => s.setRelayUrl('https://ann:hunter22@relay.example.com'),
@@ -179,7 +188,7 @@ describe('settings store', () => {
     ];
     it.each(attempts)('rejects %s and changes nothing', async (_what, attempt, where) => {
       const settings = await openSettings({ dataDir, now });
-      await settings.addConnection({ ...wireguard, name: 'Existing' });
+      await settings.addConnection({ ...relayConnection, name: 'Existing' });
       const before = await readFile(path, 'utf8');
       const memory = settings.read();
       const err = await rejection(attempt(settings));
@@ -195,15 +204,26 @@ describe('settings store', () => {
 
   it.each([
     [
-      'a WireGuard connection without an instance',
-      { ...wireguard, instanceId: null },
+      'a relay connection without an instance',
+      { ...relayConnection, instanceId: null },
       'instanceId',
     ],
-    ['a WireGuard connection without a target', { ...wireguard, target: null }, 'target'],
-    ['a target that is not a URL', { ...wireguard, target: 'localhost 8080' }, 'target'],
-    ['an unknown kind', { ...wireguard, kind: 'openvpn' }, 'kind'],
-    ['an empty name', { ...wireguard, name: '  ' }, 'name'],
-    ['a malformed instance id', { ...wireguard, instanceId: 'inst_X!' }, 'instanceId'],
+    ['a relay connection without a target', { ...relayConnection, target: null }, 'target'],
+    ['a target that is not a URL', { ...relayConnection, target: 'localhost 8080' }, 'target'],
+    ['an unknown kind', { ...relayConnection, kind: 'openvpn' }, 'kind'],
+    ['an empty name', { ...relayConnection, name: '  ' }, 'name'],
+    ['a malformed instance id', { ...relayConnection, instanceId: 'inst_X!' }, 'instanceId'],
+    ['an unknown transport', { ...relayConnection, transport: 'udp' }, 'transport'],
+    [
+      'a relay connection without a transport',
+      { ...relayConnection, transport: null },
+      'transport',
+    ],
+    [
+      'a Cloudflare connection with a transport',
+      { name: 'Blog', kind: 'cloudflare', transport: 'stream' },
+      'transport',
+    ],
   ])('rejects %s with SETTINGS_INVALID naming the field', async (_what, input, field) => {
     const settings = await openSettings({ dataDir, now });
     const err = await rejection(settings.addConnection(input as never));
@@ -215,7 +235,7 @@ describe('settings store', () => {
 
   it('rejects a patch that would make a saved connection invalid', async () => {
     const settings = await openSettings({ dataDir, now });
-    const wg = await settings.addConnection(wireguard);
+    const wg = await settings.addConnection(relayConnection);
     expect((await rejection(settings.updateConnection(wg.id, { instanceId: null }))).code).toBe(
       'SETTINGS_INVALID',
     );
@@ -232,7 +252,7 @@ describe('settings store', () => {
     const previous = process.umask(0);
     try {
       const settings = await openSettings({ dataDir: join(dataDir, 'nested'), now });
-      await settings.addConnection(wireguard);
+      await settings.addConnection(relayConnection);
       await settings.setRelayUrl('https://relay.example.com');
       expect((await stat(settings.path)).mode & 0o777).toBe(0o600);
       expect((await stat(join(dataDir, 'nested'))).mode & 0o777).toBe(0o700);
@@ -244,7 +264,7 @@ describe('settings store', () => {
 
   it('restores mode 0600 on a file someone made world-readable', async () => {
     const settings = await openSettings({ dataDir, now });
-    await settings.addConnection(wireguard);
+    await settings.addConnection(relayConnection);
     await chmod(path, 0o644);
     await settings.updatePreferences({ theme: 'light' });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
@@ -254,7 +274,7 @@ describe('settings store', () => {
     const settings = await openSettings({ dataDir, now });
     const added = await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
-        settings.addConnection({ ...wireguard, name: `App ${i}` }),
+        settings.addConnection({ ...relayConnection, name: `App ${i}` }),
       ),
     );
     await Promise.all([
@@ -318,9 +338,51 @@ describe('settings store', () => {
     });
   });
 
+  it('migrates a version-1 file: a wireguard connection becomes relay with the auto transport, written back at once', async () => {
+    const v1 = {
+      version: 1,
+      relayUrl: 'https://r.example.com',
+      connections: [
+        { ...relayConnection, kind: 'wireguard', transport: undefined },
+        { name: 'Blog', kind: 'cloudflare', instanceId: null, target: null, enabled: false },
+      ].map((c, i) => ({
+        ...c,
+        id: `conn_old00${i}`,
+        createdAt: '2025-01-01T00:00:00.000Z',
+        updatedAt: '2025-01-01T00:00:00.000Z',
+      })),
+      preferences: { theme: 'dark' },
+    };
+    await writeFile(path, JSON.stringify(v1));
+    const settings = await openSettings({ dataDir, now });
+    expect(settings.loadProblem).toBeNull();
+    const [relay, cloudflare] = settings.listConnections();
+    expect(relay).toMatchObject({ id: 'conn_old000', kind: 'relay', transport: 'auto' });
+    expect(relay).toMatchObject({ instanceId: INSTANCE, target: relayConnection.target });
+    expect(cloudflare).toMatchObject({ id: 'conn_old001', kind: 'cloudflare', transport: null });
+    expect(settings.read().preferences.theme).toBe('dark');
+    expect(await onDisk()).toEqual(settings.read());
+    expect((await onDisk()).version).toBe(2);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    expect(await readdir(dataDir)).toEqual([SETTINGS_FILE_NAME]);
+  });
+
+  it('keeps a version-1 file aside when its connections are invalid after migration too', async () => {
+    const text = JSON.stringify({
+      version: 1,
+      relayUrl: 'https://r.example.com',
+      connections: [{ id: 'conn_old000', name: 'VPN', kind: 'openvpn' }],
+    });
+    await writeFile(path, text);
+    const settings = await openSettings({ dataDir, now });
+    expect(settings.loadProblem?.code).toBe('SETTINGS_CORRUPT');
+    expect(settings.loadProblem?.message).toMatch(/kind/);
+    expect(settings.listConnections()).toEqual([]);
+  });
+
   it('leaves a file from a newer version alone and says to update', async () => {
     const text = JSON.stringify({
-      version: 2,
+      version: SETTINGS_VERSION + 1,
       relayUrl: 'https://r.example.com',
       connections: [],
       newThing: true,

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { findSecretLikeField } from './secretGuard.js';
 import { SettingsError } from './settingsError.js';
 import { PrivateTextFile } from './settingsFile.js';
+import { migrateSettings } from './settingsMigration.js';
 import {
   ConnectionPatch,
   NewConnection,
@@ -113,7 +114,8 @@ function ioError(cause: unknown, path: string, action: string): SettingsError {
 }
 
 /**
- * Opens (or creates) the settings file. A file that is not valid settings JSON is renamed to
+ * Opens (or creates) the settings file. A file of an older version is migrated and written back
+ * in the current format. A file that is not valid settings JSON is renamed to
  * `<file>.corrupt-<time>`, defaults are loaded and written, and `loadProblem` says so; a file from
  * a newer version or an unreadable one is left alone and the call rejects.
  */
@@ -133,6 +135,8 @@ export async function openSettings(options: OpenSettingsOptions): Promise<Settin
     defaultSettings(options.defaultRelayUrl),
   );
 
+  // The file is written back after loading when it was migrated, or replaced by defaults.
+  let writeBack = false;
   function parseSettings(text: string): Settings {
     let json: unknown;
     try {
@@ -148,8 +152,11 @@ export async function openSettings(options: OpenSettingsOptions): Promise<Settin
         { path, version },
       );
     }
+    const migration = migrateSettings(json);
     try {
-      return checked(Settings, json, 'settings file');
+      const settings = checked(Settings, migration.json, 'settings file');
+      writeBack = migration.migratedFrom !== null;
+      return settings;
     } catch (err) {
       throw new SettingsError('SETTINGS_CORRUPT', (err as Error).message, {
         cause: (err as SettingsError).code,
@@ -175,6 +182,9 @@ export async function openSettings(options: OpenSettingsOptions): Promise<Settin
       { path, keptAs: aside },
     );
     db.data = defaultSettings(options.defaultRelayUrl);
+    writeBack = true;
+  }
+  if (writeBack) {
     try {
       await db.write();
     } catch (cause) {

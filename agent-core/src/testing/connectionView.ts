@@ -16,6 +16,7 @@ export function connectionView(
     name: 'Photos',
     kind: 'cloudflare',
     instanceId: null,
+    transport: null,
     target: 'http://localhost:8080',
     enabled: true,
     hasToken: true,

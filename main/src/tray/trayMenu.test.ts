@@ -36,7 +36,7 @@ function conn(
 /** A running WireGuard connection and what the relay last said about its instance. */
 function wireguard(name: string, relay: ConnectionView['relay'], local = status('connected')) {
   return conn(`conn_${name.toLowerCase().padEnd(6, '0')}`, name, local, {
-    kind: 'wireguard',
+    kind: 'relay',
     instanceId: 'inst_photos000000000000',
     publicUrl: `http://${name.toLowerCase()}.relay.test:8080`,
     relay,

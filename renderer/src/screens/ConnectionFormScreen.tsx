@@ -27,7 +27,7 @@ function initialDraft(
   instanceName: string | undefined,
 ): ConnectionDraft {
   return {
-    kind: existing?.kind ?? (instanceId ? 'wireguard' : 'cloudflare'),
+    kind: existing?.kind ?? (instanceId ? 'relay' : 'cloudflare'),
     name: existing?.name ?? instanceName ?? '',
     instanceId: existing?.instanceId ?? instanceId ?? '',
     instanceToken: '',
@@ -48,8 +48,8 @@ function prefersDocker(targets: string[], target: string): boolean {
 
 const KINDS: Array<RadioChoice<ConnectionDraft['kind']>> = [
   {
-    value: 'wireguard',
-    label: 'WireGuard to my instance',
+    value: 'relay',
+    label: 'My Cloud Connect instance',
     hint: 'Your app gets your instance’s address on the Cloud Connect relay.',
   },
   {
@@ -60,7 +60,7 @@ const KINDS: Array<RadioChoice<ConnectionDraft['kind']>> = [
 ];
 
 /**
- * Add or edit a connection (seed 000 P13-2.1/2.4 "TunnelSettings"): WireGuard to an instance or
+ * Add or edit a connection (seed 000 P13-2.1/2.4 "TunnelSettings"): the relay to an instance or
  * a Cloudflare tunnel token, the target from Docker or typed, Test connection, Enable on
  * start-up, Save.
  */
@@ -130,7 +130,7 @@ export function ConnectionFormScreen({
 
         <Field label="Name" required placeholder="Photos" {...form.text('name')} />
 
-        {draft.kind === 'wireguard' ? (
+        {draft.kind === 'relay' ? (
           <>
             <SelectField
               label="Instance"

@@ -31,8 +31,8 @@ export function ConnectionsScreen() {
         </RouteLink>
       </div>
       <p className="lead">
-        A connection carries one app on this computer to the internet: over WireGuard to one of your
-        instances, or through a Cloudflare Tunnel.
+        A connection carries one app on this computer to the internet: through the Cloud Connect
+        relay to one of your instances, or through a Cloudflare Tunnel.
       </p>
       <CardList
         label="Your connections"
@@ -170,8 +170,8 @@ function ConnectionCard({ id }: { id: string }) {
 }
 
 function kindWords(connection: ConnectionView, instanceName: string | undefined): string {
-  return connection.kind === 'wireguard'
-    ? `WireGuard to ${instanceName ?? connection.instanceId ?? 'an instance'}`
+  return connection.kind === 'relay'
+    ? `Relay to ${instanceName ?? connection.instanceId ?? 'an instance'}`
     : 'Cloudflare Tunnel';
 }
 

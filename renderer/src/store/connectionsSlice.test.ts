@@ -90,19 +90,19 @@ describe('connectionsSlice', () => {
 
   it('adds a WireGuard connection for an instance, sending an instance token only when typed', async () => {
     const { store, host } = scriptedStore();
-    host.answer('addConnection', { ok: true, value: connectionView({ kind: 'wireguard' }) });
+    host.answer('addConnection', { ok: true, value: connectionView({ kind: 'relay' }) });
 
     await store
       .getState()
       .saveConnection(
-        draft({ kind: 'wireguard', token: '', instanceId: 'inst_abcdefghij', enabled: false }),
+        draft({ kind: 'relay', token: '', instanceId: 'inst_abcdefghij', enabled: false }),
         null,
       );
 
     expect(host.callsOf('addConnection')).toEqual([
       [
         {
-          kind: 'wireguard',
+          kind: 'relay',
           name: 'Photos',
           instanceId: 'inst_abcdefghij',
           target: 'http://localhost:8080',
@@ -124,7 +124,7 @@ describe('connectionsSlice', () => {
     },
     {
       kind: 'a WireGuard',
-      typed: { kind: 'wireguard', token: '', target: '' },
+      typed: { kind: 'relay', token: '', target: '' },
       fields: {
         instanceId: 'Choose the instance to connect.',
         target: 'Choose a Docker container or type the address of your app.',
@@ -211,7 +211,7 @@ describe('connectionsSlice', () => {
     await store.getState().testDraft(draft(), null);
     await store.getState().testDraft(draft(), 'conn_abc123');
     await store.getState().testDraft(draft({ token: '' }), 'conn_abc123');
-    await store.getState().testDraft(draft({ kind: 'wireguard', token: '' }), 'conn_abc123');
+    await store.getState().testDraft(draft({ kind: 'relay', token: '' }), 'conn_abc123');
 
     expect(host.callsOf('testConnection')).toEqual([
       [{ kind: 'cloudflare', token: TOKEN }],

@@ -15,9 +15,9 @@ import type { SliceCreator } from './storeTypes.js';
 export interface ConnectionDraft {
   kind: ConnectionKind;
   name: string;
-  /** WireGuard: the instance the tunnel serves. */
+  /** Relay: the instance the tunnel serves. */
   instanceId: string;
-  /** WireGuard: only for an instance whose token is not in this computer's keychain. */
+  /** Relay: only for an instance whose token is not in this computer's keychain. */
   instanceToken: string;
   /** Cloudflare: the tunnel token. */
   token: string;
@@ -60,7 +60,7 @@ export function draftProblems(draft: ConnectionDraft, editing: boolean): Record<
   const fields: Record<string, string> = {};
   if (!draft.name.trim()) fields.name = 'Give the connection a name.';
   const target = draft.target.trim();
-  if (draft.kind === 'wireguard') {
+  if (draft.kind === 'relay') {
     if (!editing && !draft.instanceId) fields.instanceId = 'Choose the instance to connect.';
     if (!target) fields.target = 'Choose a Docker container or type the address of your app.';
   } else if (!editing && !draft.token.trim()) {
@@ -74,9 +74,9 @@ export function draftProblems(draft: ConnectionDraft, editing: boolean): Record<
 /** The DesktopApi input for a new connection. */
 export function connectionInput(draft: ConnectionDraft): ConnectionInput {
   const target = draft.target.trim();
-  if (draft.kind === 'wireguard') {
+  if (draft.kind === 'relay') {
     const input: ConnectionInput = {
-      kind: 'wireguard',
+      kind: 'relay',
       name: draft.name.trim(),
       instanceId: draft.instanceId,
       target,
@@ -103,7 +103,7 @@ export function connectionPatch(draft: ConnectionDraft): ConnectionPatch {
     enabled: draft.enabled,
   };
   if (draft.kind === 'cloudflare' && draft.token.trim()) patch.token = draft.token.trim();
-  if (draft.kind === 'wireguard' && draft.instanceToken.trim())
+  if (draft.kind === 'relay' && draft.instanceToken.trim())
     patch.instanceToken = draft.instanceToken.trim();
   return patch;
 }

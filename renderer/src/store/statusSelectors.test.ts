@@ -56,7 +56,7 @@ describe('instanceStatusView', () => {
   it('shows what the connection card shows while this app runs the instance’s tunnel', () => {
     // The list is older than the connection's push: the relay has since seen the agent go.
     const local = connectionView({
-      kind: 'wireguard',
+      kind: 'relay',
       instanceId: 'inst_photos000000000000',
       publicUrl: 'http://photos.relay.test:8080',
       relay: { status: 'disconnected', agent: { alive: false, last_seen: seen } },
@@ -69,12 +69,12 @@ describe('instanceStatusView', () => {
 
   it('falls back to the list when the connection is stopped or for another instance', () => {
     const stopped = connectionView({
-      kind: 'wireguard',
+      kind: 'relay',
       instanceId: 'inst_photos000000000000',
       relay: { status: 'disconnected' },
     });
     const other = connectionView({
-      kind: 'wireguard',
+      kind: 'relay',
       instanceId: 'inst_other0000000000000',
       relay: { status: 'disconnected' },
       status: { status: 'connected' },
@@ -86,7 +86,7 @@ describe('instanceStatusView', () => {
 describe('connectionStatusView', () => {
   it('uses the relay’s model over the local probe, and the relay’s public URL', () => {
     const c = connectionView({
-      kind: 'wireguard',
+      kind: 'relay',
       instanceId: 'inst_photos000000000000',
       publicUrl: 'http://photos.relay.test:8080',
       relay: { status: 'connected', agent: { alive: true, last_seen: seen }, data_path: UNCHECKED },
@@ -101,7 +101,7 @@ describe('connectionStatusView', () => {
 
   it('says connecting while the tunnel comes up and the relay has not heard from it', () => {
     const c = connectionView({
-      kind: 'wireguard',
+      kind: 'relay',
       relay: { status: 'pending' },
       status: { status: 'connecting' },
     });
@@ -109,7 +109,7 @@ describe('connectionStatusView', () => {
   });
 
   it('shows a stopped connection as disconnected whatever the relay last said', () => {
-    const c = connectionView({ kind: 'wireguard', relay: { status: 'connected' } });
+    const c = connectionView({ kind: 'relay', relay: { status: 'connected' } });
     expect(connectionStatusView(c)).toMatchObject({ state: 'stopped', words: 'Disconnected' });
   });
 

@@ -11,14 +11,14 @@ export interface StatusView extends StatusWords {
   publicUrl: string | null;
 }
 
-/** This app's running WireGuard connection for the instance that has heard from the relay. */
+/** This app's running relay connection for the instance that has heard from the relay. */
 function reportingConnection(
   instanceId: string,
   connections: readonly ConnectionView[],
 ): ConnectionView | undefined {
   return connections.find(
     (c) =>
-      c.kind === 'wireguard' &&
+      c.kind === 'relay' &&
       c.instanceId === instanceId &&
       c.status.status !== 'disconnected' &&
       c.relay !== null,

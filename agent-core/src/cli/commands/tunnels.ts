@@ -92,7 +92,7 @@ export function tunnelCommands(
         // Through the Manager, so the connection it reports knows it has a token.
         const instanceToken = fromEnv ? { instanceToken: fromEnv } : {};
         const existing = unwrap(await ctx.manager.listConnections()).find(
-          (c) => c.kind === 'wireguard' && c.instanceId === instanceId,
+          (c) => c.kind === 'relay' && c.instanceId === instanceId,
         );
         const conn = existing
           ? unwrap(
@@ -104,7 +104,7 @@ export function tunnelCommands(
             )
           : unwrap(
               await ctx.manager.addConnection({
-                kind: 'wireguard',
+                kind: 'relay',
                 name: opts.name ?? `Instance ${instanceId}`,
                 instanceId,
                 target,

@@ -17,14 +17,14 @@ export interface ConnectionTestingDeps {
   timeoutMs: number;
 }
 
-/** Why a WireGuard test did not start the tunnel: an agent elsewhere serves the instance. */
+/** Why a relay connection's test did not start the tunnel: an agent elsewhere serves the instance. */
 const SERVED_ELSEWHERE =
   'This tunnel runs in another Cloud Connect process or on another machine, so it was not started again for the test (a second start would take the tunnel over)';
 
 /**
  * The connectivity test (seed 000 P13-2.4), which never interrupts a running tunnel: a draft
  * token runs as a cloudflared of its own beside whatever runs; a connection running here is
- * probed where it stands; a WireGuard connection whose instance the relay sees served by an
+ * probed where it stands; a relay connection whose instance the relay sees served by an
  * agent elsewhere (another process, e.g. `cloud-connect connect`, or machine) is reported as
  * the relay sees it, since registering it again would take the peer away from that agent;
  * only a connection that runs nowhere is started for the test and stopped after it.
@@ -60,7 +60,7 @@ export class ConnectionTesting {
 
   /** Test a saved connection this app does not run; the caller holds its lock. */
   private async testNotRunning(c: ConnectionSettings): Promise<TunnelTestResult> {
-    if (c.kind === 'wireguard') {
+    if (c.kind === 'relay') {
       const elsewhere = await this.testServedElsewhere(c);
       if (elsewhere) {
         this.logResult(elsewhere, c.id);
@@ -72,7 +72,7 @@ export class ConnectionTesting {
   }
 
   /**
-   * A WireGuard connection's instance served by an agent this app does not run, as the relay
+   * A relay connection's instance served by an agent this app does not run, as the relay
    * sees it; null when no agent is alive for it (or the relay cannot say: then the test's own
    * start meets and reports the problem).
    */

@@ -6,7 +6,7 @@ import type {
   Unsubscribe,
 } from '../../desktop/desktopApi.js';
 import { secretAccounts } from '../../secrets/secretAccounts.js';
-import type { ConnectionSettings } from '../../settings/settingsSchema.js';
+import { RelayTransport, type ConnectionSettings } from '../../settings/settingsSchema.js';
 import type { SettingsStore } from '../../settings/settingsStore.js';
 import type { Timers } from '../../time/clock.js';
 import type { TunnelSupervisorOptions } from '../../tunnels/supervisor/index.js';
@@ -26,6 +26,19 @@ import {
 import { ConnectionTesting } from './connectionTesting.js';
 import { RelayReports } from './relayReports.js';
 import { RunningTunnels } from './runningTunnels.js';
+
+/**
+ * Refuses a transport that is not one of RelayTransport's (a caller that skipped the DesktopApi's
+ * argument schema, such as the CLI or a test), before anything is saved.
+ */
+function checkTransport(transport: unknown): void {
+  if (transport === undefined || RelayTransport.safeParse(transport).success) return;
+  throw new ManagerError(
+    'VALIDATION_ERROR',
+    `Unknown transport ${JSON.stringify(transport)}: choose auto, wireguard or stream`,
+    { transport: 'must be auto, wireguard or stream' },
+  );
+}
 
 export interface ConnectionsServiceDeps {
   settings: SettingsStore;
@@ -94,6 +107,7 @@ export class ConnectionsService implements InstanceConnections {
       name: c.name,
       kind: c.kind,
       instanceId: c.instanceId,
+      transport: c.transport,
       target: c.target,
       enabled: c.enabled,
       hasToken: this.deps.secrets.has(tokenAccountOf(c)),
@@ -104,7 +118,7 @@ export class ConnectionsService implements InstanceConnections {
             ? `https://${status.hostname}`
             : null
           : (report?.publicUrl ?? null),
-      relay: c.kind === 'wireguard' ? (report?.relay ?? null) : null,
+      relay: c.kind === 'relay' ? (report?.relay ?? null) : null,
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
     };
@@ -144,10 +158,13 @@ export class ConnectionsService implements InstanceConnections {
   addConnection(input: ConnectionInput) {
     return this.deps.run(async () => {
       const { settings, secrets, logs } = this.deps;
+      const relay = input.kind === 'relay';
+      if (relay) checkTransport(input.transport);
       const c = await settings.addConnection({
         name: input.name,
         kind: input.kind,
-        instanceId: input.kind === 'wireguard' ? input.instanceId : null,
+        instanceId: relay ? input.instanceId : null,
+        transport: relay ? (input.transport ?? 'auto') : null,
         target: input.target ?? null,
         enabled: input.enabled ?? false,
       });
@@ -184,15 +201,21 @@ export class ConnectionsService implements InstanceConnections {
         { token: 'is only for Cloudflare connections' },
       );
     }
-    if (patch.instanceToken !== undefined && before.kind !== 'wireguard') {
-      throw new ManagerError(
-        'VALIDATION_ERROR',
-        'Only WireGuard connections take an instance token',
-        { instanceToken: 'is only for WireGuard connections' },
-      );
+    if (patch.instanceToken !== undefined && before.kind !== 'relay') {
+      throw new ManagerError('VALIDATION_ERROR', 'Only relay connections take an instance token', {
+        instanceToken: 'is only for relay connections',
+      });
+    }
+    if (patch.transport !== undefined) {
+      if (before.kind !== 'relay')
+        throw new ManagerError('VALIDATION_ERROR', 'Only relay connections have a transport', {
+          transport: 'is only for relay connections',
+        });
+      checkTransport(patch.transport);
     }
     const after = await settings.updateConnection(id, {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.transport !== undefined ? { transport: patch.transport } : {}),
       ...(patch.target !== undefined ? { target: patch.target } : {}),
       ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
     });
@@ -202,6 +225,7 @@ export class ConnectionsService implements InstanceConnections {
     const needsRestart =
       patch.token !== undefined ||
       patch.instanceToken !== undefined ||
+      (patch.transport !== undefined && patch.transport !== before.transport) ||
       (patch.target !== undefined && patch.target !== before.target);
     const running = this.tunnels.isRunning(id);
     if (needsRestart && running) await this.tunnels.restartLocked(id);

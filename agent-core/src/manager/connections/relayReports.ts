@@ -1,14 +1,14 @@
 import type { InstanceApi } from '../../client/instanceClient.js';
 import type { RelayInstanceStatus } from '../../status/statusWords.js';
 
-/** What the relay last told this agent about a WireGuard connection's instance. */
+/** What the relay last told this agent about a relay connection's instance. */
 export interface RelayReport {
   publicUrl: string | null;
   relay: RelayInstanceStatus | null;
 }
 
 /**
- * What the relay last said per WireGuard connection (its public URL, its status model), for the
+ * What the relay last said per relay connection (its public URL, its status model), for the
  * connection's view. Answers are recorded on their way to the driver (registration, status),
  * and an answer to a question asked before the tunnel last changed state is dropped as stale.
  */

@@ -23,7 +23,7 @@ export interface RunningTunnelsDeps {
   /** A connection's state changed (or, without an id, the list did). */
   changed: (id?: string) => void;
   supervisor?: TunnelSupervisorOptions;
-  /** How often a running WireGuard connection asks the relay for its instance's status. */
+  /** How often a running relay connection asks the relay for its instance's status. */
   relayStatusIntervalMs: number;
   timers: Timers;
 }
