@@ -50,10 +50,10 @@ export class LabProcess {
     return this.lines.join('\n');
   }
 
-  /** Lines of stdout that parse as JSON objects. */
-  jsonLines<T = Record<string, unknown>>(): T[] {
+  /** Lines of stdout that parse as JSON objects (from line `from` on, as `waitForLine` counts). */
+  jsonLines<T = Record<string, unknown>>(from = 0): T[] {
     const out: T[] = [];
-    for (const l of this.lines) {
+    for (const l of this.lines.slice(from)) {
       if (!l.startsWith('{')) continue;
       try {
         out.push(JSON.parse(l) as T);
