@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { LabRelay, TSX_NODE_ARGS, wireguardGoEnv } from '../e2e/harness/labRelay.js';
 import { startTestApp, startWireGuardAgent, waitForStatus } from '../e2e/harness/labTunnel.js';
-import { NetLab, netlabAvailable } from '../e2e/harness/netlab.js';
+import { NetLab, netlabAvailable, type LabProcess } from '../e2e/harness/netlab.js';
 import { REPO_ROOT } from '../e2e/harness/relayProcess.js';
 import type { LoadResult, LoadSpec } from './tunnel/httpLoad.js';
 
@@ -19,6 +19,10 @@ export interface LoadSettings {
 
 export interface BenchLab {
   lab: NetLab;
+  /** The relay in "cloud" (more instances for other paths come from it). */
+  relay: LabRelay;
+  /** The WireGuard agent in "home". */
+  agent: LabProcess;
   /** The load each path gets (the settings asked for, defaults filled in). */
   settings: Required<LoadSettings>;
   /** The instance's tunnel IP; its agent's forwarder listens there on FORWARD_PORT. */
@@ -70,6 +74,8 @@ export async function startBenchLab(options: {
     const running = relay;
     return {
       lab,
+      relay: running,
+      agent,
       settings: spec,
       tunnelIp: user.tunnelIp,
       async load(url, { from = 'cloud', host } = {}) {
