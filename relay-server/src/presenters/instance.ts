@@ -37,19 +37,21 @@ function dataPath(
       last_handshake_at: shake ? new Date(shake * 1000).toISOString() : null,
     };
   }
+  // No key and no session: nothing can carry traffic, whatever mode WireGuard runs in.
+  if (!i.publicKey) {
+    return {
+      state: 'down',
+      checked_by_relay: true,
+      detail:
+        'no agent connected yet (no stream session, no WireGuard key): start the agent with this instance’s token',
+      last_handshake_at: null,
+    };
+  }
   if (!handshakes) {
     return {
       state: 'unchecked',
       checked_by_relay: false,
       detail: 'data path not checked by this relay (it runs without WireGuard)',
-      last_handshake_at: null,
-    };
-  }
-  if (!i.publicKey) {
-    return {
-      state: 'down',
-      checked_by_relay: true,
-      detail: 'no tunnel registered yet: start the agent with this instance’s token',
       last_handshake_at: null,
     };
   }

@@ -71,7 +71,7 @@ export class StreamSessions {
     );
     while (list.length > MAX_SESSIONS_PER_INSTANCE) this.closeSession(list[0] as LiveSession);
     // Its first session: the agent and its data path just came up (liveness and the edge follow).
-    if (list.length === 1) this.record(instanceId, 'connected');
+    if (list.length === 1) this.record(instanceId, 'opened');
     this.deps.logger.info(
       { instance_id: instanceId, sessions: list.length },
       'stream session opened',
@@ -148,7 +148,7 @@ export class StreamSessions {
     if (list.length === 0) {
       this.byInstance.delete(session.instanceId);
       this.turn.delete(session.instanceId);
-      this.record(session.instanceId, 'disconnected');
+      this.record(session.instanceId, 'closed');
     }
     this.deps.logger.info(
       { instance_id: session.instanceId, sessions: list.length },
@@ -157,31 +157,33 @@ export class StreamSessions {
   }
 
   /**
-   * A stream agent neither registers nor heartbeats: its first session and its last one gone
-   * are what the store records (status and last seen), so the instance reads `connected` while
-   * it holds a session and `disconnected` as soon as it holds none. The edge and liveness are
-   * told once the write landed, so nothing re-reads the record before it says so.
+   * A stream agent neither registers nor heartbeats: while it holds a session, liveness reads
+   * that session. The store records only what must outlast it — an instance that had a session
+   * is no longer `pending`, and when its last session goes that is when it was last seen — and
+   * never writes `connected`, so a relay that crashes with live sessions leaves nothing stale,
+   * and a heartbeating WireGuard agent of the same instance keeps its own state. The edge and
+   * liveness are told once the write landed, so nothing re-reads the record before it says so.
    */
-  private record(instanceId: string, status: 'connected' | 'disconnected'): void {
+  private record(instanceId: string, change: 'opened' | 'closed'): void {
+    const { store, clock, events, logger } = this.deps;
     const before = this.writes.get(instanceId) ?? Promise.resolve();
     const write = before
-      .then(() =>
-        this.deps.store.instances.update(instanceId, {
-          status,
-          lastSeen: this.deps.clock.now().toISOString(),
-        }),
-      )
-      .then(
-        () => undefined,
-        (e: Error) =>
-          this.deps.logger.warn(
-            { instance_id: instanceId, err: e.message },
-            'could not record the stream session state',
-          ),
+      .then(async () => {
+        if (change === 'closed') {
+          await store.instances.update(instanceId, { lastSeen: clock.now().toISOString() });
+        } else if ((await store.instances.get(instanceId))?.status === 'pending') {
+          await store.instances.update(instanceId, { status: 'disconnected' });
+        }
+      })
+      .catch((e: Error) =>
+        logger.warn(
+          { instance_id: instanceId, err: e.message },
+          'could not record the stream session state',
+        ),
       )
       .finally(() => {
         if (this.writes.get(instanceId) === write) this.writes.delete(instanceId);
-        this.deps.events.emit('instance-changed', { instanceId });
+        events.emit('instance-changed', { instanceId });
       });
     this.writes.set(instanceId, write);
   }

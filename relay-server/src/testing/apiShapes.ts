@@ -8,3 +8,15 @@ export const UNCHECKED_DATA_PATH = {
   detail: 'data path not checked by this relay (it runs without WireGuard)',
   last_handshake_at: null,
 } as const;
+
+/**
+ * The data path of an instance no agent ever reached (no WireGuard key, no stream session): the
+ * relay knows nothing can carry its traffic, with or without WireGuard.
+ */
+export const NO_AGENT_DATA_PATH = {
+  state: 'down',
+  checked_by_relay: true,
+  detail:
+    'no agent connected yet (no stream session, no WireGuard key): start the agent with this instance’s token',
+  last_handshake_at: null,
+} as const;

@@ -5,7 +5,7 @@
  */
 export { createAccount, createInstance, registration, type TestAccount } from './accounts.js';
 export { ApiClient, type ApiResponse } from './apiClient.js';
-export { UNCHECKED_DATA_PATH } from './apiShapes.js';
+export { NO_AGENT_DATA_PATH, UNCHECKED_DATA_PATH } from './apiShapes.js';
 export { builtinEdgeEnv, builtinEdgeUrl } from './builtinEdge.js';
 export {
   startDnsServer,

@@ -41,6 +41,13 @@ describe('handshake liveness', () => {
     expect(instanceHealth(neverRegistered, now, timing, null, 'relay:51820').status).toBe(
       'pending',
     );
+    // A record that says connected without a key (a heartbeat cannot make one): no key, no
+    // session, no data path, even on a relay without WireGuard.
+    const stale = instance({ publicKey: null, lastSeen: now.toISOString() });
+    expect(instanceHealth(stale, now, timing, null, 'relay:51820')).toMatchObject({
+      status: 'disconnected',
+      data_path: { state: 'down' },
+    });
   });
 
   it('keeps a heartbeating instance connected while its handshake is under 180 s old', () => {

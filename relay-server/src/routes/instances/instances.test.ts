@@ -9,7 +9,7 @@ import {
   type TestAccount,
   type TestRelay,
   startTestRelay,
-  UNCHECKED_DATA_PATH,
+  NO_AGENT_DATA_PATH,
 } from '../../testing/index.js';
 import { startTestRelayForTest } from '../../testing/relayFixtures.js';
 
@@ -92,12 +92,12 @@ describe('GET /instances', () => {
 
 /**
  * Seed 003's shapes plus the additive status model: a new instance's agent was never seen,
- * and this relay (WG_MODE=off) says it cannot check the data path. With EDGE_MODE=off the
+ * and with no key and no stream session its data path is down. With EDGE_MODE=off the
  * public URL is https on the default port.
  */
 const PENDING_HEALTH = {
   agent: { alive: false, last_seen: null },
-  data_path: UNCHECKED_DATA_PATH,
+  data_path: NO_AGENT_DATA_PATH,
 };
 
 describe('POST /instances', () => {

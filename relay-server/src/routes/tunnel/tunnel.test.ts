@@ -11,6 +11,7 @@ import {
   type RecordingWireGuard,
   type TestAccount,
   type TestRelay,
+  NO_AGENT_DATA_PATH,
   UNCHECKED_DATA_PATH,
 } from '../../testing/index.js';
 import { startTestRelayForTest } from '../../testing/relayFixtures.js';
@@ -314,7 +315,8 @@ const statusBody = (
 ) => ({
   tunnel_status,
   agent,
-  data_path: UNCHECKED_DATA_PATH,
+  // Before any agent came there is no key and no session: the relay knows the path is down.
+  data_path: tunnel_status === 'pending' ? NO_AGENT_DATA_PATH : UNCHECKED_DATA_PATH,
   public_url: `https://${a.subdomain}.cloud.test`,
   // No stream session in these tests: a connected instance is on its registered WireGuard key.
   transport: tunnel_status === 'connected' ? 'wireguard' : null,
