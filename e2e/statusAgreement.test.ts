@@ -87,7 +87,7 @@ async function startWorld(handshakes: boolean): Promise<World> {
       cloudflared: () => {
         throw new Error('not in this test');
       },
-      wireguard: ({ api }) => (last = new RelayOnlyWireGuard(api)),
+      relay: ({ api }) => (last = new RelayOnlyWireGuard(api)),
     },
     docker: createDockerDiscovery({ socketPath: path.join(dir, 'no-docker.sock') }),
     relayStatusIntervalMs: 50,

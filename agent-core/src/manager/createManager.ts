@@ -6,10 +6,9 @@ import { openSettings, type SettingsStore } from '../settings/settingsStore.js';
 import { createStatusFileWriter } from '../status/statusFiles.js';
 import { CloudflaredDriver } from '../tunnels/cloudflared/cloudflaredDriver.js';
 import type { TunnelSupervisorOptions } from '../tunnels/supervisor/index.js';
-import {
-  WireGuardDriver,
-  type WireGuardDriverOptions,
-} from '../tunnels/wireguard/wireguardDriver.js';
+import { RelayDriver } from '../tunnels/relay/relayDriver.js';
+import type { StreamDriverOptions } from '../tunnels/stream/streamDriver.js';
+import type { WireGuardDriverOptions } from '../tunnels/wireguard/wireguardDriver.js';
 import { switchRelay } from './cloud/accountService.js';
 import { LogBook } from './logBook.js';
 import { composeManager, type DriverFactory, type Manager } from './manager.js';
@@ -41,8 +40,12 @@ export interface CreateManagerOptions {
   cloudflaredPath?: string;
   /** Extra environment for cloudflared (never secrets; the token travels as TUNNEL_TOKEN). */
   cloudflaredEnv?: Record<string, string>;
-  /** Options passed to every WireGuard driver (interface mode, probe timings…). */
+  /** Options passed to every relay connection's WireGuard transport (interface mode, probe timings…). */
   wireguard?: Partial<Omit<WireGuardDriverOptions, 'api' | 'privateKey' | 'target'>>;
+  /** Options passed to every relay connection's stream transport (proxy, CA, backoff…). */
+  stream?: Partial<Omit<StreamDriverOptions, 'relayUrl' | 'token' | 'target'>>;
+  /** How long `auto` lets WireGuard take to connect before it uses the stream transport. */
+  handshakeGraceMs?: number;
   dockerSocket?: string;
   supervisor?: TunnelSupervisorOptions;
   testTimeoutMs?: number;
@@ -80,8 +83,13 @@ export async function createManager(options: CreateManagerOptions): Promise<Mana
         binaryPath: cloudflaredPath,
         ...(options.cloudflaredEnv ? { env: options.cloudflaredEnv } : {}),
       }),
-    wireguard: ({ api, privateKey, target }) =>
-      new WireGuardDriver({ ...options.wireguard, api, privateKey, target }),
+    relay: (relay) =>
+      new RelayDriver({
+        ...relay,
+        ...(options.wireguard ? { wireguard: options.wireguard } : {}),
+        ...(options.stream ? { stream: options.stream } : {}),
+        ...(options.handshakeGraceMs ? { handshakeGraceMs: options.handshakeGraceMs } : {}),
+      }),
   };
   // Status files let `cloud-connect status` see this Manager's tunnels; shutdown removes them,
   // and readers drop (and delete) those of a process that ended without a shutdown.

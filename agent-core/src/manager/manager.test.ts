@@ -180,7 +180,7 @@ async function composed(
         cloudflared: () => {
           throw new Error('not in this test');
         },
-        wireguard: ({ api }) => new RelayOnlyWireGuard(api),
+        relay: ({ api }) => new RelayOnlyWireGuard(api),
       },
       docker: createDockerDiscovery({ socketPath: path.join(dir, 'no-docker.sock') }),
       ...extra,
@@ -270,6 +270,141 @@ describe('composeManager: relay clients come from the factory passed in', () => 
       expect(asked.length - before).toBe(3);
       expect(new Set(asked).size).toBe(1);
       expect(clients.instances).toEqual([relay.url]);
+    });
+  });
+});
+
+describe("a relay connection's transport", () => {
+  const INSTANCE = 'inst_abcdefghij12';
+  const TOKEN = 'itk_0123456789abcdefghijklmnop';
+
+  /** The settings file's connections on disk. */
+  async function savedConnections(): Promise<Array<Record<string, unknown>>> {
+    const file = JSON.parse(await readFile(path.join(dir, 'settings.json'), 'utf8')) as {
+      connections: Array<Record<string, unknown>>;
+    };
+    return file.connections;
+  }
+
+  const relayInput = {
+    kind: 'relay',
+    name: 'Photos',
+    instanceId: INSTANCE,
+    target: 'http://127.0.0.1:9',
+    instanceToken: TOKEN,
+  } as const;
+
+  it('is auto when left out, and is saved and shown as chosen', async () => {
+    const manager = await composed(recordingClients(), SAVED_RELAY);
+    const auto = await manager.addConnection(relayInput);
+    expect(auto).toMatchObject({ ok: true, value: { kind: 'relay', transport: 'auto' } });
+    const stream = await manager.addConnection({ ...relayInput, transport: 'stream' });
+    expect(stream).toMatchObject({ ok: true, value: { transport: 'stream' } });
+    if (!stream.ok) return;
+    expect(
+      await manager.updateConnection(stream.value.id, { transport: 'wireguard' }),
+    ).toMatchObject({ ok: true, value: { transport: 'wireguard' } });
+    expect((await savedConnections()).map((c) => c.transport)).toEqual(['auto', 'wireguard']);
+  });
+
+  it.each([
+    ['an unknown word', 'udp'],
+    ['the old kind as a transport', 'relay'],
+    ['a number', 2],
+  ])(
+    'refuses %s as a transport on add with VALIDATION_ERROR naming the three: nothing saved',
+    async (_, transport) => {
+      const manager = await composed(recordingClients(), SAVED_RELAY);
+      const added = await manager.addConnection({ ...relayInput, transport } as never);
+      expect(added).toMatchObject({
+        ok: false,
+        code: 'VALIDATION_ERROR',
+        message: expect.stringMatching(/auto, wireguard or stream/),
+        fields: { transport: 'must be auto, wireguard or stream' },
+      });
+      expect(await manager.listConnections()).toEqual({ ok: true, value: [] });
+      expect(await manager.listConnections()).toMatchObject({ value: [] });
+    },
+  );
+
+  it('refuses an unknown transport on edit, and any transport for a Cloudflare connection: nothing changed', async () => {
+    const manager = await composed(recordingClients(), SAVED_RELAY);
+    const relay = await manager.addConnection(relayInput);
+    const cloudflare = await manager.addConnection({
+      kind: 'cloudflare',
+      name: 'Blog',
+      token: `eyJ${'a'.repeat(80)}`,
+    });
+    if (!relay.ok || !cloudflare.ok) throw new Error('not added');
+    const before = await savedConnections();
+    expect(
+      await manager.updateConnection(relay.value.id, { transport: 'udp' } as never),
+    ).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_ERROR',
+      fields: { transport: expect.any(String) },
+    });
+    expect(
+      await manager.updateConnection(cloudflare.value.id, { transport: 'stream' }),
+    ).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_ERROR',
+      message: 'Only relay connections have a transport',
+    });
+    expect(await savedConnections()).toEqual(before);
+  });
+
+  describe('against a real relay', () => {
+    let relay: TestRelay;
+    beforeEach(async () => {
+      relay = await startTestRelay({ env: { TUNNEL_CIDR: '127.84.0.0/16' } });
+      return () => relay.stop();
+    });
+
+    it("builds the relay driver with the chosen transport, the relay's URL and the instance token, and again after the transport changes", async () => {
+      const account = await createAccount(relay);
+      const { instance, credentials } = await createInstance(
+        relay,
+        account,
+        `transport${Date.now().toString(36)}`,
+      );
+      const built: Array<{ transport: string; relayUrl: string; token: string; target: string }> =
+        [];
+      const manager = await composed(recordingClients(), relay.url, {
+        drivers: {
+          cloudflared: () => {
+            throw new Error('not in this test');
+          },
+          relay: (options) => {
+            const { transport, relayUrl, token, target } = options;
+            built.push({ transport, relayUrl, token, target });
+            return new RelayOnlyWireGuard(options.api);
+          },
+        },
+      });
+      const added = await manager.addConnection({
+        kind: 'relay',
+        name: 'Streamed',
+        instanceId: instance.id,
+        transport: 'stream',
+        target: 'http://127.0.0.1:9',
+        instanceToken: credentials.instance_token,
+      });
+      if (!added.ok) throw new Error(added.message);
+      expect(await manager.connect(added.value.id)).toMatchObject({ ok: true });
+      const expected = {
+        relayUrl: relay.url,
+        token: credentials.instance_token,
+        target: 'http://127.0.0.1:9',
+      };
+      expect(built).toEqual([{ transport: 'stream', ...expected }]);
+      // A running tunnel restarts on its new transport; the same transport again is no change.
+      await manager.updateConnection(added.value.id, { transport: 'wireguard' });
+      await manager.updateConnection(added.value.id, { transport: 'wireguard' });
+      expect(built).toEqual([
+        { transport: 'stream', ...expected },
+        { transport: 'wireguard', ...expected },
+      ]);
     });
   });
 });

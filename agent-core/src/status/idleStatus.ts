@@ -12,7 +12,7 @@ export function idleStatus(kind: ConnectionKind): TunnelStatus {
     uptime_seconds: 0,
     last_connected: null,
     reconnect_count: 0,
-    kind: kind === 'cloudflare' ? 'cloudflared' : 'wireguard',
+    kind: kind === 'cloudflare' ? 'cloudflared' : 'relay',
     hostnames: [],
     error_code: null,
     next_retry_at: null,

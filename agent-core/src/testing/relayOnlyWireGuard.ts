@@ -4,12 +4,13 @@ import type { DriverEventMap, DriverProbe, TunnelDriver } from '../tunnels/drive
 import { generateKeyPair } from '../wireguard/keys.js';
 
 /**
- * Registers and heartbeats like the WireGuard driver, without an interface: for tests of what
- * the relay and the Manager make of a tunnel, where the relay side is what is under test. Run
- * its relay with a 127.x TUNNEL_CIDR, since registering hands out a tunnel address.
+ * A relay connection on the WireGuard transport that registers and heartbeats like the
+ * WireGuard driver, without an interface: for tests of what the relay and the Manager make of a
+ * tunnel, where the relay side is what is under test. Run its relay with a 127.x TUNNEL_CIDR,
+ * since registering hands out a tunnel address.
  */
 export class RelayOnlyWireGuard implements TunnelDriver {
-  readonly kind = 'wireguard' as const;
+  readonly kind = 'relay' as const;
   readonly events = new EventEmitter<DriverEventMap>();
   readonly publicKey = generateKeyPair().publicKey;
   private running = false;
@@ -28,6 +29,13 @@ export class RelayOnlyWireGuard implements TunnelDriver {
   }
 
   async status(): Promise<DriverProbe> {
-    return { running: this.running, connected: this.running, hostnames: [], error: null };
+    return {
+      running: this.running,
+      connected: this.running,
+      hostnames: [],
+      error: null,
+      // As the RelayDriver says it for an explicit choice of WireGuard.
+      details: { transport: 'wireguard', transport_reason: null },
+    };
   }
 }

@@ -18,6 +18,34 @@ describe('dispatchCall', () => {
     ]);
   });
 
+  it('gives a relay connection the auto transport when the call leaves it out, and refuses one that is not auto, wireguard or stream', async () => {
+    const { api, calls } = recordingDesktopApi();
+    const input = {
+      kind: 'relay',
+      name: 'Photos',
+      instanceId: 'inst_abcdefghij12',
+      target: 'http://localhost:8080',
+    };
+
+    expect(await dispatchCall(api, 'addConnection', [input])).toMatchObject({ ok: true });
+    expect(await dispatchCall(api, 'addConnection', [{ ...input, transport: 'udp' }])).toEqual({
+      ok: false,
+      code: 'VALIDATION_ERROR',
+      message: 'Invalid request: transport must be auto, wireguard or stream',
+      fields: { transport: 'must be auto, wireguard or stream' },
+    });
+    expect(
+      await dispatchCall(api, 'updateConnection', ['conn_abc123', { transport: 'tcp' }]),
+    ).toMatchObject({
+      ok: false,
+      code: 'VALIDATION_ERROR',
+      fields: { transport: expect.any(String) },
+    });
+    expect(calls).toEqual([
+      { method: 'addConnection', args: [{ ...input, transport: 'auto', enabled: false }] },
+    ]);
+  });
+
   it('refuses a method the contract does not have, without calling anything', async () => {
     const { api, calls } = recordingDesktopApi();
 

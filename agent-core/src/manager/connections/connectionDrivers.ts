@@ -3,6 +3,7 @@ import { secretAccounts } from '../../secrets/secretAccounts.js';
 import type { ConnectionSettings } from '../../settings/settingsSchema.js';
 import type { SettingsStore } from '../../settings/settingsStore.js';
 import type { TunnelDriver } from '../../tunnels/driver.js';
+import type { RelayDriverOptions } from '../../tunnels/relay/relayDriver.js';
 import { generateKeyPair } from '../../wireguard/keys.js';
 import type { KnownSecrets } from '../knownSecrets.js';
 import type { RelayClientFactory } from '../relayClients.js';
@@ -12,7 +13,8 @@ import type { RelayReports } from './relayReports.js';
 /** How the Manager makes tunnel drivers; tests and hosts can point them at other binaries. */
 export interface DriverFactory {
   cloudflared(token: string): TunnelDriver;
-  wireguard(options: { api: InstanceApi; privateKey: string; target: string }): TunnelDriver;
+  /** A relay connection over its transport (createManager's makes a RelayDriver). */
+  relay(options: RelayDriverOptions): TunnelDriver;
 }
 
 /** A saved connection by id; NOT_FOUND when there is none. */
@@ -29,10 +31,10 @@ export function tokenAccountOf(c: Pick<ConnectionSettings, 'id' | 'kind' | 'inst
     : secretAccounts.instanceToken(c.instanceId ?? '');
 }
 
-/** A connection's driver, and for WireGuard the instance API it talks through. */
+/** A connection's driver, and for a relay connection the instance API it talks through. */
 export interface ConnectionDriver {
   driver: TunnelDriver;
-  /** What the relay-status poll of a running WireGuard connection asks (null for Cloudflare). */
+  /** What the relay-status poll of a running relay connection asks (null for Cloudflare). */
   api: InstanceApi | null;
 }
 
@@ -54,7 +56,8 @@ export class ConnectionDrivers {
   }
 
   /**
-   * A driver for the saved connection; a WireGuard one gets a private key (made and kept on
+   * A driver for the saved connection; a relay one gets its transport, the instance token and
+   * the relay's URL (the stream transport dials it), a WireGuard private key (made and kept on
    * first use) and an instance API that records what the relay says for the connection's view.
    */
   async driverFor(c: ConnectionSettings): Promise<ConnectionDriver> {
@@ -68,17 +71,33 @@ export class ConnectionDrivers {
         );
       return { driver: drivers.cloudflared(token), api: null };
     }
-    const api = reports.recording(c.id, await this.instanceApiFor(c));
+    const token = await this.instanceTokenOf(c);
+    const relayUrl = this.deps.settings.getRelayUrl();
+    const api = reports.recording(c.id, this.deps.clients.instance(relayUrl, token));
     let privateKey = await secrets.get(secretAccounts.wireguardKey(c.id));
     if (!privateKey) {
       privateKey = generateKeyPair().privateKey;
       await secrets.set(secretAccounts.wireguardKey(c.id), privateKey);
     }
-    return { driver: drivers.wireguard({ api, privateKey, target: c.target ?? '' }), api };
+    const driver = drivers.relay({
+      // A relay connection always has one (settings refuse one without); auto as for version 1.
+      transport: c.transport ?? 'auto',
+      api,
+      relayUrl,
+      token,
+      privateKey,
+      target: c.target ?? '',
+    });
+    return { driver, api };
   }
 
-  /** The tunnel endpoints with a WireGuard connection's instance token, at the saved relay. */
+  /** The tunnel endpoints with a relay connection's instance token, at the saved relay. */
   async instanceApiFor(c: ConnectionSettings): Promise<InstanceApi> {
+    const token = await this.instanceTokenOf(c);
+    return this.deps.clients.instance(this.deps.settings.getRelayUrl(), token);
+  }
+
+  private async instanceTokenOf(c: ConnectionSettings): Promise<string> {
     const instanceToken = await this.deps.secrets.get(
       secretAccounts.instanceToken(c.instanceId ?? ''),
     );
@@ -88,6 +107,6 @@ export class ConnectionDrivers {
         `"${c.name}" has no instance token on this machine; paste it when editing the connection, or regenerate it`,
       );
     }
-    return this.deps.clients.instance(this.deps.settings.getRelayUrl(), instanceToken);
+    return instanceToken;
   }
 }
