@@ -5,6 +5,7 @@ import { openSettings } from '@cloud-connect/agent-core/settings';
 import { app, session, type BrowserWindow } from 'electron';
 import { composeDesktopApi } from '../host/composeDesktopApi.js';
 import { desktopDataDir } from '../host/dataDir.js';
+import { localRelayMail, localVerification } from '../host/localVerification.js';
 import { electronHostApi } from './electronHostApi.js';
 import { setupIpc } from './ipc.js';
 import { createMainWindow } from './mainWindow.js';
@@ -44,7 +45,8 @@ async function onReady(): Promise<void> {
       ? { relayUrl: process.env.CLOUD_CONNECT_RELAY_URL }
       : {}),
   });
-  const api = composeDesktopApi(manager, electronHostApi(settings));
+  const local = localVerification(localRelayMail(process.env), manager);
+  const api = composeDesktopApi(manager, electronHostApi(settings, local));
   setupNavigationGuards(() => appUrl);
   setupPermissionHandlers(session.defaultSession, () => appUrl);
   setupIpc(api, () => appUrl);

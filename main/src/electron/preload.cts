@@ -72,6 +72,7 @@ const desktopAPI: DesktopApi = {
   openExternal: (url) => call('openExternal', url),
   getAppInfo: () => call('getAppInfo'),
   setLaunchAtLogin: (enabled) => call('setLaunchAtLogin', enabled),
+  verifyEmailLocally: (email) => call('verifyEmailLocally', email),
   onConnections: (listener) => subscribe('connections', listener),
   onSession: (listener) => subscribe('session', listener),
   onLog: (listener) => subscribe('log', listener),

@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSecretStore } from '@cloud-connect/agent-core/secrets';
+import { LOCAL_RELAY_DIR_VARIABLE } from '../host/localVerification.js';
 import { runWebHost } from '../webhost/runWebHost.js';
 import { findElectron } from './electronBinary.js';
 import { startLocalRelay, type LocalRelay } from './localRelay.js';
@@ -35,17 +36,28 @@ async function ensureSecretKey(env: NodeJS.ProcessEnv, dataDir: string): Promise
   }
 }
 
+/** A path as the user reads it: from the repo when it lies inside, else as it is. */
+function shown(file: string): string {
+  const relative = path.relative(repoRoot, file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
 async function main(): Promise<void> {
   const env = { ...process.env };
   let relay: LocalRelay | null = null;
   if (!env.CLOUD_CONNECT_RELAY_URL) {
     relay = await startLocalRelay(repoRoot, env);
     env.CLOUD_CONNECT_RELAY_URL = relay.url;
-    console.log(
-      relay.child
-        ? `Local relay on ${relay.url} (data and mail outbox in .data/relay, log in .data/relay.log)`
-        : `Using the relay already running on ${relay.url}`,
-    );
+    if (relay.dataDir !== null) {
+      // The app may open this relay's mail outbox: sign-up's verification becomes one click.
+      env[LOCAL_RELAY_DIR_VARIABLE] = relay.dataDir;
+      console.log(
+        `Local relay on ${relay.url} (data and mail outbox in ${shown(relay.dataDir)}, log in ${shown(relay.logFile ?? '')})\n` +
+          `Edge: http://<subdomain>.localhost:${relay.edgePort}/ — the public address of every app you connect\n`,
+      );
+    } else {
+      console.log(`Using the relay already running on ${relay.url}`);
+    }
   }
   env.CLOUD_CONNECT_DATA_DIR ??= path.join(repoRoot, '.data/desktop');
   await mkdir(env.CLOUD_CONNECT_DATA_DIR, { recursive: true, mode: 0o700 });

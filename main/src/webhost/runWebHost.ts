@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { createManager, type CreateManagerOptions } from '@cloud-connect/agent-core/manager';
 import { composeDesktopApi } from '../host/composeDesktopApi.js';
 import { desktopDataDir } from '../host/dataDir.js';
+import { localRelayMail, localVerification } from '../host/localVerification.js';
 import { APP_VERSION } from '../host/version.js';
 import { webHostApi } from '../host/webHostApi.js';
 import { startWebHost, type RunningWebHost } from './webHost.js';
@@ -42,7 +43,8 @@ export async function runWebHost(options: WebHostRunOptions = {}): Promise<Runni
     ...(env.CLOUD_CONNECT_RELAY_URL ? { relayUrl: env.CLOUD_CONNECT_RELAY_URL } : {}),
     ...options.manager,
   });
-  const api = composeDesktopApi(manager, webHostApi(APP_VERSION, options.onOpenExternal));
+  const local = localVerification(localRelayMail(env), manager);
+  const api = composeDesktopApi(manager, webHostApi(APP_VERSION, options.onOpenExternal, local));
   const web = await startWebHost({
     api,
     rendererDir: options.rendererDir ?? defaultRendererDir(env),

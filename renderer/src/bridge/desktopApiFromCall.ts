@@ -61,6 +61,7 @@ export function desktopApiFromCall(call: CallTransport, subscribe: SubscribeTran
     openExternal: method('openExternal'),
     getAppInfo: method('getAppInfo'),
     setLaunchAtLogin: method('setLaunchAtLogin'),
+    verifyEmailLocally: method('verifyEmailLocally'),
     onConnections: (listener) => subscribe('connections', listener),
     onSession: (listener) => subscribe('session', listener),
     onLog: (listener) => subscribe('log', listener),

@@ -5,7 +5,27 @@ import { LinkOrCodeField } from '../components/LinkOrCodeField.js';
 import { RouteLink } from '../components/RouteLink.js';
 import { SubmitRow } from '../components/SubmitRow.js';
 import { useFormValues } from '../components/useFormValues.js';
+import { offersLocalVerification } from '../store/sessionSlice.js';
 import { useAppStore, useRequest } from '../store/StoreProvider.js';
+
+/**
+ * A trial on one machine (`npm start`): the local relay keeps its mail in an outbox instead of
+ * sending it, and the app opens the newest verification mail there for the user.
+ */
+function LocalVerification({ email }: { email: string }) {
+  const verifyEmailLocally = useAppStore((s) => s.verifyEmailLocally);
+  const request = useRequest('verifyEmailLocally');
+  return (
+    <Form onSubmit={() => verifyEmailLocally(email)}>
+      <h2 className="section-title">Trying it on this machine?</h2>
+      <p className="muted">
+        The local relay keeps its mail in its outbox instead of sending it. Cloud Connect can open
+        the newest verification mail to {email} there and follow its link for you.
+      </p>
+      <SubmitRow label="Verify with the local relay’s mail" request={request} />
+    </Form>
+  );
+}
 
 /** Paste the link (or code) from the verification email; ask for a new one. */
 export function VerifyEmailScreen() {
@@ -14,6 +34,8 @@ export function VerifyEmailScreen() {
   const signedIn = useAppStore((s) => s.session?.signedIn ?? false);
   const sessionEmail = useAppStore((s) => s.session?.user?.email);
   const pendingEmail = useAppStore((s) => s.pendingEmail);
+  const local = useAppStore(offersLocalVerification);
+  const address = pendingEmail ?? sessionEmail ?? null;
   const verifying = useRequest('verifyEmail');
   const resending = useRequest('resendVerification');
   const verifyForm = useFormValues({ token: '' }, verifying.error?.fields);
@@ -39,6 +61,7 @@ export function VerifyEmailScreen() {
         </p>
       }
     >
+      {local && address && <LocalVerification email={address} />}
       <Form onSubmit={() => verifyEmail(verifyForm.values.token)}>
         <LinkOrCodeField label="Verification link or code" {...verifyForm.text('token')} />
         <SubmitRow label="Verify email" request={verifying} />

@@ -308,6 +308,16 @@ const BY_REQUEST: Record<string, Partial<Record<FailureCode, Wording>>> = {
     },
   },
   verifyEmail: { NOT_FOUND: BAD_VERIFY_LINK, UNAUTHORIZED: BAD_VERIFY_LINK },
+  verifyEmailLocally: {
+    NOT_FOUND: {
+      message:
+        'No verification mail to that address is in the local relay’s outbox. Send a new one below, then try again.',
+    },
+    VALIDATION_ERROR: {
+      message:
+        'The newest verification mail in the local relay’s outbox is used or expired. Send a new one below, then try again.',
+    },
+  },
   resetPassword: { NOT_FOUND: BAD_RESET_LINK, UNAUTHORIZED: BAD_RESET_LINK },
 };
 

@@ -19,6 +19,7 @@ type AppRequest =
   | 'signUp'
   | 'signOut'
   | 'verifyEmail'
+  | 'verifyEmailLocally'
   | 'resendVerification'
   | 'forgotPassword'
   | 'resetPassword'

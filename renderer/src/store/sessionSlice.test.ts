@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { failure, requestError } from '../testing/answers.js';
 import { scriptedStore, settle, signedIn, signedOut } from '../testing/scriptedDesktopApi.js';
 import type { SignUpDraft } from './sessionSlice.js';
-import { tokenFromLink } from './sessionSlice.js';
+import { offersLocalVerification, tokenFromLink } from './sessionSlice.js';
 
 /** A sign-up form filled in correctly; tests spread over it what they are about. */
 const ADA: SignUpDraft = {
@@ -160,6 +160,56 @@ describe('sessionSlice', () => {
       tone: 'success',
       text: expect.stringMatching(/verified/),
     });
+  });
+
+  it('offers one-click verification only while the app uses the local relay the host names', async () => {
+    const { store, host } = scriptedStore();
+    const local = 'http://127.0.0.1:8787';
+    host.answer('getAppInfo', {
+      ok: true,
+      value: {
+        version: '0.1.0',
+        host: 'web',
+        platform: 'linux',
+        launchAtLogin: null,
+        localRelayUrl: local,
+      },
+    });
+    host.answer('getSession', { ok: true, value: { ...signedOut, relayUrl: local } });
+    store.getState().start();
+    await settle();
+    expect(offersLocalVerification(store.getState())).toBe(true);
+
+    store.getState().applySession({ ...signedOut, relayUrl: 'https://relay.example.com' });
+    expect(offersLocalVerification(store.getState())).toBe(false);
+  });
+
+  it('verifies with one click through the host and sends a signed-out user to sign in', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('verifyEmailLocally', { ok: true, value: { message: 'verified' } });
+    store.getState().navigate({ name: 'verifyEmail' });
+
+    expect(await store.getState().verifyEmailLocally(' ada@example.com ')).toBe(true);
+
+    expect(host.callsOf('verifyEmailLocally')).toEqual([['ada@example.com']]);
+    expect(store.getState().route).toEqual({ name: 'signIn' });
+    expect(store.getState().flash).toMatchObject({
+      tone: 'success',
+      text: expect.stringMatching(/verified/),
+    });
+  });
+
+  it('says when the local outbox holds no verification mail for the address', async () => {
+    const { store, host } = scriptedStore();
+    host.answer('verifyEmailLocally', failure('NOT_FOUND', 'no mail'));
+    store.getState().navigate({ name: 'verifyEmail' });
+
+    expect(await store.getState().verifyEmailLocally('ada@example.com')).toBe(false);
+
+    expect(requestError(store, 'verifyEmailLocally')?.message).toMatch(
+      /No verification mail to that address/,
+    );
+    expect(store.getState().route).toEqual({ name: 'verifyEmail' });
   });
 
   it('sends the reset code taken from a pasted link', async () => {

@@ -2,7 +2,7 @@ import type { SessionView } from '@cloud-connect/agent-core/desktop';
 import { localValidationError } from './friendlyError.js';
 import { failRequest, track } from './requests.js';
 import { isAuthScreen, needsAccount } from './route.js';
-import type { SliceCreator } from './storeTypes.js';
+import type { AppState, GetState, SetState, SliceCreator } from './storeTypes.js';
 
 export interface ResetPasswordDraft {
   /** The code from the email, or the whole reset link. */
@@ -34,6 +34,8 @@ export interface SessionSlice {
   signIn(email: string, password: string): Promise<boolean>;
   signOut(): Promise<boolean>;
   verifyEmail(tokenOrLink: string): Promise<boolean>;
+  /** One click on a local relay: the host opens its outbox and verifies with the newest link. */
+  verifyEmailLocally(email: string): Promise<boolean>;
   resendVerification(email: string): Promise<boolean>;
   forgotPassword(email: string): Promise<boolean>;
   resetPassword(draft: ResetPasswordDraft): Promise<boolean>;
@@ -55,6 +57,28 @@ export function tokenFromLink(tokenOrLink: string): string {
     return token?.trim() || text;
   } catch {
     return text;
+  }
+}
+
+/**
+ * Whether the verify screen offers one-click verification: the host knows a local relay (the
+ * one `npm start` launched) and the app uses it now.
+ */
+export function offersLocalVerification(state: AppState): boolean {
+  const local = state.appInfo?.localRelayUrl ?? null;
+  return local !== null && state.session?.relayUrl === local;
+}
+
+/** After a verification, by link or by one click: on to the app, or to sign in. */
+async function afterVerification(set: SetState, get: GetState): Promise<void> {
+  set({ pendingEmail: null });
+  if (get().session?.signedIn) {
+    await get().loadSession();
+    get().navigate({ name: 'instances' });
+    get().showFlash('success', 'Email verified. You can now create instances.');
+  } else {
+    get().navigate({ name: 'signIn' });
+    get().showFlash('success', 'Email verified. Sign in to continue.');
   }
 }
 
@@ -135,15 +159,16 @@ export const createSessionSlice: SliceCreator<SessionSlice> = (set, get, deps) =
     }
     const result = await track(set, 'verifyEmail', () => deps.api.verifyEmail(tokenOrLink.trim()));
     if (!result.ok) return false;
-    set({ pendingEmail: null });
-    if (get().session?.signedIn) {
-      await get().loadSession();
-      get().navigate({ name: 'instances' });
-      get().showFlash('success', 'Email verified. You can now create instances.');
-    } else {
-      get().navigate({ name: 'signIn' });
-      get().showFlash('success', 'Email verified. Sign in to continue.');
-    }
+    await afterVerification(set, get);
+    return true;
+  },
+
+  verifyEmailLocally: async (email) => {
+    const result = await track(set, 'verifyEmailLocally', () =>
+      deps.api.verifyEmailLocally(email.trim()),
+    );
+    if (!result.ok) return false;
+    await afterVerification(set, get);
     return true;
   },
 

@@ -35,7 +35,13 @@ export function scriptedDesktopApi() {
   };
   const defaults: Partial<Record<DesktopMethod, unknown>> = {
     getSession: signedOut,
-    getAppInfo: { version: '0.1.0', host: 'web', platform: 'linux', launchAtLogin: null },
+    getAppInfo: {
+      version: '0.1.0',
+      host: 'web',
+      platform: 'linux',
+      launchAtLogin: null,
+      localRelayUrl: null,
+    },
     listConnections: [],
     listInstances: [],
     getLogs: [],
