@@ -149,6 +149,7 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
   let closedPort: number;
   let edge: BuiltinEdge;
   let trustingEdge: BuiltinEdge;
+  let ownFrontEdge: BuiltinEdge;
   const seen: IncomingMessage[] = [];
   const appAConnections = { count: 0 };
   const extraServers: (Server | net.Server)[] = [];
@@ -207,6 +208,15 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
       trustProxy: true,
       logger,
     });
+    ownFrontEdge = await BuiltinEdge.start({
+      host: '127.0.0.1',
+      port: 0,
+      routes: table,
+      timeouts: TIMEOUTS,
+      trustProxy: false,
+      ownFront: true,
+      logger,
+    });
   });
 
   afterEach(() => {
@@ -217,6 +227,7 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
     for (const c of children) c.kill('SIGKILL');
     await edge?.close();
     await trustingEdge?.close();
+    await ownFrontEdge?.close();
     const servers = [appA, appB, ...extraServers];
     // An app that paused its request never reads the edge's FIN: close its sockets here.
     for (const s of servers) if (s instanceof http.Server) s.closeAllConnections();
@@ -259,6 +270,24 @@ describe('built-in edge against local apps on 127.0.0.x', () => {
     });
     expect(h['x-forwarded-for']).toBe('203.0.113.7, 127.0.0.1');
     expect(h['x-forwarded-proto']).toBe('https');
+  });
+
+  it('behind the relay’s own Caddy (ownFront) takes its X-Forwarded-* as the client’s and adds no hop of its own', async () => {
+    // What Caddy sends as the first proxy: the client's address, https, the public Host.
+    const h = await headersSeen(ownFrontEdge.port, 'a.cloud.test', {
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'a.cloud.test',
+      'x-real-ip': '6.6.6.6',
+    });
+    expect(h['x-forwarded-for']).toBe('203.0.113.7');
+    expect(h['x-real-ip']).toBe('203.0.113.7');
+    expect(h['x-forwarded-port']).toBe('443');
+    expect(h.forwarded).toBe('for=203.0.113.7;proto=https;host="a.cloud.test"');
+    // A request without them (not from Caddy) names its peer; the scheme is Caddy's https.
+    const b = await headersSeen(ownFrontEdge.port, 'a.cloud.test');
+    expect(b['x-forwarded-for']).toBe('127.0.0.1');
+    expect(b.forwarded).toBe('for=127.0.0.1;proto=https;host="a.cloud.test"');
   });
 
   it('sets Forwarded, X-Real-IP and X-Forwarded-Port itself and drops every other forwarding header a client sends', async () => {

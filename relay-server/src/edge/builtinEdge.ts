@@ -43,6 +43,12 @@ export interface BuiltinEdgeOptions {
   timeouts: EdgeTimeouts;
   /** `RELAY_TRUST_PROXY`: append to X-Forwarded-* from a proxy in front instead of replacing. */
   trustProxy: boolean;
+  /**
+   * This is `EDGE_MODE=caddy`'s stream listener: its requests come from the relay's own Caddy,
+   * whose X-Forwarded-For/-Proto/-Host are kept as the client's and to which nothing is
+   * appended (see ForwardingContext.ownFront); `trustProxy` is then implied.
+   */
+  ownFront?: boolean;
   logger: Logger;
   /**
    * How long a client may take to send its request line and headers before it gets a 408
@@ -143,7 +149,9 @@ export class BuiltinEdge implements RunningEdge {
     readonly url: string,
     readonly port: number,
   ) {
-    this.ctx = { proto: 'http', trustProxy: options.trustProxy };
+    this.ctx = options.ownFront
+      ? { proto: 'https', trustProxy: true, ownFront: true }
+      : { proto: 'http', trustProxy: options.trustProxy };
     this.agent = new http.Agent({
       keepAlive: true,
       // Idle pooled sockets close before a typical app server drops them (keep-alive timeout:
@@ -179,7 +187,8 @@ export class BuiltinEdge implements RunningEdge {
     const port = (server.address() as AddressInfo).port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     const edge = new BuiltinEdge(options, server, `http://${host}:${port}`, port);
-    options.logger.info({ url: edge.url }, 'edge: built-in proxy listening');
+    const what = options.ownFront ? 'stream listener for Caddy' : 'built-in proxy';
+    options.logger.info({ url: edge.url }, `edge: ${what} listening`);
     return edge;
   }
 

@@ -115,6 +115,13 @@ export interface ForwardingContext {
    * own values are replaced, never trusted.
    */
   trustProxy: boolean;
+  /**
+   * The front proxy is the relay's own Caddy on loopback (`EDGE_MODE=caddy`'s stream
+   * listener): it and this hop are one edge, so the peer (that Caddy) is not added to
+   * X-Forwarded-For or Forwarded, and the app sees what the built-in edge would send it, with
+   * the client as Caddy saw it. Only with `trustProxy`.
+   */
+  ownFront?: boolean;
 }
 
 /** How the edge frames the request body it sends upstream: always its own decision. */
@@ -260,7 +267,9 @@ export function upstreamRequestHeaders(
   // taken, so nothing else from the list reaches X-Real-IP or Forwarded's syntax.
   const seen = inFor?.split(',').at(-1)?.trim();
   const proxied = seen && isIP(seen) ? seen : undefined;
-  headers['x-forwarded-for'] = inFor ? `${inFor}, ${peer}` : peer;
+  // Behind the relay's own Caddy that Caddy is the edge: its hop is not a second proxy.
+  const ownHop = ctx.ownFront === true && proxied !== undefined;
+  headers['x-forwarded-for'] = inFor ? (ownHop ? inFor : `${inFor}, ${peer}`) : peer;
   headers['x-forwarded-proto'] = proto;
   if (host) headers['x-forwarded-host'] = host;
   else delete headers['x-forwarded-host'];
@@ -269,7 +278,7 @@ export function upstreamRequestHeaders(
   // RFC 7239: one element per proxy. The first describes the client and the public request
   // (as the front proxy received it, when there is one), the edge's own names the proxy.
   const first = `for=${forwardedNode(proxied ?? peer)};proto=${proto}${host ? `;host=${quoted(host)}` : ''}`;
-  headers.forwarded = proxied ? `${first}, for=${forwardedNode(peer)}` : first;
+  headers.forwarded = proxied && !ownHop ? `${first}, for=${forwardedNode(peer)}` : first;
 
   const upgrade = req.headers.upgrade;
   if (upgrade && connectionTokens(req.headers.connection).has('upgrade')) {
