@@ -12,6 +12,7 @@ import { WebSocket, WebSocketServer, type ClientOptions } from 'ws';
 import {
   createAccount,
   createInstance,
+  rawRequest,
   setPlan,
   startDnsServer,
   startTestRelay,
@@ -20,6 +21,7 @@ import {
   type TestRelay,
   until,
 } from '../testing/index.js';
+import { StreamDriver } from '@cloud-connect/agent-core/tunnels';
 import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { CaddyAdmin } from './caddyAdmin.js';
 import type { CaddyEdge } from './caddyEdge.js';
@@ -34,6 +36,12 @@ import type { CaddyEdge } from './caddyEdge.js';
 const caddyAvailable = spawnSync('caddy', ['version']).status === 0;
 if (!caddyAvailable && process.env.CI)
   throw new Error('caddy is not installed (apt-get install caddy)');
+
+/** One route of relay-server's server in Caddy's config, as far as the tests read it. */
+interface CaddyRoute {
+  match?: { host: string[] }[];
+  handle: { handler: string; upstreams?: { dial: string }[] }[];
+}
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -55,6 +63,7 @@ describe.skipIf(!caddyAvailable)('EDGE_MODE=caddy with a real Caddy', () => {
   let dns: TestDnsServer;
   let rootCa: Buffer;
   const apps: Server[] = [];
+  const drivers: StreamDriver[] = [];
   let seq = 0;
 
   async function startCaddy() {
@@ -128,6 +137,7 @@ describe.skipIf(!caddyAvailable)('EDGE_MODE=caddy with a real Caddy', () => {
   }, 60_000);
 
   afterAll(async () => {
+    for (const d of drivers) await d.stop();
     for (const a of apps) a.closeAllConnections();
     await Promise.all(apps.map((a) => new Promise((r) => a.close(r))));
     await t?.stop();
@@ -138,25 +148,36 @@ describe.skipIf(!caddyAvailable)('EDGE_MODE=caddy with a real Caddy', () => {
 
   const edge = () => t.relay.edge.proxy as CaddyEdge;
 
+  /**
+   * An app on `address` that answers `app <label> <Host> proto=<X-Forwarded-Proto>`, echoes
+   * WebSocket messages and records the headers of every request (upgrades included) but
+   * `/ready` (the tests' routing probe).
+   */
+  async function startApp(label: string, address: string) {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const wss = new WebSocketServer({ noServer: true });
+    const app = http.createServer((req, res) => {
+      if (req.url !== '/ready') seen.push(req.headers);
+      res.end(`app ${label} ${req.headers.host} proto=${req.headers['x-forwarded-proto']}`);
+    });
+    app.on('upgrade', (req, socket, head) => {
+      seen.push(req.headers);
+      wss.handleUpgrade(req, socket, head, (ws) =>
+        ws.on('message', (m) => ws.send(`echo:${m.toString()}`)),
+      );
+    });
+    app.listen(0, address);
+    await once(app, 'listening');
+    apps.push(app);
+    return { app, seen, port: (app.address() as AddressInfo).port };
+  }
+
   async function onlineInstance() {
     const account = await createAccount(t);
     await setPlan(t, account, 'business');
     const subdomain = `tls${++seq}x${Date.now().toString(36)}`;
     const created = await createInstance(t, account, subdomain);
-    const tunnelIp = created.instance.tunnel_ip;
-    const wss = new WebSocketServer({ noServer: true });
-    const app = http.createServer((req, res) =>
-      res.end(`app ${subdomain} ${req.headers.host} proto=${req.headers['x-forwarded-proto']}`),
-    );
-    app.on('upgrade', (req, socket, head) =>
-      wss.handleUpgrade(req, socket, head, (ws) =>
-        ws.on('message', (m) => ws.send(`echo:${m.toString()}`)),
-      ),
-    );
-    app.listen(0, tunnelIp);
-    await once(app, 'listening');
-    apps.push(app);
-    const port = (app.address() as AddressInfo).port;
+    const { app, seen, port } = await startApp(subdomain, created.instance.tunnel_ip);
     const token = created.credentials.instance_token;
     await t.api.post(
       '/tunnel/register',
@@ -165,20 +186,31 @@ describe.skipIf(!caddyAvailable)('EDGE_MODE=caddy with a real Caddy', () => {
     );
     await t.api.post('/tunnel/heartbeat', {}, { token });
     await edge().settled();
-    return { account, id: created.instance.id, subdomain, host: `${subdomain}.cloud.test`, app };
+    const host = `${subdomain}.cloud.test`;
+    return { account, id: created.instance.id, subdomain, host, app, seen, port, token };
   }
 
-  /** A real HTTPS request to Caddy with SNI = host, trusting only Caddy's local root. */
-  function tlsGet(host: string, pathname = '/') {
+  /**
+   * A real HTTPS request to Caddy with SNI = `servername` (default: host), trusting only Caddy's
+   * local root.
+   */
+  function tlsGet(
+    host: string,
+    pathname = '/',
+    {
+      headers = {},
+      servername = host,
+    }: { headers?: http.OutgoingHttpHeaders; servername?: string } = {},
+  ) {
     return new Promise<{ status: number; text: string }>((resolve, reject) => {
       https
         .get(
           {
             host: '127.0.0.1',
             port: edgePort,
-            servername: host,
+            servername,
             path: pathname,
-            headers: { host },
+            headers: { ...headers, host },
             ca: rootCa,
             agent: false,
             timeout: 10_000,
@@ -204,6 +236,85 @@ describe.skipIf(!caddyAvailable)('EDGE_MODE=caddy with a real Caddy', () => {
     }
     await edge().settled();
     return domain;
+  }
+
+  /** Wait until a request for `host` is answered by the app labelled `label` (Caddy re-programmed). */
+  const routedTo = (host: string, label: string) =>
+    until(`${host} answered by ${label}`, async () =>
+      (await tlsGet(host, '/ready')).text.startsWith(`app ${label} `),
+    );
+
+  /**
+   * agent-core's StreamDriver for the instance, to a new app on loopback (no tunnel IP: only a
+   * stream session reaches it); resolves once Caddy sends the instance's host there.
+   */
+  async function onStream(o: { host: string; subdomain: string; token: string }) {
+    const label = `stream-${o.subdomain}`;
+    const app = await startApp(label, '127.0.0.1');
+    const driver = new StreamDriver({
+      relayUrl: t.url,
+      token: o.token,
+      target: `http://127.0.0.1:${app.port}`,
+      proxy: null,
+    });
+    drivers.push(driver);
+    await driver.start();
+    await routedTo(o.host, label);
+    return { ...app, label, driver };
+  }
+
+  /** An instance whose agent is on the stream transport only (it never registers a key). */
+  async function streamInstance() {
+    const account = await createAccount(t);
+    const subdomain = `st${++seq}x${Date.now().toString(36)}`;
+    const created = await createInstance(t, account, subdomain);
+    const o = {
+      account,
+      id: created.instance.id,
+      subdomain,
+      host: `${subdomain}.cloud.test`,
+      token: created.credentials.instance_token,
+    };
+    return { ...o, stream: await onStream(o) };
+  }
+
+  /** An instance with neither path: created, never connected. */
+  async function idleInstance() {
+    const account = await createAccount(t);
+    const subdomain = `idle${++seq}x${Date.now().toString(36)}`;
+    await createInstance(t, account, subdomain);
+    await edge().settled();
+    return { host: `${subdomain}.cloud.test` };
+  }
+
+  /** Open a WebSocket to `host` through Caddy over TLS, send `text`, return the first answer. */
+  async function websocketEcho(host: string, text: string) {
+    // ws passes TLS options through to tls.connect; its types do not list servername.
+    const options: ClientOptions & { servername: string } = {
+      headers: { host },
+      servername: host,
+      ca: rootCa,
+    };
+    const ws = new WebSocket(`wss://127.0.0.1:${edgePort}/ws`, options);
+    try {
+      await once(ws, 'open');
+      ws.send(text);
+      const [msg] = (await once(ws, 'message')) as [Buffer];
+      return msg.toString();
+    } finally {
+      ws.close();
+    }
+  }
+
+  /** The first handler of relay-server's Caddy route for `host`, as Caddy runs it now. */
+  async function caddyHandlerFor(host: string) {
+    const { config } = await edge().admin.getConfig();
+    const server = (
+      config as {
+        apps: { http: { servers: Record<string, { routes: CaddyRoute[] }> } };
+      }
+    ).apps.http.servers.cloudconnect;
+    return server?.routes.find((r) => r.match?.[0]?.host.includes(host))?.handle[0];
   }
 
   const ask = async (domain: string) =>
@@ -235,18 +346,7 @@ describe.skipIf(!caddyAvailable)('EDGE_MODE=caddy with a real Caddy', () => {
 
   it('carries a WebSocket through Caddy over TLS', async () => {
     const o = await onlineInstance();
-    // ws passes TLS options through to tls.connect; its types do not list servername.
-    const options: ClientOptions & { servername: string } = {
-      headers: { host: o.host },
-      servername: o.host,
-      ca: rootCa,
-    };
-    const ws = new WebSocket(`wss://127.0.0.1:${edgePort}/ws`, options);
-    await once(ws, 'open');
-    ws.send('ping');
-    const [msg] = (await once(ws, 'message')) as [Buffer];
-    expect(msg.toString()).toBe('echo:ping');
-    ws.close();
+    expect(await websocketEcho(o.host, 'ping')).toBe('echo:ping');
   });
 
   it('answers ask from the route table: verified domains and existing subdomains only', async () => {
@@ -344,5 +444,155 @@ describe.skipIf(!caddyAvailable)('EDGE_MODE=caddy with a real Caddy', () => {
     expect((await t.api.get('/health')).body.checks.edge.detail).toMatch(
       /^caddy at unix:.*: \d+ hosts on 127\.0\.0\.1:\d+$/,
     );
+  });
+
+  describe('instances on the stream transport', () => {
+    /** The headers the tests compare: the Host and every forwarding header the app may read. */
+    const FORWARDING = [
+      'host',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-forwarded-host',
+      'x-forwarded-port',
+      'x-real-ip',
+      'forwarded',
+    ];
+    const forwarding = (h: http.IncomingHttpHeaders | undefined) =>
+      Object.fromEntries(FORWARDING.map((n) => [n, h?.[n]]));
+
+    it('carries a request through Caddy and a stream session to the app, with the headers the built-in edge sends', async () => {
+      const s = await streamInstance();
+      // A client's own forwarding headers are lies: Caddy and the listener replace them.
+      const forged = '203.0.113.9';
+      const res = await tlsGet(s.host, '/hello', {
+        headers: {
+          'x-forwarded-for': forged,
+          'x-forwarded-host': 'elsewhere.test',
+          'x-real-ip': forged,
+          forwarded: `for=${forged}`,
+        },
+      });
+      expect(res.status).toBe(200);
+      expect(res.text).toBe(`app ${s.stream.label} ${s.host} proto=https`);
+      // What the built-in edge sends an app, with the client and scheme as Caddy saw them; the
+      // loopback hop between Caddy and the listener is not a second proxy.
+      expect(forwarding(s.stream.seen.at(-1))).toEqual({
+        host: s.host,
+        'x-forwarded-for': '127.0.0.1',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': s.host,
+        'x-forwarded-port': '443',
+        'x-real-ip': '127.0.0.1',
+        forwarded: `for=127.0.0.1;proto=https;host="${s.host}"`,
+      });
+      // Caddy's upstream for it is the stream listener, on loopback.
+      expect(edge().settings.streamListener).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(await caddyHandlerFor(s.host)).toMatchObject({
+        handler: 'reverse_proxy',
+        upstreams: [{ dial: edge().settings.streamListener }],
+      });
+    });
+
+    it('carries a WebSocket through Caddy over a stream session', async () => {
+      const s = await streamInstance();
+      expect(await websocketEcho(s.host, 'over a stream')).toBe('echo:over a stream');
+      const upgrade = s.stream.seen.at(-1);
+      expect(upgrade?.upgrade).toBe('websocket');
+      expect(forwarding(upgrade)).toMatchObject({
+        host: s.host,
+        'x-forwarded-for': '127.0.0.1',
+        'x-forwarded-proto': 'https',
+      });
+    });
+
+    it('shows the offline page once the last session closes, from Caddy’s own route', async () => {
+      const s = await streamInstance();
+      await s.stream.driver.stop();
+      await until(
+        'Caddy re-programmed',
+        async () => (await caddyHandlerFor(s.host))?.handler === 'static_response',
+      );
+      const res = await tlsGet(s.host);
+      expect(res.status).toBe(502);
+      expect(res.text).toContain(`The app at ${s.host} is offline`);
+      expect(s.stream.seen).toHaveLength(0);
+    });
+
+    it('sends an instance on both paths over its stream session, and over WireGuard again without one', async () => {
+      const o = await onlineInstance();
+      expect((await tlsGet(o.host)).text).toBe(`app ${o.subdomain} ${o.host} proto=https`);
+      const stream = await onStream(o);
+      expect((await tlsGet(o.host, '/both')).text).toBe(
+        `app ${stream.label} ${o.host} proto=https`,
+      );
+      await stream.driver.stop();
+      // Its last session gone, the relay shows it disconnected until the WireGuard agent's
+      // next heartbeat (the two transports are one agent's choice, not two agents).
+      await t.api.post('/tunnel/heartbeat', {}, { token: o.token });
+      await routedTo(o.host, o.subdomain);
+      expect((await tlsGet(o.host, '/wireguard')).text).toBe(
+        `app ${o.subdomain} ${o.host} proto=https`,
+      );
+      expect(stream.seen).toHaveLength(1);
+      // The WireGuard path is as before: Caddy's own X-Forwarded-* and the Host.
+      expect(forwarding(o.seen.at(-1))).toMatchObject({
+        host: o.host,
+        'x-forwarded-for': '127.0.0.1',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': o.host,
+      });
+    });
+
+    it('never takes a request for another host to a stream session, whatever SNI says', async () => {
+      const s = await streamInstance();
+      const idle = await idleInstance();
+      // SNI names the stream instance, Host an instance with no path at all: Caddy routes by
+      // Host, which gets the offline page of that instance and nothing of the other.
+      const offline = await tlsGet(idle.host, '/x', { servername: s.host });
+      expect(offline.status).toBe(502);
+      expect(offline.text).toContain(`The app at ${idle.host} is offline`);
+      const unknown = await tlsGet('nobody.cloud.test', '/x', { servername: s.host });
+      expect(unknown.status).toBe(404);
+      expect(s.stream.seen).toHaveLength(0);
+    });
+
+    it('stream listener: serves stream-routed hosts only and dials nothing itself', async () => {
+      const s = await streamInstance();
+      const o = await onlineInstance();
+      const listener = `http://${edge().settings.streamListener}`;
+      const send = (head: string) => rawRequest(listener, `${head}\r\nConnection: close\r\n\r\n`);
+      expect((await send(`GET /direct HTTP/1.1\r\nHost: ${s.host}`)).status).toBe(200);
+      // Online over WireGuard only: the listener never dials its tunnel.
+      const wireguardOnly = await send(`GET / HTTP/1.1\r\nHost: ${o.host}`);
+      expect(wireguardOnly.status).toBe(502);
+      expect(wireguardOnly.text).toContain(`The app at ${o.host} is offline`);
+      expect((await send('GET / HTTP/1.1\r\nHost: nobody.cloud.test')).status).toBe(404);
+      // An absolute-form target is routed by its own authority, never by the Host beside it.
+      const absolute = await send(`GET http://${o.host}/ HTTP/1.1\r\nHost: ${s.host}`);
+      expect(absolute.status).toBe(502);
+      // Not an open proxy: an address as target or Host names no instance.
+      const byAddress = await send(
+        `GET http://127.0.0.1:${o.port}/ HTTP/1.1\r\nHost: 127.0.0.1:${o.port}`,
+      );
+      expect(byAddress.status).toBe(404);
+      await expect(
+        send(`CONNECT 127.0.0.1:${o.port} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}`),
+      ).rejects.toThrow();
+      expect(o.seen).toHaveLength(0);
+      expect(s.stream.seen.map((h) => h.host)).toEqual([s.host]);
+    });
+
+    // Last: it closes the shared edge (the relay's stop closes it again, a no-op).
+    it('takes stream routes out of Caddy when the edge closes: sessions end with the relay', async () => {
+      const s = await streamInstance();
+      const o = await onlineInstance();
+      const listener = `http://${edge().settings.streamListener}`;
+      await edge().close();
+      expect(await caddyHandlerFor(s.host)).toMatchObject({ handler: 'static_response' });
+      expect(await caddyHandlerFor(o.host)).toMatchObject({ handler: 'reverse_proxy' });
+      await expect(
+        rawRequest(listener, `GET / HTTP/1.1\r\nHost: ${s.host}\r\n\r\n`),
+      ).rejects.toThrow();
+    });
   });
 });

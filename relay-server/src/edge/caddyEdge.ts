@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { CaddyConfig, EdgeTimeouts } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { Store } from '../store/types.js';
+import type { StreamPaths } from '../streamTransport/streamForward.js';
+import { BuiltinEdge } from './builtinEdge.js';
 import { CaddyAdmin } from './caddyAdmin.js';
 import { CADDY_SERVER_ID, mergeCaddyConfig, type CaddyEdgeSettings } from './caddyConfig.js';
 import { probeCertificate } from './certificateProbe.js';
@@ -19,6 +21,11 @@ export interface CaddyEdgeOptions {
   edgeHost: string;
   edgePort: number;
   timeouts: EdgeTimeouts;
+  /**
+   * The stream transport's sessions: a host whose instance has one goes through Caddy to the
+   * stream listener (loopback), before WireGuard. Without them Caddy knows WireGuard only.
+   */
+  streams?: StreamPaths;
   /** How often to check that Caddy still runs relay-server's server (a restarted Caddy loses it). */
   driftCheckMs?: number;
   /** Waits between certificate probes of a newly verified domain; the last one repeats. */
@@ -32,6 +39,25 @@ interface CertWatch {
 
 const DEFAULT_PROBE_DELAYS_MS = [250, 1000, 2000, 5000, 10_000, 30_000, 60_000, 300_000];
 const ANY_ADDRESS = new Set(['0.0.0.0', '::', '']);
+/** The stream listener's address: Caddy runs beside the relay, nothing else may reach it. */
+const STREAM_LISTENER_HOST = '127.0.0.1';
+
+/**
+ * The routes as the stream listener sees them: no WireGuard upstream, so a request there goes
+ * over its instance's stream session or gets the offline page, and an unknown host the 404
+ * page. The listener dials nothing itself: it can never be made a proxy to anywhere else.
+ */
+function streamOnly(routes: RouteTable): Pick<RouteTable, 'resolve' | 'size'> {
+  return {
+    resolve(host) {
+      const r = routes.resolve(host);
+      return r && { ...r, upstream: null, instance: { ...r.instance, upstream: null } };
+    },
+    get size() {
+      return routes.size;
+    },
+  };
+}
 
 /**
  * `EDGE_MODE=caddy`: Caddy terminates TLS and proxies; relay-server programs it through the
@@ -40,6 +66,11 @@ const ANY_ADDRESS = new Set(['0.0.0.0', '::', '']);
  * change, and serves on-demand TLS's `ask` on an internal listener from the route table.
  * After a custom domain is verified it probes the edge for the domain's certificate and sets
  * `ssl_status: active` once a client gets one.
+ *
+ * Stream-carried instances: with `streams`, a BuiltinEdge runs on loopback as the stream
+ * listener (only its stream path: see streamOnly), and Caddy sends the hosts of an instance
+ * with a live stream session there. A session's first open and last close emit
+ * `instance-changed`, which re-programs Caddy like any routing change.
  */
 export class CaddyEdge implements RunningEdge {
   readonly mode = 'caddy' as const;
@@ -50,6 +81,9 @@ export class CaddyEdge implements RunningEdge {
   private loop: Promise<void> | null = null;
   private lastError: string | null = null;
   private programmedHosts = 0;
+  /** Instances Caddy was last told are on a stream session. */
+  private programmedStreams = new Set<string>();
+  private streamListener: BuiltinEdge | null = null;
   private closed = false;
   private driftTimer: NodeJS.Timeout | null = null;
   private readonly certs = new Map<string, CertWatch>();
@@ -74,6 +108,7 @@ export class CaddyEdge implements RunningEdge {
       askUrl: '',
       issuer: options.caddy.issuer,
       timeouts: options.timeouts,
+      streamListener: null,
     };
     this.askServer = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://ask.invalid');
@@ -92,6 +127,24 @@ export class CaddyEdge implements RunningEdge {
     await once(edge.askServer, 'listening');
     const { port } = edge.askServer.address() as AddressInfo;
     edge.settings.askUrl = `http://${options.caddy.askHost}:${port}/tls-ask`;
+    if (options.streams) {
+      try {
+        edge.streamListener = await BuiltinEdge.start({
+          host: STREAM_LISTENER_HOST,
+          port: 0,
+          routes: streamOnly(options.routes),
+          streams: options.streams,
+          timeouts: options.timeouts,
+          trustProxy: false,
+          ownFront: true,
+          logger: options.logger,
+        });
+      } catch (e) {
+        edge.askServer.close();
+        throw e;
+      }
+      edge.settings.streamListener = `${STREAM_LISTENER_HOST}:${edge.streamListener.port}`;
+    }
     edge.unsubscribe = options.routes.onChange(() => edge.scheduleSync());
     edge.scheduleSync();
     await edge.settled();
@@ -124,6 +177,9 @@ export class CaddyEdge implements RunningEdge {
       };
     }
     if (this.lastError) return { ok: false, detail: this.lastError };
+    const listener = await this.streamListener?.health();
+    if (listener && !listener.ok)
+      return { ok: false, detail: `stream listener: ${listener.detail}` };
     return {
       ok: true,
       detail: `caddy at ${this.admin.address}: ${this.programmedHosts} hosts on ${this.settings.listen}`,
@@ -139,7 +195,18 @@ export class CaddyEdge implements RunningEdge {
     this.certs.clear();
     while (this.loop) await this.loop;
     // Caddy keeps serving the last routes while relay-server is away (a restart is seamless);
-    // only new certificates wait, since nothing answers `ask`.
+    // only new certificates wait, since nothing answers `ask`. Stream sessions end with this
+    // process, though: their hosts go back to WireGuard or the offline page rather than to a
+    // loopback port another process could take meanwhile.
+    if (this.programmedStreams.size > 0) {
+      await this.pushConfig(new Set()).catch((e: unknown) =>
+        this.options.logger.warn(
+          { err: (e as Error).message },
+          'edge: could not take stream routes out of Caddy',
+        ),
+      );
+    }
+    await this.streamListener?.close();
     await new Promise<void>((r) => this.askServer.close(() => r()));
     this.askServer.closeAllConnections();
   }
@@ -167,16 +234,31 @@ export class CaddyEdge implements RunningEdge {
     }
   }
 
-  private async pushConfig() {
+  /** Which instances are on a stream session now (asked at each load, never cached). */
+  private streamingNow(routes: ResolvedRoute[]): Set<string> {
+    const { streams } = this.options;
+    const ids = new Set<string>();
+    for (const r of routes) if (streams?.has(r.instance.instanceId)) ids.add(r.instance.instanceId);
+    return ids;
+  }
+
+  private async pushConfig(onStream?: Set<string>) {
     const routes = this.options.routes.hosts();
+    const streaming = onStream ?? this.streamingNow(routes);
     for (let i = 0; i < 5; i++) {
       const { config, etag } = await this.admin.getConfig();
-      if (await this.admin.replaceConfig(mergeCaddyConfig(config, routes, this.settings), etag)) {
+      const next = mergeCaddyConfig(config, routes, this.settings, streaming);
+      if (await this.admin.replaceConfig(next, etag)) {
         if (this.lastError) this.options.logger.info('edge: Caddy programmed again');
         this.lastError = null;
         this.programmedHosts = routes.length;
-        this.options.logger.debug({ hosts: routes.length }, 'edge: Caddy programmed');
-        this.watchCertificates(routes);
+        this.programmedStreams = streaming;
+        this.options.logger.debug(
+          { hosts: routes.length, on_stream: streaming.size },
+          'edge: Caddy programmed',
+        );
+        // The last load at close takes stream routes out; no probe starts after it.
+        if (!this.closed) this.watchCertificates(routes);
         return;
       }
     }

@@ -63,6 +63,7 @@ export async function startEdge(
         edgeHost: config.edgeHost,
         edgePort: config.edgePort,
         timeouts: config.edgeTimeouts,
+        ...(streams ? { streams } : {}),
       });
     }
   } catch (e) {
