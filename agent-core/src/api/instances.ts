@@ -28,9 +28,16 @@ export const DataPath = z.object({
 });
 export type DataPath = z.infer<typeof DataPath>;
 
-/** Whether the agent process is heartbeating (alive says nothing about the data path). */
+/**
+ * Whether the agent is there: heartbeating, or holding a stream session (alive says nothing
+ * about the WireGuard data path).
+ */
 export const AgentPresence = z.object({ alive: z.boolean(), last_seen: Timestamp.nullable() });
 export type AgentPresence = z.infer<typeof AgentPresence>;
+
+/** The data path an instance's traffic takes now; null while it has none. */
+export const TunnelTransport = z.enum(['wireguard', 'stream']);
+export type TunnelTransport = z.infer<typeof TunnelTransport>;
 
 /**
  * The relay's status model of one instance: `status` is `connected` only while the agent is
@@ -42,6 +49,8 @@ export const InstanceHealthFields = {
   data_path: DataPath.optional(),
   /** The address a browser opens: scheme and port from the relay's edge. */
   public_url: z.string().optional(),
+  /** The data path in use: a live stream session, else WireGuard while connected. */
+  transport: TunnelTransport.nullable().optional(),
 };
 
 export const InstanceListItem = z.object({

@@ -27,10 +27,6 @@ export const TunnelTransports = z.object({
 });
 export type TunnelTransports = z.infer<typeof TunnelTransports>;
 
-/** The data path an instance's traffic takes now; null while it has none. */
-export const TunnelTransport = z.enum(['wireguard', 'stream']);
-export type TunnelTransport = z.infer<typeof TunnelTransport>;
-
 export const RegisterTunnelResponse = z.object({
   status: z.literal('registered'),
   tunnel_config: TunnelConfig,
@@ -55,8 +51,6 @@ export const TunnelStatus = z.enum(['pending', 'connected', 'disconnected']);
 export const TunnelStatusResponse = z.object({
   tunnel_status: TunnelStatus,
   ...InstanceHealthFields,
-  /** The data path in use: a live stream session, else WireGuard while connected; absent on older relays. */
-  transport: TunnelTransport.nullable().optional(),
   domains: z.object({
     subdomain: z.object({ domain: z.string(), status: z.enum(['active', 'inactive']) }),
     custom_domains: z.array(

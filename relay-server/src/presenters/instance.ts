@@ -1,4 +1,9 @@
-import type { AgentPresence, DataPath, InstanceStatus } from '@cloud-connect/agent-core/api';
+import type {
+  AgentPresence,
+  DataPath,
+  InstanceStatus,
+  TunnelTransport,
+} from '@cloud-connect/agent-core/api';
 import type { Config } from '../config/config.js';
 import { publicUrlOf } from '../edge/publicUrl.js';
 import type { Services, TunnelTiming } from '../services.js';
@@ -10,6 +15,8 @@ export interface InstanceHealth {
   status: InstanceStatus;
   agent: AgentPresence;
   data_path: DataPath;
+  /** The path traffic takes now: a live stream session first, else WireGuard while connected. */
+  transport: TunnelTransport | null;
 }
 
 /** "42 s", "4 min", "3 h": how long, as a person reads it in a status detail. */
@@ -105,6 +112,7 @@ export function instanceHealth(
       status: 'connected',
       agent: { alive: true, last_seen: now.toISOString() },
       data_path: path,
+      transport: 'stream',
     };
   }
   const silentMs = i.lastSeen ? now.getTime() - Date.parse(i.lastSeen) : Infinity;
@@ -117,7 +125,12 @@ export function instanceHealth(
       : alive && path.state !== 'down'
         ? 'connected'
         : 'disconnected';
-  return { status, agent: { alive, last_seen: i.lastSeen }, data_path: path };
+  return {
+    status,
+    agent: { alive, last_seen: i.lastSeen },
+    data_path: path,
+    transport: status === 'connected' && i.publicKey ? 'wireguard' : null,
+  };
 }
 
 /** `instanceHealth(…).status`, for callers that need only the word. */
@@ -157,9 +170,10 @@ export function toInstanceDetail(
     status: health.status,
     agent: health.agent,
     data_path: health.data_path,
+    transport: health.transport,
     public_url: instancePublicUrl(i, deps.config),
     tunnel_ip: i.tunnelIp,
-    last_seen: i.lastSeen,
+    last_seen: health.agent.last_seen,
     created_at: i.createdAt,
   };
 }

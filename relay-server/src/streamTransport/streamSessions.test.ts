@@ -216,6 +216,7 @@ describe('stream transport: sessions', () => {
       status: 'connected',
       agent: { alive: true },
       data_path: { state: 'up' },
+      transport: 'stream',
     });
     const status = (await t.api.get('/tunnel/status', { token })).body;
     expect(status).toMatchObject({ tunnel_status: 'connected', transport: 'stream' });
@@ -224,7 +225,11 @@ describe('stream transport: sessions', () => {
     // No heartbeat window to wait out: the relay recorded the last session going.
     await until('recorded', async () => (await instance()).status === 'disconnected', 2_000, 20);
     const after = await instance();
-    expect(after).toMatchObject({ status: 'disconnected', agent: { alive: false } });
+    expect(after).toMatchObject({
+      status: 'disconnected',
+      agent: { alive: false },
+      transport: null,
+    });
     expect(after.agent.last_seen).not.toBeNull();
   });
 });

@@ -13,11 +13,7 @@ export async function tunnelStatus(deps: Services, instance: InstanceRecord) {
     agent: health.agent,
     data_path: health.data_path,
     public_url: instancePublicUrl(instance, deps.config),
-    transport: deps.streams?.has(instance.id)
-      ? ('stream' as const)
-      : up && instance.publicKey
-        ? ('wireguard' as const)
-        : null,
+    transport: health.transport,
     domains: {
       subdomain: {
         domain: fullDomain(instance, deps.config.baseDomain),

@@ -98,6 +98,7 @@ describe('GET /instances', () => {
 const PENDING_HEALTH = {
   agent: { alive: false, last_seen: null },
   data_path: NO_AGENT_DATA_PATH,
+  transport: null,
 };
 
 describe('POST /instances', () => {
