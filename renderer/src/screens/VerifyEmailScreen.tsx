@@ -27,7 +27,10 @@ function LocalVerification({ email }: { email: string }) {
   );
 }
 
-/** Paste the link (or code) from the verification email; ask for a new one. */
+/**
+ * Paste the link (or code) from the verification email, or on the local relay `npm start` runs
+ * verify in one click; ask for a new one.
+ */
 export function VerifyEmailScreen() {
   const verifyEmail = useAppStore((s) => s.verifyEmail);
   const resendVerification = useAppStore((s) => s.resendVerification);
@@ -35,7 +38,8 @@ export function VerifyEmailScreen() {
   const sessionEmail = useAppStore((s) => s.session?.user?.email);
   const pendingEmail = useAppStore((s) => s.pendingEmail);
   const local = useAppStore(offersLocalVerification);
-  const address = pendingEmail ?? sessionEmail ?? null;
+  /** The address one click verifies, when the local relay offers it and the address is known. */
+  const oneClick = (local && (pendingEmail ?? sessionEmail)) || null;
   const verifying = useRequest('verifyEmail');
   const resending = useRequest('resendVerification');
   const verifyForm = useFormValues({ token: '' }, verifying.error?.fields);
@@ -61,8 +65,12 @@ export function VerifyEmailScreen() {
         </p>
       }
     >
-      {local && address && <LocalVerification email={address} />}
-      <Form onSubmit={() => verifyEmail(verifyForm.values.token)}>
+      {oneClick && <LocalVerification email={oneClick} />}
+      <Form
+        onSubmit={() => verifyEmail(verifyForm.values.token)}
+        // Below the one-click form, pasting a link is the other way, set apart as such.
+        className={oneClick ? 'form form-secondary' : 'form'}
+      >
         <LinkOrCodeField label="Verification link or code" {...verifyForm.text('token')} />
         <SubmitRow label="Verify email" request={verifying} />
       </Form>
