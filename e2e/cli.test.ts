@@ -262,7 +262,7 @@ describe('cloud-connect cloudflare run / status / test', () => {
       ]);
       const table = await runCliToEnd(['status'], env);
       expect(table.stdout).toMatch(
-        /Files\s+cloudflare\s+Connected\s+https:\/\/app\.example\.com\s+.*cloud-connect cloudflare run \(pid \d+\)\s+just now/,
+        /Files\s+cloudflare\s+-\s+Connected\s+https:\/\/app\.example\.com\s+.*cloud-connect cloudflare run \(pid \d+\)\s+just now/,
       );
 
       // The token is in no process's argv and in no file but the encrypted secrets file.

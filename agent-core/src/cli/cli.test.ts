@@ -72,6 +72,17 @@ const BAD_INPUT: BadInput[] = [
     '--target: "localhost:8080" is not an http(s) URL',
   ),
   usage(['cloudflare', 'run', '--target', 'nope'], '--target: "nope"'),
+  ...[[], ['--instance', 'inst_mine']].map((instance) =>
+    usage(
+      ['connect', '--target', 'http://localhost:8080', ...instance, '--transport', 'udp'],
+      '--transport: "udp" is not a transport: use auto, wireguard or stream',
+      { CLOUD_CONNECT_INSTANCE_TOKEN: instanceToken('inst_mine') },
+    ),
+  ),
+  usage(
+    ['connect', '--target', 'http://localhost:8080', '--transport', 'WireGuard'],
+    'use auto, wireguard or stream',
+  ),
   usage(
     ['connect', '--target', 'http://localhost:8080'],
     'No instance to connect: there is no instance token here',

@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionView } from '../desktop/desktopApi.js';
 import { createManager } from '../manager/createManager.js';
 import type { Manager } from '../manager/manager.js';
+import { createStatusFileWriter } from '../status/statusFiles.js';
+import { connectionView } from '../testing/connectionView.js';
 import { cloudflaredStandInPath, makeTunnelToken } from '../testing/index.js';
 import { runCli } from './main.js';
 import type { Io } from './output.js';
@@ -88,13 +90,64 @@ describe('cloud-connect status', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(
       new RegExp(
-        `Desktop files\\s+cloudflare\\s+Connected\\s+https://app\\.example\\.com\\s+\\S+\\s+0\\s+desktop app \\(pid ${process.pid}\\)\\s+just now`,
+        `Desktop files\\s+cloudflare\\s+-\\s+Connected\\s+https://app\\.example\\.com\\s+\\S+\\s+0\\s+desktop app \\(pid ${process.pid}\\)\\s+just now`,
       ),
     );
 
     // Quitting the app removes its files: the tunnel is no longer listed.
     await desktop.shutdown();
     expect(JSON.parse((await cli(['status', '--json'], env)).stdout)).toEqual([]);
+  });
+
+  it('names the transport a relay connection uses and, for auto, why', async () => {
+    const env = { XDG_CONFIG_HOME: root };
+    const writer = createStatusFileWriter(
+      path.join(root, 'cloud-connect'),
+      'cloud-connect connect',
+    );
+    const running = { status: 'connected', is_connected: true, is_running: true } as const;
+    writer.write(
+      connectionView({
+        id: 'conn_auto01',
+        name: 'Photos',
+        kind: 'relay',
+        transport: 'auto',
+        status: {
+          ...running,
+          details: {
+            transport: 'stream',
+            transport_reason: 'no permission to create a network interface',
+          },
+        },
+      }),
+    );
+    writer.write(
+      connectionView({
+        id: 'conn_wg0001',
+        name: 'Wiki',
+        kind: 'relay',
+        transport: 'wireguard',
+        status: { ...running, details: { transport: 'wireguard', transport_reason: null } },
+      }),
+    );
+    await writer.flushed();
+    try {
+      const table = await cli(['status'], env);
+      expect(table.code).toBe(0);
+      expect(table.stdout).toMatch(/^NAME\s+KIND\s+TRANSPORT\s+STATE/);
+      expect(table.stdout).toMatch(
+        /Photos\s+relay\s+via stream transport — no permission to create a network interface\s+Connected/,
+      );
+      expect(table.stdout).toMatch(/Wiki\s+relay\s+via WireGuard\s+Connected/);
+      // --json carries the choice and the driver's details as they are.
+      const json = JSON.parse((await cli(['status', '--json'], env)).stdout) as ConnectionView[];
+      expect(json.map((c) => [c.transport, c.status.details.transport])).toEqual([
+        ['auto', 'stream'],
+        ['wireguard', 'wireguard'],
+      ]);
+    } finally {
+      await writer.close();
+    }
   });
 
   it('says where it looked when no tunnel runs', async () => {

@@ -13,3 +13,10 @@ export {
   type StatusWords,
 } from './statusWords.js';
 export { idleStatus } from './idleStatus.js';
+export {
+  TRANSPORT_LABELS,
+  transportWords,
+  type TransportInput,
+  type TransportInUse,
+  type TransportWords,
+} from './transportWords.js';

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import type { ConnectionView } from '../../desktop/desktopApi.js';
 import { secretAccounts } from '../../secrets/secretAccounts.js';
+import { RelayTransport } from '../../settings/settingsSchema.js';
 import { desktopDataDir } from '../../status/dataDirs.js';
 import { connectionStatusWords } from '../../status/statusWords.js';
 import { readStatuses, statusDir } from '../../status/statusFiles.js';
+import { transportWords } from '../../status/transportWords.js';
 import { answerAction, resolveDataDir, withContext, type GlobalOptions } from '../context.js';
 import { runForeground } from '../foreground.js';
 import { instanceIdOfToken } from '../instanceToken.js';
@@ -11,6 +13,13 @@ import { CliError, table, unwrap, usageError, type Io } from '../output.js';
 import { formatDuration, whenText } from '../timeFormat.js';
 
 const TARGET_HELP = 'where traffic goes on this machine, e.g. http://localhost:8080';
+
+interface ConnectOptions {
+  instance?: string;
+  target: string;
+  name?: string;
+  transport?: string;
+}
 
 /** The target as the Manager takes it: an http(s) URL with a host, checked before anything runs. */
 function checkTarget(raw: string): string {
@@ -28,6 +37,18 @@ function checkTarget(raw: string): string {
   return raw;
 }
 
+/** `--transport` as the settings take it, checked before anything runs. */
+function checkTransport(raw: string | undefined): RelayTransport | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = RelayTransport.safeParse(raw);
+  if (!parsed.success)
+    throw usageError(
+      `--transport: "${raw}" is not a transport: use auto, wireguard or stream`,
+      'auto (the default) uses WireGuard when this machine allows it, else the stream transport; wireguard needs administrator rights and open UDP; stream works wherever HTTPS does.',
+    );
+  return parsed.data;
+}
+
 export function tunnelCommands(
   program: Command,
   io: Io,
@@ -39,13 +60,18 @@ export function tunnelCommands(
   program
     .command('connect')
     .description(
-      'run a WireGuard tunnel for an instance in the foreground (stop with Ctrl-C or SIGTERM); the instance is the one CLOUD_CONNECT_INSTANCE_TOKEN was made for unless --instance says otherwise',
+      'run a tunnel for an instance through the relay in the foreground (stop with Ctrl-C or SIGTERM); the instance is the one CLOUD_CONNECT_INSTANCE_TOKEN was made for unless --instance says otherwise',
     )
     .option('--instance <id>', 'the instance id (cloud-connect instances lists them)')
     .requiredOption('--target <url>', TARGET_HELP)
     .option('--name <name>', 'a name for this connection')
-    .action(async (opts: { instance?: string; target: string; name?: string }, cmd: Command) => {
+    .option(
+      '--transport <auto|wireguard|stream>',
+      'how to reach the relay: auto (WireGuard when this machine allows it, else the stream transport), wireguard (needs administrator rights and open UDP) or stream (HTTPS only, no privileges); default auto for a new connection, a saved one keeps its choice',
+    )
+    .action(async (opts: ConnectOptions, cmd: Command) => {
       const target = checkTarget(opts.target);
+      const transport = checkTransport(opts.transport);
       const fromEnv = env.CLOUD_CONNECT_INSTANCE_TOKEN?.trim();
       const tokenInstance = fromEnv ? instanceIdOfToken(fromEnv) : null;
       if (fromEnv && !tokenInstance)
@@ -98,6 +124,7 @@ export function tunnelCommands(
           ? unwrap(
               await ctx.manager.updateConnection(existing.id, {
                 target,
+                ...(transport ? { transport } : {}),
                 ...(opts.name ? { name: opts.name } : {}),
                 ...instanceToken,
               }),
@@ -107,12 +134,15 @@ export function tunnelCommands(
                 kind: 'relay',
                 name: opts.name ?? `Instance ${instanceId}`,
                 instanceId,
+                transport: transport ?? 'auto',
                 target,
                 enabled: true,
                 ...instanceToken,
               }),
             );
-        io.err(`Connecting ${conn.name} (${instanceId}) → ${target}`);
+        io.err(
+          `Connecting ${conn.name} (${instanceId}) → ${target}, transport: ${conn.transport ?? 'auto'}`,
+        );
         exit(
           await runForeground(ctx, conn.id, io, {
             json: Boolean(cmd.optsWithGlobals<GlobalOptions>().json),
@@ -237,6 +267,7 @@ export function tunnelCommands(
           [
             'NAME',
             'KIND',
+            'TRANSPORT',
             'STATE',
             'PUBLIC URL',
             'UPTIME',
@@ -248,6 +279,8 @@ export function tunnelCommands(
           rows.map((c) => [
             c.name,
             c.kind,
+            // The path in use and, for auto, why: the connection card's words.
+            transportWords(c)?.summary ?? '-',
             // The words the desktop app and the tray use for the same state.
             connectionStatusWords(c).words,
             c.publicUrl ?? '-',
