@@ -147,20 +147,31 @@ describe('sessionSlice', () => {
     expect(requestError(store, 'verifyEmail')?.fields.token).toMatch(/Paste the link/);
   });
 
-  it('verifies the email and sends a signed-out user to sign in with a confirmation', async () => {
-    const { store, host } = scriptedStore();
-    host.answer('verifyEmail', { ok: true, value: { message: 'verified' } });
-    store.getState().navigate({ name: 'verifyEmail' });
+  it.each([
+    [
+      'a pasted link',
+      'verifyEmail',
+      'http://relay/verify?token=abc',
+      'http://relay/verify?token=abc',
+    ],
+    ['one click on the local relay', 'verifyEmailLocally', ' ada@example.com ', 'ada@example.com'],
+  ] as const)(
+    'verifies the email by %s and sends a signed-out user to sign in with a confirmation',
+    async (_how, method, input, sent) => {
+      const { store, host } = scriptedStore();
+      host.answer(method, { ok: true, value: { message: 'verified' } });
+      store.getState().navigate({ name: 'verifyEmail' });
 
-    await store.getState().verifyEmail('http://relay/verify?token=abc');
+      expect(await store.getState()[method](input)).toBe(true);
 
-    expect(host.callsOf('verifyEmail')).toEqual([['http://relay/verify?token=abc']]);
-    expect(store.getState().route).toEqual({ name: 'signIn' });
-    expect(store.getState().flash).toMatchObject({
-      tone: 'success',
-      text: expect.stringMatching(/verified/),
-    });
-  });
+      expect(host.callsOf(method)).toEqual([[sent]]);
+      expect(store.getState().route).toEqual({ name: 'signIn' });
+      expect(store.getState().flash).toMatchObject({
+        tone: 'success',
+        text: expect.stringMatching(/verified/),
+      });
+    },
+  );
 
   it('offers one-click verification only while the app uses the local relay the host names', async () => {
     const { store, host } = scriptedStore();
@@ -182,21 +193,6 @@ describe('sessionSlice', () => {
 
     store.getState().applySession({ ...signedOut, relayUrl: 'https://relay.example.com' });
     expect(offersLocalVerification(store.getState())).toBe(false);
-  });
-
-  it('verifies with one click through the host and sends a signed-out user to sign in', async () => {
-    const { store, host } = scriptedStore();
-    host.answer('verifyEmailLocally', { ok: true, value: { message: 'verified' } });
-    store.getState().navigate({ name: 'verifyEmail' });
-
-    expect(await store.getState().verifyEmailLocally(' ada@example.com ')).toBe(true);
-
-    expect(host.callsOf('verifyEmailLocally')).toEqual([['ada@example.com']]);
-    expect(store.getState().route).toEqual({ name: 'signIn' });
-    expect(store.getState().flash).toMatchObject({
-      tone: 'success',
-      text: expect.stringMatching(/verified/),
-    });
   });
 
   it('says when the local outbox holds no verification mail for the address', async () => {
