@@ -1,4 +1,5 @@
-import type { ConnectionView, DockerView } from '@cloud-connect/agent-core/desktop';
+import type { ConnectionView, DockerView, RelayTransport } from '@cloud-connect/agent-core/desktop';
+import { TRANSPORT_LABELS } from '@cloud-connect/agent-core/status';
 import { useEffect, useState } from 'react';
 import { Button } from '../components/Button.js';
 import { Checkbox } from '../components/Checkbox.js';
@@ -31,6 +32,7 @@ function initialDraft(
     name: existing?.name ?? instanceName ?? '',
     instanceId: existing?.instanceId ?? instanceId ?? '',
     instanceToken: '',
+    transport: existing?.transport ?? 'auto',
     token: '',
     target: existing?.target ?? '',
     enabled: existing?.enabled ?? true,
@@ -56,6 +58,25 @@ const KINDS: Array<RadioChoice<ConnectionDraft['kind']>> = [
     value: 'cloudflare',
     label: 'Cloudflare Tunnel',
     hint: 'Use a tunnel you created in the Cloudflare Zero Trust dashboard.',
+  },
+];
+
+/** How a relay connection reaches the relay: the choice and what each costs. */
+const TRANSPORTS: Array<RadioChoice<RelayTransport>> = [
+  {
+    value: 'auto',
+    label: TRANSPORT_LABELS.auto,
+    hint: 'WireGuard when this computer allows it, else the stream transport.',
+  },
+  {
+    value: 'wireguard',
+    label: TRANSPORT_LABELS.wireguard,
+    hint: 'Fastest; needs administrator rights and open UDP.',
+  },
+  {
+    value: 'stream',
+    label: TRANSPORT_LABELS.stream,
+    hint: 'Works anywhere HTTPS does, no administrator rights.',
   },
 ];
 
@@ -162,6 +183,12 @@ export function ConnectionFormScreen({
               verbatim
               {...form.text('instanceToken')}
               hint="Only for an instance created on another computer: this one keeps its tokens in the keychain."
+            />
+            <RadioGroup
+              legend="Transport"
+              choices={TRANSPORTS}
+              value={draft.transport}
+              onChange={(transport) => form.set('transport', transport)}
             />
           </>
         ) : (

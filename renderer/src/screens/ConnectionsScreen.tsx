@@ -10,7 +10,11 @@ import { ScreenTitle } from '../components/ScreenTitle.js';
 import { TestResult } from '../components/TestResult.js';
 import { useNow } from '../components/useNow.js';
 import { tunnelErrorWords } from '../store/friendlyError.js';
-import { connectionStatusView } from '../store/statusSelectors.js';
+import {
+  connectionStatusView,
+  connectionTransportView,
+  TRANSPORT_DETAILS,
+} from '../store/statusSelectors.js';
 import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 /** Every connection with its live status (pushed by the host, never polled). */
@@ -79,6 +83,7 @@ function ConnectionCard({ id }: { id: string }) {
   if (!connection || !status) return null;
 
   const state = connectionStatusView(connection);
+  const transport = connectionTransportView(connection);
   const uptime = status.is_connected
     ? status.uptime_seconds + Math.max(0, (now - receivedAt) / 1000)
     : null;
@@ -108,6 +113,12 @@ function ConnectionCard({ id }: { id: string }) {
           url={state.publicUrl}
           otherwise={hostnames.length === 0 ? 'not known yet' : hostnames.join(', ')}
         />
+        {transport && (
+          <>
+            <dt>Transport</dt>
+            <dd>{transport}</dd>
+          </>
+        )}
         <dt>Uptime</dt>
         <dd>{uptime === null ? '—' : formatDuration(uptime)}</dd>
         <dt>Reconnects</dt>
@@ -128,9 +139,11 @@ function ConnectionCard({ id }: { id: string }) {
             <dd>in {formatDuration(retryIn)}</dd>
           </>
         )}
-        {Object.entries(status.details).map(([key, value]) => (
-          <DetailRow key={key} name={key} value={value} />
-        ))}
+        {Object.entries(status.details)
+          .filter(([key]) => !TRANSPORT_DETAILS.has(key))
+          .map(([key, value]) => (
+            <DetailRow key={key} name={key} value={value} />
+          ))}
       </dl>
       <TestResult result={testResult} pending={testRequest.pending} />
       <ErrorMessage error={testRequest.error} />

@@ -12,6 +12,7 @@ function draft(overrides: Partial<ConnectionDraft> = {}): ConnectionDraft {
     name: 'Photos',
     instanceId: '',
     instanceToken: '',
+    transport: 'auto',
     token: TOKEN,
     target: 'http://localhost:8080',
     enabled: true,
@@ -88,27 +89,43 @@ describe('connectionsSlice', () => {
     expect(store.getState().route).toEqual({ name: 'connections' });
   });
 
-  it('adds a WireGuard connection for an instance, sending an instance token only when typed', async () => {
+  it('adds a relay connection for an instance with the chosen transport, sending an instance token only when typed', async () => {
     const { store, host } = scriptedStore();
     host.answer('addConnection', { ok: true, value: connectionView({ kind: 'relay' }) });
+    const relay = { kind: 'relay', token: '', instanceId: 'inst_abcdefghij' } as const;
+
+    await store.getState().saveConnection(draft({ ...relay, enabled: false }), null);
+    await store
+      .getState()
+      .saveConnection(draft({ ...relay, transport: 'stream', instanceToken: ' itk_1 ' }), null);
+
+    const sent = { kind: 'relay', name: 'Photos', instanceId: 'inst_abcdefghij' };
+    expect(host.callsOf('addConnection')).toEqual([
+      [{ ...sent, transport: 'auto', target: 'http://localhost:8080', enabled: false }],
+      [
+        {
+          ...sent,
+          transport: 'stream',
+          target: 'http://localhost:8080',
+          enabled: true,
+          instanceToken: 'itk_1',
+        },
+      ],
+    ]);
+  });
+
+  it("sends an edited relay connection's transport, and none for a Cloudflare one", async () => {
+    const { store, host } = scriptedStore();
+    host.answer('updateConnection', { ok: true, value: connectionView() });
 
     await store
       .getState()
-      .saveConnection(
-        draft({ kind: 'relay', token: '', instanceId: 'inst_abcdefghij', enabled: false }),
-        null,
-      );
+      .saveConnection(draft({ kind: 'relay', token: '', transport: 'wireguard' }), 'conn_abc123');
+    await store.getState().saveConnection(draft({ token: '', transport: 'stream' }), 'conn_abc123');
 
-    expect(host.callsOf('addConnection')).toEqual([
-      [
-        {
-          kind: 'relay',
-          name: 'Photos',
-          instanceId: 'inst_abcdefghij',
-          target: 'http://localhost:8080',
-          enabled: false,
-        },
-      ],
+    expect(host.callsOf('updateConnection').map(([, patch]) => patch)).toEqual([
+      { name: 'Photos', target: 'http://localhost:8080', enabled: true, transport: 'wireguard' },
+      { name: 'Photos', target: 'http://localhost:8080', enabled: true },
     ]);
   });
 
@@ -123,7 +140,7 @@ describe('connectionsSlice', () => {
       },
     },
     {
-      kind: 'a WireGuard',
+      kind: 'a relay',
       typed: { kind: 'relay', token: '', target: '' },
       fields: {
         instanceId: 'Choose the instance to connect.',

@@ -4,6 +4,7 @@ import type {
   ConnectionPatch,
   ConnectionView,
   DockerView,
+  RelayTransport,
   TestConnectionInput,
 } from '@cloud-connect/agent-core/desktop';
 import type { TunnelTestResult } from './apiTypes.js';
@@ -19,6 +20,8 @@ export interface ConnectionDraft {
   instanceId: string;
   /** Relay: only for an instance whose token is not in this computer's keychain. */
   instanceToken: string;
+  /** Relay: how the tunnel reaches the relay (`auto` unless the user chose). */
+  transport: RelayTransport;
   /** Cloudflare: the tunnel token. */
   token: string;
   /** `http://localhost:8080`, from a Docker container or typed. */
@@ -79,6 +82,7 @@ export function connectionInput(draft: ConnectionDraft): ConnectionInput {
       kind: 'relay',
       name: draft.name.trim(),
       instanceId: draft.instanceId,
+      transport: draft.transport,
       target,
       enabled: draft.enabled,
     };
@@ -103,8 +107,10 @@ export function connectionPatch(draft: ConnectionDraft): ConnectionPatch {
     enabled: draft.enabled,
   };
   if (draft.kind === 'cloudflare' && draft.token.trim()) patch.token = draft.token.trim();
-  if (draft.kind === 'relay' && draft.instanceToken.trim())
-    patch.instanceToken = draft.instanceToken.trim();
+  if (draft.kind === 'relay') {
+    patch.transport = draft.transport;
+    if (draft.instanceToken.trim()) patch.instanceToken = draft.instanceToken.trim();
+  }
   return patch;
 }
 

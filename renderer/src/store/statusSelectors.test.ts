@@ -1,7 +1,11 @@
 import type { InstanceListItem } from '@cloud-connect/agent-core/api';
 import { describe, expect, it } from 'vitest';
 import { connectionView } from '../testing/scriptedDesktopApi.js';
-import { connectionStatusView, instanceStatusView } from './statusSelectors.js';
+import {
+  connectionStatusView,
+  connectionTransportView,
+  instanceStatusView,
+} from './statusSelectors.js';
 
 const UNCHECKED = {
   state: 'unchecked' as const,
@@ -122,5 +126,31 @@ describe('connectionStatusView', () => {
       words: 'Error',
       note: 'Provided Tunnel token is not valid.',
     });
+  });
+});
+
+describe('connectionTransportView', () => {
+  it('says which transport a running relay connection uses and, for auto, why', () => {
+    const c = connectionView({
+      kind: 'relay',
+      transport: 'auto',
+      status: {
+        status: 'connected',
+        details: {
+          transport: 'stream',
+          transport_reason: 'no permission to create a network interface',
+        },
+      },
+    });
+    expect(connectionTransportView(c)).toBe(
+      'via stream transport — no permission to create a network interface',
+    );
+  });
+
+  it('names the choice of a relay connection that does not run, and nothing for Cloudflare', () => {
+    expect(connectionTransportView(connectionView({ kind: 'relay', transport: 'stream' }))).toBe(
+      'Stream over HTTPS',
+    );
+    expect(connectionTransportView(connectionView())).toBeNull();
   });
 });

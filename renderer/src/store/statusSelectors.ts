@@ -3,6 +3,7 @@ import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
 import {
   connectionStatusWords,
   instanceStatusWords,
+  transportWords,
   type StatusWords,
 } from '@cloud-connect/agent-core/status';
 
@@ -44,4 +45,15 @@ export function instanceStatusView(
 /** A connection card's state: the relay's model while it runs, in the same words. */
 export function connectionStatusView(connection: ConnectionView): StatusView {
   return { ...connectionStatusWords(connection), publicUrl: connection.publicUrl };
+}
+
+/** The driver details the connection card shows as its Transport line, not as figures. */
+export const TRANSPORT_DETAILS: ReadonlySet<string> = new Set(['transport', 'transport_reason']);
+
+/**
+ * A relay connection's transport as its card says it (the CLI's status says the same): the
+ * path in use and, for auto, why, or the choice while it does not run; null for Cloudflare.
+ */
+export function connectionTransportView(connection: ConnectionView): string | null {
+  return transportWords(connection)?.summary ?? null;
 }
