@@ -86,6 +86,19 @@ describe('dispatchCall', () => {
     });
   });
 
+  it.each([[''], ['not an address'], [42], [`${'a'.repeat(300)}@example.test`]])(
+    'refuses one-click verification for %j, which is no email address, and calls nothing',
+    async (email) => {
+      const { api, calls } = recordingDesktopApi();
+
+      expect(await dispatchCall(api, 'verifyEmailLocally', [email])).toMatchObject({
+        ok: false,
+        code: 'VALIDATION_ERROR',
+      });
+      expect(calls).toEqual([]);
+    },
+  );
+
   it('answers a method that throws with INTERNAL and none of the thrown detail', async () => {
     const { api } = recordingDesktopApi('listConnections');
 
