@@ -122,6 +122,50 @@ test.describe('Instances: create with a live subdomain check, token shown once',
   });
 });
 
+test.describe('Connecting an instance: the transport', () => {
+  test('the form offers Automatic, WireGuard and Stream over HTTPS, each saying what it needs; the choice is saved, shown on the card and kept for an edit', async ({
+    gui: page,
+    world,
+  }) => {
+    await signedInAsNewUser(page, world.relay);
+    const token = await createInstanceThroughGui(page, 'Notes', unique('notes'));
+    world.relay.ledger.add(token);
+    await page.getByRole('button', { name: 'Connect this instance' }).click();
+
+    await expect(page.getByRole('radio', { name: 'My Cloud Connect instance' })).toBeChecked();
+    const transport = page.getByRole('group', { name: 'Transport' });
+    const choice = (name: string) => transport.getByRole('radio', { name, exact: true });
+    await expect(transport.getByRole('radio')).toHaveCount(3);
+    await expect(choice('Automatic')).toBeChecked();
+    await expect(choice('Automatic')).toHaveAccessibleDescription(
+      'WireGuard when this computer allows it, else the stream transport.',
+    );
+    await expect(choice('WireGuard')).toHaveAccessibleDescription(
+      'Fastest; needs administrator rights and open UDP.',
+    );
+    await expect(choice('Stream over HTTPS')).toHaveAccessibleDescription(
+      'Works anywhere HTTPS does, no administrator rights.',
+    );
+    // This world's Docker stand-in offers a container; the address is typed instead.
+    await page.getByRole('radio', { name: 'Address (URL)' }).check();
+    await page.getByRole('textbox', { name: 'Target URL' }).fill('http://127.0.0.1:9');
+    await captureScreen(page, 'connection-form-relay');
+
+    // Saved without starting: the card names the choice until a tunnel runs.
+    await choice('Stream over HTTPS').check();
+    await page.getByRole('switch', { name: 'Enable on start-up' }).uncheck();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    const notes = card(page, 'Notes');
+    await expect(fact(notes, 'Transport')).toHaveText('Stream over HTTPS');
+
+    await notes.getByRole('button', { name: 'Edit' }).click();
+    await expect(choice('Stream over HTTPS')).toBeChecked();
+    await choice('Automatic').check();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(fact(card(page, 'Notes'), 'Transport')).toHaveText('Automatic');
+  });
+});
+
 test.describe('Instance status and address', () => {
   test('an agent running elsewhere, on a relay without WireGuard: Connected, why the data path is unchecked, and the address with copy and open', async ({
     gui: page,

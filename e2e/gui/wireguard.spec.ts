@@ -106,6 +106,9 @@ test.describe('WireGuard connection between namespaces', () => {
     await expect(page.getByText(/Docker is not available/)).toBeVisible();
     await page.getByRole('textbox', { name: 'Target URL' }).fill('http://localhost:8080');
     await expect(page.getByRole('switch', { name: 'Enable on start-up' })).toBeChecked();
+    // This suite is about the WireGuard data path: chosen, not left to Automatic.
+    await expect(page.getByRole('radio', { name: 'Automatic' })).toBeChecked();
+    await page.getByRole('radio', { name: 'WireGuard', exact: true }).check();
     await captureScreen(page, 'connection-form-wireguard');
 
     const states = await watchConnectionStates(page, 'Home app');
@@ -121,6 +124,7 @@ test.describe('WireGuard connection between namespaces', () => {
     await expect(address.getByRole('button', { name: `Open ${publicUrl}` })).toBeVisible();
     const cardState = (await home.locator('.state').textContent())!.trim();
     const cardNote = await home.locator('.status-note').allTextContents();
+    await expect(fact(home, 'Transport')).toHaveText('via WireGuard');
     const tunnelIp = (await fact(home, 'Tunnel ip').textContent())!.trim();
     expect(tunnelIp).toMatch(/^10\.100\.\d+\.\d+$/);
     await captureScreen(page, 'connections-wireguard-connected');
