@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSettings } from '../settings/settingsStore.js';
 import { buildProgram, runCli } from './main.js';
 import { DEFAULT_HINT, HINTS, type Io } from './output.js';
 
@@ -212,6 +213,23 @@ describe('hints', () => {
         for (const o of sub.options) options.add(o.long);
       }
     }
+  });
+
+  it('lists saved connections with the transport each relay connection chose', async () => {
+    const settings = await openSettings({ dataDir });
+    await settings.addConnection({
+      name: 'Photos',
+      kind: 'relay',
+      transport: 'stream',
+      instanceId: 'inst_abcdefghij12',
+      target: 'http://localhost:8080',
+    });
+    await settings.addConnection({ name: 'Blog', kind: 'cloudflare' });
+    const list = await run(['connections']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/NAME\s+KIND\s+TRANSPORT\s+INSTANCE/);
+    expect(list.stdout).toMatch(/Photos\s+relay\s+stream\s+inst_abcdefghij12/);
+    expect(list.stdout).toMatch(/Blog\s+cloudflare\s+-\s+-/);
   });
 
   it('send a NOT_FOUND connection id to the command that lists connection ids', async () => {

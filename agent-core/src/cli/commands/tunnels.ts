@@ -221,11 +221,12 @@ export function tunnelCommands(
           list.length === 0
             ? 'No saved connections. cloud-connect connect or cloud-connect cloudflare run saves one.'
             : table(
-                ['ID', 'NAME', 'KIND', 'INSTANCE', 'TARGET', 'TOKEN'],
+                ['ID', 'NAME', 'KIND', 'TRANSPORT', 'INSTANCE', 'TARGET', 'TOKEN'],
                 list.map((c: ConnectionView) => [
                   c.id,
                   c.name,
                   c.kind,
+                  c.transport ?? '-',
                   c.instanceId ?? '-',
                   c.target ?? '-',
                   c.hasToken ? 'kept' : 'missing',
