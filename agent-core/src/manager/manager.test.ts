@@ -6,7 +6,6 @@ import {
   createInstance,
   startTestRelay,
   until,
-  type TestRelay,
 } from '@cloud-connect/relay-server/testing';
 import { beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { InstanceApi } from '../client/instanceClient.js';
@@ -166,6 +165,18 @@ function recordingClients(
   };
 }
 
+/**
+ * A relay on loopback, stopped when the test finishes, and a new account's instance on it.
+ * Registering hands out a tunnel address: `tunnelCidr` is a loopback range, WireGuard is off.
+ */
+async function relayWithInstance(tunnelCidr: string, subdomainPrefix: string) {
+  const relay = await startTestRelay({ env: { TUNNEL_CIDR: tunnelCidr } });
+  onTestFinished(() => relay.stop());
+  const account = await createAccount(relay);
+  const subdomain = `${subdomainPrefix}${Date.now().toString(36)}`;
+  return { relay, ...(await createInstance(relay, account, subdomain)) };
+}
+
 async function composed(
   clients: RelayClientFactory,
   relayUrl: string,
@@ -215,20 +226,8 @@ describe('composeManager: relay clients come from the factory passed in', () => 
   });
 
   describe('against a real relay', () => {
-    let relay: TestRelay;
-    beforeEach(async () => {
-      // Registering hands out a tunnel address: a loopback range, WireGuard off.
-      relay = await startTestRelay({ env: { TUNNEL_CIDR: '127.83.0.0/16' } });
-      return () => relay.stop();
-    });
-
     it("polls the relay through a running connection's one instance client", async () => {
-      const account = await createAccount(relay);
-      const { instance, credentials } = await createInstance(
-        relay,
-        account,
-        `poll${Date.now().toString(36)}`,
-      );
+      const { relay, instance, credentials } = await relayWithInstance('127.83.0.0/16', 'poll');
       const clients = recordingClients();
       const asked: InstanceApi[] = [];
       const counting: RelayClientFactory = {
@@ -355,18 +354,10 @@ describe("a relay connection's transport", () => {
   });
 
   describe('against a real relay', () => {
-    let relay: TestRelay;
-    beforeEach(async () => {
-      relay = await startTestRelay({ env: { TUNNEL_CIDR: '127.84.0.0/16' } });
-      return () => relay.stop();
-    });
-
     it("builds the relay driver with the chosen transport, the relay's URL and the instance token, and again after the transport changes", async () => {
-      const account = await createAccount(relay);
-      const { instance, credentials } = await createInstance(
-        relay,
-        account,
-        `transport${Date.now().toString(36)}`,
+      const { relay, instance, credentials } = await relayWithInstance(
+        '127.84.0.0/16',
+        'transport',
       );
       const built: Array<{ transport: string; relayUrl: string; token: string; target: string }> =
         [];
