@@ -121,7 +121,10 @@ test.describe('Try it on one machine', () => {
     // Add a connection to the app, transport left at its default.
     await page.getByRole('button', { name: 'Connect this instance' }).click();
     await expect(page.getByRole('combobox', { name: 'Instance' })).toHaveValue(/^inst_/);
-    await expect(page.getByRole('radio', { name: /^Automatic/ })).toBeChecked();
+    await expect(
+      page.getByRole('group', { name: 'Transport' }).getByRole('radio', { name: 'Automatic' }),
+    ).toBeChecked();
+    await page.getByRole('radio', { name: 'Address (URL)' }).check();
     await page.getByRole('textbox', { name: 'Target URL' }).fill(`http://localhost:${appPort}`);
     await captureScreen(page, 'one-machine-connection-form');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -129,7 +132,8 @@ test.describe('Try it on one machine', () => {
     // nobody cannot create a network interface: Automatic carries it over the stream transport.
     const connection = card(page, 'My app');
     await expect(connection.locator('.state')).toHaveText('Connected', { timeout: 60_000 });
-    await expect(connection).toContainText(/stream/i);
+    // The card says which path and why (the local relay runs without WireGuard).
+    await expect(fact(connection, 'Transport')).toHaveText(/^via stream transport — .+/);
     const publicUrl = `http://${subdomain}.localhost:${edgePort}`;
     const address = fact(connection, 'Public address');
     await expect(address.locator('code')).toHaveText(publicUrl);
