@@ -6,6 +6,7 @@ import {
   STREAM_PATH,
   STREAM_PROTOCOL,
   STREAM_SESSION_SETTINGS,
+  STREAM_SESSION_WINDOW,
 } from '@cloud-connect/agent-core/api';
 import { toAppError } from '../errors/appError.js';
 import { errorResponse } from '../http/protocolErrors.js';
@@ -80,5 +81,6 @@ function accept(deps: StreamUpgradeDeps, instance: InstanceRecord, socket: Socke
   // The API server keeps sockets half-open after the peer's FIN; a session has no use for that,
   // and without this an agent that went away would linger until its pings failed.
   socket.once('end', () => session.destroy());
+  session.setLocalWindowSize(STREAM_SESSION_WINDOW);
   deps.sessions.add(instance.id, instance.tokenId, session);
 }

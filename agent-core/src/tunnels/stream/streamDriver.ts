@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import {
   STREAM_PING_INTERVAL_MS,
   STREAM_SESSION_SETTINGS,
+  STREAM_SESSION_WINDOW,
   STREAM_SESSIONS_PER_AGENT,
 } from '../../api/streamTransport.js';
 import { systemClock, systemTimers, type Clock, type Timers } from '../../time/index.js';
@@ -178,6 +179,7 @@ export class StreamDriver implements TunnelDriver {
     slot.streams = 0;
     server.on('session', (session) => {
       slot.session = session;
+      session.setLocalWindowSize(STREAM_SESSION_WINDOW);
       session.on('error', (e) => this.log('warn', `Stream session ${slot.index}: ${e.message}`));
       session.on('close', () => this.lost(slot, socket));
     });
