@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
@@ -40,6 +41,12 @@ async function streamInstance(t: TestRelay, subdomain: string) {
       });
       res.writeHead(200, { 'sec-websocket-protocol': 'echo' });
       req.on('data', (d: Buffer) => res.write(d.toString().toUpperCase()));
+      return;
+    }
+    if (req.url === '/cut') {
+      // An agent that starts a long answer and then cancels the stream halfway.
+      res.writeHead(200, { 'content-length': '100000' });
+      res.write('x'.repeat(1000), () => res.stream.close(http2.constants.NGHTTP2_CANCEL));
       return;
     }
     const chunks: Buffer[] = [];
@@ -147,6 +154,29 @@ describe('stream transport: the edge', () => {
     const hung = await viaEdge(t, app.host, '/hang');
     expect(hung.status).toBe(504);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    // The session is still good for the next request.
+    expect((await viaEdge(t, app.host, '/next')).status).toBe(200);
+  });
+
+  it("cuts the visitor's answer when the agent cancels the stream in the middle of the body", async () => {
+    const t = await startTestRelayForTest({ env: builtinEdgeEnv('127.77.5.0/24') });
+    const app = await streamInstance(t, 'cutting');
+    const cut = await new Promise<{ status: number; bytes: number; complete: boolean }>(
+      (resolve, reject) => {
+        const req = request(new URL('/cut', builtinEdgeUrl(t)), { headers: { host: app.host } });
+        req.on('response', (res) => {
+          let bytes = 0;
+          res.on('data', (d: Buffer) => (bytes += d.length));
+          res.on('error', () => {});
+          res.on('close', () =>
+            resolve({ status: res.statusCode ?? 0, bytes, complete: res.complete }),
+          );
+        });
+        req.on('error', reject);
+        req.end();
+      },
+    );
+    expect(cut).toEqual({ status: 200, bytes: 1000, complete: false });
     // The session is still good for the next request.
     expect((await viaEdge(t, app.host, '/next')).status).toBe(200);
   });
