@@ -22,6 +22,7 @@ import type { DriverLogLine, DriverProbe } from '../driver.js';
 import { TunnelError } from '../tunnelError.js';
 import { agentRunner } from '../wireguard/agentWireGuard.js';
 import { RelayDriver, type RelayDriverOptions } from './relayDriver.js';
+import { mapRegistrations } from './registrations.js';
 
 // The transport choice against real relays on loopback: one that offers WireGuard (its
 // WireGuard server is the recording stand-in, WG_MODE says wireguard-go) and the stream
@@ -228,18 +229,11 @@ describe('RelayDriver', () => {
   });
 
   /** A relay without the stream transport (no API server of its own hands out sessions). */
-  const withoutStream = (api: InstanceApi): InstanceApi => ({
-    registerTunnel: async (body) => {
-      const answer = await api.registerTunnel(body);
-      return {
-        ...answer,
-        transports: { wireguard: answer.transports?.wireguard ?? true, stream: null },
-      };
-    },
-    heartbeat: () => api.heartbeat(),
-    disconnect: () => api.disconnect(),
-    status: () => api.status(),
-  });
+  const withoutStream = (api: InstanceApi): InstanceApi =>
+    mapRegistrations(api, (answer) => ({
+      ...answer,
+      transports: { wireguard: answer.transports?.wireguard ?? true, stream: null },
+    }));
 
   it('auto without a stream transport to fall back to keeps the WireGuard failure, the reason added', async () => {
     const { driver, sessions } = await setup({ run: unprivileged, api: withoutStream });

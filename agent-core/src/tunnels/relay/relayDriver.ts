@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { TunnelTransport } from '../../api/instances.js';
 import type { RegisterTunnelResponse } from '../../api/tunnel.js';
 import type { InstanceApi } from '../../client/instanceClient.js';
 import type { RelayTransport } from '../../settings/settingsSchema.js';
@@ -9,6 +10,7 @@ import { TunnelError } from '../tunnelError.js';
 import { parseTarget } from '../wireguard/target.js';
 import { dialTarget } from '../wireguard/tcpForwarder.js';
 import { WireGuardDriver, type WireGuardDriverOptions } from '../wireguard/wireguardDriver.js';
+import { mapRegistrations } from './registrations.js';
 import {
   interfaceFailureReason,
   noHandshakeReason,
@@ -39,12 +41,10 @@ export interface RelayDriverOptions {
   timers?: Timers;
 }
 
-type Path = 'wireguard' | 'stream';
-
 /** The inner driver carrying the traffic, and why it was chosen (auto only). */
 interface Active {
   driver: TunnelDriver;
-  transport: Path;
+  transport: TunnelTransport;
   reason: string | null;
 }
 
@@ -72,6 +72,7 @@ export class RelayDriver implements TunnelDriver {
   private readonly target: { host: string; port: number };
   private readonly clock: Clock;
   private readonly timers: Timers;
+  private readonly graceMs: number;
   private active: Active | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
@@ -94,7 +95,7 @@ export class RelayDriver implements TunnelDriver {
       o.transport === 'stream'
         ? null
         : new WireGuardDriver({
-            api: this.registeringApi(),
+            api: mapRegistrations(o.api, this.registered),
             privateKey: o.privateKey,
             target: o.target,
             clock: o.clock,
@@ -103,6 +104,7 @@ export class RelayDriver implements TunnelDriver {
           });
     this.clock = o.clock ?? systemClock;
     this.timers = o.timers ?? systemTimers;
+    this.graceMs = o.handshakeGraceMs ?? DEFAULT_GRACE_MS;
     const wg = this.wireguard;
     if (wg) {
       wg.events.on('log', (line) => this.events.emit('log', line));
@@ -118,27 +120,18 @@ export class RelayDriver implements TunnelDriver {
   }
 
   /**
-   * The instance's API as the WireGuard driver calls it: registration answers are kept (their
-   * endpoint, domains and transports decide auto's path), and in auto a relay that says it
-   * runs no WireGuard is refused before any interface is made.
+   * A registration answer, as the WireGuard driver gets it: kept (its endpoint, domains and
+   * transports decide auto's path), and in auto refused when the relay runs no WireGuard,
+   * before any interface is made.
    */
-  private registeringApi(): InstanceApi {
-    const api = this.options.api;
-    return {
-      registerTunnel: async (body) => {
-        const answer = await api.registerTunnel(body);
-        this.registration = answer;
-        this.hostnames = [answer.domains.subdomain, ...answer.domains.custom_domains];
-        if (this.options.transport === 'auto' && answer.transports?.wireguard === false) {
-          throw new TunnelError('RELAY_WITHOUT_WIREGUARD', `The relay does not offer WireGuard`);
-        }
-        return answer;
-      },
-      heartbeat: () => api.heartbeat(),
-      disconnect: () => api.disconnect(),
-      status: () => api.status(),
-    };
-  }
+  private registered = (answer: RegisterTunnelResponse): RegisterTunnelResponse => {
+    this.registration = answer;
+    this.hostnames = [answer.domains.subdomain, ...answer.domains.custom_domains];
+    if (this.options.transport === 'auto' && answer.transports?.wireguard === false) {
+      throw new TunnelError('RELAY_WITHOUT_WIREGUARD', 'The relay does not offer WireGuard');
+    }
+    return answer;
+  };
 
   private makeStream(hostnames: string[]): StreamDriver {
     const o = this.options;
@@ -193,7 +186,7 @@ export class RelayDriver implements TunnelDriver {
       const error = TunnelError.from(e);
       // No answer to the registration: the relay itself is the problem (unreachable, 5xx, a
       // revoked token), and the stream transport dials that same relay.
-      if (!this.registered()) throw error;
+      if (!this.registrationNow()) throw error;
       const reason =
         error.code === 'RELAY_WITHOUT_WIREGUARD'
           ? RELAY_WITHOUT_WIREGUARD
@@ -215,7 +208,7 @@ export class RelayDriver implements TunnelDriver {
         return this.fallBack(generation, wg, reason, outcome.error);
       }
       case 'timeout': {
-        const endpoint = this.registered()?.tunnel_config.peer.endpoint ?? 'the relay';
+        const endpoint = this.registrationNow()?.tunnel_config.peer.endpoint ?? 'the relay';
         const reason = noHandshakeReason(this.graceMs, endpoint);
         if (!this.offersStream()) {
           // Nothing to fall back to: WireGuard keeps trying (a UDP path may open later).
@@ -225,10 +218,6 @@ export class RelayDriver implements TunnelDriver {
         return this.fallBack(generation, wg, reason, null);
       }
     }
-  }
-
-  private get graceMs(): number {
-    return this.options.handshakeGraceMs ?? DEFAULT_GRACE_MS;
   }
 
   /**
@@ -256,14 +245,14 @@ export class RelayDriver implements TunnelDriver {
     });
   }
 
-  /** The registration answer of this start (set by the WireGuard driver's call, so read anew). */
-  private registered(): RegisterTunnelResponse | null {
+  /** This start's registration answer: a method, as the WireGuard driver's call sets it behind TS's back. */
+  private registrationNow(): RegisterTunnelResponse | null {
     return this.registration;
   }
 
   /** An older relay's answer has no `transports`: it predates the stream transport. */
   private offersStream(): boolean {
-    return !!this.registered()?.transports?.stream;
+    return !!this.registrationNow()?.transports?.stream;
   }
 
   /**
@@ -288,7 +277,7 @@ export class RelayDriver implements TunnelDriver {
       }
       throw new TunnelError(
         cause.code,
-        `${capitalised(reason)}, and ${RELAY_WITHOUT_STREAM}: ${cause.message}`,
+        `${reason.charAt(0).toUpperCase()}${reason.slice(1)}, and ${RELAY_WITHOUT_STREAM}: ${cause.message}`,
         cause.details,
       );
     }
@@ -303,7 +292,7 @@ export class RelayDriver implements TunnelDriver {
   private async use(
     generation: number,
     driver: TunnelDriver,
-    transport: Path,
+    transport: TunnelTransport,
     reason: string | null,
     /** auto's last probe of WireGuard, which listeners have not seen (it was not the path yet). */
     seen?: DriverProbe | null,
@@ -408,8 +397,4 @@ export class RelayDriver implements TunnelDriver {
   checkTarget(): Promise<TunnelError | null> {
     return dialTarget(this.target.host, this.target.port);
   }
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
