@@ -22,7 +22,9 @@ export const STREAM_PROTOCOL = 'cloud-connect-stream/1';
  * bounded header block, and windows that bound what one slow stream can make either side hold.
  */
 export const STREAM_SESSION_SETTINGS = {
-  maxConcurrentStreams: 256,
+  // An agent's two sessions carry 1,024 requests at once (bench:sessions holds 1,000 open
+  // through one agent); what they may make either end hold is bounded by the windows below.
+  maxConcurrentStreams: 512,
   maxHeaderListSize: 64 * 1024,
   initialWindowSize: 1024 * 1024,
   // Larger DATA frames than HTTP/2's 16 KB default: fewer frames (and writes) per body.
