@@ -8,24 +8,29 @@ import { randomId, TokenService } from '../../relay-server/src/tokens/tokens.js'
 import { clientAddressAt, parseCidr } from '../../relay-server/src/tunnelAddresses/cidr.js';
 
 /** The relay's default tunnel pool; the seeded instances take its first addresses. */
-const TUNNEL_CIDR = parseCidr('10.100.0.0/16');
+const TUNNEL_CIDR = '10.100.0.0/16';
 
 export interface SeededInstance {
   id: string;
   token: string;
+  /** Its public host's first label. */
+  subdomain: string;
 }
 
 /**
  * Fill a fresh data dir, through the Store interface, with `count` registered instances
  * owned by Business users (10 each, the plan's limit), as if each had been created and had
  * registered its WireGuard key. Returns each instance's token, signed with the relay's
- * TokenService under `secret` (the relay started later gets the same RELAY_SECRET).
+ * TokenService under `secret` (the relay started later gets the same RELAY_SECRET). Their
+ * tunnel IPs come from `tunnelCidr` (the relay's TUNNEL_CIDR).
  */
 export async function seedInstances(
   dataDir: string,
   secret: string,
   count: number,
+  tunnelCidr = TUNNEL_CIDR,
 ): Promise<SeededInstance[]> {
+  const pool = parseCidr(tunnelCidr);
   const store = await LowdbStore.open(dataDir);
   const tokens = new TokenService(secret);
   // One real hash for every user: nobody signs in during the benchmark.
@@ -67,7 +72,7 @@ export async function seedInstances(
           userId: user.id,
           name: `Bench instance ${n}`,
           subdomain: `bench${n}`,
-          tunnelIp: clientAddressAt(TUNNEL_CIDR, n),
+          tunnelIp: clientAddressAt(pool, n),
           tokenId: randomId(),
           publicKey: randomBytes(32).toString('base64'),
           targetPort: 80,
@@ -83,6 +88,7 @@ export async function seedInstances(
           await store.instances.create(instance, { maxPerUser: perUser });
           seeded.push({
             id: instance.id,
+            subdomain: instance.subdomain,
             token: await tokens.signInstance(instance.id, user.id, instance.tokenId),
           });
         }),
