@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { ErrorBody } from '../../api/errors.js';
@@ -126,6 +127,15 @@ export function dialRelay(
       signal,
       timeout: timeoutMs,
       ...(ca ? { ca } : {}),
+      // Through a proxy, https-proxy-agent starts TLS without `host`, so a relay addressed by
+      // IP would have its certificate checked against "localhost" (TooTallNate/proxy-agents#365):
+      // check it against the relay's own host, as a direct connection does.
+      ...(proxy && url.protocol === 'https:'
+        ? {
+            checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+              checkServerIdentity(url.hostname.replace(/^\[|\]$/g, ''), cert),
+          }
+        : {}),
     });
     request.on('timeout', () =>
       request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })),

@@ -559,8 +559,11 @@ describe('StreamDriver through an HTTP CONNECT proxy', () => {
   });
 });
 
-/** A throwaway self-signed certificate for localhost (openssl), the relay's and its own CA. */
-function selfSignedCertificate(): { key: string; cert: string } {
+/** A throwaway self-signed certificate (openssl) for these names, the relay's and its own CA. */
+function selfSignedCertificate(subjectAltName = 'DNS:localhost,IP:127.0.0.1'): {
+  key: string;
+  cert: string;
+} {
   const dir = mkdtempSync(path.join(tmpdir(), 'cc-stream-tls-'));
   try {
     execFileSync(
@@ -578,7 +581,7 @@ function selfSignedCertificate(): { key: string; cert: string } {
         '-subj',
         '/CN=relay.test',
         '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+        `subjectAltName=${subjectAltName}`,
         '-keyout',
         path.join(dir, 'key.pem'),
         '-out',
@@ -598,25 +601,36 @@ function selfSignedCertificate(): { key: string; cert: string } {
 describe('StreamDriver to an https relay', () => {
   const tls = selfSignedCertificate();
 
-  it('reaches the relay with the CA it is given, directly and through a CONNECT proxy', async () => {
-    const relay = await startRelay('serve', tls);
-    const app = await startApp();
-    const proxy = await startProxy();
-    const target = `http://127.0.0.1:${app.port}`;
-    const direct = startDriver(relay.url, target, manualClock(), null, tls.cert);
-    await direct.start();
-    await until(() => relay.sessions.length === 2, 'two direct sessions');
-    const proxied = startDriver(relay.url, target, manualClock(), proxy.url, tls.cert);
-    await proxied.start();
-    await until(() => relay.sessions.length === 4, 'two proxied sessions');
-    expect(proxy.connects.map((c) => c.target)).toEqual([
-      new URL(relay.url).host,
-      new URL(relay.url).host,
-    ]);
+  // By name and by IP address, each with a certificate for that name only: through a proxy too
+  // it is checked against the relay's own host (https-proxy-agent alone checks an IP relay's
+  // certificate against "localhost").
+  it.each([
+    ['localhost', 'DNS:localhost'],
+    ['127.0.0.1', 'IP:127.0.0.1'],
+  ])(
+    'reaches the relay at %s with the CA it is given, directly and through a CONNECT proxy',
+    async (host, subjectAltName) => {
+      const own = selfSignedCertificate(subjectAltName);
+      const relay = await startRelay('serve', own);
+      const relayUrl = relay.url.replace('localhost', host);
+      const app = await startApp();
+      const proxy = await startProxy();
+      const target = `http://127.0.0.1:${app.port}`;
+      const direct = startDriver(relayUrl, target, manualClock(), null, own.cert);
+      await direct.start();
+      await until(() => relay.sessions.length === 2, 'two direct sessions');
+      const proxied = startDriver(relayUrl, target, manualClock(), proxy.url, own.cert);
+      await proxied.start();
+      await until(() => relay.sessions.length === 4, 'two proxied sessions');
+      expect(proxy.connects.map((c) => c.target)).toEqual([
+        new URL(relayUrl).host,
+        new URL(relayUrl).host,
+      ]);
 
-    const answer = await send(relay.sessions[3]!, get('demo.example.test', '/tls'));
-    expect(answer.body.toString()).toBe('hello /tls for demo.example.test');
-  });
+      const answer = await send(relay.sessions[3]!, get('demo.example.test', '/tls'));
+      expect(answer.body.toString()).toBe('hello /tls for demo.example.test');
+    },
+  );
 
   it("says the certificate is not trusted when the relay's CA is unknown, and keeps retrying", async () => {
     const relay = await startRelay('serve', tls);
