@@ -4,12 +4,16 @@ import { TSX_NODE_ARGS } from './labRelay.js';
 import type { LabProcess, NetLab } from './netlab.js';
 import { REPO_ROOT } from './relayProcess.js';
 
+/** A request answered 200 in full. */
+export const ok = (r: LoadRequest): boolean => r.status === 200 && r.error === null;
+
 /** One request the load client finished (wall-clock ms, as the test process's Date.now()). */
 export interface LoadRequest {
   start: number;
   end: number;
   /** The HTTP status, 0 when no answer came. */
   status: number;
+  /** Why it failed (no answer, or the answer was cut); null when it completed. */
   error: string | null;
 }
 
@@ -66,7 +70,7 @@ export class EdgeLoad {
     return until(
       `${count} good answers since ${new Date(since).toISOString()}`,
       () => {
-        const n = this.requests().filter((r) => r.status === 200 && r.start >= since).length;
+        const n = this.requests().filter((r) => ok(r) && r.start >= since).length;
         return n >= count && n;
       },
       timeoutMs,

@@ -2,7 +2,7 @@
  * A visitor that keeps asking: LOAD_WORKERS workers each send GET LOAD_PATH to the edge at
  * LOAD_ADDRESS (`ip:port`, plain HTTP) with `Host: LOAD_HOST`, one request after another over
  * keep-alive connections, and print one JSON line per finished request:
- * `{"start":<ms>,"end":<ms>,"status":<code or 0>,"error":<message or null>}` (wall-clock ms,
+ * `{"start":<ms>,"end":<ms>,"status":<code, 0 without an answer>,"error":<what cut it, or null>}` (wall-clock ms,
  * comparable with the test process's Date.now()). SIGTERM lets the requests in flight finish,
  * then prints `done` and exits.
  */
@@ -16,7 +16,11 @@ let running = true;
 function once(): Promise<void> {
   const start = Date.now();
   return new Promise((resolve) => {
+    let done = false;
+    // Once per request: a timeout destroys it, which fails it a second time.
     const finish = (status: number, error: string | null) => {
+      if (done) return;
+      done = true;
       process.stdout.write(`${JSON.stringify({ start, end: Date.now(), status, error })}\n`);
       resolve();
     };
@@ -32,7 +36,8 @@ function once(): Promise<void> {
       (res) => {
         res.resume();
         res.on('end', () => finish(res.statusCode ?? 0, null));
-        res.on('error', (e) => finish(0, e.message));
+        // The answer began but was cut: its status, and what cut it.
+        res.on('error', (e) => finish(res.statusCode ?? 0, e.message));
       },
     );
     req.on('timeout', () => req.destroy(new Error('timed out')));
