@@ -92,9 +92,8 @@ async function edgeServes(ip: string, host: string, agent: LabProcess): Promise<
   }
 }
 
-// INTERIM until `connect --transport` lands: the StreamDriver script the e2e suites use, in
-// place of the CLI (agent-core/src/cli/index.ts); it takes the same arguments and environment.
-const AGENT_ENTRY = path.join(REPO_ROOT, 'e2e/harness/interimStreamAgent.ts');
+/** The agent the way users run it: the `cloud-connect` CLI, from source. */
+const CLI_ENTRY = path.join(REPO_ROOT, 'agent-core/src/cli/index.ts');
 
 /**
  * (e)'s agent in "home": `cloud-connect connect --transport stream` for a second instance, as
@@ -115,7 +114,7 @@ async function startStreamAgent(bench: BenchLab): Promise<{ stop(): Promise<void
       ...AS_NOBODY.slice(1),
       process.execPath,
       ...TSX_NODE_ARGS,
-      AGENT_ENTRY,
+      CLI_ENTRY,
       ...args,
       '--transport',
       'stream',
@@ -130,8 +129,6 @@ async function startStreamAgent(bench: BenchLab): Promise<{ stop(): Promise<void
         CLOUD_CONNECT_INSTANCE_TOKEN: user.instanceToken,
         // The secrets file's key: nobody has no keychain.
         CLOUD_CONNECT_SECRET_KEY: randomBytes(24).toString('base64url'),
-        CC_TARGET: target,
-        CC_HOSTNAME: STREAM_HOST,
       },
     },
   );
