@@ -78,17 +78,24 @@ export async function runCliToEnd(args: string[], env: Record<string, string>, s
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
-/** Start `cloud-connect <args>` inside lab host `host` as a tracked lab process. */
+/**
+ * Start `cloud-connect <args>` inside lab host `host` as a tracked lab process; `prefix` is a
+ * command that runs it (e.g. setpriv as another user), which must exec it in place.
+ */
 export function spawnLabCli(
   lab: NetLab,
   host: string,
   args: string[],
-  options: { label: string; env: Record<string, string> },
+  options: { label: string; env: Record<string, string>; prefix?: string[] },
 ): LabProcess {
-  return lab.spawn(host, process.execPath, [...TSX_NODE_ARGS, entry, ...args], {
-    cwd: REPO_ROOT,
-    ...options,
-  });
+  const [cmd, ...rest] = [
+    ...(options.prefix ?? []),
+    process.execPath,
+    ...TSX_NODE_ARGS,
+    entry,
+    ...args,
+  ] as [string, ...string[]];
+  return lab.spawn(host, cmd, rest, { cwd: REPO_ROOT, label: options.label, env: options.env });
 }
 
 /** Run `cloud-connect <args>` inside lab host `host` to completion. */

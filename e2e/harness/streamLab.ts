@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { chown } from 'node:fs/promises';
 import path from 'node:path';
 import { EdgeClient } from './edgeClient.js';
-import { LabRelay, TSX_NODE_ARGS, wireguardGoEnv } from './labRelay.js';
+import { spawnLabCli } from './cliProcess.js';
+import { LabRelay, wireguardGoEnv } from './labRelay.js';
 import { startTestApp } from './labTunnel.js';
 import { NetLab, type LabProcess } from './netlab.js';
-import { REPO_ROOT } from './relayProcess.js';
 import type { Teardown } from './teardown.js';
 
 /**
@@ -75,8 +75,6 @@ export interface StreamAgentOptions {
   /** Run as root with every capability instead of as nobody (for `auto` over WireGuard). */
   privileged?: boolean;
 }
-
-const interimEntry = path.join(REPO_ROOT, 'e2e/harness/interimStreamAgent.ts');
 
 /** A running `cloud-connect connect` in a home host. */
 export class StreamAgent {
@@ -188,21 +186,15 @@ export class StreamLab {
       '--transport',
       options.transport ?? 'stream',
     ];
-    // INTERIM until `--transport` lands: the StreamDriver script (it ignores the arguments).
-    const node = [process.execPath, ...TSX_NODE_ARGS, interimEntry, ...args];
-    const [cmd, ...rest] = options.privileged ? node : [...AS_NOBODY, ...node];
-    const label = `${home}:agent${this.agentCount++}`;
-    const proc = this.lab.spawn(home, cmd as string, rest, {
-      cwd: REPO_ROOT,
-      label,
+    const proc = spawnLabCli(this.lab, home, args, {
+      label: `${home}:agent${this.agentCount++}`,
+      prefix: options.privileged ? [] : AS_NOBODY,
       env: {
         HOME: dir,
         CLOUD_CONNECT_DATA_DIR: path.join(dir, 'data'),
         CLOUD_CONNECT_RELAY_URL: options.relayUrl ?? this.relay.url,
         CLOUD_CONNECT_INSTANCE_TOKEN: instance.instanceToken,
         CLOUD_CONNECT_SECRET_KEY: secretKey,
-        CC_TARGET: target,
-        CC_HOSTNAME: instance.host,
         ...options.env,
       },
     });
