@@ -350,6 +350,36 @@ describe('RelayDriver', () => {
     await vi.waitFor(() => expect(sessions()).toBe(2), WAIT);
   });
 
+  it('a start asked for while a stop cancels an earlier one runs after the stop', async () => {
+    const { driver, sessions } = await setup({ transport: 'stream' });
+    const first = driver.start();
+    const stopped = driver.stop();
+    const second = driver.start();
+    await Promise.all([first, stopped, second]);
+    expect(await driver.status()).toMatchObject({
+      running: true,
+      details: { transport: 'stream' },
+    });
+    await vi.waitFor(() => expect(sessions()).toBe(2), WAIT);
+  });
+
+  it('a stop asked for while a start waits on an earlier stop leaves nothing running', async () => {
+    const { run, calls } = scriptedRun();
+    const { driver, clock, sessions } = await setup({ run, reachable: true });
+    await startThrough(driver, clock, 0);
+    const stopped = driver.stop();
+    let done = false;
+    const started = driver.start().finally(() => (done = true));
+    await Promise.all([stopped, driver.stop()]);
+    // The start gives up once the stops are done: it does not make a second interface.
+    await vi.waitFor(() => expect(done).toBe(true), WAIT);
+    await started;
+    await clock.tick(10_000);
+    expect(await driver.status()).toMatchObject({ running: false });
+    expect(calls.filter((c) => c.startsWith('ip link add'))).toHaveLength(1);
+    expect(sessions()).toBe(0);
+  });
+
   it('forwards the stream driver exit (revoked token) and starts again only to be refused', async () => {
     const { driver, clock, account, id, sessions } = await setup({ run: unprivileged });
     await driver.start();

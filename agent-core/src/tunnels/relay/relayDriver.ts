@@ -152,14 +152,19 @@ export class RelayDriver implements TunnelDriver {
 
   start(): Promise<void> {
     if (this.active && !this.stopping) return Promise.resolve();
-    this.starting ??= this.doStart(this.generation).finally(() => {
-      this.starting = null;
-    });
+    if (!this.starting) {
+      const starting = this.doStart(this.generation).finally(() => {
+        if (this.starting === starting) this.starting = null;
+      });
+      this.starting = starting;
+    }
     return this.starting;
   }
 
   private async doStart(generation: number): Promise<void> {
     if (this.stopping) await this.stopping;
+    // A stop asked for while this start waited for the earlier one cancels it too.
+    if (generation !== this.generation) return;
     this.lastError = null;
     try {
       switch (this.options.transport) {
@@ -347,22 +352,31 @@ export class RelayDriver implements TunnelDriver {
     this.events.emit('exit', error);
   }
 
+  /**
+   * Every stop cancels every start asked for before it, even one that waits for an earlier
+   * stop; a start asked for after it runs once it is done.
+   */
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      this.generation += 1;
-      this.grace?.({ kind: 'cancelled' });
+    this.generation += 1;
+    this.grace?.({ kind: 'cancelled' });
+    const starting = this.starting;
+    this.starting = null;
+    const earlier = this.stopping;
+    const stopping = (async () => {
+      if (earlier) await earlier;
       // A start in progress gives up at its next step; the WireGuard attempt's stop waits for
       // its start, so an interface being made is removed as soon as it exists.
       const attempt = this.wireguard?.stop();
-      if (this.starting) await this.starting.catch(() => {});
+      if (starting) await starting.catch(() => {});
       await attempt;
       const active = this.active;
       this.active = null;
       await active?.driver.stop();
     })().finally(() => {
-      this.stopping = null;
+      if (this.stopping === stopping) this.stopping = null;
     });
-    return this.stopping;
+    this.stopping = stopping;
+    return stopping;
   }
 
   async status(): Promise<DriverProbe> {
