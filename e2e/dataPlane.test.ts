@@ -11,6 +11,7 @@ import {
   until,
 } from '@cloud-connect/relay-server/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EdgeClient } from './harness/edgeClient.js';
 import { LabRelay, wireguardGoEnv } from './harness/labRelay.js';
 import {
   startTestApp,
@@ -19,6 +20,7 @@ import {
   waitForStatus,
   wgPeerFields,
 } from './harness/labTunnel.js';
+import { peakRss, rss } from './harness/memory.js';
 import { NetLab, requireNetlab, type LabProcess } from './harness/netlab.js';
 import { teardownAfterAll } from './harness/suiteTeardown.js';
 
@@ -34,33 +36,6 @@ const available = requireNetlab();
 const MB = 1024 * 1024;
 const BASE = 'cloud.test';
 
-/** Resident memory of a process in bytes (VmRSS from /proc). */
-function rss(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!m) throw new Error(`no VmRSS for ${pid}`);
-  return Number(m[1]) * 1024;
-}
-
-/** Sample `pid`'s RSS every 50 ms while `work` runs; resolves with the work's result and the peak. */
-async function peakRss<T>(
-  pid: number,
-  work: () => Promise<T>,
-): Promise<{ result: T; peak: number }> {
-  let peak = rss(pid);
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rss(pid));
-    } catch {
-      /* process gone: the work's own result says so */
-    }
-  }, 50);
-  try {
-    return { result: await work(), peak };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + agents', () => {
   const opened = teardownAfterAll();
   let lab: NetLab;
@@ -70,6 +45,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
   let serverIf: string;
   let cloud: string;
   let tmp: string;
+  let edge: EdgeClient;
   const agents = new Map<string, LabProcess>();
   const keys = { 'home-a': generateKeyPair(), 'home-b': generateKeyPair() };
   let a: Awaited<ReturnType<LabRelay['userWithInstance']>>;
@@ -97,43 +73,6 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
   const connected = (agent: LabProcess) =>
     waitForStatus(agent, (s) => s.status === 'connected', 60_000);
 
-  /** curl from the "internet" host to the edge with this Host and these extra arguments. */
-  const curlEdge = (
-    host: string,
-    urlPath: string,
-    args: string[],
-    { seconds = 10, reject = true } = {},
-  ) =>
-    lab.exec(
-      'internet',
-      'curl',
-      ['-sS', '-m', String(seconds), '-H', `Host: ${host}`, ...args, `http://${cloud}${urlPath}`],
-      { reject },
-    );
-
-  /** GET from the "internet" host through the edge with this Host; body and status code. */
-  async function fromInternet(host: string, urlPath = '/hello', extra: string[] = []) {
-    const r = await curlEdge(host, urlPath, ['-w', '\n%{http_code}', ...extra], { reject: false });
-    const cut = r.stdout.lastIndexOf('\n');
-    return {
-      status: Number(r.stdout.slice(cut + 1)),
-      body: r.stdout.slice(0, cut),
-      exitCode: r.exitCode,
-    };
-  }
-
-  /** Wait until `host` answers `status` through the edge; resolves with that answer. */
-  const answers = (host: string, status: number, timeoutMs?: number, everyMs?: number) =>
-    until(
-      `${host} answering ${status}`,
-      async () => {
-        const r = await fromInternet(host);
-        return r.status === status && r;
-      },
-      timeoutMs,
-      everyMs,
-    );
-
   const serverPeers = () => wgPeerFields(lab, 'cloud', serverIf);
 
   beforeAll(async () => {
@@ -141,6 +80,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
       await NetLab.create({ tag: 'hI', hosts: ['cloud', 'home-a', 'home-b', 'internet'] }),
     );
     cloud = lab.ip('cloud');
+    edge = new EdgeClient(lab, 'internet', cloud);
     tmp = await opened.tempDir('cc-dataplane-');
     // The test's own servers listen on the bridge, where the cloud namespace reaches them.
     dns = opened.add(await startDnsServer({ host: lab.rootIp }));
@@ -172,9 +112,9 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
 
   it('routes home-a.<base> to home-a’s app and home-b.<base> to home-b’s, through WireGuard', async () => {
     const before = new Map((await serverPeers()).map((p) => [p[0], Number(p[5])]));
-    const ra = await answers(hostA, 200);
+    const ra = await edge.answers(hostA, 200);
     expect(ra.body).toBe('hello from home-a');
-    const rb = await fromInternet(hostB);
+    const rb = await edge.get(hostB);
     expect(rb.status).toBe(200);
     expect(rb.body).toBe('hello from home-b');
     // Both answers came in over the WireGuard interface (received bytes from each peer grew).
@@ -182,7 +122,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     for (const k of [keys['home-a'].publicKey, keys['home-b'].publicKey]) {
       expect(after.get(k)!).toBeGreaterThan(before.get(k) ?? 0);
     }
-    const unknown = await fromInternet(`nobody.${BASE}`);
+    const unknown = await edge.get(`nobody.${BASE}`);
     expect(unknown.status).toBe(404);
     expect(unknown.body).toContain('No app is connected at nobody.cloud.test');
   });
@@ -202,11 +142,11 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     const pid = relay.proc!.pid!;
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('relay-server/src/server.ts');
     // Warm up (JIT, pools), then take the baseline.
-    await fromInternet(hostA, `/bytes/${10 * MB}`, ['-o', '/dev/null']);
+    await edge.get(hostA, `/bytes/${10 * MB}`, ['-o', '/dev/null']);
     const baseline = rss(pid);
 
-    const down = await peakRss(pid, () =>
-      curlEdge(
+    const down = await peakRss([pid], () =>
+      edge.curl(
         hostA,
         `/bytes/${100 * MB}`,
         ['-o', '/dev/null', '-w', '%{http_code} %{size_download} %{speed_download}'],
@@ -219,8 +159,8 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
 
     const file = path.join(tmp, 'upload.bin');
     await writeFile(file, Buffer.alloc(100 * MB, 0x5a));
-    const up = await peakRss(pid, () =>
-      curlEdge(
+    const up = await peakRss([pid], () =>
+      edge.curl(
         hostA,
         '/count',
         ['-H', 'Expect:', '-X', 'POST', '-T', file, '-w', '\n%{http_code} %{speed_upload}'],
@@ -231,8 +171,8 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     expect(upStatus?.split(' ')[0]).toBe('200');
     expect(Number(count)).toBe(100 * MB);
 
-    const grewDown = (down.peak - baseline) / MB;
-    const grewUp = (up.peak - baseline) / MB;
+    const grewDown = (down.peaks[0]! - baseline) / MB;
+    const grewUp = (up.peaks[0]! - baseline) / MB;
     console.log(
       `100 MB through edge+WireGuard: download ${(Number(downSpeed) / MB).toFixed(1)} MB/s, upload ${(Number(upStatus?.split(' ')[1]) / MB).toFixed(1)} MB/s; relay RSS baseline ${(baseline / MB).toFixed(0)} MB, growth ${grewDown.toFixed(1)} MB (down) / ${grewUp.toFixed(1)} MB (up)`,
     );
@@ -279,7 +219,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
     expect(
       (await relay.api.post(`/instances/${a.instanceId}/domains`, { domain }, auth)).status,
     ).toBe(201);
-    expect((await fromInternet(domain)).status).toBe(404);
+    expect((await edge.get(domain)).status).toBe(404);
     dns.set(domain, 'CNAME', `${a.instanceId}.tunnel.${BASE}`);
     const v = await relay.api.post(
       `/instances/${a.instanceId}/domains/${domain}/verify`,
@@ -287,27 +227,27 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
       auth,
     );
     expect(v.body.status).toBe('verified');
-    const routed = await answers(domain, 200, 2000, 50);
+    const routed = await edge.answers(domain, 200, 2000, 50);
     expect(routed.body).toBe('hello from home-a');
 
     expect(
       (await relay.api.delete(`/instances/${a.instanceId}/domains/${domain}`, auth)).status,
     ).toBe(204);
     const start = Date.now();
-    await answers(domain, 404, 1000, 20);
+    await edge.answers(domain, 404, 1000, 20);
     expect(Date.now() - start).toBeLessThan(1000);
-    expect((await fromInternet(hostA)).body).toBe('hello from home-a');
+    expect((await edge.get(hostA)).body).toBe('hello from home-a');
   });
 
   it('shows the 502 offline page when the agent stops, and routes again when it is back, without a relay restart', async () => {
     const relayPid = relay.proc!.pid;
     await agents.get('home-a')!.stop();
-    const offline = await answers(hostA, 502, 10_000);
+    const offline = await edge.answers(hostA, 502, 10_000);
     expect(offline.body).toContain(`The app at ${hostA} is offline`);
     expect(offline.body).not.toMatch(/Error|at .*\.ts/);
     const agent = startAgent('home-a', a.instanceToken);
     await connected(agent);
-    const back = await answers(hostA, 200, 30_000);
+    const back = await edge.answers(hostA, 200, 30_000);
     expect(back.body).toBe('hello from home-a');
     expect(relay.proc!.pid).toBe(relayPid);
   }, 120_000);
@@ -327,7 +267,7 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
       [hostA, 'home-a'],
       [hostB, 'home-b'],
     ] as const) {
-      const r = await answers(host, 200, 40_000, 500);
+      const r = await edge.answers(host, 200, 40_000, 500);
       expect(r.body).toBe(`hello from ${name}`);
     }
   }, 120_000);
@@ -335,14 +275,14 @@ describe.skipIf(!available.ok)('data plane in namespaces: edge + WireGuard + age
   it('stops routing an instance’s subdomain and domains within a second of deleting the instance', async () => {
     const login = await relay.api.post('/auth/login', { email: b.email, password: b.password });
     const auth = { token: login.body.access_token as string };
-    expect((await fromInternet(hostB)).status).toBe(200);
+    expect((await edge.get(hostB)).status).toBe(200);
     expect((await relay.api.delete(`/instances/${b.instanceId}`, auth)).status).toBe(204);
     const start = Date.now();
-    await answers(hostB, 404, 1000, 20);
+    await edge.answers(hostB, 404, 1000, 20);
     expect(Date.now() - start).toBeLessThan(1000);
     // The peer went with it.
     expect((await serverPeers()).some((p) => p[0] === keys['home-b'].publicKey)).toBe(false);
-    expect((await fromInternet(hostA)).status).toBe(200);
+    expect((await edge.get(hostA)).status).toBe(200);
   });
 
   it('leaves no secret in logs and no process, interface or namespace behind', async () => {
