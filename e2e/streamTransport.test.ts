@@ -14,10 +14,12 @@ import { NOBODY, StreamLab, type LabInstance, type StreamAgent } from './harness
 import { teardownAfterAll } from './harness/suiteTeardown.js';
 
 /**
- * Issue 11's stream transport end to end, in network namespaces: "cloud" runs the relay with
- * its built-in edge; "home-a" and "home-b" run a test app and the real `cloud-connect connect
- * --transport stream` as nobody, without any capability; "internet" is the visitor. Every
- * request below goes internet → edge → stream session → agent → app.
+ * Issue 11's stream transport end to end, in network namespaces (harness/streamLab.ts): "cloud"
+ * runs the relay with its built-in edge (and later Caddy with TLS in front of the relay's API);
+ * each home runs a test app and the real `cloud-connect connect --transport stream` as nobody,
+ * without any capability: "home-a" and "home-b" straight to the relay, "home-c" through Caddy,
+ * "home-p" through an HTTP CONNECT proxy only; "internet" is the visitor. Every request below goes
+ * internet → edge → stream session → agent → app.
  */
 
 const available = requireNetlab();
