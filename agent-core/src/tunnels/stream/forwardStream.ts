@@ -157,5 +157,8 @@ export function forwardStream(
     request.end();
     return;
   }
-  stream.pipe(request);
+  // A request without a body (END_STREAM on its HEADERS: most GETs) is sent as it is, with no
+  // pipe to set up and take down per small request.
+  if (stream.endAfterHeaders) request.end();
+  else stream.pipe(request);
 }
