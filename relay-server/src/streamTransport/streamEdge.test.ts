@@ -43,10 +43,15 @@ async function streamInstance(t: TestRelay, subdomain: string) {
       req.on('data', (d: Buffer) => res.write(d.toString().toUpperCase()));
       return;
     }
-    if (req.url === '/cut') {
-      // An agent that starts a long answer and then cancels the stream halfway.
+    if (req.url === '/cut' || req.url === '/die') {
+      // An agent that starts a long answer, then cancels the stream halfway, or loses the
+      // whole session (its connection reset).
       res.writeHead(200, { 'content-length': '100000' });
-      res.write('x'.repeat(1000), () => res.stream.close(http2.constants.NGHTTP2_CANCEL));
+      res.write('x'.repeat(1000), () =>
+        req.url === '/cut'
+          ? res.stream.close(http2.constants.NGHTTP2_CANCEL)
+          : res.stream.session?.socket.destroy(),
+      );
       return;
     }
     const chunks: Buffer[] = [];
@@ -158,12 +163,17 @@ describe('stream transport: the edge', () => {
     expect((await viaEdge(t, app.host, '/next')).status).toBe(200);
   });
 
-  it("cuts the visitor's answer when the agent cancels the stream in the middle of the body", async () => {
-    const t = await startTestRelayForTest({ env: builtinEdgeEnv('127.77.5.0/24') });
+  it.each([
+    // The session is still good for the next request.
+    ['the agent cancels the stream', '/cut', '127.77.5.0/24', 200],
+    // The instance's only session is gone: the offline page.
+    ['its session dies', '/die', '127.77.6.0/24', 502],
+  ])("cuts the visitor's answer when %s in the middle of the body", async (_, path, pool, next) => {
+    const t = await startTestRelayForTest({ env: builtinEdgeEnv(pool) });
     const app = await streamInstance(t, 'cutting');
     const cut = await new Promise<{ status: number; bytes: number; complete: boolean }>(
       (resolve, reject) => {
-        const req = request(new URL('/cut', builtinEdgeUrl(t)), { headers: { host: app.host } });
+        const req = request(new URL(path, builtinEdgeUrl(t)), { headers: { host: app.host } });
         req.on('response', (res) => {
           let bytes = 0;
           res.on('data', (d: Buffer) => (bytes += d.length));
@@ -177,8 +187,8 @@ describe('stream transport: the edge', () => {
       },
     );
     expect(cut).toEqual({ status: 200, bytes: 1000, complete: false });
-    // The session is still good for the next request.
-    expect((await viaEdge(t, app.host, '/next')).status).toBe(200);
+    if (next === 502) await until('session gone', () => !t.relay.streams.has(app.id), 2_000, 20);
+    expect((await viaEdge(t, app.host, '/next')).status).toBe(next);
   });
 
   it('carries a WebSocket upgrade as extended CONNECT and splices its bytes both ways', async () => {

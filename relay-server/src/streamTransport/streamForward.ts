@@ -116,11 +116,17 @@ export function forwardOverStream(
     stream.pipe(res, { end: false });
   });
   stream.on('error', (err: NodeJS.ErrnoException) => fail('offline', err.code));
+  // Whether the answer's end came while its session was alive: a session that dies (its
+  // socket reset, the relay dropping it) ends its streams as readables too, with no error code.
+  const session = stream.session;
+  let endedLive = false;
+  stream.once('end', () => (endedLive = !session?.destroyed));
   stream.on('close', () => {
     if (!responded) return fail('offline', 'closed');
     // A stream reset in the middle of its body still ends as a readable (HTTP/2 pushes the
-    // end); only its code tells a cut answer, which must not look complete to the visitor.
-    if (stream.rstCode === http2.constants.NGHTTP2_NO_ERROR) res.end();
+    // end); only its code, and a live session, tell an answer that came whole. A cut one must
+    // not look complete to the visitor (nor leave it waiting for the rest of a Content-Length).
+    if (stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && endedLive) res.end();
     else res.destroy();
   });
   res.on('close', () => {
