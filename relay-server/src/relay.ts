@@ -157,6 +157,7 @@ async function buildAndRegister(
     clock,
     timers: options.timers ?? systemTimers,
     logger,
+    timing,
   });
   started.add(() => streams.close());
   const liveness =

@@ -88,6 +88,22 @@ function dataPath(
 }
 
 /**
+ * Whether the instance's WireGuard agent heartbeats: the store says `connected` and the last
+ * heartbeat is at most `missedHeartbeats` intervals old.
+ */
+export function heartbeatAlive(
+  i: InstanceRecord,
+  now: Date,
+  timing: Pick<TunnelTiming, 'heartbeatIntervalSeconds' | 'missedHeartbeats'>,
+): boolean {
+  const silentMs = i.lastSeen ? now.getTime() - Date.parse(i.lastSeen) : Infinity;
+  return (
+    i.status === 'connected' &&
+    silentMs <= timing.heartbeatIntervalSeconds * timing.missedHeartbeats * 1000
+  );
+}
+
+/**
  * The instance's status now. The agent is alive while it heartbeats (the store says
  * `connected` and the last heartbeat is at most `missedHeartbeats` intervals old) or while it
  * holds a stream session (answered pings every few seconds prove more than a heartbeat); the
@@ -115,10 +131,7 @@ export function instanceHealth(
       transport: 'stream',
     };
   }
-  const silentMs = i.lastSeen ? now.getTime() - Date.parse(i.lastSeen) : Infinity;
-  const alive =
-    i.status === 'connected' &&
-    silentMs <= timing.heartbeatIntervalSeconds * timing.missedHeartbeats * 1000;
+  const alive = heartbeatAlive(i, now, timing);
   const status: InstanceStatus =
     i.status === 'pending'
       ? 'pending'

@@ -232,4 +232,31 @@ describe('stream transport: sessions', () => {
     });
     expect(after.agent.last_seen).not.toBeNull();
   });
+
+  it('shows disconnected once the last session goes, though a WireGuard agent that went silent left connected in the store', async () => {
+    const clock = manualClock();
+    const t = await startTestRelayForTest({ clock });
+    const { id, token, account } = await instanceOf(t, 'silent');
+    const instance = async () =>
+      (await t.api.get(`/instances/${id}`, { token: account.accessToken })).body;
+    // A WireGuard agent registered and heartbeated (WG_MODE=off: its data path is unchecked),
+    // then went away without a disconnect: three heartbeats missed, it is not alive.
+    const key = { public_key: generateKeyPair().publicKey };
+    expect((await t.api.post('/tunnel/register', key, { token })).status).toBe(200);
+    expect((await t.api.post('/tunnel/heartbeat', {}, { token })).status).toBe(200);
+    clock.advance(181_000);
+    expect(await instance()).toMatchObject({ status: 'disconnected', agent: { alive: false } });
+    const agent = await agentFor(t, token);
+    await until('session registered', () => t.relay.streams.has(id));
+    expect((await instance()).status).toBe('connected');
+    agent.close();
+    await until('session gone', () => !t.relay.streams.has(id), 2_000, 20);
+    const closedAt = clock.now().toISOString();
+    await until('recorded', async () => (await instance()).agent.last_seen === closedAt, 2_000, 20);
+    expect(await instance()).toMatchObject({
+      status: 'disconnected',
+      agent: { alive: false, last_seen: closedAt },
+      transport: null,
+    });
+  });
 });

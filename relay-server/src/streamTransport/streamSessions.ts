@@ -3,6 +3,8 @@ import { STREAM_PING_INTERVAL_MS, STREAM_SESSIONS_PER_AGENT } from '@cloud-conne
 import type { Clock, TimerHandle, Timers } from '../clock.js';
 import type { RelayEvents } from '../events.js';
 import type { Logger } from '../logging/logger.js';
+import { heartbeatAlive } from '../presenters/instance.js';
+import type { TunnelTiming } from '../services.js';
 import type { Store } from '../store/types.js';
 
 /**
@@ -47,6 +49,8 @@ export class StreamSessions {
       clock: Clock;
       timers: Timers;
       logger: Logger;
+      /** The heartbeat window: whether a WireGuard agent of the instance is alive too. */
+      timing: Pick<TunnelTiming, 'heartbeatIntervalSeconds' | 'missedHeartbeats'>;
       pingIntervalMs?: number;
     },
   ) {
@@ -161,16 +165,25 @@ export class StreamSessions {
    * that session. The store records only what must outlast it — an instance that had a session
    * is no longer `pending`, and when its last session goes that is when it was last seen — and
    * never writes `connected`, so a relay that crashes with live sessions leaves nothing stale,
-   * and a heartbeating WireGuard agent of the same instance keeps its own state. The edge and
-   * liveness are told once the write landed, so nothing re-reads the record before it says so.
+   * and a heartbeating WireGuard agent of the same instance keeps its own state (its heartbeats
+   * own `lastSeen`). A `connected` left by a WireGuard agent that stopped heartbeating becomes
+   * `disconnected` with the new last seen, which would otherwise make it look alive again.
+   * The edge and liveness are told once the write landed, so nothing re-reads the record
+   * before it says so.
    */
   private record(instanceId: string, change: 'opened' | 'closed'): void {
-    const { store, clock, events, logger } = this.deps;
+    const { store, clock, events, logger, timing } = this.deps;
     const before = this.writes.get(instanceId) ?? Promise.resolve();
     const write = before
       .then(async () => {
         if (change === 'closed') {
-          await store.instances.update(instanceId, { lastSeen: clock.now().toISOString() });
+          const now = clock.now();
+          const i = await store.instances.get(instanceId);
+          if (!i || heartbeatAlive(i, now, timing)) return;
+          await store.instances.update(instanceId, {
+            lastSeen: now.toISOString(),
+            ...(i.status === 'connected' ? { status: 'disconnected' as const } : {}),
+          });
         } else if ((await store.instances.get(instanceId))?.status === 'pending') {
           await store.instances.update(instanceId, { status: 'disconnected' });
         }
