@@ -322,13 +322,8 @@ describe.skipIf(!available.ok)('stream transport in namespaces: edge + sessions 
       const p = await s.instance('home-p');
       const agent = (agents.p = await s.startAgent('home-p', p, {
         relayUrl: caddy.url,
-        // The stream sessions take HTTPS_PROXY by themselves; the agent's API calls (public URL,
-        // status) go through Node's fetch, which takes it only with NODE_USE_ENV_PROXY=1.
-        env: {
-          NODE_EXTRA_CA_CERTS: caddy.caFile,
-          HTTPS_PROXY: proxy.url,
-          NODE_USE_ENV_PROXY: '1',
-        },
+        // HTTPS_PROXY alone: the sessions and the agent's API calls (public URL) both take it.
+        env: { NODE_EXTRA_CA_CERTS: caddy.caFile, HTTPS_PROXY: proxy.url },
       }));
       await agent.connected();
       const r = await s.edge.answers(p.host, 200, 20_000);

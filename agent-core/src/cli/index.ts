@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { useEnvironmentProxy } from './envProxy.js';
 import { runCli } from './main.js';
+
+useEnvironmentProxy(process.env);
 
 /** `cloud-connect`: the headless agent and account tool. */
 runCli(process.argv.slice(2)).then(
