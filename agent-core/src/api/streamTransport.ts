@@ -44,7 +44,14 @@ export const STREAM_SESSION_WINDOW = 4 * 1024 * 1024;
 export const STREAM_SESSIONS_PER_AGENT = 2;
 
 /**
- * Both ends ping through the session this often; a session that misses two answers in a row is
- * dropped (liveness is measured on the data path itself).
+ * Both ends ping through the session this often (liveness is measured on the data path itself);
+ * STREAM_PING_DEADLINE_MS says when a silent one is dropped.
  */
 export const STREAM_PING_INTERVAL_MS = 5_000;
+
+/**
+ * Either end drops a session when no ping answer has come for this long since the last one (or
+ * since the session came up): two intervals, so a session that goes silent is gone within
+ * 10 s on both sides whatever the phase of the ping ticks.
+ */
+export const STREAM_PING_DEADLINE_MS = 2 * STREAM_PING_INTERVAL_MS;
