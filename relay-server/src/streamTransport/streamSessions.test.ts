@@ -1,5 +1,9 @@
 import type { ClientHttp2Stream } from 'node:http2';
-import { STREAM_PATH, STREAM_PING_INTERVAL_MS } from '@cloud-connect/agent-core/api';
+import {
+  STREAM_PATH,
+  STREAM_PING_DEADLINE_MS,
+  STREAM_PING_INTERVAL_MS,
+} from '@cloud-connect/agent-core/api';
 import { generateKeyPair } from '@cloud-connect/agent-core/wireguard';
 import { describe, expect, it } from 'vitest';
 import {
@@ -153,29 +157,44 @@ describe('stream transport: sessions', () => {
     expect(bystander.socket.destroyed).toBe(false);
   });
 
-  it('drops a session that leaves two pings unanswered, and keeps one that answers', async () => {
+  it('drops a session 2 ping intervals after its last answer (or its start), not later, and keeps one that answers', async () => {
     const clock = manualClock(new Date('2026-01-01T00:00:00Z'));
     const t = await startTestRelayForTest({ timers: clock });
+    const mute = await instanceOf(t, 'mute');
     const quiet = await instanceOf(t, 'quiet');
     const lively = await instanceOf(t, 'lively');
-    const silent = await agentFor(t, quiet.token);
+    const muteAgent = await agentFor(t, mute.token);
+    const quietAgent = await agentFor(t, quiet.token);
     await agentFor(t, lively.token);
-    await until(
-      'both registered',
-      () => t.relay.streams.has(quiet.id) && t.relay.streams.has(lively.id),
-    );
-    // The silent agent stops reading: its HTTP/2 stack never sees (or answers) a ping.
-    silent.freeze();
-    for (let i = 0; i < 2; i++) {
-      clock.advance(STREAM_PING_INTERVAL_MS);
-      // A stream after the ping on the same connection: its answer comes after the ping's.
-      const s = t.relay.streams.open(lively.id, { ':path': '/' }) as ClientHttp2Stream;
-      await answer(s);
-      expect(t.relay.streams.has(quiet.id)).toBe(true);
-    }
-    clock.advance(STREAM_PING_INTERVAL_MS);
-    expect(t.relay.streams.has(quiet.id)).toBe(false);
-    expect(t.relay.streams.has(lively.id)).toBe(true);
+    const ids = [mute.id, quiet.id, lively.id];
+    await until('all registered', () => ids.every((id) => t.relay.streams.has(id)));
+    const live = () => ids.filter((id) => t.relay.streams.has(id));
+    /**
+     * Move the clock on; each answering session then carries a stream: sent after any ping the
+     * tick sent, its answer comes after the ping's, so the relay has seen that answer.
+     */
+    const advance = async (ms: number, answering: string[]) => {
+      clock.advance(ms);
+      for (const id of answering)
+        await answer(t.relay.streams.open(id, { ':path': '/' }) as ClientHttp2Stream);
+    };
+    // Silent from the start: gone exactly one deadline after the session came up.
+    muteAgent.freeze();
+    await advance(STREAM_PING_INTERVAL_MS, [quiet.id, lively.id]);
+    // Silent right after answering the ping at 5 s: its deadline runs from that answer.
+    quietAgent.freeze();
+    await advance(STREAM_PING_DEADLINE_MS - STREAM_PING_INTERVAL_MS - 1, []);
+    expect(live()).toEqual(ids);
+    await advance(1, [lively.id]);
+    expect(live()).toEqual([quiet.id, lively.id]);
+    // Two pings (10 s, and 5 s) unanswered by now, but 10 s since its answer only at 15 s.
+    await advance(STREAM_PING_INTERVAL_MS - 1, []);
+    expect(live()).toEqual([quiet.id, lively.id]);
+    await advance(1, [lively.id]);
+    expect(live()).toEqual([lively.id]);
+    // The one that answers stays for as long as it does.
+    for (let i = 0; i < 4; i++) await advance(STREAM_PING_INTERVAL_MS, [lively.id]);
+    expect(live()).toEqual([lively.id]);
   });
 
   it('tells the agent on register which transports it offers, and the status which is in use', async () => {

@@ -1,5 +1,9 @@
 import type { ClientHttp2Session, ClientHttp2Stream, OutgoingHttpHeaders } from 'node:http2';
-import { STREAM_PING_INTERVAL_MS, STREAM_SESSIONS_PER_AGENT } from '@cloud-connect/agent-core/api';
+import {
+  STREAM_PING_DEADLINE_MS,
+  STREAM_PING_INTERVAL_MS,
+  STREAM_SESSIONS_PER_AGENT,
+} from '@cloud-connect/agent-core/api';
 import type { Clock, TimerHandle, Timers } from '../clock.js';
 import type { RelayEvents } from '../events.js';
 import type { Logger } from '../logging/logger.js';
@@ -14,23 +18,25 @@ import type { Store } from '../store/types.js';
  */
 export const MAX_SESSIONS_PER_INSTANCE = STREAM_SESSIONS_PER_AGENT + 2;
 
-/** Pings a session may leave unanswered in a row before it counts as dead. */
-const MISSED_PINGS = 2;
-
 /** One agent session: the HTTP/2 client side the relay holds over an upgraded socket. */
 interface LiveSession {
   readonly instanceId: string;
   /** The instance's token id when the session was opened: a newer one closes it. */
   readonly tokenId: string;
   readonly http2: ClientHttp2Session;
-  /** Pings sent whose answer has not come back yet. */
-  unanswered: number;
+  /**
+   * Drops the session STREAM_PING_DEADLINE_MS after its last ping answer (or its start); each
+   * answer sets it again. Null once the session left the registry.
+   */
+  deadline: TimerHandle | null;
 }
 
 /**
  * Instance id → its live stream sessions. Edge requests are spread over them round-robin;
- * liveness is measured through each session (an HTTP/2 PING every STREAM_PING_INTERVAL_MS, a
- * session that leaves two unanswered is closed); a regenerated token or a deleted instance
+ * liveness is measured through each session (an HTTP/2 PING every STREAM_PING_INTERVAL_MS, one
+ * timer ticking for all of them; a session with no answer for STREAM_PING_DEADLINE_MS is
+ * closed by its own deadline timer, so a silent one goes 10 s after its last answer whatever
+ * the phase of the tick); a regenerated token or a deleted instance
  * closes its sessions as soon as the relay's `instance-changed` event is handled.
  */
 export class StreamSessions {
@@ -51,20 +57,17 @@ export class StreamSessions {
       logger: Logger;
       /** The heartbeat window: whether a WireGuard agent of the instance is alive too. */
       timing: Pick<TunnelTiming, 'heartbeatIntervalSeconds' | 'missedHeartbeats'>;
-      pingIntervalMs?: number;
     },
   ) {
-    this.pinger = deps.timers.setInterval(
-      () => this.pingAll(),
-      deps.pingIntervalMs ?? STREAM_PING_INTERVAL_MS,
-    );
+    this.pinger = deps.timers.setInterval(() => this.pingAll(), STREAM_PING_INTERVAL_MS);
     this.pinger.unref();
     deps.events.on('instance-changed', this.onInstance);
   }
 
   /** Take a session the upgrade handler opened; it leaves the registry when it closes. */
   add(instanceId: string, tokenId: string, http2: ClientHttp2Session): void {
-    const session: LiveSession = { instanceId, tokenId, http2, unanswered: 0 };
+    const session: LiveSession = { instanceId, tokenId, http2, deadline: null };
+    this.answered(session);
     const list = this.byInstance.get(instanceId) ?? [];
     list.push(session);
     this.byInstance.set(instanceId, list);
@@ -149,6 +152,8 @@ export class StreamSessions {
     const at = list?.indexOf(session) ?? -1;
     if (!list || at === -1) return;
     list.splice(at, 1);
+    this.deps.timers.clearTimeout(session.deadline);
+    session.deadline = null;
     if (list.length === 0) {
       this.byInstance.delete(session.instanceId);
       this.turn.delete(session.instanceId);
@@ -217,20 +222,26 @@ export class StreamSessions {
   }
 
   private ping(session: LiveSession): void {
-    if (session.unanswered >= MISSED_PINGS) {
-      this.deps.logger.info(
-        { instance_id: session.instanceId },
-        'stream session dropped: pings unanswered',
-      );
-      return this.closeSession(session);
-    }
-    session.unanswered++;
     try {
       session.http2.ping((err) => {
-        if (!err) session.unanswered = 0;
+        if (!err && session.deadline) this.answered(session);
       });
     } catch {
-      // Too many pings outstanding or the session is closing: it counts as unanswered.
+      // Too many pings outstanding or the session is closing: the deadline runs on.
     }
+  }
+
+  /** The session answered (or just came up): it has STREAM_PING_DEADLINE_MS until the next answer. */
+  private answered(session: LiveSession): void {
+    const { timers, logger } = this.deps;
+    timers.clearTimeout(session.deadline);
+    session.deadline = timers.setTimeout(() => {
+      logger.info(
+        { instance_id: session.instanceId },
+        'stream session dropped: no ping answer in time',
+      );
+      this.closeSession(session);
+    }, STREAM_PING_DEADLINE_MS);
+    session.deadline.unref();
   }
 }
