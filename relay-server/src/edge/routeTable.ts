@@ -278,7 +278,7 @@ export class RouteTable {
     this.warned.add(v.route);
     this.logger.warn(
       { route: `${label} → ${v.route}`, reason: v.why },
-      `edge: ${label} → ${v.route} is not a WireGuard interface or loopback (${v.why}), so the edge does not dial tunnel IPs routed there; their instances show as offline (502). Route TUNNEL_CIDR through the WireGuard interface that reaches the agents (e.g. ip route add <TUNNEL_CIDR> dev wg0), or let the relay run its own with WG_MODE=wireguard-go or kernel.`,
+      `edge: ${label} → ${v.route} is not a WireGuard interface or loopback (${v.why}), so the edge does not dial tunnel IPs routed there: instances on WireGuard show as offline (502), while the stream transport is not affected. Route TUNNEL_CIDR through the WireGuard interface that reaches the agents (e.g. ip route add <TUNNEL_CIDR> dev wg0), or let the relay run its own with WG_MODE=wireguard-go or kernel.`,
     );
   }
 
