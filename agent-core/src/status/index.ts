@@ -17,6 +17,5 @@ export {
   TRANSPORT_LABELS,
   transportWords,
   type TransportInput,
-  type TransportInUse,
   type TransportWords,
 } from './transportWords.js';

@@ -11,6 +11,14 @@ describe('transportWords', () => {
     expect(transportWords(view(null, { transport: 'stream' }))).toBeNull();
   });
 
+  it('says nothing of a transport it does not know (a status file of another version)', () => {
+    for (const unknown of ['udp', 'constructor', 'toString']) {
+      // The value comes from a file on disk, not from the typed settings.
+      const input = view(unknown as TransportInput['transport']);
+      expect(transportWords(input)).toBeNull();
+    }
+  });
+
   it.each([
     ['an automatic choice not running', view('auto'), 'Automatic'],
     ['WireGuard chosen, not running', view('wireguard'), 'WireGuard'],

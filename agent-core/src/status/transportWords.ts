@@ -1,3 +1,4 @@
+import type { TunnelTransport } from '../api/instances.js';
 import type { RelayTransport } from '../settings/settingsSchema.js';
 
 /** The transport choices by the names the connection form and the status views give them. */
@@ -7,14 +8,11 @@ export const TRANSPORT_LABELS: Readonly<Record<RelayTransport, string>> = {
   stream: 'Stream over HTTPS',
 };
 
-/** The path a running relay connection uses, as its RelayDriver reports it. */
-export type TransportInUse = 'wireguard' | 'stream';
-
 export interface TransportWords {
   /** The choice in the settings. */
   chosen: RelayTransport;
   /** The path the tunnel uses now (`status.details.transport`); null while none is known. */
-  inUse: TransportInUse | null;
+  inUse: TunnelTransport | null;
   /** For `auto`: why that path (`status.details.transport_reason`), when the driver said. */
   reason: string | null;
   /**
@@ -30,7 +28,7 @@ export interface TransportInput {
   status: { details: Record<string, number | string | null> };
 }
 
-const PATH_WORDS: Readonly<Record<TransportInUse, string>> = {
+const PATH_WORDS: Readonly<Record<TunnelTransport, string>> = {
   wireguard: 'WireGuard',
   stream: 'stream transport',
 };
@@ -41,7 +39,7 @@ const PATH_WORDS: Readonly<Record<TransportInUse, string>> = {
  */
 export function transportWords(c: TransportInput): TransportWords | null {
   // A status file of an older version has no transport at all: nothing to say either.
-  if (!c.transport || !(c.transport in TRANSPORT_LABELS)) return null;
+  if (!c.transport || !Object.hasOwn(TRANSPORT_LABELS, c.transport)) return null;
   const { transport: path, transport_reason: why } = c.status.details;
   const inUse = path === 'wireguard' || path === 'stream' ? path : null;
   const reason = c.transport === 'auto' && typeof why === 'string' && why ? why : null;
