@@ -121,7 +121,7 @@ export class LivenessWatch {
     this.timer = null;
   }
 
-  /** How many registered instances are connected now (the metrics' gauge). */
+  /** How many instances are connected now, on WireGuard or a stream session (the metrics' gauge). */
   countConnected(): Promise<number> {
     return this.sweep();
   }
