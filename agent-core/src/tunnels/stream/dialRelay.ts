@@ -59,8 +59,25 @@ function apiErrorOf(body: string): { code: string; message: string } | null {
   }
 }
 
-/** What a refused upgrade means for the agent: a revoked token is final, the rest is retried. */
-function refusalError(status: number, body: string, relay: string): TunnelError {
+/**
+ * A Retry-After in seconds (what the relay's rate limit sends) as ms, capped at an hour; null
+ * when absent or an HTTP date (the redial backoff then decides alone).
+ */
+function retryAfterMs(header: string | undefined): number | null {
+  if (!header || !/^\s*\d+\s*$/.test(header)) return null;
+  return Math.min(Number(header), 3600) * 1000;
+}
+
+/**
+ * What a refused upgrade means for the agent: a revoked token is final, the rest is retried
+ * (not before the Retry-After the relay gave, as `retry_after_ms`).
+ */
+function refusalError(
+  status: number,
+  body: string,
+  relay: string,
+  retryAfter?: string,
+): TunnelError {
   const api = apiErrorOf(body);
   const said = api ? `: ${api.code}: ${api.message}` : '';
   if (status === 404) {
@@ -79,10 +96,11 @@ function refusalError(status: number, body: string, relay: string): TunnelError 
       { status, api_code: api?.code ?? null },
     );
   }
+  const wait = retryAfterMs(retryAfter);
   return new TunnelError(
     'RELAY_ERROR',
     `${relay} refused the stream session with ${status}${said}`,
-    { status, api_code: api?.code ?? null },
+    { status, api_code: api?.code ?? null, ...(wait === null ? {} : { retry_after_ms: wait }) },
   );
 }
 
@@ -176,7 +194,12 @@ export function dialRelay(
       });
       response.on('end', () =>
         reject(
-          refusalError(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), relay),
+          refusalError(
+            response.statusCode ?? 0,
+            Buffer.concat(chunks).toString('utf8'),
+            relay,
+            response.headers['retry-after'],
+          ),
         ),
       );
       response.on('error', (e) => reject(new TunnelError('UNREACHABLE', `${relay}: ${e.message}`)));

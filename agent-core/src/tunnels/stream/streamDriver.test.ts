@@ -14,17 +14,19 @@ import {
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { duplexPair, Readable, type Duplex } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   STREAM_PATH,
+  STREAM_PING_DEADLINE_MS,
+  STREAM_PING_INTERVAL_MS,
   STREAM_PROTOCOL,
   STREAM_SESSION_SETTINGS,
 } from '../../api/streamTransport.js';
 import { manualClock, type ManualClock } from '../../testing/manualClock.js';
 import { waitForEvent } from '../../testing/eventWaiter.js';
 import { sessionTransport } from './sessionTransport.js';
-import { StreamDriver } from './streamDriver.js';
+import { STREAM_REDIAL_CAP_MS, StreamDriver } from './streamDriver.js';
 
 const TOKEN = 'inst_test_token_0123456789';
 
@@ -54,17 +56,19 @@ async function listen(server: http.Server | https.Server): Promise<number> {
 
 /**
  * The relay's end, written here as the other side of the contract: accepts the upgrade, then
- * runs an HTTP/2 client over the socket. `refuse` answers the upgrade with a JSON API error;
- * `silent` answers 101 and then never reads (a relay that stopped answering).
+ * runs an HTTP/2 client over the socket. `refuse` answers the upgrade with a JSON API error (a
+ * 429 with Retry-After: 30); `silent` answers 101 and then never reads (a relay that stopped
+ * answering); `freezable` serves, over a stream pair, until `freeze()` stops its reading.
  */
 async function startRelay(
-  mode: 'serve' | 'silent' | 'hangup' | { refuse: number } = 'serve',
+  mode: 'serve' | 'freezable' | 'silent' | 'hangup' | { refuse: number } = 'serve',
   tls?: { key: string; cert: string },
 ) {
   const sessions: ClientHttp2Session[] = [];
   const sockets: Socket[] = [];
   let upgrades = 0;
   const authorizations: (string | undefined)[] = [];
+  const freezers: (() => void)[] = [];
   const notFound: http.RequestListener = (_req, res) => res.writeHead(404).end();
   const server = tls ? https.createServer(tls, notFound) : http.createServer(notFound);
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket) => {
@@ -74,7 +78,7 @@ async function startRelay(
     if (typeof mode === 'object') {
       const body = JSON.stringify({ error: { code: 'UNAUTHORIZED', message: 'Invalid token' } });
       socket.end(
-        `HTTP/1.1 ${mode.refuse} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${mode.refuse} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${mode.refuse === 429 ? 'retry-after: 30\r\n' : ''}connection: close\r\n\r\n${body}`,
       );
       return;
     }
@@ -93,8 +97,20 @@ async function startRelay(
       socket.destroy();
       return;
     }
+    let transport: Duplex = sessionTransport(socket);
+    if (mode === 'freezable') {
+      // http2 reads a plain socket's handle itself; through a pair, unpiping stops its reading.
+      const [near, far] = duplexPair();
+      socket.pipe(near);
+      near.pipe(socket);
+      transport = far;
+      freezers.push(() => {
+        socket.unpipe(near);
+        socket.pause();
+      });
+    }
     const session = http2Connect('http://agent.invalid', {
-      createConnection: () => sessionTransport(socket),
+      createConnection: () => transport,
       settings: STREAM_SESSION_SETTINGS,
     });
     session.on('error', () => {});
@@ -113,6 +129,8 @@ async function startRelay(
     sockets,
     authorizations,
     upgrades: () => upgrades,
+    /** `freezable`: the relay stops reading its sessions (and so answering their pings). */
+    freeze: () => freezers.forEach((f) => f()),
   };
 }
 
@@ -186,8 +204,8 @@ function startDriver(
 }
 
 /** A relay, an app and a driver between them, with both sessions up. */
-async function connectedDriver(proxy: string | null = null) {
-  const relay = await startRelay();
+async function connectedDriver(proxy: string | null = null, mode: 'serve' | 'freezable' = 'serve') {
+  const relay = await startRelay(mode);
   const app = await startApp();
   const clock = manualClock();
   const driver = startDriver(relay.url, `http://127.0.0.1:${app.port}`, clock, proxy);
@@ -378,16 +396,19 @@ describe('StreamDriver', () => {
     expect(await driver.status()).toMatchObject({ running: false, connected: false });
   });
 
-  it('drops a session that leaves two pings unanswered and redials it with backoff', async () => {
+  const sessions = async (driver: StreamDriver) => (await driver.status()).details?.sessions;
+
+  it('drops a session silent from the start exactly STREAM_PING_DEADLINE_MS after it came up, and redials it with backoff', async () => {
     const relay = await startRelay('silent');
     const clock = manualClock();
     const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
     await driver.start();
-    await until(async () => (await driver.status()).details?.sessions === 2, 'two sessions');
+    await until(async () => (await sessions(driver)) === 2, 'two sessions');
 
-    clock.advance(10_000);
-    expect((await driver.status()).details?.sessions).toBe(2);
-    clock.advance(5_000);
+    clock.advance(STREAM_PING_DEADLINE_MS - 1);
+    expect(await sessions(driver)).toBe(2);
+    clock.advance(1);
+    expect(await sessions(driver)).toBe(0);
     // Backoff's first delay (no jitter with random = 0), set once the session has closed.
     expect(await clock.whenScheduled((ms) => ms === 1_000)).toBe(1_000);
     await until(
@@ -399,12 +420,27 @@ describe('StreamDriver', () => {
     await until(() => relay.upgrades() === 4, 'both sessions redialled');
   });
 
-  it('backs off further each time the relay accepts a session and drops it at once', async () => {
+  it('drops a session that goes silent right after an answer exactly STREAM_PING_DEADLINE_MS after that answer, pinging on meanwhile', async () => {
+    const { relay, driver, clock } = await connectedDriver(null, 'freezable');
+    const answered = () =>
+      until(async () => (await driver.status()).details?.pings_unanswered === 0, 'the answers');
+    clock.advance(STREAM_PING_INTERVAL_MS);
+    await answered();
+    relay.freeze();
+    // The ping at 10 s goes unanswered; the session stays until 10 s after the answer at 5 s.
+    clock.advance(STREAM_PING_DEADLINE_MS - 1);
+    expect((await driver.status()).details).toMatchObject({ sessions: 2, pings_unanswered: 1 });
+    clock.advance(1);
+    expect(await sessions(driver)).toBe(0);
+  });
+
+  it('backs off further each time the relay accepts a session and drops it at once, never past STREAM_REDIAL_CAP_MS', async () => {
     const relay = await startRelay('hangup');
     const clock = manualClock();
     const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
     await driver.start();
-    for (const [step, delay] of [1_000, 2_000, 4_000, 8_000].entries()) {
+    const delays = [1_000, 2_000, STREAM_REDIAL_CAP_MS, STREAM_REDIAL_CAP_MS, STREAM_REDIAL_CAP_MS];
+    for (const [step, delay] of delays.entries()) {
       await until(
         () => clock.pendingDelays().filter((ms) => ms === delay).length === 2,
         `${delay} ms`,
@@ -416,10 +452,66 @@ describe('StreamDriver', () => {
     expect((await driver.status()).error?.code).toBe('UNREACHABLE');
   });
 
+  it('reaches a relay that starts listening again within STREAM_REDIAL_CAP_MS, jitter included', async () => {
+    // A port nothing listens on yet: every dial is refused, as while a relay restarts.
+    const probe = http.createServer();
+    const port = await listen(probe);
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const clock = manualClock();
+    const driver = new StreamDriver({
+      relayUrl: `http://127.0.0.1:${port}`,
+      token: TOKEN,
+      target: 'http://127.0.0.1:9',
+      proxy: null,
+      clock,
+      timers: clock,
+      // The longest delays jitter allows.
+      random: () => 0.999,
+    });
+    closers.push(() => driver.stop());
+    await driver.start();
+    // Down for a while: the delays grow, then stay at the cap.
+    for (let waited = 0; waited < 30_000;) {
+      await until(() => clock.pendingDelays().length === 2, 'the redials');
+      const next = Math.max(...clock.pendingDelays());
+      expect(next).toBeLessThanOrEqual(STREAM_REDIAL_CAP_MS);
+      clock.advance(next);
+      waited += next;
+    }
+    await until(() => clock.pendingDelays().length === 2, 'the redials');
+    const relay = http.createServer();
+    let upgrades = 0;
+    relay.on('upgrade', (_req, socket: Socket) => {
+      upgrades += 1;
+      socket.destroy();
+    });
+    relay.listen(port, '127.0.0.1');
+    await once(relay, 'listening');
+    closers.push(() => new Promise<void>((resolve) => relay.close(() => resolve())));
+    clock.advance(STREAM_REDIAL_CAP_MS);
+    await until(() => upgrades === 2, 'both sessions dialled the relay again');
+  });
+
+  it('waits as long as a 429 Retry-After asks before redialling, though longer than its backoff', async () => {
+    const relay = await startRelay({ refuse: 429 });
+    const clock = manualClock();
+    const driver = startDriver(relay.url, 'http://127.0.0.1:9', clock);
+    await driver.start();
+    await until(() => clock.pendingDelays().length === 2, 'the redials');
+    expect(clock.pendingDelays()).toEqual([30_000, 30_000]);
+    const { running, error } = await driver.status();
+    expect(running).toBe(true);
+    expect(error).toMatchObject({ code: 'RELAY_ERROR', details: { retry_after_ms: 30_000 } });
+    clock.advance(30_000 - 1);
+    expect(relay.upgrades()).toBe(2);
+    clock.advance(1);
+    await until(() => relay.upgrades() === 4, 'the redials');
+  });
+
   it('keeps a session whose relay answers pings, and reports the round trip', async () => {
     const { relay, driver, clock } = await connectedDriver();
     for (let i = 0; i < 4; i++) {
-      clock.advance(5_000);
+      clock.advance(STREAM_PING_INTERVAL_MS);
       await until(
         async () => (await driver.status()).details?.pings_unanswered === 0,
         'the ping answers',
