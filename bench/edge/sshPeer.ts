@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LabProcess, NetLab } from '../../e2e/harness/netlab.js';
@@ -51,7 +59,11 @@ export async function startSshForward(
     for (const f of ['', 'id_ed25519', 'id_ed25519.pub']) {
       chownSync(path.join(clientDir, f), NOBODY, NOBODY);
     }
-    execFileSync('cp', [path.join(clientDir, 'id_ed25519.pub'), path.join(dir, 'authorized')]);
+    // The throwaway key may open this one remote forward and nothing else (no shell, no PTY).
+    writeFileSync(
+      path.join(dir, 'authorized'),
+      `restrict,port-forwarding,permitlisten="0.0.0.0:${port}" ${readFileSync(path.join(clientDir, 'id_ed25519.pub'), 'utf8')}`,
+    );
     const config = path.join(dir, 'sshd_config');
     writeFileSync(
       config,
