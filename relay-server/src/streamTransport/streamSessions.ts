@@ -231,14 +231,14 @@ export class StreamSessions {
     }
   }
 
-  /** The session answered (or just came up): it has STREAM_PING_DEADLINE_MS until the next answer. */
+  /** The session answered a ping (or came up): STREAM_PING_DEADLINE_MS until it must again. */
   private answered(session: LiveSession): void {
     const { timers, logger } = this.deps;
     timers.clearTimeout(session.deadline);
     session.deadline = timers.setTimeout(() => {
       logger.info(
-        { instance_id: session.instanceId },
-        'stream session dropped: no ping answer in time',
+        { instance_id: session.instanceId, deadline_ms: STREAM_PING_DEADLINE_MS },
+        'stream session dropped: no ping answer',
       );
       this.closeSession(session);
     }, STREAM_PING_DEADLINE_MS);
