@@ -246,7 +246,10 @@ export class BuiltinEdge implements RunningEdge {
     // Most instances have no session: no HTTP/2 headers are built for them.
     if (!streams?.has(id)) return false;
     return forwardOverStream(
-      streams.open(id, streamRequestHeaders(req, this.ctx, target)),
+      // The edge's framing decides whether a body follows (Node would end any GET at once).
+      streams.open(id, streamRequestHeaders(req, this.ctx, target), {
+        endStream: target.framing.kind === 'none',
+      }),
       req,
       res,
       { timeouts, target },

@@ -127,6 +127,23 @@ describe('stream transport: the edge', () => {
     expect(app.seen[1]?.body.length).toBe(body.length);
   });
 
+  it.each([
+    ['GET', 'a body'],
+    ['DELETE', 'a body'],
+    ['POST', ''],
+  ])('carries a %s with %j as the edge framed it', async (method, body) => {
+    const t = await startTestRelayForTest({ env: builtinEdgeEnv('127.77.7.0/24') });
+    const app = await streamInstance(t, 'framed');
+    // A body only where the client framed one (Content-Length: 0 for the empty POST).
+    const headers = { 'content-length': String(body.length) };
+    const answer = await viaEdge(t, app.host, '/framed', { method, body, headers });
+    expect(answer).toMatchObject({
+      status: 200,
+      text: `framed: ${method} /framed ${body.length} bytes`,
+    });
+    expect(app.seen[0]?.body).toBe(body);
+  });
+
   it('never sends a host of instance B to the session of instance A', async () => {
     const t = await startTestRelayForTest({ env: builtinEdgeEnv('127.77.1.0/24') });
     const a = await streamInstance(t, 'alpha');

@@ -22,7 +22,12 @@ import {
  */
 export interface StreamPaths {
   has(instanceId: string): boolean;
-  open(instanceId: string, headers: OutgoingHttpHeaders): ClientHttp2Stream | null;
+  /** `endStream`: the request has no body (HEADERS carry END_STREAM); Node's default otherwise. */
+  open(
+    instanceId: string,
+    headers: OutgoingHttpHeaders,
+    options?: { endStream?: boolean },
+  ): ClientHttp2Stream | null;
 }
 
 /** Why a stream carried no answer: the edge shows its offline (502) or timeout (504) page. */

@@ -112,8 +112,14 @@ export class StreamSessions {
   /**
    * Open one stream (one edge request) on the instance's next live session, round-robin; null
    * when it has none. The headers are HTTP/2's: pseudo-headers and no connection-specific ones.
+   * `endStream` is the caller's framing decision: Node's own default ends every GET, HEAD and
+   * DELETE at once, which would drop the body of one that has one.
    */
-  open(instanceId: string, headers: OutgoingHttpHeaders): ClientHttp2Stream | null {
+  open(
+    instanceId: string,
+    headers: OutgoingHttpHeaders,
+    options: { endStream?: boolean } = {},
+  ): ClientHttp2Stream | null {
     const list = this.byInstance.get(instanceId);
     if (!list || list.length === 0) return null;
     const n = this.turn.get(instanceId) ?? 0;
@@ -121,7 +127,7 @@ export class StreamSessions {
     for (let i = 0; i < list.length; i++) {
       const session = list[(n + i) % list.length] as LiveSession;
       if (session.http2.closed || session.http2.destroyed) continue;
-      return session.http2.request(headers);
+      return session.http2.request(headers, options);
     }
     return null;
   }
