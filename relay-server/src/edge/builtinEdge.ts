@@ -14,6 +14,7 @@ import {
   forwardWebSocketOverStream,
   streamRequestHeaders,
   type StreamPaths,
+  WEBSOCKET_CONNECT,
 } from '../streamTransport/streamForward.js';
 import {
   offlinePage,
@@ -360,11 +361,10 @@ export class BuiltinEdge implements RunningEdge {
     if (
       streams?.has(id) &&
       forwardWebSocketOverStream(
-        (headers) => streams.open(id, headers),
+        () => streams.open(id, streamRequestHeaders(req, this.ctx, target, WEBSOCKET_CONNECT)),
         req,
         socket,
         head,
-        streamRequestHeaders(req, this.ctx, target),
         () => writeRawPage(socket, offlinePage(route.host)),
       )
     )

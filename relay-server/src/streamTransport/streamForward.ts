@@ -25,7 +25,7 @@ export interface StreamPaths {
   /** `endStream`: the request has no body (HEADERS carry END_STREAM); Node's default otherwise. */
   open(
     instanceId: string,
-    headers: OutgoingHttpHeaders,
+    headers: OutgoingHttpHeaders | readonly string[],
     options?: { endStream?: boolean },
   ): ClientHttp2Stream | null;
 }
@@ -33,28 +33,50 @@ export interface StreamPaths {
 /** Why a stream carried no answer: the edge shows its offline (502) or timeout (504) page. */
 export type StreamFailure = 'offline' | 'timeout';
 
+/** HTTP/1.1 connection headers HTTP/2 forbids (RFC 9113 §8.2.2), and Host (`:authority`). */
+const NOT_IN_HTTP2 = new Set([
+  'host',
+  'connection',
+  'upgrade',
+  'transfer-encoding',
+  'keep-alive',
+  'te',
+]);
+
+/** RFC 8441's pseudo-headers for a WebSocket carried as extended CONNECT. */
+export const WEBSOCKET_CONNECT = { ':method': 'CONNECT', ':protocol': 'websocket' } as const;
+
 /**
  * The HTTP/2 request headers of an edge request: the headers the edge sends any upstream
  * (X-Forwarded-*, hop-by-hop dropped), with the public host as `:authority` (never a dial
  * target: the agent dials only its own target) and none of the HTTP/1.1 connection headers
- * HTTP/2 forbids (RFC 9113 §8.2.2).
+ * HTTP/2 forbids. A flat `[name, value, …]` list: Node's http2 takes it as it is, where a
+ * headers object is copied and walked again per request. `pseudo` overrides the request's
+ * own (WEBSOCKET_CONNECT).
  */
 export function streamRequestHeaders(
   req: IncomingMessage,
   ctx: ForwardingContext,
   target: RequestTarget,
-): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {
-    ...upstreamRequestHeaders(req, ctx, target),
+  pseudo: Record<string, string> = {},
+): string[] {
+  const own: Record<string, string> = {
     ':method': req.method ?? 'GET',
     ':path': target.path,
     ':scheme': ctx.proto,
     ':authority': target.host ?? '',
+    ...pseudo,
   };
-  for (const name of ['host', 'connection', 'upgrade', 'transfer-encoding', 'keep-alive', 'te']) {
-    delete headers[name];
+  const raw: string[] = [];
+  for (const name in own) raw.push(name, own[name] as string);
+  const headers = upstreamRequestHeaders(req, ctx, target);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || NOT_IN_HTTP2.has(name)) continue;
+    if (Array.isArray(value)) for (const v of value) raw.push(name, v);
+    else raw.push(name, String(value));
   }
-  return headers;
+  return raw;
 }
 
 /**
@@ -116,9 +138,14 @@ export function forwardOverStream(
       if (!name.startsWith(':')) out[name] = value as string | string[];
     }
     res.writeHead(status, withoutHopByHop(out));
-    // pipe, not pipeline (its per-call AbortController, aborted with a DOMException at every
-    // finish, was a tenth of the relay's CPU per small request); the answer is ended below.
-    stream.pipe(res, { end: false });
+    // The body by hand, not pipeline (its per-call AbortController, aborted with a DOMException
+    // at every finish, was a tenth of the relay's CPU per small request) nor pipe (a dozen
+    // listeners set and removed per answer): the visitor's backpressure pauses the stream,
+    // HTTP/2 flow control then holds the agent. The answer is ended below.
+    stream.on('data', (chunk: Buffer) => {
+      if (!res.write(chunk)) stream.pause();
+    });
+    res.on('drain', () => stream.resume());
   });
   stream.on('error', (err: NodeJS.ErrnoException) => fail('offline', err.code));
   // Whether the answer's end came while its session was alive: a session that dies (its
@@ -154,21 +181,20 @@ function websocketAccept(key: string): string {
  * Carry a WebSocket upgrade over a stream as RFC 8441 extended CONNECT: the agent does the
  * HTTP/1.1 handshake with its app, the edge answers the client's own handshake (101 with the
  * accept value of the client's key) once the agent says 200, then bytes flow both ways with
- * flow control. False (nothing done) when it is not a WebSocket upgrade or there is no stream.
+ * flow control. `open` opens the stream with WEBSOCKET_CONNECT's pseudo-headers. False (nothing done) when it is not a WebSocket upgrade or there is no stream.
  */
 export function forwardWebSocketOverStream(
-  open: (headers: OutgoingHttpHeaders) => ClientHttp2Stream | null | undefined,
+  open: () => ClientHttp2Stream | null | undefined,
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-  headers: OutgoingHttpHeaders,
   onFailure: (failure: StreamFailure, code?: string) => void,
 ): boolean {
   const key = req.headers['sec-websocket-key'];
   if (req.headers.upgrade?.toLowerCase() !== 'websocket' || typeof key !== 'string') return false;
   let stream: ClientHttp2Stream | null | undefined;
   try {
-    stream = open({ ...headers, ':method': 'CONNECT', ':protocol': 'websocket' });
+    stream = open();
   } catch {
     // The agent's session does not allow extended CONNECT (RFC 8441 §3): no WebSocket here.
     stream = null;

@@ -117,7 +117,7 @@ export class StreamSessions {
    */
   open(
     instanceId: string,
-    headers: OutgoingHttpHeaders,
+    headers: OutgoingHttpHeaders | readonly string[],
     options: { endStream?: boolean } = {},
   ): ClientHttp2Stream | null {
     const list = this.byInstance.get(instanceId);

@@ -34,28 +34,62 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 
-/** Request headers for the app: no pseudo-header, no hop-by-hop header, Host = the public host. */
-function requestHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) {
+/**
+ * Request headers for the app as a flat `[name, value, …]` list (Node writes such a list as it
+ * is, without building and re-validating a headers object per request): no pseudo-header, no
+ * hop-by-hop header, Host = the public host (or the target's, as Node would set it).
+ */
+function requestHeaders(headers: IncomingHttpHeaders, target: StreamTarget): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
     if (name.startsWith(':') || HOP_BY_HOP.has(name) || value === undefined) continue;
-    out[name] = value;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const v of value) out.push(name, v);
   }
   // The public host the visitor asked for; it names the site, never where the agent dials.
   const authority = headers[':authority'] ?? headers.host;
-  if (authority) out.host = authority;
+  out.push('host', authority || `${target.host}:${target.port}`);
   return out;
 }
 
-/** Response headers for the HTTP/2 stream: the app's, less those HTTP/2 forbids. */
-function responseHeaders(status: number, headers: http.IncomingHttpHeaders): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = { [h2.HTTP2_HEADER_STATUS]: status };
-  for (const [name, value] of Object.entries(headers)) {
-    if (HOP_BY_HOP.has(name) || value === undefined) continue;
-    out[name] = value;
+/**
+ * Response headers for the HTTP/2 stream as a flat list, from the app's raw headers (so Node
+ * never builds its headers object): the app's, less those HTTP/2 forbids.
+ */
+function responseHeaders(status: number, raw: string[], drop: Set<string>): string[] {
+  const out = [h2.HTTP2_HEADER_STATUS, String(status)];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (!drop.has(name)) out.push(name, raw[i + 1] as string);
   }
   return out;
 }
+
+/**
+ * Send the app's answer head on the stream. From its raw headers first; an app that repeats a
+ * field HTTP/2 allows once (two Content-Types) makes Node refuse that list, so the answer then
+ * goes as Node's parsed headers object, which keeps the first of such a field.
+ */
+function respondWith(
+  stream: ServerHttp2Stream,
+  response: http.IncomingMessage,
+  status = response.statusCode ?? 502,
+  drop = HOP_BY_HOP,
+): void {
+  try {
+    stream.respond(responseHeaders(status, response.rawHeaders, drop));
+  } catch {
+    const out: OutgoingHttpHeaders = { [h2.HTTP2_HEADER_STATUS]: status };
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (!drop.has(name) && value !== undefined) out[name] = value;
+    }
+    stream.respond(out);
+  }
+}
+
+/** An upgrade's answer: its handshake headers stay on the HTTP/1.1 hop (RFC 8441 §5). */
+const HANDSHAKE = new Set([...HOP_BY_HOP, 'sec-websocket-accept']);
 
 /** A short plain-text answer on a stream that has not answered yet (502, 400…). */
 function answer(stream: ServerHttp2Stream, status: number, text: string): void {
@@ -100,14 +134,17 @@ export function forwardStream(
     answer(stream, 400, 'Bad request: only origin-form requests are forwarded');
     return;
   }
-  const outgoing = requestHeaders(headers);
+  const outgoing = requestHeaders(headers, target);
   if (websocket) {
     // RFC 8441 → RFC 6455: the app speaks the HTTP/1.1 handshake, which needs its own key.
-    Object.assign(outgoing, {
-      connection: 'Upgrade',
-      upgrade: 'websocket',
-      'sec-websocket-key': randomBytes(16).toString('base64'),
-    });
+    outgoing.push(
+      'connection',
+      'Upgrade',
+      'upgrade',
+      'websocket',
+      'sec-websocket-key',
+      randomBytes(16).toString('base64'),
+    );
   }
   const request = (target.protocol === 'https:' ? https : http).request({
     host: target.host,
@@ -133,7 +170,7 @@ export function forwardStream(
       response.destroy();
       return;
     }
-    stream.respond(responseHeaders(response.statusCode ?? 502, response.headers));
+    respondWith(stream, response);
     response.on('error', () => stream.close(h2.NGHTTP2_INTERNAL_ERROR));
     response.pipe(stream);
   });
@@ -144,10 +181,7 @@ export function forwardStream(
         socket.destroy();
         return;
       }
-      const accepted = responseHeaders(200, response.headers);
-      // The handshake's own headers stay on the HTTP/1.1 hop (RFC 8441 §5).
-      delete accepted['sec-websocket-accept'];
-      stream.respond(accepted);
+      respondWith(stream, response, 200, HANDSHAKE);
       if (head.length > 0) stream.write(head);
       socket.on('error', () => stream.close(h2.NGHTTP2_INTERNAL_ERROR));
       stream.on('close', () => socket.destroy());

@@ -156,6 +156,14 @@ async function startApp() {
       pump();
       return;
     }
+    if (req.url === '/repeated') {
+      // A field HTTP/2 allows once, twice; a list field twice; a hop-by-hop one.
+      res.setHeader('content-type', ['text/plain', 'text/html']);
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.setHeader('keep-alive', 'timeout=5');
+      res.end('repeated');
+      return;
+    }
     if (req.method === 'POST') {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'x-app': 'yes' });
       req.pipe(res);
@@ -274,6 +282,18 @@ describe('StreamDriver', () => {
     expect(answer.headers['x-app']).toBe('yes');
     expect(answer.body.length).toBe(body.length);
     expect(answer.body.equals(body)).toBe(true);
+  });
+
+  it("passes the app's answer headers on without hop-by-hop ones, the first of a field it repeats that HTTP/2 allows once", async () => {
+    const { relay } = await connectedDriver();
+    const answer = await send(relay.sessions[0]!, get('demo.example.test', '/repeated'));
+    expect(answer).toMatchObject({ status: 200, body: Buffer.from('repeated') });
+    expect(answer.headers).toMatchObject({
+      'content-type': 'text/plain',
+      'set-cookie': ['a=1', 'b=2'],
+    });
+    expect(answer.headers['keep-alive']).toBeUndefined();
+    expect(answer.headers.connection).toBeUndefined();
   });
 
   it('dials only the configured target, whatever host, port or URL the stream names', async () => {
