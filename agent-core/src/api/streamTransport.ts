@@ -40,6 +40,15 @@ export const STREAM_SESSION_SETTINGS = {
  */
 export const STREAM_SESSION_WINDOW = 4 * 1024 * 1024;
 
+/**
+ * How much of one body either end lets pile up in a socket's or a stream's write buffer before
+ * it stops reading the other side (Node's default mark is 16 KB, less than one 64 KB read, so
+ * each chunk of a large body stopped and restarted the reader). One frame's worth: a slow
+ * reader still holds back the writer, and memory per stream stays bounded by this plus the
+ * stream's window.
+ */
+export const STREAM_BODY_BUFFER = STREAM_SESSION_SETTINGS.maxFrameSize;
+
 /** Sessions an agent keeps open at once; the relay spreads streams over the live ones. */
 export const STREAM_SESSIONS_PER_AGENT = 2;
 

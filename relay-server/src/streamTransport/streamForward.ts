@@ -7,6 +7,7 @@ import {
 } from 'node:http';
 import http2, { type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 import { pipeline, type Duplex } from 'node:stream';
+import { STREAM_BODY_BUFFER } from '@cloud-connect/agent-core/api';
 import type { EdgeTimeouts } from '../config/config.js';
 import {
   isHopByHop,
@@ -140,10 +141,10 @@ export function forwardOverStream(
     res.writeHead(status, withoutHopByHop(out));
     // The body by hand, not pipeline (its per-call AbortController, aborted with a DOMException
     // at every finish, was a tenth of the relay's CPU per small request) nor pipe (a dozen
-    // listeners set and removed per answer): the visitor's backpressure pauses the stream,
-    // HTTP/2 flow control then holds the agent. The answer is ended below.
+    // listeners set and removed per answer): the visitor's backpressure (past
+    // STREAM_BODY_BUFFER) pauses the stream, HTTP/2 flow control then holds the agent. The answer is ended below.
     stream.on('data', (chunk: Buffer) => {
-      if (!res.write(chunk)) stream.pause();
+      if (!res.write(chunk) && res.writableLength >= STREAM_BODY_BUFFER) stream.pause();
     });
     res.on('drain', () => stream.resume());
   });

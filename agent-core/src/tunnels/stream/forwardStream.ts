@@ -8,6 +8,7 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 import type { Socket } from 'node:net';
+import { STREAM_BODY_BUFFER } from '../../api/streamTransport.js';
 import { targetDialError } from '../wireguard/tcpForwarder.js';
 
 /** The local app every stream goes to, fixed when the driver is made. */
@@ -172,7 +173,13 @@ export function forwardStream(
     }
     respondWith(stream, response);
     response.on('error', () => stream.close(h2.NGHTTP2_INTERNAL_ERROR));
-    response.pipe(stream);
+    // By hand rather than pipe: the app is held back only past STREAM_BODY_BUFFER (the stream's
+    // own 16 KB mark paused it after every 64 KB read), then HTTP/2 flow control holds it.
+    response.on('data', (chunk: Buffer) => {
+      if (!stream.write(chunk) && stream.writableLength >= STREAM_BODY_BUFFER) response.pause();
+    });
+    stream.on('drain', () => response.resume());
+    response.once('end', () => stream.end());
   });
 
   if (websocket) {
