@@ -45,6 +45,9 @@ function requestHeaders(headers: IncomingHttpHeaders, target: StreamTarget): str
   for (const name in headers) {
     const value = headers[name];
     if (name.startsWith(':') || HOP_BY_HOP.has(name) || value === undefined) continue;
+    // A WebSocket's handshake with the app is the agent's own, with its own key (below): a
+    // client's key that came along (Caddy forwards it) would make two, and the app refuse.
+    if (name === 'sec-websocket-key') continue;
     if (typeof value === 'string') out.push(name, value);
     else for (const v of value) out.push(name, v);
   }
