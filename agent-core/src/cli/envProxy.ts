@@ -1,7 +1,7 @@
 import { setGlobalProxyFromEnv, type ProxyEnv } from 'node:http';
 
 const first = (env: NodeJS.ProcessEnv, ...names: string[]) =>
-  names.map((n) => env[n]?.trim()).find((v) => v) ?? undefined;
+  names.map((n) => env[n]?.trim()).find((v) => v);
 
 /**
  * The proxy variables as Node's built-in proxy support reads them, with the ones the stream
