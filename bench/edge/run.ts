@@ -16,10 +16,9 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { TSX_NODE_ARGS } from '../../e2e/harness/labRelay.js';
+import { spawnLabCli } from '../../e2e/harness/cliProcess.js';
 import { AS_NOBODY, NOBODY } from '../../e2e/harness/streamLab.js';
 import type { LabProcess } from '../../e2e/harness/netlab.js';
-import { REPO_ROOT } from '../../e2e/harness/relayProcess.js';
 import {
   APP_PORT,
   FORWARD_PORT,
@@ -92,9 +91,6 @@ async function edgeServes(ip: string, host: string, agent: LabProcess): Promise<
   }
 }
 
-/** The agent the way users run it: the `cloud-connect` CLI, from source. */
-const CLI_ENTRY = path.join(REPO_ROOT, 'agent-core/src/cli/index.ts');
-
 /**
  * (e)'s agent in "home": `cloud-connect connect --transport stream` for a second instance, as
  * the user nobody without capabilities, its HOME and data dir a temp dir of its own and the
@@ -106,32 +102,27 @@ async function startStreamAgent(bench: BenchLab): Promise<{ stop(): Promise<void
   const dir = await mkdtemp(path.join(tmpdir(), 'cc-bench-agent-'));
   await chown(dir, NOBODY, NOBODY);
   const target = `http://localhost:${APP_PORT}`;
-  const args = ['connect', '--instance', user.instanceId, '--target', target];
-  const agent = lab.spawn(
-    'home',
-    AS_NOBODY[0] as string,
-    [
-      ...AS_NOBODY.slice(1),
-      process.execPath,
-      ...TSX_NODE_ARGS,
-      CLI_ENTRY,
-      ...args,
-      '--transport',
-      'stream',
-    ],
-    {
-      cwd: REPO_ROOT,
-      label: 'home:agent',
-      env: {
-        HOME: dir,
-        CLOUD_CONNECT_DATA_DIR: path.join(dir, 'data'),
-        CLOUD_CONNECT_RELAY_URL: relay.url,
-        CLOUD_CONNECT_INSTANCE_TOKEN: user.instanceToken,
-        // The secrets file's key: nobody has no keychain.
-        CLOUD_CONNECT_SECRET_KEY: randomBytes(24).toString('base64url'),
-      },
+  const args = [
+    'connect',
+    '--instance',
+    user.instanceId,
+    '--target',
+    target,
+    '--transport',
+    'stream',
+  ];
+  const agent = spawnLabCli(lab, 'home', args, {
+    label: 'home:agent',
+    prefix: AS_NOBODY,
+    env: {
+      HOME: dir,
+      CLOUD_CONNECT_DATA_DIR: path.join(dir, 'data'),
+      CLOUD_CONNECT_RELAY_URL: relay.url,
+      CLOUD_CONNECT_INSTANCE_TOKEN: user.instanceToken,
+      // The secrets file's key: nobody has no keychain.
+      CLOUD_CONNECT_SECRET_KEY: randomBytes(24).toString('base64url'),
     },
-  );
+  });
   const stop = async () => {
     await agent.stop(10_000);
     await rm(dir, { recursive: true, force: true });
