@@ -14,6 +14,7 @@ export {
 } from './statusWords.js';
 export { idleStatus } from './idleStatus.js';
 export {
+  TRANSPORT_DETAILS,
   TRANSPORT_LABELS,
   transportWords,
   type TransportInput,

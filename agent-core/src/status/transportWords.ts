@@ -28,6 +28,12 @@ export interface TransportInput {
   status: { details: Record<string, number | string | null> };
 }
 
+/**
+ * The driver details `transportWords` reads: a view that shows its words need not list them as
+ * figures too.
+ */
+export const TRANSPORT_DETAILS: ReadonlySet<string> = new Set(['transport', 'transport_reason']);
+
 const PATH_WORDS: Readonly<Record<TunnelTransport, string>> = {
   wireguard: 'WireGuard',
   stream: 'stream transport',

@@ -1,4 +1,5 @@
 import type { ConnectionView } from '@cloud-connect/agent-core/desktop';
+import { TRANSPORT_DETAILS } from '@cloud-connect/agent-core/status';
 import { Button } from '../components/Button.js';
 import { CardList } from '../components/CardList.js';
 import { ErrorMessage } from '../components/ErrorMessage.js';
@@ -10,11 +11,7 @@ import { ScreenTitle } from '../components/ScreenTitle.js';
 import { TestResult } from '../components/TestResult.js';
 import { useNow } from '../components/useNow.js';
 import { tunnelErrorWords } from '../store/friendlyError.js';
-import {
-  connectionStatusView,
-  connectionTransportView,
-  TRANSPORT_DETAILS,
-} from '../store/statusSelectors.js';
+import { connectionStatusView, connectionTransportView } from '../store/statusSelectors.js';
 import { useAppStore, useRequest } from '../store/StoreProvider.js';
 
 /** Every connection with its live status (pushed by the host, never polled). */

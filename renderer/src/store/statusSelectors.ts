@@ -47,9 +47,6 @@ export function connectionStatusView(connection: ConnectionView): StatusView {
   return { ...connectionStatusWords(connection), publicUrl: connection.publicUrl };
 }
 
-/** The driver details the connection card shows as its Transport line, not as figures. */
-export const TRANSPORT_DETAILS: ReadonlySet<string> = new Set(['transport', 'transport_reason']);
-
 /**
  * A relay connection's transport as its card says it (the CLI's status says the same): the
  * path in use and, for auto, why, or the choice while it does not run; null for Cloudflare.
