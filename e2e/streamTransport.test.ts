@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { STREAM_PATH, STREAM_PROTOCOL } from '@cloud-connect/agent-core/api';
-import { until } from '@cloud-connect/relay-server/testing';
+import { sleep, until } from '@cloud-connect/relay-server/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { startCaddyFront, type CaddyFront } from './harness/caddyFront.js';
 import { startConnectProxy } from './harness/connectProxy.js';
@@ -213,7 +213,8 @@ describe.skipIf(!available.ok)('stream transport in namespaces: edge + sessions 
     const stalled = await peakRss(pids, async () => {
       // Others are still served meanwhile, on both sessions.
       for (let i = 0; i < 6; i++) expect((await s.edge.get(a.host)).body).toBe('hello from home-a');
-      await new Promise((r) => setTimeout(r, 2000));
+      // A measuring window, not a wait for an event: the RSS is sampled while the answer is held.
+      await sleep(2000);
     });
     const [relayGrew, agentGrew] = grownMb(stalled.peaks, baseline);
     console.log(
