@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -58,18 +58,19 @@ function relayEntry(repoRoot: string): string {
   );
 }
 
+/** The relay this launcher started. */
+export interface LaunchedRelay {
+  /** The built-in edge's port: every connected app is at `http://<subdomain>.localhost:<port>/`. */
+  edgePort: number;
+  /** Its data dir (store, mail outbox). */
+  dataDir: string;
+  logFile: string;
+}
+
 export interface LocalRelay {
   url: string;
-  /**
-   * The built-in edge's port: every connected app is at `http://<subdomain>.localhost:<port>/`.
-   * null when a relay already running is reused (its edge is its own business).
-   */
-  edgePort: number | null;
-  /** Its data dir (store, mail outbox); null when a relay already running is reused. */
-  dataDir: string | null;
-  /** null when a relay was already running at that address and is reused. */
-  child: ChildProcess | null;
-  logFile: string | null;
+  /** null when a relay already running at `url` is reused (its edge and data are its own). */
+  launched: LaunchedRelay | null;
   stop(): Promise<void>;
 }
 
@@ -110,14 +111,7 @@ export async function startLocalRelay(
   const port = env.RELAY_PORT ?? '8787';
   const url = `http://127.0.0.1:${port}`;
   if (await healthy(url)) {
-    return {
-      url,
-      edgePort: null,
-      dataDir: null,
-      child: null,
-      logFile: null,
-      stop: async () => undefined,
-    };
+    return { url, launched: null, stop: async () => undefined };
   }
   const dataDir = path.resolve(repoRoot, env.RELAY_DATA_DIR ?? '.data/relay');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -139,10 +133,7 @@ export async function startLocalRelay(
     if (await healthy(url)) {
       return {
         url,
-        edgePort,
-        dataDir,
-        child,
-        logFile,
+        launched: { edgePort, dataDir, logFile },
         async stop() {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
           await exited;

@@ -48,12 +48,13 @@ async function main(): Promise<void> {
   if (!env.CLOUD_CONNECT_RELAY_URL) {
     relay = await startLocalRelay(repoRoot, env);
     env.CLOUD_CONNECT_RELAY_URL = relay.url;
-    if (relay.dataDir !== null) {
+    const { launched } = relay;
+    if (launched) {
       // The app may open this relay's mail outbox: sign-up's verification becomes one click.
-      env[LOCAL_RELAY_DIR_VARIABLE] = relay.dataDir;
+      env[LOCAL_RELAY_DIR_VARIABLE] = launched.dataDir;
       console.log(
-        `Local relay on ${relay.url} (data and mail outbox in ${shown(relay.dataDir)}, log in ${shown(relay.logFile ?? '')})\n` +
-          `Edge: http://<subdomain>.localhost:${relay.edgePort}/ — the public address of every app you connect\n`,
+        `Local relay on ${relay.url} (data and mail outbox in ${shown(launched.dataDir)}, log in ${shown(launched.logFile)})\n` +
+          `Edge: http://<subdomain>.localhost:${launched.edgePort}/ — the public address of every app you connect\n`,
       );
     } else {
       console.log(`Using the relay already running on ${relay.url}`);
