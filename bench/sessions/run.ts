@@ -22,6 +22,7 @@ import {
   connectStreamAgent,
   type TestStreamAgent,
 } from '../../relay-server/src/testing/streamAgent.js';
+import { until } from '../../relay-server/src/testing/until.js';
 import { seedInstances, type SeededInstance } from '../heartbeats/seed.js';
 
 const setting = (name: string, fallback: number) => {
@@ -223,9 +224,12 @@ async function main(): Promise<void> {
     await driver.start();
     const host = `${busy.subdomain}.cloud.test`;
     const visitors = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-    while ((await edgeGet(relay.edge, host, '/ready', visitors)) !== 200) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(
+      `the edge to serve ${host}`,
+      async () => (await edgeGet(relay!.edge, host, '/ready', visitors)) === 200,
+      30_000,
+      100,
+    );
     const t1 = performance.now();
     const statuses = await Promise.all(
       Array.from({ length: STREAMS }, () => edgeGet(relay!.edge, host, '/held', visitors)),
