@@ -22,7 +22,7 @@ import {
   connectStreamAgent,
   type TestStreamAgent,
 } from '../../relay-server/src/testing/streamAgent.js';
-import { until } from '../../relay-server/src/testing/until.js';
+import { sleep, until } from '../../relay-server/src/testing/until.js';
 import { seedInstances, type SeededInstance } from '../heartbeats/seed.js';
 
 const setting = (name: string, fallback: number) => {
@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     agents = opened.agents;
     const openMs = performance.now() - t0;
     // Let the relay finish registering them (and a round of pings) before measuring.
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     const after = await relay.memory();
     const n = agents.length;
     const per = (k: keyof Memory) => (after[k] - before[k]) / Math.max(1, n);
