@@ -126,9 +126,6 @@ export function forwardOverStream(
       fail('timeout');
     }, timeouts.responseMs);
   });
-  stream.once('close', () => {
-    if (responseTimer) clearTimeout(responseTimer);
-  });
   stream.on('response', (headers) => {
     responded = true;
     if (responseTimer) clearTimeout(responseTimer);
@@ -155,6 +152,7 @@ export function forwardOverStream(
   let endedLive = false;
   stream.once('end', () => (endedLive = !session?.destroyed));
   stream.on('close', () => {
+    if (responseTimer) clearTimeout(responseTimer);
     if (!responded) return fail('offline', 'closed');
     // A stream reset in the middle of its body still ends as a readable (HTTP/2 pushes the
     // end); only its code, and a live session, tell an answer that came whole. A cut one must
