@@ -18,7 +18,11 @@ export function noHandshakeReason(graceMs: number, endpoint: string): string {
   return `no WireGuard handshake in ${seconds} s: UDP to ${endpoint} blocked?`;
 }
 
-/** Errors no transport gets over: the token or the settings are wrong (as in every driver). */
+/**
+ * Errors no transport gets over: the token or the settings are wrong. Narrower than the
+ * supervisor's permanent errors (`isPermanentTunnelError`): a missing program or a refused
+ * permission end WireGuard only, and are exactly when the stream transport is tried.
+ */
 const FINAL = new Set(['INVALID_TOKEN', 'TOKEN_REJECTED', 'TOKEN_REVOKED', 'CONFIG_INVALID']);
 
 /**
